@@ -1,0 +1,43 @@
+# The two commands a newcomer needs:
+#   make run   - install what is missing, build, start server + local agent
+#   make test  - install what is missing, build, run every test
+# Both are safe to run again.
+
+PRESET ?= $(if $(CI),ci,debug)
+DATA_DIR ?= $(CURDIR)/.run
+LISTEN ?= 127.0.0.1:8080
+
+.PHONY: all deps build test test-unit test-fuzz run bench release clean format
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET)
+
+test: build test-fuzz
+	ctest --preset $(PRESET) -j2
+
+test-fuzz: deps
+	cmake --preset fuzz
+	cmake --build --preset fuzz
+	ctest --preset fuzz
+
+release: deps
+	cmake --preset release
+	cmake --build --preset release
+
+run: release
+	scripts/run-local.sh "$(DATA_DIR)" "$(LISTEN)"
+
+bench: release
+	bench/run.sh
+
+format:
+	git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build

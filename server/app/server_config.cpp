@@ -1,0 +1,78 @@
+#include "server/app/server_config.h"
+
+#include <fmt/format.h>
+#include <spdlog/common.h>
+
+#include <toml++/toml.h>
+
+namespace rmgr::server {
+namespace {
+
+Result<void> ValidateListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "listen must be HOST:PORT, got \"" + listen + "\"", "listen");
+  }
+  const std::string port = listen.substr(colon + 1);
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument, "listen port must be 0-65535, got \"" + port + "\"", "listen");
+  }
+  return Ok();
+}
+
+Result<void> ValidateLevel(const std::string& level) {
+  const auto parsed = spdlog::level::from_str(level);
+  if (parsed == spdlog::level::off && level != "off") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "log_level must be one of trace, debug, info, warn, error, critical, off", "log_level");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& config) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path.string());
+  } catch (const toml::parse_error& e) {
+    return MakeError(ErrorCode::kMalformed,
+                     fmt::format("{}:{}: {}", path.string(), e.source().begin.line, e.description()));
+  }
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    const auto* value = node.as_string();
+    if (name != "listen" && name != "data_dir" && name != "log_level") {
+      return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name), name);
+    }
+    if (value == nullptr) {
+      return MakeError(ErrorCode::kWrongType, fmt::format("{}: \"{}\" must be a string", path.string(), name), name);
+    }
+    if (name == "listen") config.listen = value->get();
+    if (name == "data_dir") config.data_dir = value->get();
+    if (name == "log_level") config.log_level = value->get();
+  }
+  return Ok();
+}
+
+void AddServerFlags(CLI::App& app, ServerFlags& flags) {
+  app.add_option("--listen", flags.listen, "HOST:PORT to serve HTTP and the agent WebSocket on (default 127.0.0.1:8080)");
+  app.add_option("--data-dir", flags.data_dir, "Directory for the SQLite database and server key (default ./data)");
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off (default info)");
+  app.add_option("--config", flags.config_file, "TOML file with listen, data_dir, log_level");
+}
+
+Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
+  ServerConfig config;
+  if (flags.config_file) {
+    if (auto loaded = LoadConfigFile(*flags.config_file, config); !loaded) return loaded.error();
+  }
+  if (flags.listen) config.listen = *flags.listen;
+  if (flags.data_dir) config.data_dir = *flags.data_dir;
+  if (flags.log_level) config.log_level = *flags.log_level;
+  if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
+  if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
+  return config;
+}
+
+}  // namespace rmgr::server

@@ -1,0 +1,43 @@
+#pragma once
+// Server configuration: defaults, then a TOML file, then command-line flags
+// (later sources win). Thread safety: a plain value, built once at start.
+
+#include <CLI/CLI.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+
+namespace rmgr::server {
+
+//! Everything the server reads at start-up.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:8080";      ///< host:port for HTTP and the agent WebSocket.
+  std::filesystem::path data_dir = "./data";  ///< Holds the SQLite file and the server key.
+  std::string log_level = "info";             ///< trace, debug, info, warn, error, critical, off.
+
+  //! Path of the SQLite database inside data_dir.
+  std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
+};
+
+//! Reads a TOML file into `config`, leaving keys it does not set untouched.
+//! Unknown keys are an error (a typo must not be silently ignored).
+Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& config);
+
+//! The command-line flags that override the file; written into by CLI11.
+struct ServerFlags {
+  std::optional<std::string> listen;
+  std::optional<std::string> data_dir;
+  std::optional<std::string> log_level;
+  std::optional<std::string> config_file;
+};
+
+//! Registers --listen, --data-dir, --log-level and --config on `app`.
+void AddServerFlags(CLI::App& app, ServerFlags& flags);
+
+//! Defaults < config file (if --config) < flags. Validates the result.
+Result<ServerConfig> ResolveConfig(const ServerFlags& flags);
+
+}  // namespace rmgr::server

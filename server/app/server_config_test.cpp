@@ -1,0 +1,73 @@
+#include "server/app/server_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace rmgr::server {
+namespace {
+
+class ServerConfigTest : public ::testing::Test {
+ protected:
+  std::filesystem::path Write(const std::string& text) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("rmgr-config-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+                 ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".toml");
+    std::ofstream(path) << text;
+    files_.push_back(path);
+    return path;
+  }
+  void TearDown() override {
+    for (auto& f : files_) std::filesystem::remove(f);
+  }
+  std::vector<std::filesystem::path> files_;
+};
+
+TEST_F(ServerConfigTest, DefaultsServeOnLoopback) {
+  auto config = ResolveConfig({});
+  ASSERT_TRUE(config.ok());
+  EXPECT_EQ(config->listen, "127.0.0.1:8080");
+  EXPECT_EQ(config->DatabasePath(), std::filesystem::path("./data/restic-manager.db"));
+}
+
+TEST_F(ServerConfigTest, FlagsOverrideTheFile) {
+  ServerFlags flags;
+  flags.config_file = Write("listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rm\"\nlog_level = \"debug\"\n").string();
+  flags.listen = "127.0.0.1:9100";
+  auto config = ResolveConfig(flags);
+  ASSERT_TRUE(config.ok()) << config.error().Describe();
+  EXPECT_EQ(config->listen, "127.0.0.1:9100");
+  EXPECT_EQ(config->data_dir, "/var/lib/rm");
+  EXPECT_EQ(config->log_level, "debug");
+}
+
+TEST_F(ServerConfigTest, UnknownKeyIsRejected) {
+  ServerFlags flags;
+  flags.config_file = Write("listne = \"127.0.0.1:9000\"\n").string();
+  auto config = ResolveConfig(flags);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.error().code, ErrorCode::kUnknownField);
+  EXPECT_EQ(config.error().field, "listne");
+}
+
+TEST_F(ServerConfigTest, WrongTypeAndBadSyntaxAreRejected) {
+  ServerFlags flags;
+  flags.config_file = Write("listen = 8080\n").string();
+  EXPECT_EQ(ResolveConfig(flags).error().code, ErrorCode::kWrongType);
+  flags.config_file = Write("listen = \n").string();
+  EXPECT_EQ(ResolveConfig(flags).error().code, ErrorCode::kMalformed);
+}
+
+TEST_F(ServerConfigTest, BadListenAndLevelAreRejected) {
+  ServerFlags flags;
+  flags.listen = "8080";
+  EXPECT_EQ(ResolveConfig(flags).error().field, "listen");
+  flags.listen = "127.0.0.1:99999";
+  EXPECT_EQ(ResolveConfig(flags).error().field, "listen");
+  flags.listen = "127.0.0.1:8080";
+  flags.log_level = "loud";
+  EXPECT_EQ(ResolveConfig(flags).error().field, "log_level");
+}
+
+}  // namespace
+}  // namespace rmgr::server
