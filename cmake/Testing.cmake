@@ -1,7 +1,7 @@
 # rmgr_add_test(NAME SOURCES a.cpp b.cpp LIBS lib1 lib2 [LABELS l])
 # One GoogleTest executable, registered with ctest test by test.
+enable_testing()
 if(RMGR_BUILD_TESTS AND NOT RMGR_FUZZ)
-  enable_testing()
   include(GoogleTest)
 endif()
 
