@@ -18,13 +18,17 @@ std::string NewUlid(TimePoint at) {
   std::array<uint8_t, 16> bytes{};
   for (int i = 0; i < 6; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
   randombytes_buf(bytes.data() + 6, 10);
-  // 128 bits -> 26 base32 digits (the first carries only 3 bits).
+  // 128 bits -> 26 base32 digits, most significant first; the first digit
+  // carries only the top 3 bits (130 bit positions, 2 of them padding).
   std::string out(26, '0');
-  unsigned __int128 v = 0;
-  for (uint8_t b : bytes) v = (v << 8) | b;
-  for (int i = 25; i >= 0; --i) {
-    out[static_cast<size_t>(i)] = kAlphabet[static_cast<size_t>(v & 31)];
-    v >>= 5;
+  for (size_t digit = 0; digit < 26; ++digit) {
+    unsigned value = 0;
+    for (size_t k = 0; k < 5; ++k) {
+      const int bit = static_cast<int>(digit * 5 + k) - 2;  // position within the 128 bits
+      value <<= 1;
+      if (bit >= 0) value |= (bytes[static_cast<size_t>(bit) / 8] >> (7 - bit % 8)) & 1u;
+    }
+    out[digit] = kAlphabet[value];
   }
   return out;
 }

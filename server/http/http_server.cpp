@@ -1,0 +1,193 @@
+#include "server/http/http_server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+
+#include "common/util/log.h"
+
+namespace rmgr::server::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+// Expected ends of a connection: not worth more than a debug line.
+bool IsQuietClose(const boost::system::error_code& ec) {
+  return ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message || ec == asio::error::operation_aborted ||
+         ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof ||
+         ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe;
+}
+// The response for a request that could not be read, with the limits it broke.
+Response ReadErrorResponse(const boost::system::error_code& ec, const HttpLimits& limits) {
+  if (ec == beast_http::error::header_limit) {
+    return ErrorResponse(Status::request_header_fields_too_large, "too_large",
+                         "request headers exceed " + std::to_string(limits.header_limit) + " bytes");
+  }
+  if (ec == beast_http::error::body_limit) {
+    return ErrorResponse(Status::payload_too_large, "too_large",
+                         "request body exceeds " + std::to_string(limits.body_limit) + " bytes");
+  }
+  return ErrorResponse(Status::bad_request, "malformed", "malformed HTTP request: " + ec.message());
+}
+}  // namespace
+
+struct HttpServer::Session {
+  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  beast::tcp_stream stream;
+  std::uint64_t id = 0;
+  bool idle = true;  // waiting for the first byte of a request; only touched on the strand
+};
+
+HttpServer::HttpServer(asio::io_context& io, std::shared_ptr<const Router> router, HttpLimits limits)
+    : io_(io), router_(std::move(router)), limits_(limits), acceptor_(asio::make_strand(io)) {}
+
+HttpServer::~HttpServer() = default;
+
+Result<tcp::endpoint> HttpServer::Listen(const std::string& host, std::uint16_t port) {
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) return MakeError(ErrorCode::kInvalidArgument, "not an IP address: " + host, "listen");
+  const tcp::endpoint endpoint{address, port};
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot listen on " + host + ":" + std::to_string(port) + ": " + ec.message(), "listen");
+  }
+  return acceptor_.local_endpoint();
+}
+
+void HttpServer::Start() {
+  asio::co_spawn(acceptor_.get_executor(), AcceptLoop(), [](const std::exception_ptr& e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      Logger("http")->critical("accept loop died: {}", ex.what());
+    }
+  });
+}
+
+void HttpServer::Stop() {
+  std::map<std::uint64_t, std::weak_ptr<Session>> sessions;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_.exchange(true)) return;
+    sessions = sessions_;
+  }
+  asio::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ignored;
+    acceptor_.close(ignored);
+  });
+  for (auto& [id, weak] : sessions) {
+    auto session = weak.lock();
+    if (!session) continue;
+    asio::post(session->stream.get_executor(), [session] {
+      if (session->idle) session->stream.socket().close();
+    });
+  }
+}
+
+std::size_t HttpServer::ConnectionCount() const {
+  std::lock_guard lock(mu_);
+  return sessions_.size();
+}
+
+void HttpServer::Unregister(std::uint64_t id) {
+  std::lock_guard lock(mu_);
+  sessions_.erase(id);
+}
+
+asio::awaitable<void> HttpServer::AcceptLoop() {
+  auto log = Logger("http");
+  for (;;) {
+    auto [ec, socket] = co_await acceptor_.async_accept(asio::make_strand(io_), kUseTuple);
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      log->warn("accept failed: {}", ec.message());
+      continue;
+    }
+    auto session = std::make_shared<Session>(std::move(socket));
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) co_return;  // Stop() raced this accept
+      session->id = next_id_++;
+      sessions_[session->id] = session;
+    }
+    asio::co_spawn(session->stream.get_executor(), RunSession(session), [](const std::exception_ptr& e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        Logger("http")->error("session ended by exception: {}", ex.what());
+      }
+    });
+  }
+}
+
+asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
+  auto log = Logger("http");
+  auto& stream = session->stream;
+  boost::system::error_code ec;
+  const auto peer = stream.socket().remote_endpoint(ec);
+  const std::string remote = ec ? std::string("unknown") : peer.address().to_string();
+  beast::flat_buffer buffer;
+
+  for (;;) {
+    if (stopping_) break;
+    beast_http::request_parser<beast_http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+    parser.body_limit(limits_.body_limit);
+
+    session->idle = buffer.size() == 0;
+    stream.expires_after(limits_.idle_timeout);
+    auto [header_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
+    session->idle = false;
+    if (header_ec) {
+      if (IsQuietClose(header_ec)) break;
+      auto res = ReadErrorResponse(header_ec, limits_);
+      res.keep_alive(false);
+      stream.expires_after(limits_.request_timeout);
+      co_await beast_http::async_write(stream, res, kUseTuple);
+      break;
+    }
+
+    stream.expires_after(limits_.request_timeout);
+    auto [body_ec, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kUseTuple);
+    if (body_ec) {
+      if (IsQuietClose(body_ec)) break;
+      auto res = ReadErrorResponse(body_ec, limits_);
+      res.keep_alive(false);
+      co_await beast_http::async_write(stream, res, kUseTuple);
+      break;
+    }
+
+    Request request = parser.release();
+    Response response = router_->Dispatch(request, remote);
+    response.version(request.version());
+    response.keep_alive(request.keep_alive() && !stopping_);
+    response.set(beast_http::field::server, "restic-manager");
+    response.set("X-Content-Type-Options", "nosniff");
+    response.prepare_payload();
+    auto [write_ec, written] = co_await beast_http::async_write(stream, response, kUseTuple);
+    if (write_ec) {
+      if (!IsQuietClose(write_ec)) log->debug("write to {} failed: {}", remote, write_ec.message());
+      break;
+    }
+    if (!response.keep_alive()) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.socket().close(ec);
+  Unregister(session->id);
+}
+
+}  // namespace rmgr::server::http

@@ -1,0 +1,200 @@
+#include "server/http/http_server.h"
+
+#include <boost/asio/connect.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <gtest/gtest.h>
+
+#include <future>
+#include <thread>
+
+namespace rmgr::server::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+// An in-process server on 127.0.0.1 with its own io_context thread.
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpLimits limits = {}) {
+    auto router = std::make_shared<Router>();
+    router->Add(beast_http::verb::get, "/api/v1/hosts/{id}", [](RequestContext& ctx) {
+      return JsonResponse(Status::ok, boost::json::object{{"id", ctx.path_params.at("id")},
+                                                          {"q", ctx.query.count("q") ? ctx.query.at("q") : ""}});
+    });
+    router->Add(beast_http::verb::post, "/echo", [](RequestContext& ctx) {
+      return JsonResponse(Status::ok, boost::json::object{{"size", ctx.request.body().size()}});
+    });
+    router->Add(beast_http::verb::get, "/slow", [this](RequestContext&) {
+      entered_.set_value();
+      release_.get_future().wait();
+      return JsonResponse(Status::ok, boost::json::object{{"slow", true}});
+    });
+    router->Add(beast_http::verb::get, "/throws", [](RequestContext&) -> Response {
+      throw std::runtime_error("boom");
+    });
+    server_ = std::make_unique<HttpServer>(io_, router, limits);
+    auto endpoint = server_->Listen("127.0.0.1", 0);
+    ASSERT_TRUE(endpoint.ok()) << endpoint.error().Describe();
+    port_ = endpoint->port();
+    server_->Start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+
+  void TearDown() override {
+    if (server_) server_->Stop();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  beast::tcp_stream Connect() {
+    beast::tcp_stream stream(client_io_);
+    stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+    return stream;
+  }
+
+  Response RoundTrip(beast::tcp_stream& stream, Request req) {
+    req.set(beast_http::field::host, "127.0.0.1");
+    req.prepare_payload();
+    beast_http::write(stream, req);
+    Response res;
+    beast_http::read(stream, buffer_, res);
+    return res;
+  }
+
+  Response Get(const std::string& target) {
+    auto stream = Connect();
+    return RoundTrip(stream, Request{beast_http::verb::get, target, 11});
+  }
+
+  static std::string ErrorCodeOf(const Response& res) {
+    return boost::json::value_to<std::string>(boost::json::parse(res.body()).at("error").at("code"));
+  }
+
+  asio::io_context io_;
+  asio::io_context client_io_;
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::uint16_t port_ = 0;
+  beast::flat_buffer buffer_;
+  std::promise<void> entered_;
+  std::promise<void> release_;
+};
+
+TEST_F(HttpServerTest, RoutesPathParamsAndQuery) {
+  StartServer();
+  auto res = Get("/api/v1/hosts/h1?q=a%20b");
+  EXPECT_EQ(res.result(), Status::ok);
+  auto body = boost::json::parse(res.body());
+  EXPECT_EQ(body.at("id"), "h1");
+  EXPECT_EQ(body.at("q"), "a b");
+  EXPECT_EQ(res[beast_http::field::content_type], "application/json");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
+  StartServer();
+  auto missing = Get("/api/v1/nothing");
+  EXPECT_EQ(missing.result(), Status::not_found);
+  EXPECT_EQ(ErrorCodeOf(missing), "not_found");
+  auto wrong = Get("/echo");
+  EXPECT_EQ(wrong.result(), Status::method_not_allowed);
+  EXPECT_EQ(wrong[beast_http::field::allow], "POST");
+}
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  StartServer();
+  auto stream = Connect();
+  for (int i = 0; i < 3; ++i) {
+    auto res = RoundTrip(stream, Request{beast_http::verb::get, "/api/v1/hosts/x" + std::to_string(i), 11});
+    EXPECT_EQ(res.result(), Status::ok);
+    EXPECT_TRUE(res.keep_alive());
+  }
+  EXPECT_EQ(server_->ConnectionCount(), 1u);
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413AndTheServerKeepsServing) {
+  HttpLimits limits;
+  limits.body_limit = 1024;
+  StartServer(limits);
+  auto stream = Connect();
+  Request req{beast_http::verb::post, "/echo", 11};
+  req.body() = std::string(4096, 'x');
+  auto res = RoundTrip(stream, std::move(req));
+  EXPECT_EQ(res.result(), Status::payload_too_large);
+  EXPECT_EQ(ErrorCodeOf(res), "too_large");
+  EXPECT_FALSE(res.keep_alive());
+  EXPECT_EQ(Get("/api/v1/hosts/after").result(), Status::ok);
+}
+
+TEST_F(HttpServerTest, OversizedHeadersAre431) {
+  HttpLimits limits;
+  limits.header_limit = 512;
+  StartServer(limits);
+  auto stream = Connect();
+  Request req{beast_http::verb::get, "/api/v1/hosts/a", 11};
+  req.set("X-Padding", std::string(2048, 'p'));
+  auto res = RoundTrip(stream, std::move(req));
+  EXPECT_EQ(res.result(), Status::request_header_fields_too_large);
+}
+
+TEST_F(HttpServerTest, GarbageIs400AndDoesNotCrash) {
+  StartServer();
+  auto stream = Connect();
+  const std::string garbage = "\x01\x02 NOT HTTP\r\n\r\n";
+  asio::write(stream.socket(), asio::buffer(garbage));
+  Response res;
+  beast_http::read(stream, buffer_, res);
+  EXPECT_EQ(res.result(), Status::bad_request);
+  EXPECT_EQ(Get("/api/v1/hosts/alive").result(), Status::ok);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionBecomes500WithoutDetails) {
+  StartServer();
+  auto res = Get("/throws");
+  EXPECT_EQ(res.result(), Status::internal_server_error);
+  EXPECT_EQ(res.body().find("boom"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StopLetsAnInFlightRequestFinishThenCloses) {
+  StartServer();
+  auto busy = Connect();
+  auto idle = Connect();
+  // The idle connection has served one request and now waits in keep-alive.
+  EXPECT_EQ(RoundTrip(idle, Request{beast_http::verb::get, "/api/v1/hosts/i", 11}).result(), Status::ok);
+
+  auto pending = std::async(std::launch::async, [&] {
+    beast::flat_buffer buf;
+    Request req{beast_http::verb::get, "/slow", 11};
+    req.set(beast_http::field::host, "127.0.0.1");
+    beast_http::write(busy, req);
+    Response res;
+    beast_http::read(busy, buf, res);
+    return res;
+  });
+  entered_.get_future().wait();
+  server_->Stop();
+  release_.set_value();
+
+  auto res = pending.get();
+  EXPECT_EQ(res.result(), Status::ok);
+  EXPECT_FALSE(res.keep_alive()) << "a stopping server must close after the in-flight response";
+  thread_.join();  // io_context runs out of work once every session has ended
+  EXPECT_EQ(server_->ConnectionCount(), 0u);
+
+  beast::error_code ec;
+  Response none;
+  beast_http::read(idle, buffer_, none, ec);
+  EXPECT_TRUE(ec) << "the idle keep-alive connection must have been closed";
+}
+
+TEST_F(HttpServerTest, ListenRejectsABadAddress) {
+  auto router = std::make_shared<Router>();
+  HttpServer server(io_, router);
+  auto bad = server.Listen("not-an-ip", 0);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "listen");
+}
+
+}  // namespace
+}  // namespace rmgr::server::http
