@@ -1,16 +1,18 @@
 #include "cli/cli_app.h"
 
 #include <CLI/CLI.hpp>
-
-#include <algorithm>
+#include <exception>
 #include <ostream>
+
+#include "cli/cron_command.h"
 
 namespace rmgr::cli {
 
 int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
-  CLI::App app{"restic-manager: operator CLI for a restic-manager server"};
+  CLI::App app{"restic-manager: operator CLI for a restic-manager server", "restic-manager"};
   app.set_version_flag("--version", "restic-manager 0.1.0");
   app.require_subcommand(1);
+  CronCommand cron(app);
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {
@@ -27,6 +29,13 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
   } catch (const CLI::ParseError& e) {
     err << "restic-manager: " << e.what() << "\n";
     return kExitUsage;
+  }
+  try {
+    if (cron.Selected()) return cron.Run(out, err);
+  } catch (const std::exception& e) {
+    // Commands report failures as return values; anything thrown is a bug.
+    err << "restic-manager: internal error: " << e.what() << "\n";
+    return kExitFailure;
   }
   return kExitOk;
 }
