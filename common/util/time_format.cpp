@@ -72,6 +72,8 @@ Result<ParsedTime> ParseRfc3339(std::string_view s) {
       !Digits(s, 17, 2, sec)) {
     return bad("expected HH:MM:SS");
   }
+  // TimePoint counts nanoseconds in 64 bits: it spans 1678-2262. Keep well inside.
+  if (y < 1900 || y > 2199) return bad("year outside the supported range 1900-2199");
   const date::year_month_day ymd{date::year{y}, date::month{static_cast<unsigned>(mo)},
                                  date::day{static_cast<unsigned>(d)}};
   if (!ymd.ok()) return bad("no such date");

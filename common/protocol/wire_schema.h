@@ -1,0 +1,303 @@
+#pragma once
+// Internal to common/protocol (include it only from common/protocol/*.cpp).
+//
+// The wire schema: one field list per message, in the order fields are
+// written. This file is the contract; messages.h documents it for callers and
+// field_codec.h explains how a field list is read and written.
+// Thread safety: constants and stateless templates.
+
+#include <cstdint>
+#include <limits>
+#include <string_view>
+
+#include "common/protocol/field_codec.h"
+#include "common/protocol/messages.h"
+#include "common/util/ulid.h"
+
+namespace rmgr::protocol::detail {
+
+// Shapes of text (wire_schema.cpp). They see non-empty text only.
+bool IsLowerHex(std::string_view text);        // restic snapshot ids
+bool IsTag(std::string_view text);             // restic --tag values: no commas, no control chars
+bool IsEnvName(std::string_view text);         // [A-Za-z_][A-Za-z0-9_]*
+bool IsZoneName(std::string_view text);        // IANA names: letters, digits, _ + - /
+bool IsResticDuration(std::string_view text);  // --keep-within: ([0-9]+[ymdh])+
+bool IsDataSubset(std::string_view text);      // --read-data-subset: n/t, p%, or a size
+bool IsAbsolutePath(std::string_view text);    // starts with '/'
+
+namespace lim = limits;
+
+inline constexpr Text kUlid{.min = 26, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"};
+inline constexpr Text kSnapshotId{.min = 8, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
+inline constexpr Text kName{.min = 1, .max = lim::kMaxNameBytes};
+inline constexpr Text kPath{.min = 1, .max = lim::kMaxPathBytes};
+inline constexpr Text kTag{
+    .min = 1, .max = lim::kMaxNameBytes, .shape = &IsTag, .shape_name = "a tag without commas"};
+inline constexpr Text kCommand{.min = 1, .max = lim::kMaxCommandBytes};
+inline constexpr Text kError{.min = 0, .max = lim::kMaxErrorBytes, .cut_on_encode = true};
+inline constexpr Text kNonce{.min = 0, .max = lim::kMaxNonceBytes};
+inline constexpr Int kCount{.min = 0, .max = lim::kMaxCount};
+inline constexpr Int kKeep{.min = 1, .max = lim::kMaxKeepCount};
+inline constexpr List kPaths{lim::kMaxPaths, kPath};
+inline constexpr List kTags{lim::kMaxTags, kTag};
+
+// ---------------------------------------------------------------- connection
+
+template <class F>
+void Fields(F& f, Is<Hello> auto& s) {
+  f("agent_version", s.agent_version, kName);
+  f("restic_version", s.restic_version, Text{.min = 0, .max = lim::kMaxNameBytes});
+  f("hostname", s.hostname, kName);
+  f("os", s.os, kName);
+  f("arch", s.arch, kName);
+  f("applied_schedule_version", s.applied_schedule_version, kCount);
+  f("running_job_ids", s.running_job_ids, List{lim::kMaxRunningJobs, kUlid});
+  f("unacked_results", s.unacked_results, kCount);
+}
+
+template <class F>
+void Fields(F& f, Is<HelloOk> auto& s) {
+  f("host_id", s.host_id, kUlid);
+  f("server_time", s.server_time);
+}
+
+template <class F>
+void Fields(F& f, Is<Ping> auto& s) {
+  f("nonce", s.nonce, kNonce);
+  f("sent_at", s.sent_at);
+}
+
+template <class F>
+void Fields(F& f, Is<Pong> auto& s) {
+  f("nonce", s.nonce, kNonce);
+  f("sent_at", s.sent_at);
+}
+
+// ---------------------------------------------------------------- schedules
+
+template <class F>
+void Fields(F& f, Is<ScheduleEntry> auto& s) {
+  f("id", s.id, kUlid);
+  f("kind", s.kind);
+  f("cron", s.cron, Text{.min = 1, .max = lim::kMaxCronBytes});
+  f("enabled", s.enabled);
+  f("timezone", s.timezone,
+    Text{.min = 0, .max = lim::kMaxTimezoneBytes, .shape = &IsZoneName, .shape_name = "an IANA zone name"});
+  f("jitter_seconds", s.jitter_seconds, Int{.min = 0, .max = lim::kMaxDaySeconds});
+}
+
+template <class F>
+void Fields(F& f, Is<ScheduleSet> auto& s) {
+  f("version", s.version, kCount);
+  f("schedules", s.schedules, List{lim::kMaxSchedules, Plain{}});
+}
+
+template <class F>
+void Fields(F& f, Is<ScheduleAck> auto& s) {
+  f("version", s.version, kCount);
+  f("applied_at", s.applied_at);
+}
+
+template <class F>
+void Fields(F& f, Is<ScheduleFire> auto& s) {
+  f("schedule_id", s.schedule_id, kUlid);
+  f("scheduled_at", s.scheduled_at);
+}
+
+// ---------------------------------------------------------------- commands
+
+template <class F>
+void Fields(F& f, Is<Repository> auto& s) {
+  f("id", s.id, kUlid);
+  f("url", s.url, Text{.min = 1, .max = lim::kMaxUrlBytes});
+  f("password", s.password, Text{.min = 1, .max = lim::kMaxSecretBytes});
+  f("env", s.env,
+    Map{lim::kMaxEnv,
+        Text{.min = 1, .max = lim::kMaxNameBytes, .shape = &IsEnvName, .shape_name = "a variable name"},
+        Text{.min = 0, .max = lim::kMaxSecretBytes}});
+}
+
+template <class F>
+void Fields(F& f, Is<SourceGroup> auto& s) {
+  f("id", s.id, kUlid);
+  f("name", s.name, kName);
+  f("paths", s.paths, kPaths);
+  f("excludes", s.excludes, kPaths);
+  f("tags", s.tags, kTags);
+  f.Expect(!s.paths.empty(), ErrorCode::kOutOfRange, "paths", "a source group needs at least one path");
+}
+
+template <class F>
+void Fields(F& f, Is<Retention> auto& s) {
+  f("keep_last", s.keep_last, kKeep);
+  f("keep_hourly", s.keep_hourly, kKeep);
+  f("keep_daily", s.keep_daily, kKeep);
+  f("keep_weekly", s.keep_weekly, kKeep);
+  f("keep_monthly", s.keep_monthly, kKeep);
+  f("keep_yearly", s.keep_yearly, kKeep);
+  f("keep_within", s.keep_within,
+    Text{.min = 1, .max = 64, .shape = &IsResticDuration, .shape_name = "a duration like 1y6m7d"});
+  f("keep_tags", s.keep_tags, kTags);
+  f("prune", s.prune);
+}
+
+template <class F>
+void Fields(F& f, Is<BackupOptions> auto& s) {
+  f("extra_tags", s.extra_tags, kTags);
+  f("host", s.host, kName);
+}
+
+template <class F>
+void Fields(F& f, Is<CheckOptions> auto& s) {
+  f("read_data_subset", s.read_data_subset,
+    Text{.min = 1, .max = 32, .shape = &IsDataSubset, .shape_name = "n/t, p% or a size"});
+}
+
+template <class F>
+void Fields(F& f, Is<RestoreOptions> auto& s) {
+  f("snapshot_id", s.snapshot_id, kSnapshotId);
+  f("include_paths", s.include_paths, kPaths);
+  f("target", s.target, kPath);
+}
+
+template <class F>
+void Fields(F& f, Is<JobOptions> auto& s) {
+  f("backup", s.backup);
+  f("check", s.check);
+  f("restore", s.restore);
+}
+
+template <class F>
+void Fields(F& f, Is<Hooks> auto& s) {
+  f("pre", s.pre, kCommand);
+  f("post", s.post, kCommand);
+  f("timeout_seconds", s.timeout_seconds, Int{.min = 1, .max = lim::kMaxDaySeconds});
+}
+
+template <class F>
+void Fields(F& f, Is<CommandRun> auto& s) {
+  f("job_id", s.job_id, kUlid);
+  f("kind", s.kind);
+  f("repository", s.repository);
+  f("source_group", s.source_group);
+  f("retention", s.retention);
+  f("options", s.options);
+  f("hooks", s.hooks);
+  f("schedule_id", s.schedule_id, kUlid);
+  f("scheduled_at", s.scheduled_at);
+  f.Expect(s.kind != JobKind::kBackup || s.source_group.has_value(), ErrorCode::kMissingField, "source_group",
+           "a backup needs a source group");
+  f.Expect(s.kind != JobKind::kForget || s.retention.has_value(), ErrorCode::kMissingField, "retention",
+           "a forget needs a retention policy");
+  f.Expect(s.kind != JobKind::kRestore || s.options.restore.has_value(), ErrorCode::kMissingField, "options",
+           "a restore needs options.restore");
+}
+
+template <class F>
+void Fields(F& f, Is<CommandCancel> auto& s) {
+  f("job_id", s.job_id, kUlid);
+}
+
+// ---------------------------------------------------------------- jobs
+
+template <class F>
+void Fields(F& f, Is<JobStarted> auto& s) {
+  f("job_id", s.job_id, kUlid);
+  f("started_at", s.started_at);
+  f("restic_pid", s.restic_pid, Int{.min = 1, .max = std::numeric_limits<std::int32_t>::max()});
+}
+
+template <class F>
+void Fields(F& f, Is<JobProgress> auto& s) {
+  f("job_id", s.job_id, kUlid);
+  f("percent_done", s.percent_done, Real{.min = 0, .max = 1, .scale = 1e6});
+  f("total_files", s.total_files, kCount);
+  f("files_done", s.files_done, kCount);
+  f("total_bytes", s.total_bytes, kCount);
+  f("bytes_done", s.bytes_done, kCount);
+  f("seconds_elapsed", s.seconds_elapsed, kCount);
+  f("seconds_remaining", s.seconds_remaining, kCount);
+  f("error_count", s.error_count, kCount);
+  f("current_files", s.current_files,
+    List{lim::kMaxCurrentFiles, Text{.min = 0, .max = lim::kMaxPathBytes, .cut_on_encode = true}, true});
+}
+
+template <class F>
+void Fields(F& f, Is<LogLine> auto& s) {
+  f("stream", s.stream);
+  f("text", s.text, Text{.min = 0, .max = lim::kMaxLogLineBytes, .cut_on_encode = true});
+  f("at", s.at);
+}
+
+template <class F>
+void Fields(F& f, Is<JobLog> auto& s) {
+  f("job_id", s.job_id, kUlid);
+  f("first_seq", s.first_seq, kCount);
+  f("lines", s.lines, List{lim::kMaxLogLines, Plain{}});
+}
+
+template <class F>
+void Fields(F& f, Is<BackupSummary> auto& s) {
+  f("files_new", s.files_new, kCount);
+  f("files_changed", s.files_changed, kCount);
+  f("files_unmodified", s.files_unmodified, kCount);
+  f("dirs_new", s.dirs_new, kCount);
+  f("dirs_changed", s.dirs_changed, kCount);
+  f("dirs_unmodified", s.dirs_unmodified, kCount);
+  f("data_blobs", s.data_blobs, kCount);
+  f("tree_blobs", s.tree_blobs, kCount);
+  f("data_added", s.data_added, kCount);
+  f("total_files_processed", s.total_files_processed, kCount);
+  f("total_bytes_processed", s.total_bytes_processed, kCount);
+  f("total_duration", s.total_duration, Real{.min = 0, .max = 1e9, .scale = 1e3});
+  f("snapshot_id", s.snapshot_id, kSnapshotId);
+}
+
+template <class F>
+void Fields(F& f, Is<JobResult> auto& s) {
+  f("job_id", s.job_id, kUlid);
+  f("status", s.status);
+  f("exit_code", s.exit_code, Int{.min = 0, .max = 255});
+  f("summary", s.summary);
+  f("snapshot_id", s.snapshot_id, kSnapshotId);
+  f("error", s.error, kError);
+  f("error_kind", s.error_kind);
+  f("started_at", s.started_at);
+  f("finished_at", s.finished_at);
+}
+
+template <class F>
+void Fields(F& f, Is<ResultAck> auto& s) {
+  f("job_id", s.job_id, kUlid);
+}
+
+// ---------------------------------------------------------------- browsing
+
+template <class F>
+void Fields(F& f, Is<BrowseRequest> auto& s) {
+  f("request_id", s.request_id, kUlid);
+  f("repository", s.repository);
+  f("snapshot_id", s.snapshot_id, kSnapshotId);
+  f("path", s.path,
+    Text{.min = 1, .max = lim::kMaxPathBytes, .shape = &IsAbsolutePath, .shape_name = "an absolute path"});
+}
+
+template <class F>
+void Fields(F& f, Is<BrowseEntry> auto& s) {
+  f("name", s.name, Text{.min = 0, .max = lim::kMaxPathBytes});
+  f("type", s.type);
+  f("path", s.path, Text{.min = 0, .max = lim::kMaxPathBytes});
+  f("size", s.size, kCount);
+  f("mtime", s.mtime);
+  f("permissions", s.permissions, Text{.min = 0, .max = 32});
+}
+
+template <class F>
+void Fields(F& f, Is<BrowseResult> auto& s) {
+  f("request_id", s.request_id, kUlid);
+  f("entries", s.entries, List{lim::kMaxBrowseEntries, Plain{}});
+  f("truncated", s.truncated);
+  f("error", s.error, kError);
+}
+
+}  // namespace rmgr::protocol::detail
