@@ -10,15 +10,15 @@
 #include <ostream>
 #include <utility>
 
-#include "common/protocol/utf8.h"
+#include "common/schema/utf8.h"
 #include "common/protocol/wire_schema.h"
 
 namespace rmgr::protocol {
 namespace {
 
 namespace json = boost::json;
-using detail::Failure;
-using detail::Path;
+using schema::Failure;
+using schema::Path;
 
 template <std::size_t... I>
 constexpr std::array<std::string_view, sizeof...(I)> MakeTypeNames(std::index_sequence<I...>) {
@@ -45,15 +45,15 @@ std::optional<Payload> MakePayload(std::string_view type) {
 // Small frames parse and serialise without touching the heap for the JSON tree.
 constexpr std::size_t kArenaBytes = 4096;
 
-constexpr detail::Text kEnvelopeId{.min = 0, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"};
-constexpr detail::Text kTypeText{.min = 0, .max = limits::kMaxFrameBytes};
+constexpr schema::Text kEnvelopeId{.min = 0, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"};
+constexpr schema::Text kTypeText{.min = 0, .max = limits::kMaxFrameBytes};
 
 std::string Serialize(const Envelope& envelope, bool redact) {
   alignas(std::max_align_t) unsigned char arena_buffer[kArenaBytes];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
   json::object frame(&arena);
   frame.reserve(kEnvelopeFields.size());
-  detail::Writer writer(frame, redact);
+  schema::Writer writer(frame, redact);
   writer("type", TypeName(envelope.payload), kTypeText);
   writer("id", envelope.id, kEnvelopeId);
   std::visit([&](const auto& payload) { writer("payload", payload); }, envelope.payload);
@@ -81,7 +81,7 @@ Result<Envelope> DecodeFrame(std::string_view frame, const DecodeLimits& limits)
 
   Failure failure;
   const Path root_path;
-  detail::Reader reader(*obj, root_path, failure);
+  schema::Reader reader(*obj, root_path, failure);
   std::string type;
   Envelope envelope;
   reader("type", type, kTypeText);
@@ -90,11 +90,11 @@ Result<Envelope> DecodeFrame(std::string_view frame, const DecodeLimits& limits)
   std::optional<Payload> payload = MakePayload(type);
   if (!payload) {
     return MakeError(ErrorCode::kUnknownType,
-                     fmt::format("unknown message type \"{}\"", detail::Printable(type)), "type");
+                     fmt::format("unknown message type \"{}\"", schema::Printable(type)), "type");
   }
   std::visit([&](auto& p) { reader("payload", p); }, *payload);
   if (!failure && reader.matched() != obj->size()) {
-    detail::FailUnknownField(*obj, kEnvelopeFields, root_path, failure);
+    schema::FailUnknownField(*obj, kEnvelopeFields, root_path, failure);
   }
   if (failure) return std::move(*failure);
   envelope.payload = std::move(*payload);
@@ -142,7 +142,7 @@ std::string Describe(const Envelope& envelope, std::size_t max_bytes) {
   std::string text = Serialize(envelope, /*redact=*/true);
   if (text.size() <= max_bytes) return text;
   const std::size_t total = text.size();
-  text.resize(Utf8Prefix(text, max_bytes).size());
+  text.resize(schema::Utf8Prefix(text, max_bytes).size());
   text += fmt::format("...(+{} bytes)", total - text.size());
   return text;
 }

@@ -10,7 +10,7 @@
 #include <sstream>
 
 #include "common/protocol/sample_messages.h"
-#include "common/protocol/utf8.h"
+#include "common/schema/utf8.h"
 
 namespace rmgr::protocol {
 namespace {
@@ -114,7 +114,7 @@ TEST(ProtocolEnvelope, EncodeMakesInvalidUtf8ValidSoTheFrameStillDecodes) {
       {LogStream::kStderr, "open /data/caf\xE9.txt: permission denied", At("2026-01-01T00:00:00Z")});
   const auto decoded = DecodeOk(Encode(Envelope{"", log}));
   const std::string& text = PayloadOf<JobLog>(decoded).lines.at(0).text;
-  EXPECT_TRUE(IsValidUtf8(text));
+  EXPECT_TRUE(schema::IsValidUtf8(text));
   EXPECT_EQ(text, "open /data/caf\xEF\xBF\xBD.txt: permission denied");
 }
 

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <limits>
 
+#include "common/schema/schema_limits.h"
+
 namespace rmgr::protocol::limits {
 
 //! Default largest accepted frame, in bytes.
@@ -55,15 +57,15 @@ inline constexpr std::size_t kMaxLogLines = 1000;
 inline constexpr std::size_t kMaxBrowseEntries = 10000;
 
 //! Counts and byte totals stay within a signed 64-bit store column.
-inline constexpr std::int64_t kMaxCount = std::numeric_limits<std::int64_t>::max();
+inline constexpr std::int64_t kMaxCount = schema::kMaxCount;
 //! Largest schedule jitter and hook timeout: one day.
 inline constexpr std::int64_t kMaxDaySeconds = 86400;
 //! Largest keep_* retention count.
 inline constexpr std::int64_t kMaxKeepCount = 1'000'000;
 
 //! Earliest instant on the wire (1900-01-01T00:00:00Z); senders map older ones to "absent".
-inline constexpr std::chrono::sys_seconds kMinTime{std::chrono::seconds{-2208988800}};
+inline constexpr std::chrono::sys_seconds kMinTime = schema::kMinTime;
 //! First instant past the wire range (2200-01-01T00:00:00Z).
-inline constexpr std::chrono::sys_seconds kMaxTime{std::chrono::seconds{7258118400}};
+inline constexpr std::chrono::sys_seconds kMaxTime = schema::kMaxTime;
 
 }  // namespace rmgr::protocol::limits

@@ -19,10 +19,13 @@
 #include <vector>
 
 #include "common/protocol/enums.h"
-#include "common/protocol/secret.h"
+#include "common/schema/secret.h"
 #include "common/util/time_format.h"
 
 namespace rmgr::protocol {
+
+//! Password-like text that formats as "<redacted>" (see common/schema/secret.h).
+using schema::Secret;
 
 // ---------------------------------------------------------------- connection
 

@@ -10,11 +10,20 @@
 #include <limits>
 #include <string_view>
 
-#include "common/protocol/field_codec.h"
+#include "common/schema/field_codec.h"
+#include "common/protocol/limits.h"
 #include "common/protocol/messages.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::protocol::detail {
+
+using schema::Int;
+using schema::Is;
+using schema::List;
+using schema::Map;
+using schema::Plain;
+using schema::Real;
+using schema::Text;
 
 // Shapes of text (wire_schema.cpp). They see non-empty text only.
 bool IsLowerHex(std::string_view text);        // restic snapshot ids
@@ -25,7 +34,7 @@ bool IsResticDuration(std::string_view text);  // --keep-within: ([0-9]+[ymdh])+
 bool IsDataSubset(std::string_view text);      // --read-data-subset: n/t, p%, or a size
 bool IsAbsolutePath(std::string_view text);    // starts with '/'
 
-namespace lim = limits;
+namespace lim = ::rmgr::protocol::limits;
 
 inline constexpr Text kUlid{.min = 26, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"};
 inline constexpr Text kSnapshotId{.min = 8, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
@@ -301,3 +310,9 @@ void Fields(F& f, Is<BrowseResult> auto& s) {
 }
 
 }  // namespace rmgr::protocol::detail
+
+namespace rmgr::protocol {
+// The codec (rmgr::schema) finds a message's field list by argument-dependent
+// lookup in the message's namespace.
+using detail::Fields;
+}  // namespace rmgr::protocol

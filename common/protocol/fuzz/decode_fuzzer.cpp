@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "common/protocol/envelope.h"
-#include "common/protocol/utf8.h"
+#include "common/schema/utf8.h"
 
 namespace {
 
@@ -40,8 +40,8 @@ void CheckRoundTrip(std::string_view input) {
 }
 
 void CheckSanitize(std::string_view input) {
-  const std::string text = rmgr::protocol::SanitizeUtf8(input, 512);
-  if (text.size() > 512 || !rmgr::protocol::IsValidUtf8(text)) Die("SanitizeUtf8 output invalid", input);
+  const std::string text = rmgr::schema::SanitizeUtf8(input, 512);
+  if (text.size() > 512 || !rmgr::schema::IsValidUtf8(text)) Die("SanitizeUtf8 output invalid", input);
   boost::json::error_code ec;
   (void)boost::json::parse(boost::json::serialize(boost::json::value(text)), ec);
   if (ec) Die("sanitised text does not survive JSON", text);

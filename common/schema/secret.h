@@ -14,7 +14,7 @@
 #include <string_view>
 #include <utility>
 
-namespace rmgr::protocol {
+namespace rmgr::schema {
 
 //! A password or credential carried by a message.
 class Secret {
@@ -44,13 +44,13 @@ class Secret {
 //! Prints "<redacted>", never the value.
 std::ostream& operator<<(std::ostream& os, const Secret& secret);
 
-}  // namespace rmgr::protocol
+}  // namespace rmgr::schema
 
 //! fmt/spdlog print "<redacted>" for a Secret.
 template <>
-struct fmt::formatter<rmgr::protocol::Secret> : fmt::formatter<std::string_view> {
+struct fmt::formatter<rmgr::schema::Secret> : fmt::formatter<std::string_view> {
   template <class FormatContext>
-  auto format(const rmgr::protocol::Secret&, FormatContext& ctx) const {
-    return fmt::formatter<std::string_view>::format(rmgr::protocol::Secret::kRedacted, ctx);
+  auto format(const rmgr::schema::Secret&, FormatContext& ctx) const {
+    return fmt::formatter<std::string_view>::format(rmgr::schema::Secret::kRedacted, ctx);
   }
 };

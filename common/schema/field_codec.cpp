@@ -1,4 +1,4 @@
-#include "common/protocol/field_codec.h"
+#include "common/schema/field_codec.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cmath>
 
-namespace rmgr::protocol::detail {
+namespace rmgr::schema {
 namespace {
 
 // Paths and echoed values are cut and made printable: they end up in logs.
@@ -213,7 +213,7 @@ bool ReadTime(const json::value& v, const Path& path, Failure& failure, TimePoin
   }
   // Milliseconds are the wire precision: what Encode writes is what Decode reads.
   const TimePoint t = std::chrono::floor<std::chrono::milliseconds>(parsed->time);
-  if (t < limits::kMinTime || t >= limits::kMaxTime) {
+  if (t < kMinTime || t >= kMaxTime) {
     Fail(failure, ErrorCode::kOutOfRange, path, "time outside the wire range 1900..2199");
     return false;
   }
@@ -255,8 +255,8 @@ json::value WriteText(std::string_view text, std::size_t max_bytes, const json::
 json::value WriteTime(TimePoint t, const json::storage_ptr& sp) {
   // Clamped into the wire range: the peer would reject the whole message
   // otherwise, and FormatRfc3339Utc overflows near TimePoint::min().
-  const TimePoint last = TimePoint{limits::kMaxTime} - std::chrono::milliseconds{1};
-  return json::value(json::string(FormatRfc3339Utc(std::clamp(t, TimePoint{limits::kMinTime}, last)), sp));
+  const TimePoint last = TimePoint{kMaxTime} - std::chrono::milliseconds{1};
+  return json::value(json::string(FormatRfc3339Utc(std::clamp(t, TimePoint{kMinTime}, last)), sp));
 }
 
 json::value WriteReal(double d, const json::storage_ptr& sp) {
@@ -264,4 +264,4 @@ json::value WriteReal(double d, const json::storage_ptr& sp) {
   return json::value(std::isfinite(d) ? d : 0.0, sp);
 }
 
-}  // namespace rmgr::protocol::detail
+}  // namespace rmgr::schema

@@ -1,8 +1,8 @@
-#include "common/protocol/utf8.h"
+#include "common/schema/utf8.h"
 
 #include <cstdint>
 
-namespace rmgr::protocol {
+namespace rmgr::schema {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -72,4 +72,4 @@ std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes) {
   return text.substr(0, cut);
 }
 
-}  // namespace rmgr::protocol
+}  // namespace rmgr::schema

@@ -1,8 +1,8 @@
-#include "common/protocol/utf8.h"
+#include "common/schema/utf8.h"
 
 #include <gtest/gtest.h>
 
-namespace rmgr::protocol {
+namespace rmgr::schema {
 namespace {
 
 TEST(Utf8, AcceptsValidTextAndRejectsEachInvalidClass) {
@@ -39,4 +39,4 @@ TEST(Utf8, CutsNeverSplitACharacter) {
 }
 
 }  // namespace
-}  // namespace rmgr::protocol
+}  // namespace rmgr::schema

@@ -1,11 +1,11 @@
-#include "common/protocol/secret.h"
+#include "common/schema/secret.h"
 
 #include <ostream>
 
-namespace rmgr::protocol {
+namespace rmgr::schema {
 
 std::ostream& operator<<(std::ostream& os, const Secret&) {
   return os << Secret::kRedacted;
 }
 
-}  // namespace rmgr::protocol
+}  // namespace rmgr::schema

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-namespace rmgr::protocol {
+namespace rmgr::schema {
 
 //! True when `text` is valid UTF-8 (RFC 3629: no overlong forms, no
 //! surrogates, nothing above U+10FFFF).
@@ -25,4 +25,4 @@ std::string SanitizeUtf8(std::string_view text,
 //! splitting a character.
 std::string_view Utf8Prefix(std::string_view text, std::size_t max_bytes);
 
-}  // namespace rmgr::protocol
+}  // namespace rmgr::schema

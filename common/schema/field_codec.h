@@ -1,5 +1,7 @@
 #pragma once
-// Internal to common/protocol (include it only from common/protocol/*.cpp).
+// The schema codec: strict JSON reading and writing of plain structs that
+// declare their fields once. Used by the wire protocol (common/protocol) and
+// the REST API (server/api) so both reject bad input the same way.
 //
 // Every message is described once, as a field list (wire_schema.h):
 //
@@ -30,13 +32,13 @@
 #include <utility>
 #include <vector>
 
-#include "common/protocol/limits.h"
-#include "common/protocol/secret.h"
-#include "common/protocol/utf8.h"
+#include "common/schema/schema_limits.h"
+#include "common/schema/secret.h"
+#include "common/schema/utf8.h"
 #include "common/result.h"
 #include "common/util/time_format.h"
 
-namespace rmgr::protocol::detail {
+namespace rmgr::schema {
 
 namespace json = boost::json;
 
@@ -45,7 +47,7 @@ namespace json = boost::json;
 //! Rule for a string (or Secret) member.
 struct Text {
   std::size_t min = 0;                        ///< Fewest bytes; 0 allows empty.
-  std::size_t max = limits::kMaxNameBytes;    ///< Most bytes.
+  std::size_t max = kDefaultMaxTextBytes;    ///< Most bytes.
   bool (*shape)(std::string_view) = nullptr;  ///< Extra check of non-empty text, or none.
   std::string_view shape_name = {};           ///< What `shape` wants, for errors ("a ULID").
   bool cut_on_encode = false;                 ///< Display-only text: Encode truncates to max.
@@ -54,7 +56,7 @@ struct Text {
 //! Rule for an integer member (any width; the range must fit the member).
 struct Int {
   std::int64_t min = 0;                  ///< Smallest value.
-  std::int64_t max = limits::kMaxCount;  ///< Largest value.
+  std::int64_t max = kMaxCount;  ///< Largest value.
 };
 
 //! Rule for a double member. Boost.JSON 1.81's parser is not correctly
@@ -358,4 +360,4 @@ json::value WriteValue(const T& value, const Rule& rule, bool redact, const json
   }
 }
 
-}  // namespace rmgr::protocol::detail
+}  // namespace rmgr::schema
