@@ -10,6 +10,7 @@
 #include <ostream>
 #include <utility>
 
+#include "common/schema/document.h"
 #include "common/schema/utf8.h"
 #include "common/protocol/wire_schema.h"
 
@@ -61,21 +62,11 @@ std::string Serialize(const Envelope& envelope, bool redact) {
 }
 
 Result<Envelope> DecodeFrame(std::string_view frame, const DecodeLimits& limits) {
-  if (frame.size() > limits.max_frame_bytes) {
-    return MakeError(ErrorCode::kTooLarge, fmt::format("frame of {} bytes exceeds the {} byte limit",
-                                                       frame.size(), limits.max_frame_bytes));
-  }
   alignas(std::max_align_t) unsigned char arena_buffer[kArenaBytes];
   json::monotonic_resource arena(arena_buffer, sizeof arena_buffer);
-  json::parse_options options;
-  options.max_depth = limits.max_depth;
-  json::error_code ec;
-  const json::value root = json::parse(json::string_view(frame.data(), frame.size()), ec, &arena, options);
-  if (ec == json::error::too_deep) {
-    return MakeError(ErrorCode::kTooLarge,
-                     fmt::format("JSON nested deeper than {} levels", limits.max_depth));
-  }
-  if (ec) return MakeError(ErrorCode::kMalformed, fmt::format("invalid JSON: {}", ec.message()));
+  auto parsed = schema::ParseJson(frame, schema::ParseLimits{limits.max_frame_bytes, limits.max_depth}, &arena);
+  if (!parsed) return parsed.error();
+  const json::value& root = *parsed;
   const json::object* obj = root.if_object();
   if (obj == nullptr) return MakeError(ErrorCode::kWrongType, "a frame must be a JSON object");
 
