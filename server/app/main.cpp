@@ -2,10 +2,10 @@
 // hands over to the composition root.
 #include <CLI/CLI.hpp>
 
-#include <csignal>
 #include <cstdio>
 
 #include "common/util/log.h"
+#include "server/app/server_app.h"
 #include "server/app/server_config.h"
 
 int main(int argc, char** argv) {
@@ -23,5 +23,11 @@ int main(int argc, char** argv) {
   rmgr::SetLogLevel(config->log_level);
   auto log = rmgr::Logger("server");
   log->info("restic-manager-server 0.1.0, data dir {}", config->data_dir.string());
+  rmgr::server::ServerApp server(*config);
+  if (auto ok = server.Init(); !ok) {
+    log->critical("cannot start: {}", ok.error().Describe());
+    return 1;
+  }
+  server.Run();
   return 0;
 }

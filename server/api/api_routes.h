@@ -1,0 +1,107 @@
+#pragma once
+// ApiRoutes: registers REST handlers under /api/v1 with authentication, the
+// CSRF rule and a minimum role applied before the handler runs, so no
+// handler can forget them. Also the helpers every handler uses: strict JSON
+// bodies (the schema codec), JSON responses, query parameters, audit entries.
+//
+// Thread safety: register routes on one thread before serving; handlers run
+// concurrently on the HTTP threads.
+
+#include <boost/json.hpp>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "common/schema/document.h"
+#include "server/api/principal.h"
+#include "server/http/router.h"
+
+namespace rmgr::server::api {
+
+//! Decides who sent a request. Implemented by the auth module.
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  //! The caller of `ctx` from its session cookie or `Authorization: Bearer`
+  //! token. For a cookie on a `mutating` request the X-CSRF-Token header
+  //! must match the session (kPermissionDenied otherwise). kUnauthenticated
+  //! when there are no valid credentials.
+  virtual Result<Principal> Authenticate(const http::RequestContext& ctx, bool mutating) = 0;
+};
+
+//! What a handler gets: the HTTP request and the authenticated caller.
+struct ApiRequest {
+  http::RequestContext& http;       ///< Request, path params, query.
+  const Principal* principal;       ///< Null only on public routes.
+
+  //! The calling principal; only on authenticated routes.
+  const Principal& caller() const { return *principal; }
+
+  //! An audit entry for this caller and request: actor, source address, the
+  //! action and target, and a detail object (which must hold no secrets).
+  store::AuditEntry Audit(std::string action, std::string target_kind, std::string target_id,
+                          boost::json::object detail = {}) const;
+
+  //! Strictly decodes the JSON body into T (see schema::ReadObject).
+  template <class T>
+  Result<T> Body() const {
+    if (auto ok = CheckJsonContentType(); !ok) return ok.error();
+    return schema::DecodeObject<T>(http.request.body(), schema::ParseLimits{});
+  }
+
+  //! Optional integer query parameter within [min, max]; kInvalidArgument names the parameter.
+  Result<std::optional<std::int64_t>> QueryInt(std::string_view name, std::int64_t min, std::int64_t max) const;
+  //! Optional string query parameter.
+  std::optional<std::string> Query(std::string_view name) const;
+  //! A `{name}` path parameter (the route guarantees it exists).
+  const std::string& Param(const std::string& name) const { return http.path_params.at(name); }
+
+ private:
+  Result<void> CheckJsonContentType() const;
+};
+
+//! A REST handler.
+using ApiHandler = std::function<http::Response(ApiRequest&)>;
+
+//! Success response with a JSON body.
+http::Response Json(http::Status status, boost::json::value body);
+//! 204 No Content.
+http::Response NoContent();
+
+class ApiRoutes {
+ public:
+  //! The API prefix every route lives under.
+  static constexpr std::string_view kPrefix = "/api/v1";
+
+  //! Registers into `router`; `auth` must outlive the router.
+  ApiRoutes(http::Router& router, Authenticator& auth) : router_(router), auth_(auth) {}
+
+  //! A route needing a caller with at least `min_role`. `pattern` is under
+  //! kPrefix ("/hosts/{id}"). `summary` is the one-line OpenAPI summary.
+  void Add(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
+           ApiHandler handler);
+
+  //! A route with no authentication (login, health).
+  void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary, ApiHandler handler);
+
+  //! One registered API route, for the OpenAPI document.
+  struct Description {
+    http::beast_http::verb method;  ///< Method.
+    std::string path;               ///< Full path with kPrefix, OpenAPI style "{id}".
+    std::optional<Role> min_role;   ///< Null for public routes.
+    std::string summary;            ///< One line.
+  };
+  //! Every route registered through this object.
+  const std::vector<Description>& Descriptions() const { return descriptions_; }
+
+ private:
+  http::Router& router_;
+  Authenticator& auth_;
+  std::vector<Description> descriptions_;
+};
+
+}  // namespace rmgr::server::api

@@ -1,0 +1,87 @@
+#include "server/app/server_app.h"
+
+#include <boost/asio/post.hpp>
+
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "common/util/log.h"
+#include "server/http/http_server.h"
+#include "server/store/store.h"
+
+namespace rmgr::server {
+
+namespace beast_http = http::beast_http;
+
+ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)) {}
+
+ServerApp::~ServerApp() = default;
+
+Result<void> ServerApp::Init() {
+  auto log = Logger("server");
+  std::error_code ec;
+  std::filesystem::create_directories(config_.data_dir, ec);
+  if (ec) {
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot create data dir " + config_.data_dir.string() + ": " + ec.message(), "data_dir");
+  }
+  auto opened = store::OpenSqliteStore(config_.DatabasePath());
+  if (!opened) return opened.error();
+  store_ = std::move(opened).value();
+
+  auto router = std::make_shared<http::Router>();
+  router->Add(beast_http::verb::get, "/healthz", [](http::RequestContext&) {
+    return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ok"}});
+  });
+  router->Add(beast_http::verb::get, "/readyz", [this](http::RequestContext&) {
+    auto ping = store_->Read([](store::ReadTx& tx) { return tx.ListHosts(store::PageRequest{.cursor = {}, .limit = 1}); });
+    if (!ping) {
+      return http::ErrorResponse(http::Status::service_unavailable, "unavailable", "store is not reachable");
+    }
+    return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ready"}});
+  });
+
+  http_ = std::make_unique<http::HttpServer>(io_, router);
+  const auto colon = config_.listen.rfind(':');
+  const auto host = config_.listen.substr(0, colon);
+  const auto port = static_cast<std::uint16_t>(std::stoi(config_.listen.substr(colon + 1)));
+  auto endpoint = http_->Listen(host, port);
+  if (!endpoint) return endpoint.error();
+  port_ = endpoint->port();
+  log->info("listening on {}:{}", host, port_);
+  return Ok();
+}
+
+void ServerApp::Run(const std::function<void()>& on_ready) {
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+  signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    Logger("server")->info("signal {} received, stopping", signo);
+    RequestStop();
+  });
+  http_->Start();
+  if (on_ready) on_ready();
+
+  // A few threads so one slow request does not hold up the others.
+  const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (auto& t : pool) t.join();
+  store_.reset();
+  Logger("server")->info("stopped");
+}
+
+void ServerApp::RequestStop() {
+  // Cancelling the signal wait and stopping the listener leaves the
+  // io_context without work once in-flight requests have finished.
+  boost::asio::post(io_, [this] {
+    http_->Stop();
+    boost::system::error_code ignored;
+    signals_.cancel(ignored);
+  });
+}
+
+}  // namespace rmgr::server

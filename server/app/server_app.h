@@ -1,0 +1,55 @@
+#pragma once
+// ServerApp: the composition root. Opens the store, builds the router with
+// every handler, runs the HTTP server on a small thread pool and stops
+// cleanly on SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+// Thread safety: construct and Run() on the main thread; RequestStop() from any thread.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <functional>
+#include <memory>
+
+#include "common/result.h"
+#include "server/app/server_config.h"
+
+namespace rmgr::store {
+class Store;
+}
+
+namespace rmgr::server {
+
+namespace http {
+class HttpServer;
+}
+
+class ServerApp {
+ public:
+  explicit ServerApp(ServerConfig config);
+  ~ServerApp();
+  ServerApp(const ServerApp&) = delete;
+  ServerApp& operator=(const ServerApp&) = delete;
+
+  //! Opens the store (applying migrations) and binds the listener.
+  Result<void> Init();
+
+  //! The port actually bound (useful with port 0 in tests). Valid after Init().
+  unsigned short Port() const { return port_; }
+
+  //! Serves until SIGINT/SIGTERM or RequestStop(); returns when everything has stopped.
+  //! `on_ready` runs once the listener accepts connections.
+  void Run(const std::function<void()>& on_ready = {});
+
+  //! Asks Run() to stop gracefully. Safe from any thread, idempotent.
+  void RequestStop();
+
+ private:
+  ServerConfig config_;
+  boost::asio::io_context io_;
+  boost::asio::signal_set signals_{io_};
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<http::HttpServer> http_;
+  unsigned short port_ = 0;
+};
+
+}  // namespace rmgr::server

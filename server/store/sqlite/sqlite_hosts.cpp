@@ -1,0 +1,131 @@
+// SqliteTx: hosts.
+#include <string>
+
+#include "common/util/ulid.h"
+#include "server/store/page_cursor.h"
+#include "server/store/sqlite/sqlite_tx.h"
+
+namespace rmgr::store::sqlite {
+namespace {
+
+constexpr std::string_view kHostListing = "hosts";
+
+constexpr std::string_view kSelectHosts =
+    "SELECT id, name, hostname, os, arch, agent_version, restic_version, always_on, token_hash,"
+    " schedule_version_canonical, schedule_version_applied, schedule_applied_at, current_job_id,"
+    " connected, last_seen_at, last_backup_at, created_at FROM hosts";
+
+Host MapHost(Row& row) {
+  Host host;
+  host.id = row.Text(0);
+  host.name = row.Text(1);
+  host.hostname = row.Text(2);
+  host.os = row.Text(3);
+  host.arch = row.Text(4);
+  host.agent_version = row.Text(5);
+  host.restic_version = row.Text(6);
+  host.always_on = row.Bool(7);
+  host.token_hash = row.Text(8);
+  host.schedule_version_canonical = row.Int(9);
+  host.schedule_version_applied = row.Int(10);
+  host.schedule_applied_at = row.OptTime(11);
+  host.current_job_id = row.OptText(12);
+  host.connected = row.Bool(13);
+  host.last_seen_at = row.OptTime(14);
+  host.last_backup_at = row.OptTime(15);
+  host.created_at = row.Time(16);
+  return host;
+}
+
+}  // namespace
+
+Result<Host> SqliteTx::GetHost(std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectHosts, " WHERE id = ?");
+  return QueryOne<Host>(conn_, "host", kSql, MapHost, id);
+}
+
+Result<Host> SqliteTx::GetHostByName(std::string_view name) {
+  static const std::string kSql = JoinSql(kSelectHosts, " WHERE name = ?");
+  return QueryOne<Host>(conn_, "host", kSql, MapHost, name);
+}
+
+Result<Host> SqliteTx::GetHostByTokenHash(std::string_view token_hash) {
+  static const std::string kSql = JoinSql(kSelectHosts, " WHERE token_hash = ?");
+  if (token_hash.empty()) return MakeError(ErrorCode::kNotFound, "host not found");
+  return QueryOne<Host>(conn_, "host", kSql, MapHost, token_hash);
+}
+
+Result<Page<Host>> SqliteTx::ListHosts(const PageRequest& page) {
+  const int limit = ClampPageLimit(page.limit);
+  SqlFilter filter;
+  if (!page.cursor.empty()) {
+    auto after = DecodeCursor(page.cursor, kHostListing, 1);
+    if (!after.ok()) return after.error();
+    filter.And("name > ?", std::move(after->front()));
+  }
+  filter.values().emplace_back(int64_t{limit} + 1);
+  const std::string sql = JoinSql(kSelectHosts, filter.sql() + " ORDER BY name LIMIT ?");
+  auto rows = QueryAllBound<Host>(conn_, sql, filter.values(), MapHost);
+  if (!rows.ok()) return rows.error();
+  return MakePage(std::move(*rows), limit, kHostListing,
+                  [](const Host& host) { return std::vector<std::string>{host.name}; });
+}
+
+Result<int64_t> SqliteTx::GetHostScheduleVersion(std::string_view host_id) {
+  return QueryInt(conn_, "host", "SELECT schedule_version_canonical FROM hosts WHERE id = ?", host_id);
+}
+
+Result<Host> SqliteTx::CreateHost(const NewHost& host) {
+  if (host.name.empty()) return MakeError(ErrorCode::kInvalidArgument, "host name must not be empty", "name");
+  const TimePoint now = Now();
+  const std::string id = NewUlid(now);
+  auto inserted = Execute(conn_,
+                          "INSERT INTO hosts (id, name, hostname, always_on, token_hash, created_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?)",
+                          id, host.name, host.hostname, host.always_on, NullIfEmpty(host.token_hash), now);
+  if (!inserted.ok()) return inserted.error();
+  return GetHost(id);
+}
+
+Result<void> SqliteTx::UpdateHostStatus(std::string_view id, const HostStatus& status) {
+  auto changed = Execute(conn_,
+                         "UPDATE hosts SET hostname = COALESCE(?, hostname), os = COALESCE(?, os),"
+                         " arch = COALESCE(?, arch), agent_version = COALESCE(?, agent_version),"
+                         " restic_version = COALESCE(?, restic_version), connected = COALESCE(?, connected),"
+                         " last_seen_at = COALESCE(?, last_seen_at) WHERE id = ?",
+                         status.hostname, status.os, status.arch, status.agent_version, status.restic_version,
+                         status.connected, status.seen_at, id);
+  return RequireChanged(changed, "host");
+}
+
+Result<void> SqliteTx::SetHostAlwaysOn(std::string_view id, bool always_on) {
+  return RequireChanged(Execute(conn_, "UPDATE hosts SET always_on = ? WHERE id = ?", always_on, id), "host");
+}
+
+Result<int64_t> SqliteTx::BumpHostScheduleVersion(std::string_view id) {
+  return QueryInt(conn_, "host",
+                  "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1 WHERE id = ?"
+                  " RETURNING schedule_version_canonical",
+                  id);
+}
+
+Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
+                                                     TimePoint applied_at) {
+  if (version <= 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "applied schedule version must be positive", "version");
+  }
+  auto changed = Execute(conn_,
+                         "UPDATE hosts SET schedule_version_applied = ?, schedule_applied_at = ?"
+                         " WHERE id = ? AND schedule_version_canonical >= ?",
+                         version, applied_at, id, version);
+  if (!changed.ok()) return changed.error();
+  if (*changed > 0) return Ok();
+  auto canonical = GetHostScheduleVersion(id);
+  if (!canonical.ok()) return canonical.error();
+  return MakeError(ErrorCode::kConflict,
+                   "applied schedule version " + std::to_string(version) +
+                       " is above the canonical version " + std::to_string(*canonical),
+                   "version");
+}
+
+}  // namespace rmgr::store::sqlite

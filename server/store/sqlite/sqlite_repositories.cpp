@@ -1,0 +1,144 @@
+// SqliteTx: repositories and source groups (what schedules point at).
+#include <algorithm>
+#include <string>
+
+#include "common/util/ulid.h"
+#include "server/store/sqlite/sqlite_tx.h"
+
+namespace rmgr::store::sqlite {
+namespace {
+
+constexpr std::string_view kSelectRepositories =
+    "SELECT id, name, url, secret_ciphertext, secret_nonce, created_at, updated_at FROM repositories";
+
+Repository MapRepository(Row& row) {
+  Repository repository;
+  repository.id = row.Text(0);
+  repository.name = row.Text(1);
+  repository.url = row.Text(2);
+  repository.secret_ciphertext = row.Blob(3);
+  repository.secret_nonce = row.Blob(4);
+  repository.created_at = row.Time(5);
+  repository.updated_at = row.Time(6);
+  return repository;
+}
+
+constexpr std::string_view kSelectGroups =
+    "SELECT id, host_id, name, paths, excludes, tags, created_at, updated_at FROM source_groups";
+
+SourceGroup MapGroup(Row& row) {
+  SourceGroup group;
+  group.id = row.Text(0);
+  group.host_id = row.Text(1);
+  group.name = row.Text(2);
+  group.paths = row.StringList(3);
+  group.excludes = row.StringList(4);
+  group.tags = row.StringList(5);
+  group.created_at = row.Time(6);
+  group.updated_at = row.Time(7);
+  return group;
+}
+
+Result<void> RequireName(const std::string& name) {
+  if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name must not be empty", "name");
+  return Ok();
+}
+
+}  // namespace
+
+// --------------------------------------------------------- repositories --
+
+Result<Repository> SqliteTx::GetRepository(std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectRepositories, " WHERE id = ?");
+  return QueryOne<Repository>(conn_, "repository", kSql, MapRepository, id);
+}
+
+Result<std::vector<Repository>> SqliteTx::ListRepositories() {
+  static const std::string kSql = JoinSql(kSelectRepositories, " ORDER BY name");
+  return QueryAll<Repository>(conn_, kSql, MapRepository);
+}
+
+Result<Repository> SqliteTx::CreateRepository(const Repository& repository) {
+  if (auto named = RequireName(repository.name); !named.ok()) return named.error();
+  const TimePoint now = Now();
+  const std::string id = repository.id.empty() ? NewUlid(now) : repository.id;
+  auto inserted = Execute(
+      conn_,
+      "INSERT INTO repositories (id, name, url, secret_ciphertext, secret_nonce, created_at,"
+      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      id, repository.name, repository.url, repository.secret_ciphertext, repository.secret_nonce, now, now);
+  if (!inserted.ok()) return inserted.error();
+  return GetRepository(id);
+}
+
+Result<std::vector<HostVersion>> SqliteTx::UpdateRepository(const Repository& repository) {
+  if (auto named = RequireName(repository.name); !named.ok()) return named.error();
+  auto changed = Execute(conn_,
+                         "UPDATE repositories SET name = ?, url = ?, secret_ciphertext = ?, secret_nonce = ?,"
+                         " updated_at = ? WHERE id = ?",
+                         repository.name, repository.url, repository.secret_ciphertext,
+                         repository.secret_nonce, Now(), repository.id);
+  if (auto found = RequireChanged(changed, "repository"); !found.ok()) return found.error();
+  auto bumped = QueryAll<HostVersion>(
+      conn_,
+      "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1"
+      " WHERE id IN (SELECT host_id FROM schedules WHERE repository_id = ?)"
+      " RETURNING id, schedule_version_canonical",
+      [](Row& row) {
+        return HostVersion{row.Text(0), row.Int(1)};
+      },
+      repository.id);
+  if (!bumped.ok()) return bumped.error();
+  // RETURNING order is unspecified; callers (and tests) get a stable one.
+  std::sort(bumped->begin(), bumped->end(),
+            [](const HostVersion& a, const HostVersion& b) { return a.host_id < b.host_id; });
+  return bumped;
+}
+
+Result<void> SqliteTx::DeleteRepository(std::string_view id) {
+  return RequireChanged(Execute(conn_, "DELETE FROM repositories WHERE id = ?", id), "repository");
+}
+
+// -------------------------------------------------------- source groups --
+
+Result<SourceGroup> SqliteTx::GetSourceGroup(std::string_view host_id, std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectGroups, " WHERE id = ? AND host_id = ?");
+  return QueryOne<SourceGroup>(conn_, "source group", kSql, MapGroup, id, host_id);
+}
+
+Result<std::vector<SourceGroup>> SqliteTx::ListSourceGroups(std::string_view host_id) {
+  static const std::string kSql = JoinSql(kSelectGroups, " WHERE host_id = ? ORDER BY name");
+  return QueryAll<SourceGroup>(conn_, kSql, MapGroup, host_id);
+}
+
+Result<SourceGroup> SqliteTx::CreateSourceGroup(const SourceGroup& group) {
+  if (auto named = RequireName(group.name); !named.ok()) return named.error();
+  const TimePoint now = Now();
+  const std::string id = group.id.empty() ? NewUlid(now) : group.id;
+  auto inserted = Execute(conn_,
+                          "INSERT INTO source_groups (id, host_id, name, paths, excludes, tags, created_at,"
+                          " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                          id, group.host_id, group.name, EncodeStringList(group.paths),
+                          EncodeStringList(group.excludes), EncodeStringList(group.tags), now, now);
+  if (!inserted.ok()) return inserted.error();
+  return GetSourceGroup(group.host_id, id);
+}
+
+Result<SourceGroup> SqliteTx::UpdateSourceGroup(const SourceGroup& group) {
+  if (auto named = RequireName(group.name); !named.ok()) return named.error();
+  auto changed =
+      Execute(conn_,
+              "UPDATE source_groups SET name = ?, paths = ?, excludes = ?, tags = ?, updated_at = ?"
+              " WHERE id = ? AND host_id = ?",
+              group.name, EncodeStringList(group.paths), EncodeStringList(group.excludes),
+              EncodeStringList(group.tags), Now(), group.id, group.host_id);
+  if (auto found = RequireChanged(changed, "source group"); !found.ok()) return found.error();
+  return GetSourceGroup(group.host_id, group.id);
+}
+
+Result<void> SqliteTx::DeleteSourceGroup(std::string_view host_id, std::string_view id) {
+  return RequireChanged(Execute(conn_, "DELETE FROM source_groups WHERE id = ? AND host_id = ?", id, host_id),
+                        "source group");
+}
+
+}  // namespace rmgr::store::sqlite

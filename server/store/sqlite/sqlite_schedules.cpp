@@ -1,0 +1,180 @@
+// SqliteTx: schedules (each change bumps the host's canonical schedule
+// version in the same transaction), their group state and pending runs.
+#include <map>
+#include <set>
+#include <string>
+
+#include "common/util/ulid.h"
+#include "server/store/sqlite/sqlite_tx.h"
+
+namespace rmgr::store::sqlite {
+namespace {
+
+constexpr std::string_view kSelectSchedules =
+    "SELECT id, host_id, name, kind, cron, timezone, repository_id, retention, options, pre_hook, post_hook,"
+    " hook_timeout_s, enabled, jitter_s, created_at, updated_at FROM schedules";
+
+Schedule MapSchedule(Row& row) {
+  Schedule schedule;
+  schedule.id = row.Text(0);
+  schedule.host_id = row.Text(1);
+  schedule.name = row.Text(2);
+  schedule.kind = row.Enum<JobKind>(3);
+  schedule.cron = row.Text(4);
+  schedule.timezone = row.Text(5);
+  schedule.repository_id = row.Text(6);
+  schedule.retention_json = row.Text(7);
+  schedule.options_json = row.Text(8);
+  schedule.pre_hook = row.Text(9);
+  schedule.post_hook = row.Text(10);
+  schedule.hook_timeout = row.Seconds(11);
+  schedule.enabled = row.Bool(12);
+  schedule.jitter = row.Seconds(13);
+  schedule.created_at = row.Time(14);
+  schedule.updated_at = row.Time(15);
+  return schedule;
+}
+
+Result<void> ValidateSchedule(const Schedule& schedule) {
+  if (schedule.name.empty()) return MakeError(ErrorCode::kInvalidArgument, "name must not be empty", "name");
+  const std::set<std::string> unique(schedule.source_group_ids.begin(), schedule.source_group_ids.end());
+  if (unique.size() != schedule.source_group_ids.size()) {
+    return MakeError(ErrorCode::kInvalidArgument, "a source group is listed twice", "source_group_ids");
+  }
+  return Ok();
+}
+
+}  // namespace
+
+Result<Schedule> SqliteTx::GetSchedule(std::string_view host_id, std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectSchedules, " WHERE id = ? AND host_id = ?");
+  auto schedule = QueryOne<Schedule>(conn_, "schedule", kSql, MapSchedule, id, host_id);
+  if (!schedule.ok()) return schedule;
+  auto groups = QueryAll<std::string>(
+      conn_, "SELECT source_group_id FROM schedule_source_groups WHERE schedule_id = ? ORDER BY position",
+      [](Row& row) { return row.Text(0); }, id);
+  if (!groups.ok()) return groups.error();
+  schedule->source_group_ids = std::move(*groups);
+  return schedule;
+}
+
+Result<std::vector<Schedule>> SqliteTx::ListSchedulesByHost(std::string_view host_id) {
+  static const std::string kSql = JoinSql(kSelectSchedules, " WHERE host_id = ? ORDER BY name");
+  auto schedules = QueryAll<Schedule>(conn_, kSql, MapSchedule, host_id);
+  if (!schedules.ok()) return schedules;
+  using Link = std::pair<std::string, std::string>;
+  auto links = QueryAll<Link>(
+      conn_,
+      "SELECT schedule_id, source_group_id FROM schedule_source_groups WHERE host_id = ?"
+      " ORDER BY schedule_id, position",
+      [](Row& row) {
+        return Link{row.Text(0), row.Text(1)};
+      },
+      host_id);
+  if (!links.ok()) return links.error();
+  std::map<std::string, std::vector<std::string>> by_schedule;
+  for (auto& [schedule_id, group_id] : *links) by_schedule[schedule_id].push_back(std::move(group_id));
+  for (auto& schedule : *schedules) schedule.source_group_ids = std::move(by_schedule[schedule.id]);
+  return schedules;
+}
+
+Result<ScheduleChange> SqliteTx::CreateSchedule(const Schedule& schedule) {
+  if (auto valid = ValidateSchedule(schedule); !valid.ok()) return valid.error();
+  const TimePoint now = Now();
+  Schedule stored = schedule;
+  if (stored.id.empty()) stored.id = NewUlid(now);
+  auto inserted =
+      Execute(conn_,
+              "INSERT INTO schedules (id, host_id, name, kind, cron, timezone, repository_id, retention,"
+              " options, pre_hook, post_hook, hook_timeout_s, enabled, jitter_s, created_at,"
+              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              stored.id, stored.host_id, stored.name, stored.kind, stored.cron, stored.timezone,
+              stored.repository_id, stored.retention_json, stored.options_json, stored.pre_hook,
+              stored.post_hook, stored.hook_timeout, stored.enabled, stored.jitter, now, now);
+  if (!inserted.ok()) return inserted.error();
+  return FinishScheduleWrite(stored);
+}
+
+Result<ScheduleChange> SqliteTx::UpdateSchedule(const Schedule& schedule) {
+  if (auto valid = ValidateSchedule(schedule); !valid.ok()) return valid.error();
+  auto changed =
+      Execute(conn_,
+              "UPDATE schedules SET name = ?, kind = ?, cron = ?, timezone = ?, repository_id = ?,"
+              " retention = ?, options = ?, pre_hook = ?, post_hook = ?, hook_timeout_s = ?,"
+              " enabled = ?, jitter_s = ?, updated_at = ? WHERE id = ? AND host_id = ?",
+              schedule.name, schedule.kind, schedule.cron, schedule.timezone, schedule.repository_id,
+              schedule.retention_json, schedule.options_json, schedule.pre_hook, schedule.post_hook,
+              schedule.hook_timeout, schedule.enabled, schedule.jitter, Now(), schedule.id, schedule.host_id);
+  if (auto found = RequireChanged(changed, "schedule"); !found.ok()) return found.error();
+  return FinishScheduleWrite(schedule);
+}
+
+Result<int64_t> SqliteTx::DeleteSchedule(std::string_view host_id, std::string_view id) {
+  auto deleted = Execute(conn_, "DELETE FROM schedules WHERE id = ? AND host_id = ?", id, host_id);
+  if (auto found = RequireChanged(deleted, "schedule"); !found.ok()) return found.error();
+  return BumpHostScheduleVersion(host_id);
+}
+
+Result<ScheduleChange> SqliteTx::FinishScheduleWrite(const Schedule& schedule) {
+  auto cleared = Execute(conn_, "DELETE FROM schedule_source_groups WHERE schedule_id = ?", schedule.id);
+  if (!cleared.ok()) return cleared.error();
+  int64_t position = 0;
+  for (const auto& group_id : schedule.source_group_ids) {
+    // The composite foreign key rejects a group of another host (kConstraint).
+    auto linked =
+        Execute(conn_,
+                "INSERT INTO schedule_source_groups (schedule_id, host_id, source_group_id, position)"
+                " VALUES (?, ?, ?, ?)",
+                schedule.id, schedule.host_id, group_id, position++);
+    if (!linked.ok()) return linked.error();
+  }
+  auto version = BumpHostScheduleVersion(schedule.host_id);
+  if (!version.ok()) return version.error();
+  auto reread = GetSchedule(schedule.host_id, schedule.id);
+  if (!reread.ok()) return reread.error();
+  return ScheduleChange{std::move(*reread), *version};
+}
+
+Result<std::vector<ScheduleGroupState>> SqliteTx::ListScheduleGroupStates(std::string_view host_id) {
+  return QueryAll<ScheduleGroupState>(
+      conn_,
+      "SELECT g.schedule_id, g.source_group_id, g.last_success_at, g.last_job_id, g.last_status"
+      " FROM schedule_group_state g JOIN schedules s ON s.id = g.schedule_id WHERE s.host_id = ?"
+      " ORDER BY g.schedule_id, g.source_group_id",
+      [](Row& row) {
+        return ScheduleGroupState{row.Text(0), row.Text(1), row.OptTime(2), row.OptText(3),
+                                  row.OptEnum<JobStatus>(4)};
+      },
+      host_id);
+}
+
+// --------------------------------------------------------- pending runs --
+
+Result<std::vector<PendingRun>> SqliteTx::ListPendingRuns(std::string_view host_id) {
+  return QueryAll<PendingRun>(
+      conn_,
+      "SELECT schedule_id, host_id, requested_at, scheduled_at FROM pending_runs WHERE host_id = ?"
+      " ORDER BY requested_at, schedule_id",
+      [](Row& row) {
+        return PendingRun{row.Text(0), row.Text(1), row.Time(2), row.Time(3)};
+      },
+      host_id);
+}
+
+Result<void> SqliteTx::UpsertPendingRun(const PendingRun& run) {
+  // Coalesce: keep the first request time (queue order) and the latest slot.
+  auto upserted = Execute(conn_,
+                          "INSERT INTO pending_runs (schedule_id, host_id, requested_at, scheduled_at)"
+                          " VALUES (?, ?, ?, ?) ON CONFLICT (schedule_id) DO UPDATE SET"
+                          " scheduled_at = MAX(pending_runs.scheduled_at, excluded.scheduled_at)",
+                          run.schedule_id, run.host_id, run.requested_at, run.scheduled_at);
+  if (!upserted.ok()) return upserted.error();
+  return Ok();
+}
+
+Result<void> SqliteTx::DeletePendingRun(std::string_view schedule_id) {
+  return RequireChanged(Execute(conn_, "DELETE FROM pending_runs WHERE schedule_id = ?", schedule_id),
+                        "pending run");
+}
+
+}  // namespace rmgr::store::sqlite

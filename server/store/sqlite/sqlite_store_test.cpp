@@ -1,0 +1,198 @@
+// SQLite-only behaviour of the store: migrations on open, refusing a newer
+// or foreign database without touching it, WAL, and SQLITE_BUSY → kBusy.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+
+#include "common/util/ulid.h"
+#include "server/store/sqlite/migrations.h"
+#include "server/store/store.h"
+
+namespace rmgr::store {
+namespace {
+
+// A plain connection for poking at the file behind the store's back.
+class RawDb {
+ public:
+  explicit RawDb(const std::filesystem::path& file) {
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 2000);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  RawDb(const RawDb&) = delete;
+  RawDb& operator=(const RawDb&) = delete;
+
+  void Exec(const std::string& sql) {
+    char* message = nullptr;
+    const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
+    EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (message == nullptr ? "" : message);
+    sqlite3_free(message);
+  }
+  //! First column of every row, as text.
+  std::vector<std::string> Column(const std::string& sql) {
+    std::vector<std::string> out;
+    sqlite3_stmt* stmt = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sql;
+    while (stmt != nullptr && sqlite3_step(stmt) == SQLITE_ROW) {
+      const auto* text = sqlite3_column_text(stmt, 0);
+      out.emplace_back(text == nullptr ? "" : reinterpret_cast<const char*>(text));
+    }
+    sqlite3_finalize(stmt);
+    return out;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+std::string ReadBytes(const std::filesystem::path& file) {
+  std::string bytes(std::filesystem::file_size(file), '\0');
+  std::ifstream in(file, std::ios::binary);
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  return bytes;
+}
+
+// Parameterized only so the names carry the "store/" prefix of the suite.
+class SqliteStoreFile : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("rmgr-sqlite-test-" + NewUlid());
+    std::filesystem::create_directories(dir_);
+    file_ = dir_ / "store.db";
+  }
+  void TearDown() override {
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  std::unique_ptr<Store> Open(SqliteOptions options = {}) {
+    auto opened = OpenSqliteStore(file_, std::move(options));
+    EXPECT_TRUE(opened.ok()) << opened.error().Describe();
+    return opened.ok() ? std::move(*opened) : nullptr;
+  }
+
+  std::filesystem::path dir_;
+  std::filesystem::path file_;
+};
+
+TEST_P(SqliteStoreFile, EmbeddedMigrationsAreNumberedWithoutGaps) {
+  const auto migrations = sqlite::EmbeddedMigrations();
+  ASSERT_FALSE(migrations.empty());
+  for (size_t i = 0; i < migrations.size(); ++i) {
+    EXPECT_EQ(migrations[i].version, static_cast<int>(i + 1));
+    EXPECT_FALSE(migrations[i].sql.empty());
+  }
+  EXPECT_EQ(migrations[0].name, "0001_initial");
+}
+
+TEST_P(SqliteStoreFile, MigratesAnEmptyFileAndRecordsEachMigration) {
+  ASSERT_NE(Open(), nullptr);
+  RawDb raw(file_);
+  EXPECT_EQ(raw.Column("SELECT version || ':' || name FROM schema_migrations"),
+            std::vector<std::string>{"1:0001_initial"});
+  EXPECT_EQ(raw.Column("PRAGMA journal_mode"), std::vector<std::string>{"wal"});
+  const auto tables = raw.Column("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+  for (const char* table :
+       {"api_tokens", "audit_log", "enrollment_tokens", "hosts", "job_logs", "jobs", "notification_channels",
+        "pending_runs", "repositories", "schedule_group_state", "schedule_source_groups", "schedules",
+        "sessions", "snapshots", "source_groups", "users"}) {
+    EXPECT_NE(std::find(tables.begin(), tables.end(), table), tables.end()) << table;
+  }
+}
+
+TEST_P(SqliteStoreFile, ReopeningAppliesNothingAndKeepsData) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Write([](WriteTx& tx) { return tx.CreateHost(NewHost{"kept", "", true, ""}); }).ok());
+  }
+  const auto applied_before = RawDb(file_).Column("SELECT applied_at FROM schema_migrations");
+  SqliteOptions later;
+  later.clock = [] { return Clock::now() + std::chrono::hours(48); };
+  auto store = Open(later);
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->Read([](ReadTx& tx) { return tx.GetHostByName("kept"); }).ok());
+  EXPECT_EQ(RawDb(file_).Column("SELECT applied_at FROM schema_migrations"), applied_before);
+}
+
+TEST_P(SqliteStoreFile, RefusesANewerSchemaAndLeavesTheFileUntouched) {
+  ASSERT_NE(Open(), nullptr);
+  RawDb(file_).Exec(
+      "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, '9999_future', 0)");
+  const std::string before = ReadBytes(file_);
+  ASSERT_FALSE(before.empty());
+
+  auto opened = OpenSqliteStore(file_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kSchemaTooNew);
+  EXPECT_NE(opened.error().message.find("9999"), std::string::npos) << opened.error().message;
+  EXPECT_EQ(ReadBytes(file_), before);
+  EXPECT_EQ(RawDb(file_).Column("SELECT max(version) FROM schema_migrations"),
+            std::vector<std::string>{"9999"});
+}
+
+TEST_P(SqliteStoreFile, RefusesAForeignDatabaseAndLeavesItUntouched) {
+  RawDb(file_).Exec("CREATE TABLE photos (id INTEGER PRIMARY KEY, path TEXT)");
+  const std::string before = ReadBytes(file_);
+  auto opened = OpenSqliteStore(file_);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(ReadBytes(file_), before);
+}
+
+TEST_P(SqliteStoreFile, ALockHeldPastTheBusyTimeoutIsKBusy) {
+  SqliteOptions options;
+  options.busy_timeout = std::chrono::milliseconds(150);
+  auto store = Open(options);
+  ASSERT_NE(store, nullptr);
+  RawDb other(file_);  // another process, say
+  other.Exec("BEGIN IMMEDIATE");
+  const auto start = std::chrono::steady_clock::now();
+  auto blocked = store->Write([](WriteTx& tx) { return tx.CreateHost(NewHost{"h", "", true, ""}); });
+  const auto waited = std::chrono::steady_clock::now() - start;
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, ErrorCode::kBusy);
+  EXPECT_GE(waited, std::chrono::milliseconds(100));
+  // Readers are not blocked by a writer in WAL mode.
+  EXPECT_TRUE(store->Read([](ReadTx& tx) { return tx.ListRepositories(); }).ok());
+  other.Exec("ROLLBACK");
+  EXPECT_TRUE(store->Write([](WriteTx& tx) { return tx.CreateHost(NewHost{"h", "", true, ""}); }).ok());
+}
+
+TEST_P(SqliteStoreFile, RejectsBadOptionsAndUnopenablePaths) {
+  SqliteOptions no_readers;
+  no_readers.read_connections = 0;
+  auto opened = OpenSqliteStore(file_, no_readers);
+  ASSERT_FALSE(opened.ok());
+  EXPECT_EQ(opened.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(opened.error().field, "read_connections");
+  auto nowhere = OpenSqliteStore(dir_ / "no" / "such" / "dir" / "x.db");
+  ASSERT_FALSE(nowhere.ok());
+  EXPECT_EQ(nowhere.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_P(SqliteStoreFile, ReaderConnectionsCannotWrite) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  // A ReadTx is a WriteTx underneath; a downcast write still fails safely.
+  auto written = store->Read([](ReadTx& tx) -> Result<void> {
+    auto* writable = dynamic_cast<WriteTx*>(&tx);
+    if (writable == nullptr) return Ok();
+    auto made = writable->CreateHost(NewHost{"sneaky", "", true, ""});
+    if (!made.ok()) return made.error();
+    return Ok();
+  });
+  EXPECT_FALSE(written.ok());
+  EXPECT_FALSE(store->Read([](ReadTx& tx) { return tx.GetHostByName("sneaky"); }).ok());
+}
+
+std::string ParamName(const ::testing::TestParamInfo<std::string>& param_info) {
+  return param_info.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(store, SqliteStoreFile, ::testing::Values("sqlite"), ParamName);
+
+}  // namespace
+}  // namespace rmgr::store

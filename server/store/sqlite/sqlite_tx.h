@@ -1,0 +1,88 @@
+#pragma once
+// SqliteTx: the ReadTx / WriteTx of the SQLite store, bound to one
+// connection for the length of one transaction. The same class serves read
+// snapshots (on a query_only reader connection, handed out as ReadTx&) and
+// write transactions (on the write connection). Its methods are split by
+// area: sqlite_hosts.cpp, sqlite_repositories.cpp (repositories and source
+// groups), sqlite_schedules.cpp, sqlite_jobs.cpp, sqlite_audit.cpp.
+// Thread safety: none; lives inside one Store::Read/Write callback.
+
+#include <functional>
+
+#include "server/store/sqlite/connection.h"
+#include "server/store/store.h"
+
+namespace rmgr::store::sqlite {
+
+//! One transaction's view of the database.
+class SqliteTx final : public WriteTx {
+ public:
+  //! Works on `conn`, which already has a transaction open; `now` stamps times.
+  SqliteTx(Connection& conn, const std::function<TimePoint()>& now) : conn_(conn), now_(now) {}
+
+  // ReadTx
+  Result<Host> GetHost(std::string_view id) override;
+  Result<Host> GetHostByName(std::string_view name) override;
+  Result<Host> GetHostByTokenHash(std::string_view token_hash) override;
+  Result<Page<Host>> ListHosts(const PageRequest& page) override;
+  Result<int64_t> GetHostScheduleVersion(std::string_view host_id) override;
+  Result<Repository> GetRepository(std::string_view id) override;
+  Result<std::vector<Repository>> ListRepositories() override;
+  Result<SourceGroup> GetSourceGroup(std::string_view host_id, std::string_view id) override;
+  Result<std::vector<SourceGroup>> ListSourceGroups(std::string_view host_id) override;
+  Result<Schedule> GetSchedule(std::string_view host_id, std::string_view id) override;
+  Result<std::vector<Schedule>> ListSchedulesByHost(std::string_view host_id) override;
+  Result<std::vector<ScheduleGroupState>> ListScheduleGroupStates(std::string_view host_id) override;
+  Result<std::vector<PendingRun>> ListPendingRuns(std::string_view host_id) override;
+  Result<Job> GetJob(std::string_view id) override;
+  Result<Page<Job>> ListJobs(const JobFilter& filter, const PageRequest& page) override;
+  Result<int64_t> CountJobs(const JobFilter& filter) override;
+  Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
+  Result<Page<AuditEntry>> ListAudit(const AuditFilter& filter, const PageRequest& page) override;
+
+  // WriteTx
+  Result<Host> CreateHost(const NewHost& host) override;
+  Result<void> UpdateHostStatus(std::string_view id, const HostStatus& status) override;
+  Result<void> SetHostAlwaysOn(std::string_view id, bool always_on) override;
+  Result<int64_t> BumpHostScheduleVersion(std::string_view id) override;
+  Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
+                                             TimePoint applied_at) override;
+  Result<Repository> CreateRepository(const Repository& repository) override;
+  Result<std::vector<HostVersion>> UpdateRepository(const Repository& repository) override;
+  Result<void> DeleteRepository(std::string_view id) override;
+  Result<SourceGroup> CreateSourceGroup(const SourceGroup& group) override;
+  Result<SourceGroup> UpdateSourceGroup(const SourceGroup& group) override;
+  Result<void> DeleteSourceGroup(std::string_view host_id, std::string_view id) override;
+  Result<ScheduleChange> CreateSchedule(const Schedule& schedule) override;
+  Result<ScheduleChange> UpdateSchedule(const Schedule& schedule) override;
+  Result<int64_t> DeleteSchedule(std::string_view host_id, std::string_view id) override;
+  Result<Job> CreateJob(const NewJob& job) override;
+  Result<Job> TransitionJob(std::string_view id, JobStatus to) override;
+  Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) override;
+  Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) override;
+  Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) override;
+  Result<void> UpsertPendingRun(const PendingRun& run) override;
+  Result<void> DeletePendingRun(std::string_view schedule_id) override;
+  Result<int64_t> AppendAudit(const AuditEntry& entry) override;
+
+ private:
+  //! The store clock, truncated to the millisecond the database keeps.
+  TimePoint Now() const;
+  //! After a schedule row was written: replaces its group links, bumps the
+  //! host's version and reads the schedule back.
+  Result<ScheduleChange> FinishScheduleWrite(const Schedule& schedule);
+  //! Records a finished job's outcome in schedule_group_state / hosts.
+  Result<void> RecordOutcome(const Job& job);
+
+  Connection& conn_;
+  const std::function<TimePoint()>& now_;
+};
+
+//! `head` + `rest`, for statements assembled from constant fragments (a
+//! shared SELECT list plus a WHERE / ORDER BY); values are always bound.
+std::string JoinSql(std::string_view head, std::string_view rest);
+
+//! kNotFound "<what> not found" unless `changed` rows > 0; passes errors through.
+Result<void> RequireChanged(const Result<int64_t>& changed, std::string_view what);
+
+}  // namespace rmgr::store::sqlite

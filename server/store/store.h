@@ -1,0 +1,273 @@
+#pragma once
+// The Store: everything the server persists, behind one interface with one
+// implementation per database (SQLite here; PostgreSQL later). Callers never
+// see a database type.
+//
+// Unit of work. All access goes through a transaction callback:
+//
+//   auto host = store.Read([&](ReadTx& tx) { return tx.GetHost(id); });
+//
+//   auto change = store.Write([&](WriteTx& tx) -> Result<ScheduleChange> {
+//     auto changed = tx.UpdateSchedule(schedule);
+//     if (!changed) return changed.error();
+//     if (auto logged = tx.AppendAudit(entry); !logged) return logged.error();
+//     return changed;
+//   });
+//
+// Write runs the callback in one write transaction and commits when it
+// returns a value, rolls back when it returns an error (or throws: the store
+// catches, rolls back and returns kInternal). That is how a mutation and its
+// audit entry land together or not at all, and how a dispatcher creates a
+// job and notes the host's state atomically. Read runs the callback in one
+// read snapshot: every call inside sees the same committed state, however
+// many writes commit meanwhile. The callback's return type is any
+// rmgr::Result<T>; Read/Write return the same type.
+//
+// Rules for callbacks: use only the tx you are given; do no I/O and nothing
+// that cannot be repeated (an implementation may re-run the callback after a
+// transient serialization failure); keep them short (SQLite serializes all
+// writers). Do not call Read or Write on the same store from inside a Write
+// callback (nested Write returns kInternal).
+//
+// Errors, from any method: kNotFound (addressed row missing), kConflict
+// (uniqueness; the message names what clashed), kConstraint (foreign key,
+// CHECK, NOT NULL; e.g. invalid JSON), kInvalidArgument (bad input caught
+// before the database, e.g. a malformed cursor), kBusy (the database stayed
+// locked past the busy timeout), kInternal (anything else). No exception
+// escapes the store.
+//
+// Times: the store stamps created_at / updated_at / transition times from
+// its clock; all times are kept at millisecond precision, UTC.
+//
+// Thread safety: a Store is safe to use from any number of threads at once;
+// destroy it only after every call on it has returned. ReadTx / WriteTx
+// objects are valid only inside their callback, on the calling thread.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "server/store/store_types.h"
+
+namespace rmgr::store {
+
+//! Reads, available in read snapshots and inside write transactions (where
+//! they see the transaction's own uncommitted writes). Listing a child of a
+//! host that does not exist returns an empty list, not kNotFound.
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  //! The host with this id.
+  virtual Result<Host> GetHost(std::string_view id) = 0;
+  //! The host with this unique name.
+  virtual Result<Host> GetHostByName(std::string_view name) = 0;
+  //! The host whose agent token hashes to this value (agent authentication).
+  virtual Result<Host> GetHostByTokenHash(std::string_view token_hash) = 0;
+  //! Hosts ordered by name.
+  virtual Result<Page<Host>> ListHosts(const PageRequest& page) = 0;
+  //! The host's canonical schedule version (0 before its first schedule change).
+  virtual Result<int64_t> GetHostScheduleVersion(std::string_view host_id) = 0;
+
+  //! The repository with this id.
+  virtual Result<Repository> GetRepository(std::string_view id) = 0;
+  //! All repositories, ordered by name.
+  virtual Result<std::vector<Repository>> ListRepositories() = 0;
+
+  //! The source group with this id, if it belongs to this host.
+  virtual Result<SourceGroup> GetSourceGroup(std::string_view host_id, std::string_view id) = 0;
+  //! The host's source groups, ordered by name.
+  virtual Result<std::vector<SourceGroup>> ListSourceGroups(std::string_view host_id) = 0;
+
+  //! The schedule with this id, if it belongs to this host.
+  virtual Result<Schedule> GetSchedule(std::string_view host_id, std::string_view id) = 0;
+  //! The host's schedules (enabled or not), ordered by name.
+  virtual Result<std::vector<Schedule>> ListSchedulesByHost(std::string_view host_id) = 0;
+  //! Last outcome per schedule × group for the host's schedules (rows exist
+  //! only once a job of that pair has finished).
+  virtual Result<std::vector<ScheduleGroupState>> ListScheduleGroupStates(std::string_view host_id) = 0;
+  //! The host's pending runs, oldest request first.
+  virtual Result<std::vector<PendingRun>> ListPendingRuns(std::string_view host_id) = 0;
+
+  //! The job with this id.
+  virtual Result<Job> GetJob(std::string_view id) = 0;
+  //! Jobs matching the filter, newest first (keyset on created_at, id).
+  virtual Result<Page<Job>> ListJobs(const JobFilter& filter, const PageRequest& page) = 0;
+  //! How many jobs match the filter.
+  virtual Result<int64_t> CountJobs(const JobFilter& filter) = 0;
+  //! Up to `limit` (clamped like a page) log lines of a job with seq > after_seq, by seq.
+  virtual Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq,
+                                                      int limit) = 0;
+
+  //! Audit entries matching the filter, newest first (keyset on id).
+  virtual Result<Page<AuditEntry>> ListAudit(const AuditFilter& filter, const PageRequest& page) = 0;
+};
+
+//! Reads and writes inside one write transaction. Every mutation is applied
+//! only if the enclosing Store::Write callback succeeds.
+class WriteTx : public ReadTx {
+ public:
+  //! Creates a host; kConflict if the name (or token hash) is taken.
+  virtual Result<Host> CreateHost(const NewHost& host) = 0;
+  //! Applies the set fields of `status`; kNotFound for an unknown host.
+  virtual Result<void> UpdateHostStatus(std::string_view id, const HostStatus& status) = 0;
+  //! Switches the host between always-on and intermittent.
+  virtual Result<void> SetHostAlwaysOn(std::string_view id, bool always_on) = 0;
+  //! Increments the host's canonical schedule version; returns the new value.
+  virtual Result<int64_t> BumpHostScheduleVersion(std::string_view id) = 0;
+  //! Records the agent's schedule.ack: kInvalidArgument for version <= 0,
+  //! kConflict for a version above the canonical one (nothing is written).
+  virtual Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
+                                                     TimePoint applied_at) = 0;
+
+  //! Creates a repository (id assigned when empty); kConflict on a taken name.
+  virtual Result<Repository> CreateRepository(const Repository& repository) = 0;
+  //! Replaces name, url and secret of an existing repository and bumps the
+  //! schedule version of every host with a schedule using it; returns those hosts.
+  virtual Result<std::vector<HostVersion>> UpdateRepository(const Repository& repository) = 0;
+  //! Deletes a repository; kConstraint while a schedule still uses it.
+  virtual Result<void> DeleteRepository(std::string_view id) = 0;
+
+  //! Creates a source group (id assigned when empty); kConflict on a name taken on the host.
+  virtual Result<SourceGroup> CreateSourceGroup(const SourceGroup& group) = 0;
+  //! Replaces name, paths, excludes and tags of a host's group. Groups are not
+  //! part of schedule.set, so no schedule version changes.
+  virtual Result<SourceGroup> UpdateSourceGroup(const SourceGroup& group) = 0;
+  //! Deletes a host's group; kConstraint while a schedule still uses it.
+  virtual Result<void> DeleteSourceGroup(std::string_view host_id, std::string_view id) = 0;
+
+  //! Creates a schedule (id assigned when empty) and bumps its host's
+  //! canonical version. Its groups must belong to the same host (kConstraint).
+  virtual Result<ScheduleChange> CreateSchedule(const Schedule& schedule) = 0;
+  //! Replaces every field but id, host and created_at of (host_id, id) and bumps the version.
+  virtual Result<ScheduleChange> UpdateSchedule(const Schedule& schedule) = 0;
+  //! Deletes (host_id, id) and bumps the version; returns the new version.
+  //! Its jobs stay, with schedule_id cleared.
+  virtual Result<int64_t> DeleteSchedule(std::string_view host_id, std::string_view id) = 0;
+
+  //! Creates a queued job. A second job for the same (schedule_id,
+  //! scheduled_at, source_group_id) fire slot is kConflict.
+  virtual Result<Job> CreateJob(const NewJob& job) = 0;
+  //! Moves a job to dispatched or running, stamping dispatched_at /
+  //! started_at. Dispatching makes it the host's current job. An illegal
+  //! transition (see IsAllowedTransition) is kConflict; a terminal `to` is
+  //! kInvalidArgument (use FinishJob).
+  virtual Result<Job> TransitionJob(std::string_view id, JobStatus to) = 0;
+  //! Moves a job to the terminal status in `result`, storing the result and
+  //! finished_at, clearing it as the host's current job, and recording the
+  //! outcome in schedule_group_state (and host last_backup_at for a
+  //! succeeded/partial backup). Idempotent by job id: storing the same
+  //! result again is a success with replayed = true and changes nothing; a
+  //! different result for a finished job is kConflict.
+  virtual Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) = 0;
+  //! Replaces the progress JSON of a dispatched or running job (kConflict otherwise).
+  virtual Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) = 0;
+  //! Stores log lines; a seq already stored for the job is skipped (resends
+  //! are harmless). Returns how many lines were new.
+  virtual Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) = 0;
+
+  //! Records a pending run, replacing the schedule's previous one (coalescing).
+  virtual Result<void> UpsertPendingRun(const PendingRun& run) = 0;
+  //! Removes the schedule's pending run; kNotFound when it has none.
+  virtual Result<void> DeletePendingRun(std::string_view schedule_id) = 0;
+
+  //! Appends an audit entry; returns its id.
+  virtual Result<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+};
+
+//! How hard a write transaction's commit is pushed to disk.
+enum class Durability {
+  kFull,     ///< Survives power loss once Write returns (default; use for anything acknowledged).
+  kRelaxed,  ///< Survives a crash of the process, may be lost on power loss (heartbeats, progress).
+};
+
+namespace detail {
+template <class R>
+inline constexpr bool kIsResult = false;
+template <class T>
+inline constexpr bool kIsResult<Result<T>> = true;
+
+// Runs `fn` through `run` (which takes a std::function returning Result<void>)
+// and carries fn's Result<T> value out of the transaction.
+template <class Tx, class F, class Run>
+std::invoke_result_t<F&, Tx&> RunCarrying(F& fn, Run&& run) {
+  using R = std::invoke_result_t<F&, Tx&>;
+  static_assert(kIsResult<R>, "a Store transaction callback must return rmgr::Result<T>");
+  if constexpr (std::is_same_v<R, Result<void>>) {
+    return run([&fn](Tx& tx) -> Result<void> { return fn(tx); });
+  } else {
+    std::optional<typename R::value_type> value;
+    Result<void> status = run([&fn, &value](Tx& tx) -> Result<void> {
+      R result = fn(tx);
+      if (!result.ok()) return result.error();
+      value.emplace(std::move(result).value());
+      return Ok();
+    });
+    if (!status.ok()) return status.error();
+    return R(std::move(*value));
+  }
+}
+}  // namespace detail
+
+//! The persistence seam of the server. Obtain one from an Open*Store factory.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  //! Runs `fn(ReadTx&)` in one consistent read snapshot; returns its Result.
+  template <class F>
+  std::invoke_result_t<F&, ReadTx&> Read(F&& fn) {
+    return detail::RunCarrying<ReadTx>(fn, [this](const ReadFn& f) { return RunRead(f); });
+  }
+
+  //! Runs `fn(WriteTx&)` in one write transaction: commit on a value,
+  //! rollback on an error; returns fn's Result (or the commit's error).
+  template <class F>
+  std::invoke_result_t<F&, WriteTx&> Write(F&& fn, Durability durability = Durability::kFull) {
+    return detail::RunCarrying<WriteTx>(
+        fn, [this, durability](const WriteFn& f) { return RunWrite(f, durability); });
+  }
+
+ protected:
+  //! A read callback with its value already carried out.
+  using ReadFn = std::function<Result<void>(ReadTx&)>;
+  //! A write callback with its value already carried out.
+  using WriteFn = std::function<Result<void>(WriteTx&)>;
+
+  //! Implementation of Read: snapshot, call, end the snapshot.
+  virtual Result<void> RunRead(const ReadFn& fn) = 0;
+  //! Implementation of Write: begin, call, commit or roll back.
+  virtual Result<void> RunWrite(const WriteFn& fn, Durability durability) = 0;
+};
+
+//! Tuning of the SQLite store; the defaults suit a server.
+struct SqliteOptions {
+  std::chrono::milliseconds busy_timeout{5000};  ///< Wait for locks this long, then kBusy.
+  int read_connections = 4;                      ///< Size of the reader pool (>= 1).
+  std::function<TimePoint()> clock;              ///< Source of "now"; empty → Clock::now.
+};
+
+//! Opens (creating if missing) the SQLite database `file` and brings its
+//! schema up to date with the embedded migrations, one transaction each.
+//! A schema newer than this binary knows is kSchemaTooNew and the file is
+//! left untouched; a file with tables but no migration record is kInvalidArgument.
+//!
+//! SQLite specifics: WAL journal (readers never block the writer), foreign
+//! keys on, busy_timeout as given. One write connection, lent to one Write
+//! at a time (waiting at most busy_timeout, then kBusy), runs every write
+//! transaction as BEGIN IMMEDIATE, so writers never deadlock or fail
+//! mid-transaction on a lock; reads use a pool of query_only connections,
+//! each Read a deferred transaction, i.e. one WAL snapshot. synchronous is
+//! FULL for Durability::kFull writes (a committed job result survives power
+//! loss before the agent drops it from its outbox) and NORMAL for kRelaxed
+//! ones (no fsync per heartbeat; WAL still cannot be corrupted).
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::filesystem::path& file, SqliteOptions options = {});
+
+}  // namespace rmgr::store

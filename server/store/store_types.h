@@ -1,0 +1,316 @@
+#pragma once
+// Record types of the store: what the server reads and writes through
+// rmgr::store::Store. Plain values, free of SQLite (and PostgreSQL) types.
+// Time: every TimePoint is UTC and kept with millisecond precision (the store
+// truncates what it is given). Ids are ULIDs assigned by the store unless a
+// type says otherwise. Thread safety: value types and pure functions; no
+// shared state.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/util/time_format.h"
+
+namespace rmgr::store {
+
+//! What a job does; the restic sub-command it runs.
+enum class JobKind { kBackup, kForget, kPrune, kCheck, kRestore, kInit, kUnlock, kSnapshots, kLs };
+
+//! Where a job is in its lifecycle (DESIGN.md "Job kinds and lifecycle").
+enum class JobStatus {
+  kQueued,       ///< Created, not yet sent to the agent.
+  kDispatched,   ///< command.run sent.
+  kRunning,      ///< The agent reported job.started.
+  kSucceeded,    ///< Terminal: restic exited 0.
+  kPartial,      ///< Terminal: snapshot made but some files were unreadable (restic exit 3).
+  kFailed,       ///< Terminal: restic or a hook failed.
+  kCancelled,    ///< Terminal: cancelled by an operator.
+  kInterrupted,  ///< Terminal: the agent reconnected without the job.
+  kLost,         ///< Terminal: no word from the agent for too long.
+};
+
+//! Who or what caused a job or an audited action. Jobs accept only user,
+//! api, schedule and catchup; the audit log accepts all.
+enum class ActorKind { kUser, kApi, kSchedule, kCatchup, kAgent, kSystem };
+
+//! Which stream a job log line came from.
+enum class LogStream { kStdout, kStderr, kHook, kAgent };
+
+//! Stable lower-case name, as stored and as sent on the API ("queued", "backup", ...).
+std::string_view ToString(JobKind kind);
+std::string_view ToString(JobStatus status);
+std::string_view ToString(ActorKind kind);
+std::string_view ToString(LogStream stream);
+
+//! Parses a stable name back into its enum; nullopt when the name is unknown.
+template <class E>
+std::optional<E> FromString(std::string_view text);
+template <>
+std::optional<JobKind> FromString<JobKind>(std::string_view text);
+template <>
+std::optional<JobStatus> FromString<JobStatus>(std::string_view text);
+template <>
+std::optional<ActorKind> FromString<ActorKind>(std::string_view text);
+template <>
+std::optional<LogStream> FromString<LogStream>(std::string_view text);
+
+//! True for the states a job never leaves.
+bool IsTerminal(JobStatus status);
+
+//! The lifecycle rule: queued → dispatched | cancelled | failed;
+//! dispatched → running | any terminal; running → any terminal;
+//! terminal → nothing. A status never "moves" to itself.
+bool IsAllowedTransition(JobStatus from, JobStatus to);
+
+// ---------------------------------------------------------------- paging --
+
+//! Page size used when a request asks for 0 or less.
+inline constexpr int kDefaultPageLimit = 50;
+//! Largest page the store returns, whatever a request asks for.
+inline constexpr int kMaxPageLimit = 500;
+
+//! Clamps a requested page size into [1, kMaxPageLimit]; <= 0 means the default.
+int ClampPageLimit(int limit);
+
+//! One page request: where to continue and how many items at most.
+struct PageRequest {
+  std::string cursor;             ///< Opaque; empty for the first page, else a previous next_cursor.
+  int limit = kDefaultPageLimit;  ///< Clamped with ClampPageLimit.
+};
+
+//! One page of a keyset-paged listing.
+template <class T>
+struct Page {
+  std::vector<T> items;     ///< In listing order.
+  std::string next_cursor;  ///< Pass back for the next page; empty when this was the last.
+};
+
+// ----------------------------------------------------------------- hosts --
+
+//! A machine with an agent.
+struct Host {
+  std::string id;                                ///< ULID.
+  std::string name;                              ///< Unique display name.
+  std::string hostname;                          ///< As the agent reports it.
+  std::string os;                                ///< As the agent reports it ("linux").
+  std::string arch;                              ///< As the agent reports it ("amd64").
+  std::string agent_version;                     ///< From hello.
+  std::string restic_version;                    ///< From hello.
+  bool always_on = true;                         ///< false: intermittent, eligible for catch-up.
+  std::string token_hash;                        ///< Hash of the agent's token; empty before it has one.
+  int64_t schedule_version_canonical = 0;        ///< Bumped by every schedule change.
+  int64_t schedule_version_applied = 0;          ///< Last version the agent acked.
+  std::optional<TimePoint> schedule_applied_at;  ///< When that ack said it applied.
+  std::optional<std::string> current_job_id;     ///< Job dispatched to or running on the host.
+  bool connected = false;                        ///< Advisory: an agent connection is open.
+  std::optional<TimePoint> last_seen_at;         ///< Last hello or ping.
+  std::optional<TimePoint> last_backup_at;       ///< Last succeeded or partial backup job.
+  TimePoint created_at;                          ///< Set by the store.
+};
+
+//! What creating a host needs; the rest starts at its default.
+struct NewHost {
+  std::string name;        ///< Unique display name; must not be empty.
+  std::string hostname;    ///< May be empty until the agent says hello.
+  bool always_on = true;   ///< Host mode.
+  std::string token_hash;  ///< Empty: no agent token yet.
+};
+
+//! A partial update from hello / heartbeat; unset fields stay unchanged.
+struct HostStatus {
+  std::optional<std::string> hostname;        ///< New hostname.
+  std::optional<std::string> os;              ///< New OS name.
+  std::optional<std::string> arch;            ///< New architecture.
+  std::optional<std::string> agent_version;   ///< New agent version.
+  std::optional<std::string> restic_version;  ///< New restic version.
+  std::optional<bool> connected;              ///< Connection opened or closed.
+  std::optional<TimePoint> seen_at;           ///< New last_seen_at.
+};
+
+//! A host's canonical schedule version after a change that bumped it.
+struct HostVersion {
+  std::string host_id;  ///< The host.
+  int64_t version = 0;  ///< Its new canonical schedule version.
+  bool operator==(const HostVersion&) const = default;
+};
+
+// ------------------------------------------------- repositories & groups --
+
+//! A restic repository. The secret is only ever stored sealed.
+struct Repository {
+  std::string id;                          ///< ULID; empty on create → assigned.
+  std::string name;                        ///< Unique display name.
+  std::string url;                         ///< RESTIC_REPOSITORY.
+  std::vector<uint8_t> secret_ciphertext;  ///< Password sealed with the server key.
+  std::vector<uint8_t> secret_nonce;       ///< Nonce used to seal it.
+  TimePoint created_at;                    ///< Set by the store.
+  TimePoint updated_at;                    ///< Set by the store.
+};
+
+//! A named set of paths on one host.
+struct SourceGroup {
+  std::string id;                     ///< ULID; empty on create → assigned.
+  std::string host_id;                ///< Owning host.
+  std::string name;                   ///< Unique per host.
+  std::vector<std::string> paths;     ///< What to back up.
+  std::vector<std::string> excludes;  ///< restic --exclude patterns.
+  std::vector<std::string> tags;      ///< restic --tag values.
+  TimePoint created_at;               ///< Set by the store.
+  TimePoint updated_at;               ///< Set by the store.
+};
+
+// ------------------------------------------------------------- schedules --
+
+//! When and how a host runs one kind of job.
+struct Schedule {
+  std::string id;                             ///< ULID; empty on create → assigned.
+  std::string host_id;                        ///< Owning host; fixed after create.
+  std::string name;                           ///< Unique per host.
+  JobKind kind = JobKind::kBackup;            ///< backup, forget, prune or check.
+  std::string cron;                           ///< Cron expression (validated by the caller).
+  std::string timezone = "UTC";               ///< IANA zone the cron is read in.
+  std::string repository_id;                  ///< Target repository.
+  std::vector<std::string> source_group_ids;  ///< Groups of the same host, in order.
+  std::string retention_json = "{}";          ///< Retention policy (JSON object).
+  std::string options_json = "{}";            ///< Kind-specific options (JSON object).
+  std::string pre_hook;                       ///< Command run before restic; empty for none.
+  std::string post_hook;                      ///< Command run after restic; empty for none.
+  std::chrono::seconds hook_timeout{300};     ///< Per hook; must be positive.
+  bool enabled = true;                        ///< Disabled schedules are pushed but never fire.
+  std::chrono::seconds jitter{0};             ///< Random delay the agent adds to each fire.
+  TimePoint created_at;                       ///< Set by the store.
+  TimePoint updated_at;                       ///< Set by the store.
+};
+
+//! A schedule after a create or update, with its host's new canonical version.
+struct ScheduleChange {
+  Schedule schedule;    ///< As stored.
+  int64_t version = 0;  ///< The host's canonical schedule version after the change.
+};
+
+//! Outcome of the last job of one schedule for one source group (drives catch-up).
+struct ScheduleGroupState {
+  std::string schedule_id;                   ///< The schedule.
+  std::string source_group_id;               ///< The group.
+  std::optional<TimePoint> last_success_at;  ///< Finish time of the last succeeded/partial job.
+  std::optional<std::string> last_job_id;    ///< Last finished job, whatever its outcome.
+  std::optional<JobStatus> last_status;      ///< Its status.
+};
+
+//! A fire that could not start because the host was busy; one per schedule.
+struct PendingRun {
+  std::string schedule_id;  ///< Primary key: a newer fire replaces an older one.
+  std::string host_id;      ///< Host of the schedule.
+  TimePoint requested_at;   ///< When the fire arrived.
+  TimePoint scheduled_at;   ///< The cron slot it was for.
+};
+
+// ------------------------------------------------------------------ jobs --
+
+//! What creating a job needs. It starts queued.
+struct NewJob {
+  std::string id;                              ///< Empty → the store assigns a ULID.
+  std::string host_id;                         ///< Where it runs.
+  JobKind kind = JobKind::kBackup;             ///< What it does.
+  ActorKind actor_kind = ActorKind::kUser;     ///< user, api, schedule or catchup.
+  std::string actor_id;                        ///< User id, token id or schedule id.
+  std::optional<std::string> schedule_id;      ///< Set for schedule and catch-up jobs.
+  std::optional<std::string> source_group_id;  ///< Group to back up, if any.
+  std::optional<std::string> repository_id;    ///< Target repository, if any.
+  std::optional<TimePoint> scheduled_at;       ///< The fire slot; with schedule_id it is unique.
+  std::string args_json = "{}";                ///< Kind-specific arguments (JSON).
+};
+
+//! The outcome an agent reports (or the server decides) for a job.
+struct JobResult {
+  JobStatus status = JobStatus::kSucceeded;  ///< Must be terminal.
+  std::optional<int> exit_code;              ///< restic's exit code, when it ran.
+  std::string error;                         ///< One line; empty on success.
+  std::string error_kind;                    ///< Machine-readable class ("hook_failed", ...).
+  std::string snapshot_id;                   ///< Snapshot made, if any.
+  std::string summary_json;                  ///< restic's summary message; empty for none.
+  bool operator==(const JobResult&) const = default;
+};
+
+//! A job as stored.
+struct Job {
+  std::string id;                              ///< ULID.
+  std::string host_id;                         ///< Where it runs.
+  JobKind kind = JobKind::kBackup;             ///< What it does.
+  JobStatus status = JobStatus::kQueued;       ///< Where it is in its lifecycle.
+  ActorKind actor_kind = ActorKind::kUser;     ///< Who or what caused it.
+  std::string actor_id;                        ///< User id, token id or schedule id.
+  std::optional<std::string> schedule_id;      ///< NULL once the schedule is deleted.
+  std::optional<std::string> source_group_id;  ///< NULL once the group is deleted.
+  std::optional<std::string> repository_id;    ///< NULL once the repository is deleted.
+  std::optional<TimePoint> scheduled_at;       ///< The fire slot.
+  TimePoint created_at;                        ///< Queued at.
+  std::optional<TimePoint> dispatched_at;      ///< Set by the transition to dispatched.
+  std::optional<TimePoint> started_at;         ///< Set by the transition to running.
+  std::optional<TimePoint> finished_at;        ///< Set by the transition to a terminal state.
+  std::optional<int> exit_code;                ///< From the result.
+  std::string error;                           ///< From the result.
+  std::string error_kind;                      ///< From the result.
+  std::string snapshot_id;                     ///< From the result.
+  std::string summary_json;                    ///< From the result; empty for none.
+  std::string progress_json;                   ///< Latest progress; empty for none.
+  std::string args_json = "{}";                ///< Kind-specific arguments.
+
+  //! The result fields of a finished job, as FinishJob compares them.
+  JobResult ToJobResult() const;
+};
+
+//! FinishJob's answer: the stored job, and whether this call only repeated
+//! a result that was already stored (then nothing changed).
+struct FinishOutcome {
+  Job job;                ///< As stored.
+  bool replayed = false;  ///< true: same result stored before; no side effects this time.
+};
+
+//! Job listing filters; unset fields do not filter.
+struct JobFilter {
+  std::optional<std::string> host_id;  ///< Only this host.
+  std::optional<JobStatus> status;     ///< Only this status.
+  std::optional<JobKind> kind;         ///< Only this kind.
+};
+
+//! One line of a job's output.
+struct JobLogLine {
+  int64_t seq = 0;                        ///< Agent-assigned, unique per job; resends are dropped.
+  LogStream stream = LogStream::kStdout;  ///< Where it came from.
+  TimePoint at;                           ///< When the agent read it.
+  std::string text;                       ///< The line, without newline.
+  bool operator==(const JobLogLine&) const = default;
+};
+
+// ----------------------------------------------------------------- audit --
+
+//! One audit log entry.
+struct AuditEntry {
+  int64_t id = 0;                           ///< Assigned by the store, increasing.
+  TimePoint at;                             ///< Default (epoch) → the store's "now".
+  ActorKind actor_kind = ActorKind::kUser;  ///< Who.
+  std::string actor_id;                     ///< User id, token id, schedule id, host id.
+  std::string action;                       ///< "schedule.update", "job.run", ...; not empty.
+  std::string target_kind;                  ///< "host", "schedule", "job", ...
+  std::string target_id;                    ///< Id of the target.
+  std::string source_addr;                  ///< Client address, for API calls.
+  std::string detail_json = "{}";           ///< Anything else (JSON object); never secrets.
+};
+
+//! Audit listing filters; unset fields do not filter. Newest first.
+struct AuditFilter {
+  std::optional<ActorKind> actor_kind;     ///< Only this kind of actor.
+  std::optional<std::string> actor_id;     ///< Only this actor.
+  std::optional<std::string> action;       ///< Only this action.
+  std::optional<std::string> target_kind;  ///< Only this kind of target.
+  std::optional<std::string> target_id;    ///< Only this target.
+  std::optional<TimePoint> from;           ///< at >= from.
+  std::optional<TimePoint> to;             ///< at < to.
+};
+
+}  // namespace rmgr::store
