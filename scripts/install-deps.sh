@@ -11,7 +11,7 @@ packages=(
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
-  restic
+  restic curl wrk
 )
 
 missing=()
