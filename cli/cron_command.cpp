@@ -36,17 +36,6 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
-// Parses EXPR, or writes the one-line error and returns nullopt.
-std::optional<cron::CronSchedule> ParseOrReport(const std::string& expr, std::ostream& err) {
-  auto parsed = cron::ParseCron(expr);
-  if (!parsed) {
-    err << "restic-manager: invalid cron expression " << cron::Quote(expr) << ": " << parsed.error().message
-        << "\n";
-    return std::nullopt;
-  }
-  return *parsed;
-}
-
 Result<cron::Location> LoadTz(const std::string& name) {
   if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty time zone name", "tz");
   if (name == "Local") {
@@ -60,6 +49,16 @@ Result<cron::Location> LoadTz(const std::string& name) {
 }
 
 }  // namespace
+
+std::optional<cron::CronSchedule> ParseCronOrReport(const std::string& expr, std::ostream& err) {
+  auto parsed = cron::ParseCron(expr);
+  if (!parsed) {
+    err << "restic-manager: invalid cron expression " << cron::Quote(expr) << ": " << parsed.error().message
+        << "\n";
+    return std::nullopt;
+  }
+  return *parsed;
+}
 
 CronCommand::CronCommand(CLI::App& app) {
   CLI::App* cron = app.add_subcommand("cron", "Offline helpers for cron expressions");
@@ -90,13 +89,13 @@ int CronCommand::Run(std::ostream& out, std::ostream& err) const {
 }
 
 int CronCommand::RunCheck(std::ostream& out, std::ostream& err) const {
-  if (!ParseOrReport(Join(check_words_), err)) return kExitUsage;
+  if (!ParseCronOrReport(Join(check_words_), err)) return kExitUsage;
   out << "ok\n";
   return kExitOk;
 }
 
 int CronCommand::RunNext(std::ostream& out, std::ostream& err) const {
-  const auto schedule = ParseOrReport(Join(next_words_), err);
+  const auto schedule = ParseCronOrReport(Join(next_words_), err);
   if (!schedule) return kExitUsage;
   if (count_ < 1 || count_ > kMaxCount) {
     err << "restic-manager: -n must be between 1 and " << kMaxCount << ", got " << count_ << "\n";

@@ -4,8 +4,11 @@
 // Thread safety: one instance per RunCli call; not shared between threads.
 
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "common/cron/cron_schedule.h"
 
 namespace CLI {
 class App;
@@ -13,6 +16,10 @@ class Option;
 }  // namespace CLI
 
 namespace rmgr::cli {
+
+//! Parses a cron expression, or writes the one-line "invalid cron
+//! expression" error to `err` and returns nullopt (shared with `schedule add`).
+std::optional<cron::CronSchedule> ParseCronOrReport(const std::string& expr, std::ostream& err);
 
 //! The `cron` command group. Construct it on the root app before parsing;
 //! after a successful parse, Run() executes whichever subcommand was chosen.

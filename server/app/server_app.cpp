@@ -2,11 +2,20 @@
 
 #include <boost/asio/post.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "common/util/log.h"
+#include "server/api/api_deps.h"
+#include "server/api/api_routes.h"
+#include "server/api/auth_handlers.h"
+#include "server/api/openapi.h"
+#include "server/api/resource_routes.h"
+#include "server/auth/bootstrap.h"
+#include "server/auth/secret_box.h"
+#include "server/auth/session_authenticator.h"
 #include "server/http/http_server.h"
 #include "server/store/store.h"
 
@@ -29,8 +38,29 @@ Result<void> ServerApp::Init() {
   auto opened = store::OpenSqliteStore(config_.DatabasePath());
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
+  auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
+  if (!key) return key.error();
+  secrets_ = std::make_unique<auth::SecretBox>(std::move(key).value());
+  deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
+
+  auto admin = auth::EnsureInitialAdmin(*store_, auth::AdminPasswordSourcesFromEnvironment(config_.admin_password_file));
+  if (!admin) return admin.error();
+  if (admin->created) {
+    log->info("created the initial admin user \"admin\" (password source: {})", admin->source);
+    if (admin->generated_password) {
+      // Shown this once, on stdout only: never in the log.
+      std::fprintf(stdout, "initial admin password: %s\n", admin->generated_password->Reveal().c_str());
+      std::fflush(stdout);
+    }
+  }
 
   auto router = std::make_shared<http::Router>();
+  authenticator_ = std::make_unique<auth::SessionAuthenticator>(*store_, deps_->now);
+  routes_ = std::make_unique<api::ApiRoutes>(*router, *authenticator_);
+  auth_handlers_ = std::make_unique<api::AuthHandlers>(*deps_, *authenticator_);
+  auth_handlers_->Register(*routes_);
+  api::RegisterResourceRoutes(*routes_, *deps_);
+  api::RegisterOpenApiRoute(*routes_);
   router->Add(beast_http::verb::get, "/healthz", [](http::RequestContext&) {
     return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ok"}});
   });

@@ -22,6 +22,15 @@ namespace rmgr::server {
 namespace http {
 class HttpServer;
 }
+namespace auth {
+class SecretBox;
+class SessionAuthenticator;
+}  // namespace auth
+namespace api {
+struct ApiDeps;
+class ApiRoutes;
+class AuthHandlers;
+}  // namespace api
 
 class ServerApp {
  public:
@@ -30,7 +39,9 @@ class ServerApp {
   ServerApp(const ServerApp&) = delete;
   ServerApp& operator=(const ServerApp&) = delete;
 
-  //! Opens the store (applying migrations) and binds the listener.
+  //! Opens the store (applying migrations), creates the first admin when
+  //! there are no users (a generated password is printed once on stdout),
+  //! registers the routes and binds the listener.
   Result<void> Init();
 
   //! The port actually bound (useful with port 0 in tests). Valid after Init().
@@ -43,11 +54,19 @@ class ServerApp {
   //! Asks Run() to stop gracefully. Safe from any thread, idempotent.
   void RequestStop();
 
+  //! The /api/v1 route registry (for the OpenAPI cross-check). Valid after Init().
+  const api::ApiRoutes& Routes() const { return *routes_; }
+
  private:
   ServerConfig config_;
   boost::asio::io_context io_;
   boost::asio::signal_set signals_{io_};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<auth::SecretBox> secrets_;                   // the server key (repository secrets)
+  std::unique_ptr<api::ApiDeps> deps_;                         // what handlers share
+  std::unique_ptr<auth::SessionAuthenticator> authenticator_;  // sessions and API tokens
+  std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_
+  std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

@@ -42,7 +42,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
     const auto* value = node.as_string();
-    if (name != "listen" && name != "data_dir" && name != "log_level") {
+    if (name != "listen" && name != "data_dir" && name != "log_level" && name != "admin_password_file") {
       return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name), name);
     }
     if (value == nullptr) {
@@ -51,6 +51,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "listen") config.listen = value->get();
     if (name == "data_dir") config.data_dir = value->get();
     if (name == "log_level") config.log_level = value->get();
+    if (name == "admin_password_file") config.admin_password_file = value->get();
   }
   return Ok();
 }
@@ -59,7 +60,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--listen", flags.listen, "HOST:PORT to serve HTTP and the agent WebSocket on (default 127.0.0.1:8080)");
   app.add_option("--data-dir", flags.data_dir, "Directory for the SQLite database and server key (default ./data)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off (default info)");
-  app.add_option("--config", flags.config_file, "TOML file with listen, data_dir, log_level");
+  app.add_option("--config", flags.config_file, "TOML file with listen, data_dir, log_level, admin_password_file");
+  app.add_option("--admin-password-file", flags.admin_password_file,
+                 "File with the password of the first admin, used only when there are no users yet");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -70,6 +73,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.listen) config.listen = *flags.listen;
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.log_level) config.log_level = *flags.log_level;
+  if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
   return config;

@@ -17,6 +17,8 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:8080";      ///< host:port for HTTP and the agent WebSocket.
   std::filesystem::path data_dir = "./data";  ///< Holds the SQLite file and the server key.
   std::string log_level = "info";             ///< trace, debug, info, warn, error, critical, off.
+  //! File holding the first admin's password (read only while there are no users).
+  std::optional<std::filesystem::path> admin_password_file;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -32,9 +34,10 @@ struct ServerFlags {
   std::optional<std::string> data_dir;
   std::optional<std::string> log_level;
   std::optional<std::string> config_file;
+  std::optional<std::string> admin_password_file;
 };
 
-//! Registers --listen, --data-dir, --log-level and --config on `app`.
+//! Registers --listen, --data-dir, --log-level, --config and --admin-password-file on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

@@ -41,6 +41,17 @@ TEST_F(ServerConfigTest, FlagsOverrideTheFile) {
   EXPECT_EQ(config->log_level, "debug");
 }
 
+TEST_F(ServerConfigTest, AdminPasswordFileFromTheFileOrTheFlag) {
+  EXPECT_FALSE(ResolveConfig({})->admin_password_file.has_value());
+  ServerFlags flags;
+  flags.config_file = Write("admin_password_file = \"/etc/rm/admin.pw\"\n").string();
+  auto from_file = ResolveConfig(flags);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().Describe();
+  EXPECT_EQ(from_file->admin_password_file, std::filesystem::path("/etc/rm/admin.pw"));
+  flags.admin_password_file = "/run/secrets/admin";
+  EXPECT_EQ(ResolveConfig(flags)->admin_password_file, std::filesystem::path("/run/secrets/admin"));
+}
+
 TEST_F(ServerConfigTest, UnknownKeyIsRejected) {
   ServerFlags flags;
   flags.config_file = Write("listne = \"127.0.0.1:9000\"\n").string();

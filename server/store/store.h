@@ -108,6 +108,53 @@ class ReadTx {
 
   //! Audit entries matching the filter, newest first (keyset on id).
   virtual Result<Page<AuditEntry>> ListAudit(const AuditFilter& filter, const PageRequest& page) = 0;
+
+  // ----------------------------------- enrollment tokens and snapshots --
+  // (with the host search, by-id lookups and paged listings of the REST API)
+
+  //! The enrollment token with this id.
+  virtual Result<EnrollmentToken> GetEnrollmentToken(std::string_view id) = 0;
+  //! The enrollment token whose secret hashes to this value (agent enrollment).
+  virtual Result<EnrollmentToken> GetEnrollmentTokenByHash(std::string_view token_hash) = 0;
+  //! Enrollment tokens, newest first (keyset on created_at, id).
+  virtual Result<Page<EnrollmentToken>> ListEnrollmentTokens(const PageRequest& page) = 0;
+  //! A repository's indexed snapshots, newest first (keyset on time, id).
+  virtual Result<Page<Snapshot>> ListSnapshots(const SnapshotFilter& filter, const PageRequest& page) = 0;
+  //! Hosts matching the filter, ordered by name (cursors interchangeable with ListHosts).
+  virtual Result<Page<Host>> SearchHosts(const HostFilter& filter, const PageRequest& page) = 0;
+  //! Repositories ordered by name, one page at a time.
+  virtual Result<Page<Repository>> ListRepositoriesPage(const PageRequest& page) = 0;
+  //! The source group with this id, whichever host it belongs to.
+  virtual Result<SourceGroup> GetSourceGroupById(std::string_view id) = 0;
+  //! Source groups (of one host when `host_id` is set), ordered by name then id.
+  virtual Result<Page<SourceGroup>> ListSourceGroupsPage(const std::optional<std::string>& host_id,
+                                                         const PageRequest& page) = 0;
+  //! The schedule with this id, whichever host it belongs to.
+  virtual Result<Schedule> GetScheduleById(std::string_view id) = 0;
+  //! Schedules (of one host when `host_id` is set), ordered by name then id.
+  virtual Result<Page<Schedule>> ListSchedulesPage(const std::optional<std::string>& host_id,
+                                                   const PageRequest& page) = 0;
+
+  // ---- users and credentials (reads) ----
+  //! The user with this id.
+  virtual Result<User> GetUser(std::string_view id) = 0;
+  //! The user with this (exact, case-sensitive) username.
+  virtual Result<User> GetUserByUsername(std::string_view username) = 0;
+  //! Users ordered by username.
+  virtual Result<Page<User>> ListUsers(const PageRequest& page) = 0;
+  //! How many users exist (0 before the first admin is bootstrapped).
+  virtual Result<int64_t> CountUsers() = 0;
+  //! How many users have the admin role and are not disabled.
+  virtual Result<int64_t> CountActiveAdmins() = 0;
+  //! The session whose cookie hashes to `token_hash`, expired or not (the caller checks).
+  virtual Result<Session> GetSession(std::string_view token_hash) = 0;
+  //! The API token with this id.
+  virtual Result<ApiToken> GetApiToken(std::string_view id) = 0;
+  //! The API token whose secret hashes to `token_hash`, revoked or expired or not (the caller checks).
+  virtual Result<ApiToken> GetApiTokenByHash(std::string_view token_hash) = 0;
+  //! API tokens matching the filter, ordered by id (creation order).
+  virtual Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) = 0;
+  // ---- end users and credentials (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -180,6 +227,57 @@ class WriteTx : public ReadTx {
 
   //! Appends an audit entry; returns its id.
   virtual Result<int64_t> AppendAudit(const AuditEntry& entry) = 0;
+
+  // ----------------------------------- enrollment tokens and snapshots --
+  // (with host rename and delete)
+
+  //! Creates an enrollment token; kConflict when the hash is taken,
+  //! kConstraint when host_id names no host.
+  virtual Result<EnrollmentToken> CreateEnrollmentToken(const NewEnrollmentToken& token) = 0;
+  //! Revokes a token (again: keeps the first revocation time); kNotFound when unknown.
+  virtual Result<EnrollmentToken> RevokeEnrollmentToken(std::string_view id) = 0;
+  //! Marks an active token used by `host_id`; kConflict when it is not active
+  //! (used, revoked or expired at the store's now).
+  virtual Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) = 0;
+  //! Inserts or replaces snapshots in the repository's index (their
+  //! repository_id is ignored); returns how many were written.
+  virtual Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) = 0;
+  //! Renames a host; kConflict when the name is taken, kNotFound when unknown.
+  virtual Result<Host> RenameHost(std::string_view id, std::string_view name) = 0;
+  //! Deletes a host with its source groups, schedules, jobs and logs; its
+  //! enrollment tokens go too, indexed snapshots stay without host_id.
+  virtual Result<void> DeleteHost(std::string_view id) = 0;
+
+  // ---- users and credentials (writes) ----
+  //! Creates a user; kConflict (field "username") when the name is taken,
+  //! kInvalidArgument for an empty username or hash, kConstraint for an unknown role.
+  virtual Result<User> CreateUser(const NewUser& user) = 0;
+  //! Applies the set fields of `update`; returns the user as stored.
+  virtual Result<User> UpdateUser(std::string_view id, const UserUpdate& update) = 0;
+  //! Deletes a user with their sessions and API tokens (audit history stays).
+  virtual Result<void> DeleteUser(std::string_view id) = 0;
+  //! Stores a new session (created_at from the store clock); kConflict on a reused token hash.
+  virtual Result<Session> CreateSession(const Session& session) = 0;
+  //! Moves the session's expires_at to `expires_at`, but only when it is now
+  //! earlier than `if_before` (so a sliding expiry writes at most once per
+  //! step). Returns whether it wrote; kNotFound for an unknown session.
+  virtual Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at, TimePoint if_before) = 0;
+  //! Deletes one session; kNotFound when there is none.
+  virtual Result<void> DeleteSession(std::string_view token_hash) = 0;
+  //! Deletes every session of a user except the one hashing to `keep_token_hash`
+  //! (empty: keep none); returns how many went.
+  virtual Result<int64_t> DeleteUserSessions(std::string_view user_id, std::string_view keep_token_hash) = 0;
+  //! Deletes sessions with expires_at <= now; returns how many went.
+  virtual Result<int64_t> DeleteExpiredSessions(TimePoint now) = 0;
+  //! Creates an API token (id assigned); kConflict (field "name") when the
+  //! user already has a token of that name.
+  virtual Result<ApiToken> CreateApiToken(const NewApiToken& token) = 0;
+  //! Stamps revoked_at (keeping an earlier stamp); returns the token as stored.
+  virtual Result<ApiToken> RevokeApiToken(std::string_view id) = 0;
+  //! Sets last_used_at = `used_at`, but only when it is unset or earlier than
+  //! `if_before`. Returns whether it wrote; kNotFound for an unknown token.
+  virtual Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) = 0;
+  // ---- end users and credentials (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

@@ -109,4 +109,23 @@ JobResult Job::ToJobResult() const {
   return JobResult{status, exit_code, error, error_kind, snapshot_id, summary_json};
 }
 
+// ------------------------------------- enrollment tokens and snapshots --
+
+std::string_view ToString(EnrollmentStatus status) {
+  switch (status) {
+    case EnrollmentStatus::kActive: return "active";
+    case EnrollmentStatus::kUsed: return "used";
+    case EnrollmentStatus::kExpired: return "expired";
+    case EnrollmentStatus::kRevoked: return "revoked";
+  }
+  return "unknown";
+}
+
+EnrollmentStatus EnrollmentToken::StatusAt(TimePoint now) const {
+  if (revoked_at) return EnrollmentStatus::kRevoked;
+  if (used_at) return EnrollmentStatus::kUsed;
+  if (now >= expires_at) return EnrollmentStatus::kExpired;
+  return EnrollmentStatus::kActive;
+}
+
 }  // namespace rmgr::store

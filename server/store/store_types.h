@@ -287,6 +287,68 @@ struct JobLogLine {
   bool operator==(const JobLogLine&) const = default;
 };
 
+// --------------------------------------------- users and credentials --
+// Passwords and tokens are never stored in the clear: users keep an Argon2id
+// hash string, sessions and API tokens the HashToken() of their secret.
+
+//! An operator account.
+struct User {
+  std::string id;                         ///< ULID.
+  std::string username;                   ///< Unique login name.
+  std::string password_hash;              ///< Argon2id hash string (auth::HashPassword).
+  std::string role;                       ///< "admin", "operator" or "viewer" (api::Role names).
+  TimePoint created_at;                   ///< Set by the store.
+  std::optional<TimePoint> disabled_at;   ///< Set while the account is disabled.
+};
+
+//! What creating a user needs.
+struct NewUser {
+  std::string username;       ///< Unique; must not be empty.
+  std::string password_hash;  ///< Argon2id hash string; must not be empty.
+  std::string role;           ///< "admin", "operator" or "viewer".
+};
+
+//! A partial update of a user; unset fields stay unchanged.
+struct UserUpdate {
+  std::optional<std::string> role;           ///< New role.
+  std::optional<std::string> password_hash;  ///< New password hash.
+  std::optional<bool> disabled;              ///< true stamps disabled_at (if not yet), false clears it.
+};
+
+//! A browser session. The cookie and the CSRF token are only stored hashed.
+struct Session {
+  std::string token_hash;  ///< HashToken of the cookie value; primary key.
+  std::string user_id;     ///< Whose session.
+  std::string csrf_hash;   ///< HashToken of the session's CSRF token.
+  TimePoint created_at;    ///< Set by the store.
+  TimePoint expires_at;    ///< Invalid from this instant on (the caller slides it).
+};
+
+//! An API token for the CLI and scripts. Only its hash is stored.
+struct ApiToken {
+  std::string id;                          ///< ULID.
+  std::string user_id;                     ///< Owner; the token acts as this user.
+  std::string name;                        ///< Unique per user.
+  std::string token_hash;                  ///< HashToken of the secret.
+  TimePoint created_at;                    ///< Set by the store.
+  std::optional<TimePoint> expires_at;     ///< Invalid from this instant on; none: never expires.
+  std::optional<TimePoint> last_used_at;   ///< Coarse (the authenticator writes it at most once a minute).
+  std::optional<TimePoint> revoked_at;     ///< Set once revoked; a revoked token never works again.
+};
+
+//! What creating an API token needs.
+struct NewApiToken {
+  std::string user_id;                  ///< Owner.
+  std::string name;                     ///< Unique per user; must not be empty.
+  std::string token_hash;               ///< HashToken of the secret; must not be empty.
+  std::optional<TimePoint> expires_at;  ///< None: never expires.
+};
+
+//! API token listing filter; unset fields do not filter. Ordered by id (creation order).
+struct ApiTokenFilter {
+  std::optional<std::string> user_id;  ///< Only this user's tokens.
+};
+
 // ----------------------------------------------------------------- audit --
 
 //! One audit log entry.
@@ -311,6 +373,66 @@ struct AuditFilter {
   std::optional<std::string> target_id;    ///< Only this target.
   std::optional<TimePoint> from;           ///< at >= from.
   std::optional<TimePoint> to;             ///< at < to.
+};
+
+// ------------------------------------- enrollment tokens and snapshots --
+// (with the host search filter the REST API uses)
+
+//! Where an enrollment token is in its life at a given moment.
+enum class EnrollmentStatus { kActive, kUsed, kExpired, kRevoked };
+
+//! "active", "used", "expired", "revoked".
+std::string_view ToString(EnrollmentStatus status);
+
+//! A one-time token an agent exchanges for its host token. Only its hash is stored.
+struct EnrollmentToken {
+  std::string id;                            ///< ULID.
+  std::string name;                          ///< What it is for (display).
+  std::string token_hash;                    ///< Hash of the secret token; unique.
+  std::optional<std::string> host_id;        ///< Pre-registered host to enroll into; null: a new host.
+  std::optional<std::string> created_by;     ///< User who made it; null when unknown or deleted.
+  TimePoint created_at;                      ///< Set by the store.
+  TimePoint expires_at;                      ///< Not usable from this instant on.
+  std::optional<TimePoint> used_at;          ///< When an agent enrolled with it.
+  std::optional<std::string> used_by_host;   ///< The host that agent became.
+  std::optional<TimePoint> revoked_at;       ///< When an operator revoked it.
+
+  //! Its status at `now`: revoked, then used, then expired win over active.
+  EnrollmentStatus StatusAt(TimePoint now) const;
+};
+
+//! What creating an enrollment token needs.
+struct NewEnrollmentToken {
+  std::string name;                         ///< Must not be empty.
+  std::string token_hash;                   ///< Hash of the secret handed out once.
+  std::optional<std::string> host_id;       ///< Existing host to enroll into, if any.
+  std::optional<std::string> created_by;    ///< User id; stored only when such a user exists.
+  TimePoint expires_at;                     ///< Expiry instant.
+};
+
+//! One snapshot of a repository's index, as `restic snapshots --json` reports it.
+struct Snapshot {
+  std::string repository_id;           ///< Repository it lives in.
+  std::string id;                      ///< restic's full snapshot id (unique per repository).
+  std::string short_id;                ///< restic's short id.
+  TimePoint time;                      ///< When restic took it.
+  std::string hostname;                ///< Hostname restic recorded.
+  std::vector<std::string> paths;      ///< Paths it holds.
+  std::vector<std::string> tags;       ///< Its tags.
+  std::optional<std::string> host_id;  ///< Our host that made it, when known.
+  std::optional<int64_t> size_bytes;   ///< Total size, when known.
+  TimePoint indexed_at;                ///< Set by the store on every upsert.
+};
+
+//! Snapshot listing filter.
+struct SnapshotFilter {
+  std::string repository_id;           ///< The repository (required).
+  std::optional<std::string> host_id;  ///< Only snapshots of this host.
+};
+
+//! Host listing filter.
+struct HostFilter {
+  std::string query;  ///< Substring of name or hostname (ASCII case-insensitive); empty: all.
 };
 
 }  // namespace rmgr::store

@@ -56,8 +56,18 @@ Result<Host> SqliteTx::GetHostByTokenHash(std::string_view token_hash) {
 }
 
 Result<Page<Host>> SqliteTx::ListHosts(const PageRequest& page) {
+  return SearchHosts(HostFilter{}, page);
+}
+
+Result<Page<Host>> SqliteTx::SearchHosts(const HostFilter& host_filter, const PageRequest& page) {
   const int limit = ClampPageLimit(page.limit);
   SqlFilter filter;
+  if (!host_filter.query.empty()) {
+    // instr() rather than LIKE: no wildcard characters to escape. A substring
+    // search cannot use an index; a scan of the hosts table is cheap enough.
+    filter.And("(instr(lower(name), lower(?)) > 0 OR instr(lower(hostname), lower(?)) > 0)", host_filter.query,
+               host_filter.query);
+  }
   if (!page.cursor.empty()) {
     auto after = DecodeCursor(page.cursor, kHostListing, 1);
     if (!after.ok()) return after.error();
@@ -69,6 +79,20 @@ Result<Page<Host>> SqliteTx::ListHosts(const PageRequest& page) {
   if (!rows.ok()) return rows.error();
   return MakePage(std::move(*rows), limit, kHostListing,
                   [](const Host& host) { return std::vector<std::string>{host.name}; });
+}
+
+Result<Host> SqliteTx::RenameHost(std::string_view id, std::string_view name) {
+  if (name.empty()) return MakeError(ErrorCode::kInvalidArgument, "host name must not be empty", "name");
+  auto changed = Execute(conn_, "UPDATE hosts SET name = ? WHERE id = ?", name, id);
+  if (auto found = RequireChanged(changed, "host"); !found.ok()) return found.error();
+  return GetHost(id);
+}
+
+Result<void> SqliteTx::DeleteHost(std::string_view id) {
+  // Foreign keys do the rest: groups, schedules (with their links, group
+  // state and pending runs), jobs (with logs) and bound enrollment tokens
+  // cascade; history (used_by_host, snapshots.host_id) is set NULL.
+  return RequireChanged(Execute(conn_, "DELETE FROM hosts WHERE id = ?", id), "host");
 }
 
 Result<int64_t> SqliteTx::GetHostScheduleVersion(std::string_view host_id) {

@@ -3,10 +3,14 @@
 #include <string>
 
 #include "common/util/ulid.h"
+#include "server/store/page_cursor.h"
 #include "server/store/sqlite/sqlite_tx.h"
 
 namespace rmgr::store::sqlite {
 namespace {
+
+constexpr std::string_view kRepositoryListing = "repositories";
+constexpr std::string_view kGroupListing = "source_groups";
 
 constexpr std::string_view kSelectRepositories =
     "SELECT id, name, url, secret_ciphertext, secret_nonce, created_at, updated_at FROM repositories";
@@ -56,6 +60,22 @@ Result<Repository> SqliteTx::GetRepository(std::string_view id) {
 Result<std::vector<Repository>> SqliteTx::ListRepositories() {
   static const std::string kSql = JoinSql(kSelectRepositories, " ORDER BY name");
   return QueryAll<Repository>(conn_, kSql, MapRepository);
+}
+
+Result<Page<Repository>> SqliteTx::ListRepositoriesPage(const PageRequest& page) {
+  const int limit = ClampPageLimit(page.limit);
+  SqlFilter where;
+  if (!page.cursor.empty()) {
+    auto after = DecodeCursor(page.cursor, kRepositoryListing, 1);
+    if (!after.ok()) return after.error();
+    where.And("name > ?", std::move(after->front()));
+  }
+  where.values().emplace_back(int64_t{limit} + 1);
+  const std::string sql = JoinSql(kSelectRepositories, where.sql() + " ORDER BY name LIMIT ?");
+  auto rows = QueryAllBound<Repository>(conn_, sql, where.values(), MapRepository);
+  if (!rows.ok()) return rows.error();
+  return MakePage(std::move(*rows), limit, kRepositoryListing,
+                  [](const Repository& repository) { return std::vector<std::string>{repository.name}; });
 }
 
 Result<Repository> SqliteTx::CreateRepository(const Repository& repository) {
@@ -109,6 +129,29 @@ Result<SourceGroup> SqliteTx::GetSourceGroup(std::string_view host_id, std::stri
 Result<std::vector<SourceGroup>> SqliteTx::ListSourceGroups(std::string_view host_id) {
   static const std::string kSql = JoinSql(kSelectGroups, " WHERE host_id = ? ORDER BY name");
   return QueryAll<SourceGroup>(conn_, kSql, MapGroup, host_id);
+}
+
+Result<SourceGroup> SqliteTx::GetSourceGroupById(std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectGroups, " WHERE id = ?");
+  return QueryOne<SourceGroup>(conn_, "source group", kSql, MapGroup, id);
+}
+
+Result<Page<SourceGroup>> SqliteTx::ListSourceGroupsPage(const std::optional<std::string>& host_id,
+                                                         const PageRequest& page) {
+  const int limit = ClampPageLimit(page.limit);
+  SqlFilter where;
+  if (host_id) where.And("host_id = ?", *host_id);
+  if (!page.cursor.empty()) {
+    auto after = DecodeCursor(page.cursor, kGroupListing, 2);
+    if (!after.ok()) return after.error();
+    where.And("(name, id) > (?, ?)", std::move((*after)[0]), std::move((*after)[1]));
+  }
+  where.values().emplace_back(int64_t{limit} + 1);
+  const std::string sql = JoinSql(kSelectGroups, where.sql() + " ORDER BY name, id LIMIT ?");
+  auto rows = QueryAllBound<SourceGroup>(conn_, sql, where.values(), MapGroup);
+  if (!rows.ok()) return rows.error();
+  return MakePage(std::move(*rows), limit, kGroupListing,
+                  [](const SourceGroup& group) { return std::vector<std::string>{group.name, group.id}; });
 }
 
 Result<SourceGroup> SqliteTx::CreateSourceGroup(const SourceGroup& group) {

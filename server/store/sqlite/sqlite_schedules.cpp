@@ -5,10 +5,13 @@
 #include <string>
 
 #include "common/util/ulid.h"
+#include "server/store/page_cursor.h"
 #include "server/store/sqlite/sqlite_tx.h"
 
 namespace rmgr::store::sqlite {
 namespace {
+
+constexpr std::string_view kScheduleListing = "schedules";
 
 constexpr std::string_view kSelectSchedules =
     "SELECT id, host_id, name, kind, cron, timezone, repository_id, retention, options, pre_hook, post_hook,"
@@ -76,6 +79,50 @@ Result<std::vector<Schedule>> SqliteTx::ListSchedulesByHost(std::string_view hos
   for (auto& [schedule_id, group_id] : *links) by_schedule[schedule_id].push_back(std::move(group_id));
   for (auto& schedule : *schedules) schedule.source_group_ids = std::move(by_schedule[schedule.id]);
   return schedules;
+}
+
+Result<Schedule> SqliteTx::GetScheduleById(std::string_view id) {
+  auto host_id = QueryOne<std::string>(
+      conn_, "schedule", "SELECT host_id FROM schedules WHERE id = ?", [](Row& row) { return row.Text(0); }, id);
+  if (!host_id.ok()) return host_id.error();
+  return GetSchedule(*host_id, id);
+}
+
+Result<Page<Schedule>> SqliteTx::ListSchedulesPage(const std::optional<std::string>& host_id,
+                                                   const PageRequest& page) {
+  const int limit = ClampPageLimit(page.limit);
+  SqlFilter where;
+  if (host_id) where.And("host_id = ?", *host_id);
+  if (!page.cursor.empty()) {
+    auto after = DecodeCursor(page.cursor, kScheduleListing, 2);
+    if (!after.ok()) return after.error();
+    where.And("(name, id) > (?, ?)", std::move((*after)[0]), std::move((*after)[1]));
+  }
+  where.values().emplace_back(int64_t{limit} + 1);
+  const std::string sql = JoinSql(kSelectSchedules, where.sql() + " ORDER BY name, id LIMIT ?");
+  auto rows = QueryAllBound<Schedule>(conn_, sql, where.values(), MapSchedule);
+  if (!rows.ok()) return rows.error();
+  Page<Schedule> result = MakePage(std::move(*rows), limit, kScheduleListing, [](const Schedule& schedule) {
+    return std::vector<std::string>{schedule.name, schedule.id};
+  });
+  // The page's group links in one query: its ids go in as one JSON array.
+  std::vector<std::string> ids;
+  ids.reserve(result.items.size());
+  for (const auto& schedule : result.items) ids.push_back(schedule.id);
+  using Link = std::pair<std::string, std::string>;
+  auto links = QueryAll<Link>(
+      conn_,
+      "SELECT schedule_id, source_group_id FROM schedule_source_groups"
+      " WHERE schedule_id IN (SELECT value FROM json_each(?)) ORDER BY schedule_id, position",
+      [](Row& row) {
+        return Link{row.Text(0), row.Text(1)};
+      },
+      EncodeStringList(ids));
+  if (!links.ok()) return links.error();
+  std::map<std::string, std::vector<std::string>> by_schedule;
+  for (auto& [schedule_id, group_id] : *links) by_schedule[schedule_id].push_back(std::move(group_id));
+  for (auto& schedule : result.items) schedule.source_group_ids = std::move(by_schedule[schedule.id]);
+  return result;
 }
 
 Result<ScheduleChange> SqliteTx::CreateSchedule(const Schedule& schedule) {

@@ -4,7 +4,8 @@
 // snapshots (on a query_only reader connection, handed out as ReadTx&) and
 // write transactions (on the write connection). Its methods are split by
 // area: sqlite_hosts.cpp, sqlite_repositories.cpp (repositories and source
-// groups), sqlite_schedules.cpp, sqlite_jobs.cpp, sqlite_audit.cpp.
+// groups), sqlite_schedules.cpp, sqlite_jobs.cpp, sqlite_audit.cpp, sqlite_users.cpp,
+// sqlite_enrollment.cpp, sqlite_snapshots.cpp.
 // Thread safety: none; lives inside one Store::Read/Write callback.
 
 #include <functional>
@@ -39,6 +40,30 @@ class SqliteTx final : public WriteTx {
   Result<int64_t> CountJobs(const JobFilter& filter) override;
   Result<std::vector<JobLogLine>> ListJobLogs(std::string_view job_id, int64_t after_seq, int limit) override;
   Result<Page<AuditEntry>> ListAudit(const AuditFilter& filter, const PageRequest& page) override;
+  // ReadTx: enrollment tokens and snapshots (sqlite_enrollment.cpp,
+  // sqlite_snapshots.cpp) and REST lookups (in their area's file).
+  Result<EnrollmentToken> GetEnrollmentToken(std::string_view id) override;
+  Result<EnrollmentToken> GetEnrollmentTokenByHash(std::string_view token_hash) override;
+  Result<Page<EnrollmentToken>> ListEnrollmentTokens(const PageRequest& page) override;
+  Result<Page<Snapshot>> ListSnapshots(const SnapshotFilter& filter, const PageRequest& page) override;
+  Result<Page<Host>> SearchHosts(const HostFilter& filter, const PageRequest& page) override;
+  Result<Page<Repository>> ListRepositoriesPage(const PageRequest& page) override;
+  Result<SourceGroup> GetSourceGroupById(std::string_view id) override;
+  Result<Page<SourceGroup>> ListSourceGroupsPage(const std::optional<std::string>& host_id,
+                                                 const PageRequest& page) override;
+  Result<Schedule> GetScheduleById(std::string_view id) override;
+  Result<Page<Schedule>> ListSchedulesPage(const std::optional<std::string>& host_id,
+                                           const PageRequest& page) override;
+  // users and credentials (sqlite_users.cpp)
+  Result<User> GetUser(std::string_view id) override;
+  Result<User> GetUserByUsername(std::string_view username) override;
+  Result<Page<User>> ListUsers(const PageRequest& page) override;
+  Result<int64_t> CountUsers() override;
+  Result<int64_t> CountActiveAdmins() override;
+  Result<Session> GetSession(std::string_view token_hash) override;
+  Result<ApiToken> GetApiToken(std::string_view id) override;
+  Result<ApiToken> GetApiTokenByHash(std::string_view token_hash) override;
+  Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -64,6 +89,25 @@ class SqliteTx final : public WriteTx {
   Result<void> UpsertPendingRun(const PendingRun& run) override;
   Result<void> DeletePendingRun(std::string_view schedule_id) override;
   Result<int64_t> AppendAudit(const AuditEntry& entry) override;
+  // WriteTx: enrollment tokens and snapshots, host rename and delete.
+  Result<EnrollmentToken> CreateEnrollmentToken(const NewEnrollmentToken& token) override;
+  Result<EnrollmentToken> RevokeEnrollmentToken(std::string_view id) override;
+  Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) override;
+  Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) override;
+  Result<Host> RenameHost(std::string_view id, std::string_view name) override;
+  Result<void> DeleteHost(std::string_view id) override;
+  // users and credentials (sqlite_users.cpp)
+  Result<User> CreateUser(const NewUser& user) override;
+  Result<User> UpdateUser(std::string_view id, const UserUpdate& update) override;
+  Result<void> DeleteUser(std::string_view id) override;
+  Result<Session> CreateSession(const Session& session) override;
+  Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at, TimePoint if_before) override;
+  Result<void> DeleteSession(std::string_view token_hash) override;
+  Result<int64_t> DeleteUserSessions(std::string_view user_id, std::string_view keep_token_hash) override;
+  Result<int64_t> DeleteExpiredSessions(TimePoint now) override;
+  Result<ApiToken> CreateApiToken(const NewApiToken& token) override;
+  Result<ApiToken> RevokeApiToken(std::string_view id) override;
+  Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) override;
 
  private:
   //! The store clock, truncated to the millisecond the database keeps.

@@ -1,0 +1,159 @@
+#include "server/api/api_schema.h"
+
+#include <algorithm>
+
+#include "common/util/ulid.h"
+#include "server/store/store_types.h"
+
+namespace rmgr::server::api {
+namespace {
+
+bool Digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool IsControl(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7f;
+}
+
+// Skips a run of digits from `pos`; true when there was at least one.
+bool SkipDigits(std::string_view text, std::size_t& pos) {
+  const std::size_t start = pos;
+  while (pos < text.size() && Digit(text[pos])) ++pos;
+  return pos > start;
+}
+
+}  // namespace
+
+bool IsSingleLine(std::string_view text) {
+  return std::none_of(text.begin(), text.end(), IsControl);
+}
+
+bool HasNoNul(std::string_view text) {
+  return text.find('\0') == std::string_view::npos;
+}
+
+bool IsTag(std::string_view text) {
+  return IsSingleLine(text) && text.find(',') == std::string_view::npos;
+}
+
+bool IsResticDuration(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    if (!SkipDigits(text, pos) || pos == text.size()) return false;
+    const char unit = text[pos++];
+    if (unit != 'y' && unit != 'm' && unit != 'd' && unit != 'h') return false;
+  }
+  return true;
+}
+
+bool IsDataSubset(std::string_view text) {
+  std::size_t pos = 0;
+  if (!SkipDigits(text, pos)) return false;
+  if (pos == text.size()) return true;  // a size in bytes
+  const std::string_view rest = text.substr(pos);
+  if (rest.front() == '/') {  // n/t
+    ++pos;
+    return SkipDigits(text, pos) && pos == text.size();
+  }
+  if (rest.front() == '.') {  // p.q%
+    ++pos;
+    return SkipDigits(text, pos) && text.substr(pos) == "%";
+  }
+  if (rest == "%") return true;
+  // A size with a unit, as restic's ParseBytes accepts.
+  return rest.size() == 1 && std::string_view("kKmMgGtT").find(rest.front()) != std::string_view::npos;
+}
+
+bool IsLowerHex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return Digit(c) || (c >= 'a' && c <= 'f'); });
+}
+
+bool IsId(std::string_view text) {
+  return IsUlid(text);
+}
+
+bool IsHostMode(std::string_view text) {
+  return text == "always_on" || text == "intermittent";
+}
+
+bool IsScheduleKind(std::string_view text) {
+  return text == "backup" || text == "forget" || text == "prune" || text == "check";
+}
+
+bool IsJobKind(std::string_view text) {
+  return store::FromString<store::JobKind>(text).has_value();
+}
+
+Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view field, bool absolute) {
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    const std::string& path = paths[i];
+    const auto fail = [&](std::string message) {
+      return MakeError(ErrorCode::kInvalidArgument, std::move(message),
+                       std::string(field) + "[" + std::to_string(i) + "]");
+    };
+    if (path.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos) {
+      return fail("must not contain NUL, CR or LF");
+    }
+    if (absolute && (path.empty() || path.front() != '/')) return fail("must be an absolute path");
+    // Any ".." segment, wherever it sits: "/a/../b", "/..", "../x", "a/..".
+    std::size_t begin = 0;
+    while (begin <= path.size()) {
+      const std::size_t end = std::min(path.find('/', begin), path.size());
+      if (std::string_view(path).substr(begin, end - begin) == "..") return fail("must not contain a '..' segment");
+      begin = end + 1;
+    }
+  }
+  return Ok();
+}
+
+bool RetentionSpec::HasKeepRule() const {
+  return keep_last || keep_hourly || keep_daily || keep_weekly || keep_monthly || keep_yearly || keep_within ||
+         (keep_tags && !keep_tags->empty());
+}
+
+void Normalize(RetentionSpec& retention) {
+  if (!retention.keep_tags) retention.keep_tags.emplace();
+  if (!retention.prune) retention.prune = false;
+}
+
+void Normalize(JobOptionsSpec& options) {
+  if (options.backup && !options.backup->extra_tags) options.backup->extra_tags.emplace();
+  if (options.restore && !options.restore->include_paths) options.restore->include_paths.emplace();
+}
+
+Result<void> CheckKindSpecs(std::string_view kind, const std::optional<RetentionSpec>& retention,
+                            const JobOptionsSpec& options) {
+  if (kind == "forget") {
+    if (!retention) return MakeError(ErrorCode::kMissingField, "a forget needs a retention policy", "retention");
+    if (!retention->HasKeepRule()) {
+      return MakeError(ErrorCode::kInvalidArgument, "a retention policy needs at least one keep_* rule",
+                       "retention");
+    }
+  } else if (retention) {
+    return MakeError(ErrorCode::kInvalidArgument, "only a forget takes a retention policy", "retention");
+  }
+  if (options.backup && kind != "backup") {
+    return MakeError(ErrorCode::kInvalidArgument, "backup options on a job that is not a backup", "options.backup");
+  }
+  if (options.check && kind != "check") {
+    return MakeError(ErrorCode::kInvalidArgument, "check options on a job that is not a check", "options.check");
+  }
+  if (options.restore && kind != "restore") {
+    return MakeError(ErrorCode::kInvalidArgument, "restore options on a job that is not a restore",
+                     "options.restore");
+  }
+  if (kind == "restore") {
+    if (!options.restore) return MakeError(ErrorCode::kMissingField, "a restore needs options.restore", "options.restore");
+    if (auto ok = CheckPaths({options.restore->target}, "options.restore.target", true); !ok) {
+      return MakeError(ErrorCode::kInvalidArgument, ok.error().message, "options.restore.target");
+    }
+    if (options.restore->include_paths) {
+      if (auto ok = CheckPaths(*options.restore->include_paths, "options.restore.include_paths", true); !ok) return ok;
+    }
+  }
+  return Ok();
+}
+
+}  // namespace rmgr::server::api

@@ -1,0 +1,198 @@
+#pragma once
+// Request-body rules shared by the resource handlers: text shapes, the path
+// rule (the "path traversal" check), and the retention policy and job
+// options that schedules and run-now jobs both carry. The JSON these specs
+// are stored as (Schedule::retention_json, options_json, Job::args_json) is
+// exactly the shape of the wire protocol's Retention / JobOptions, so the
+// dispatcher can copy it into command.run unchanged. Limits come from
+// common/protocol/limits.h so the API never accepts what the wire rejects.
+// Thread safety: constants, value types and pure functions.
+
+#include <boost/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/protocol/limits.h"
+#include "common/result.h"
+#include "common/schema/document.h"
+#include "common/schema/field_codec.h"
+
+namespace rmgr::server::api {
+
+// ---------------------------------------------------------------- shapes
+// Each sees non-empty text only (the codec checks emptiness itself).
+
+//! No control characters at all (names, URLs, tags...).
+bool IsSingleLine(std::string_view text);
+//! No NUL byte (hook commands may span lines).
+bool HasNoNul(std::string_view text);
+//! A restic --tag value: single line, no comma.
+bool IsTag(std::string_view text);
+//! restic --keep-within: ([0-9]+[ymdh])+.
+bool IsResticDuration(std::string_view text);
+//! restic --read-data-subset: n/t, p% or a size.
+bool IsDataSubset(std::string_view text);
+//! restic snapshot id: lower-case hex.
+bool IsLowerHex(std::string_view text);
+//! A store id (ULID).
+bool IsId(std::string_view text);
+//! "always_on" or "intermittent".
+bool IsHostMode(std::string_view text);
+//! A kind a schedule may have: backup, forget, prune, check.
+bool IsScheduleKind(std::string_view text);
+//! Any job kind (store::JobKind name).
+bool IsJobKind(std::string_view text);
+
+namespace lim = ::rmgr::protocol::limits;
+
+//! A display name: 1..255 bytes, one line.
+inline constexpr schema::Text kNameRule{
+    .min = 1, .max = lim::kMaxNameBytes, .shape = &IsSingleLine, .shape_name = "a single line of text"};
+//! An id a body refers to.
+inline constexpr schema::Text kIdRule{.min = 1, .max = 26, .shape = &IsId, .shape_name = "an id (ULID)"};
+//! A path or exclude pattern (the path rule is applied on top, see CheckPaths).
+inline constexpr schema::Text kPathRule{.min = 1, .max = lim::kMaxPathBytes};
+//! A tag.
+inline constexpr schema::Text kTagRule{
+    .min = 1, .max = lim::kMaxNameBytes, .shape = &IsTag, .shape_name = "a tag without commas"};
+//! Up to kMaxTags tags.
+inline constexpr schema::List kTagsRule{lim::kMaxTags, kTagRule};
+//! Up to kMaxPaths paths.
+inline constexpr schema::List kPathsRule{lim::kMaxPaths, kPathRule};
+//! A hook command; empty clears the hook.
+inline constexpr schema::Text kHookRule{
+    .min = 0, .max = lim::kMaxCommandBytes, .shape = &HasNoNul, .shape_name = "a command without NUL bytes"};
+
+//! The path rule: every entry absolute (when `absolute`), with no `..`
+//! segment and no NUL, CR or LF. Errors name the entry ("paths[3]").
+Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view field, bool absolute);
+
+// ---------------------------------------------------------------- specs
+
+//! restic forget policy (wire protocol Retention).
+struct RetentionSpec {
+  std::optional<uint32_t> keep_last;       ///< --keep-last.
+  std::optional<uint32_t> keep_hourly;     ///< --keep-hourly.
+  std::optional<uint32_t> keep_daily;      ///< --keep-daily.
+  std::optional<uint32_t> keep_weekly;     ///< --keep-weekly.
+  std::optional<uint32_t> keep_monthly;    ///< --keep-monthly.
+  std::optional<uint32_t> keep_yearly;     ///< --keep-yearly.
+  std::optional<std::string> keep_within;  ///< --keep-within.
+  std::optional<std::vector<std::string>> keep_tags;  ///< --keep-tag values.
+  std::optional<bool> prune;               ///< Pass --prune.
+
+  //! True when at least one keep_* rule is set (restic forget needs one).
+  bool HasKeepRule() const;
+};
+
+//! Options of a backup (wire protocol BackupOptions).
+struct BackupOptionsSpec {
+  std::optional<std::vector<std::string>> extra_tags;  ///< Tags added to the group's.
+  std::optional<std::string> host;                     ///< --host override.
+};
+
+//! Options of a check.
+struct CheckOptionsSpec {
+  std::optional<std::string> read_data_subset;  ///< --read-data-subset.
+};
+
+//! Options of a restore (required for kind restore).
+struct RestoreOptionsSpec {
+  std::string snapshot_id;                                ///< Snapshot to restore.
+  std::optional<std::vector<std::string>> include_paths;  ///< --include paths; absent: everything.
+  std::string target;                                     ///< Absolute target directory.
+};
+
+//! Kind-specific options (wire protocol JobOptions): only the kind's own may be set.
+struct JobOptionsSpec {
+  std::optional<BackupOptionsSpec> backup;    ///< For backup.
+  std::optional<CheckOptionsSpec> check;      ///< For check.
+  std::optional<RestoreOptionsSpec> restore;  ///< For restore.
+};
+
+template <class F>
+void Fields(F& f, schema::Is<RetentionSpec> auto& s) {
+  constexpr schema::Int kKeep{.min = 1, .max = lim::kMaxKeepCount};
+  f("keep_last", s.keep_last, kKeep);
+  f("keep_hourly", s.keep_hourly, kKeep);
+  f("keep_daily", s.keep_daily, kKeep);
+  f("keep_weekly", s.keep_weekly, kKeep);
+  f("keep_monthly", s.keep_monthly, kKeep);
+  f("keep_yearly", s.keep_yearly, kKeep);
+  f("keep_within", s.keep_within,
+    schema::Text{.min = 1, .max = 64, .shape = &IsResticDuration, .shape_name = "a duration like 1y6m7d"});
+  f("keep_tags", s.keep_tags, kTagsRule);
+  f("prune", s.prune);
+}
+
+template <class F>
+void Fields(F& f, schema::Is<BackupOptionsSpec> auto& s) {
+  f("extra_tags", s.extra_tags, kTagsRule);
+  f("host", s.host, kNameRule);
+}
+
+template <class F>
+void Fields(F& f, schema::Is<CheckOptionsSpec> auto& s) {
+  f("read_data_subset", s.read_data_subset,
+    schema::Text{.min = 1, .max = 32, .shape = &IsDataSubset, .shape_name = "n/t, p% or a size"});
+}
+
+template <class F>
+void Fields(F& f, schema::Is<RestoreOptionsSpec> auto& s) {
+  f("snapshot_id", s.snapshot_id,
+    schema::Text{.min = 8, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"});
+  f("include_paths", s.include_paths, kPathsRule);
+  f("target", s.target, kPathRule);
+}
+
+template <class F>
+void Fields(F& f, schema::Is<JobOptionsSpec> auto& s) {
+  f("backup", s.backup);
+  f("check", s.check);
+  f("restore", s.restore);
+}
+
+//! What a job carries for the dispatcher (Job::args_json): its retention
+//! policy and options, copied from the schedule or given to POST /jobs.
+struct JobArgsSpec {
+  std::optional<RetentionSpec> retention;  ///< For forget.
+  std::optional<JobOptionsSpec> options;   ///< Kind-specific options.
+};
+
+template <class F>
+void Fields(F& f, schema::Is<JobArgsSpec> auto& s) {
+  f("retention", s.retention);
+  f("options", s.options);
+}
+
+//! Fills the lists and flags the wire protocol requires (keep_tags, prune,
+//! extra_tags, include_paths) with their defaults, so the stored JSON
+//! decodes as the protocol's Retention / JobOptions.
+void Normalize(RetentionSpec& retention);
+//! See Normalize(RetentionSpec&).
+void Normalize(JobOptionsSpec& options);
+
+//! The JSON object of a spec, as stored and answered.
+template <class T>
+std::string SpecJson(const T& spec) {
+  return boost::json::serialize(schema::WriteObject(spec));
+}
+
+//! Reads a stored spec back (for merging a PATCH); an empty text is the empty spec.
+template <class T>
+Result<T> SpecFromJson(std::string_view stored) {
+  if (stored.empty()) return T{};
+  return schema::DecodeObject<T>(stored);
+}
+
+//! Kind rules shared by schedules and run-now jobs: `retention` only for
+//! forget (and then with a keep rule), options only of the job's own kind,
+//! restore paths absolute. Errors name the field ("options.check", "retention").
+Result<void> CheckKindSpecs(std::string_view kind, const std::optional<RetentionSpec>& retention,
+                            const JobOptionsSpec& options);
+
+}  // namespace rmgr::server::api

@@ -1,0 +1,183 @@
+#include "server/api/job_handlers.h"
+
+#include <limits>
+
+#include "server/api/api_schema.h"
+#include "server/api/api_support.h"
+#include "server/api/json_views.h"
+
+namespace rmgr::server::api {
+namespace {
+
+namespace beast_http = http::beast_http;
+
+constexpr schema::Text kJobKindRule{.min = 1, .max = 16, .shape = &IsJobKind, .shape_name = "a job kind"};
+
+struct RunJobBody {
+  std::string host_id;
+  std::string kind;
+  std::optional<std::string> repository_id;
+  std::optional<std::string> source_group_id;
+  std::optional<JobArgsSpec> args;
+};
+template <class F>
+void Fields(F& f, schema::Is<RunJobBody> auto& b) {
+  f("host_id", b.host_id, kIdRule);
+  f("kind", b.kind, kJobKindRule);
+  f("repository_id", b.repository_id, kIdRule);
+  f("source_group_id", b.source_group_id, kIdRule);
+  f("args", b.args);
+}
+
+// The body checks that need no store. Every kind runs restic against a
+// repository; a backup needs the group to read.
+Result<void> CheckRun(RunJobBody& body) {
+  JobArgsSpec& args = body.args ? *body.args : body.args.emplace();
+  if (auto ok = CheckKindSpecs(body.kind, args.retention, args.options.value_or(JobOptionsSpec{})); !ok) {
+    Error error = ok.error();
+    error.field = "args." + error.field;
+    return error;
+  }
+  if (!body.repository_id) {
+    return MakeError(ErrorCode::kMissingField, "every job runs against a repository", "repository_id");
+  }
+  if (body.kind == "backup" && !body.source_group_id) {
+    return MakeError(ErrorCode::kMissingField, "a backup needs a source group", "source_group_id");
+  }
+  if (args.retention) Normalize(*args.retention);
+  if (args.options) Normalize(*args.options);
+  return Ok();
+}
+
+http::Response ListJobs(ApiRequest& req, ApiDeps& deps) {
+  auto page = PageParams(req);
+  if (!page) return ApiError(page.error());
+  store::JobFilter filter;
+  auto host_id = TextParam(req, "host_id");
+  if (!host_id) return ApiError(host_id.error());
+  filter.host_id = *host_id;
+  auto status = EnumParam<store::JobStatus>(req, "status");
+  if (!status) return ApiError(status.error());
+  filter.status = *status;
+  auto kind = EnumParam<store::JobKind>(req, "kind");
+  if (!kind) return ApiError(kind.error());
+  filter.kind = *kind;
+  auto jobs = deps.store.Read([&](store::ReadTx& tx) { return tx.ListJobs(filter, *page); });
+  if (!jobs) return ApiError(jobs.error());
+  boost::json::array items;
+  items.reserve(jobs->items.size());
+  for (const auto& job : jobs->items) items.emplace_back(JobJson(job));
+  return ListResponse(std::move(items), jobs->next_cursor);
+}
+
+http::Response GetJob(ApiRequest& req, ApiDeps& deps) {
+  auto job = deps.store.Read([&](store::ReadTx& tx) { return tx.GetJob(req.Param("id")); });
+  if (!job) return ApiError(job.error());
+  return Json(http::Status::ok, JobJson(*job));
+}
+
+http::Response JobLogs(ApiRequest& req, ApiDeps& deps) {
+  auto after_seq = req.QueryInt("after_seq", -1, std::numeric_limits<int64_t>::max());
+  if (!after_seq) return ApiError(after_seq.error());
+  auto limit = req.QueryInt("limit", 1, store::kMaxPageLimit);
+  if (!limit) return ApiError(limit.error());
+  const int64_t after = after_seq->value_or(-1);
+  auto lines = deps.store.Read([&](store::ReadTx& tx) -> Result<std::vector<store::JobLogLine>> {
+    if (auto job = tx.GetJob(req.Param("id")); !job) return job.error();
+    return tx.ListJobLogs(req.Param("id"), after, static_cast<int>(limit->value_or(store::kDefaultPageLimit)));
+  });
+  if (!lines) return ApiError(lines.error());
+  boost::json::array items;
+  items.reserve(lines->size());
+  for (const auto& line : *lines) items.emplace_back(JobLogJson(line));
+  // Polling clients pass this back as after_seq; unchanged when nothing is new.
+  const int64_t next = lines->empty() ? after : lines->back().seq;
+  return Json(http::Status::ok, boost::json::object{{"items", std::move(items)}, {"next_after_seq", next}});
+}
+
+http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
+  auto body = req.Body<RunJobBody>();
+  if (!body) return ApiError(body.error());
+  if (auto ok = CheckRun(*body); !ok) return ApiError(ok.error());
+  store::NewJob job;
+  job.host_id = body->host_id;
+  job.kind = store::FromString<store::JobKind>(body->kind).value_or(store::JobKind::kBackup);
+  job.actor_kind = req.caller().actor_kind;
+  job.actor_id = req.caller().actor_id;
+  job.repository_id = body->repository_id;
+  job.source_group_id = body->source_group_id;
+  job.args_json = SpecJson(*body->args);
+  auto made = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Job> {
+    if (auto host = tx.GetHost(job.host_id); !host) return BadReference(host.error(), "host_id");
+    if (auto repository = tx.GetRepository(*job.repository_id); !repository) {
+      return BadReference(repository.error(), "repository_id");
+    }
+    if (job.source_group_id) {
+      if (auto group = tx.GetSourceGroup(job.host_id, *job.source_group_id); !group) {
+        return BadReference(MakeError(ErrorCode::kNotFound, "no source group with this id on the host"),
+                            "source_group_id");
+      }
+    }
+    auto created = tx.CreateJob(job);
+    if (!created) return created;
+    auto logged = AppendAudit(
+        tx, req.Audit("job.run", "job", created->id, {{"kind", body->kind}, {"host_id", created->host_id}}));
+    if (!logged) return logged.error();
+    return created;
+  });
+  if (!made) return ApiError(made.error());
+  return Json(http::Status::created, JobJson(*made));
+}
+
+// A queued job has not left the server: it is cancelled at once (200). A
+// dispatched or running one belongs to its agent now: the request is
+// recorded in the audit log and answered 202 with the job unchanged; the
+// agent connection layer sends command.cancel, and the agent's job.result
+// (status cancelled) finishes the job. A finished job cannot be cancelled (409).
+http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
+  const std::string& id = req.Param("id");
+  using Outcome = std::pair<store::Job, http::Status>;
+  auto outcome = deps.store.Write([&](store::WriteTx& tx) -> Result<Outcome> {
+    auto job = tx.GetJob(id);
+    if (!job) return job.error();
+    const std::string before(ToString(job->status));
+    if (store::IsTerminal(job->status)) {
+      return MakeError(ErrorCode::kConflict, "the job already finished as " + before, "status");
+    }
+    http::Status status = http::Status::accepted;
+    if (job->status == store::JobStatus::kQueued) {
+      store::JobResult result;
+      result.status = store::JobStatus::kCancelled;
+      result.error = "cancelled before it was dispatched";
+      result.error_kind = "cancelled";
+      auto finished = tx.FinishJob(id, result);
+      if (!finished) return finished.error();
+      job = std::move(finished->job);
+      status = http::Status::ok;
+    }
+    auto logged = AppendAudit(
+        tx, req.Audit("job.cancel", "job", id,
+                      {{"from", before}, {"cancelled_now", status == http::Status::ok}, {"host_id", job->host_id}}));
+    if (!logged) return logged.error();
+    return Outcome{std::move(*job), status};
+  });
+  if (!outcome) return ApiError(outcome.error());
+  return Json(outcome->second, JobJson(outcome->first));
+}
+
+}  // namespace
+
+void RegisterJobRoutes(ApiRoutes& routes, ApiDeps& deps) {
+  routes.Add(beast_http::verb::get, "/jobs", Role::kViewer, "List jobs, newest first (host_id, status, kind filter)",
+             [&deps](ApiRequest& req) { return ListJobs(req, deps); });
+  routes.Add(beast_http::verb::post, "/jobs", Role::kOperator, "Run a job now (queues it)",
+             [&deps](ApiRequest& req) { return RunJob(req, deps); });
+  routes.Add(beast_http::verb::get, "/jobs/{id}", Role::kViewer, "Get a job with its progress and summary",
+             [&deps](ApiRequest& req) { return GetJob(req, deps); });
+  routes.Add(beast_http::verb::get, "/jobs/{id}/logs", Role::kViewer, "Page through a job's log lines",
+             [&deps](ApiRequest& req) { return JobLogs(req, deps); });
+  routes.Add(beast_http::verb::post, "/jobs/{id}/cancel", Role::kOperator, "Cancel a job",
+             [&deps](ApiRequest& req) { return CancelJob(req, deps); });
+}
+
+}  // namespace rmgr::server::api

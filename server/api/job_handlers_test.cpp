@@ -1,0 +1,254 @@
+// REST handlers: jobs (filters, paging, logs, run now, cancel) and the audit log.
+#include <gtest/gtest.h>
+
+#include "server/api/resource_test_fixture.h"
+
+namespace rmgr::server::api::testing {
+namespace {
+
+namespace json = boost::json;
+
+class JobsApi : public ResourceApiTest {
+ protected:
+  void SetUp() override {
+    ResourceApiTest::SetUp();
+    host_ = MakeHost("web");
+    repo_ = MakeRepository("nas");
+    group_ = MakeGroup(host_, "etc");
+  }
+  json::object Backup() const {
+    return json::object{{"host_id", host_}, {"kind", "backup"}, {"repository_id", repo_}, {"source_group_id", group_}};
+  }
+  template <class V>
+  static json::object With(json::object body, std::string_view key, V&& value) {
+    body[key] = std::forward<V>(value);
+    return body;
+  }
+  std::string host_;
+  std::string repo_;
+  std::string group_;
+};
+
+TEST_F(JobsApi, RunNowQueuesAJobAndGetShowsProgressAndSummaryAsObjects) {
+  auto made = As("operator", "POST", "/api/v1/jobs", Backup());
+  ASSERT_EQ(made.status, 201u) << made.body;
+  const auto job = made.Json().as_object();
+  const std::string id(job.at("id").as_string());
+  EXPECT_EQ(job.at("status"), "queued");
+  EXPECT_EQ(job.at("kind"), "backup");
+  EXPECT_EQ(job.at("actor_kind"), "user");
+  EXPECT_EQ(job.at("actor_id"), "test-operator");
+  EXPECT_EQ(job.at("source_group_id"), json::value(group_));
+  EXPECT_TRUE(job.at("schedule_id").is_null());
+  EXPECT_TRUE(job.at("progress").is_null());
+  EXPECT_TRUE(job.at("summary").is_null());
+
+  ASSERT_TRUE(Store()
+                  .Write([&](store::WriteTx& tx) -> Result<void> {
+                    auto running = tx.TransitionJob(id, store::JobStatus::kDispatched);
+                    if (!running) return running.error();
+                    return tx.SetJobProgress(id, R"({"percent_done":0.5,"files_done":10})");
+                  })
+                  .ok());
+  auto got = As("viewer", "GET", "/api/v1/jobs/" + id);
+  ASSERT_EQ(got.status, 200u);
+  EXPECT_EQ(got.Json().at("status"), "dispatched");
+  EXPECT_EQ(got.Json().at("progress").at("files_done"), 10);
+  EXPECT_FALSE(got.Json().at("dispatched_at").is_null());
+
+  store::JobResult result;
+  result.status = store::JobStatus::kSucceeded;
+  result.exit_code = 0;
+  result.snapshot_id = "abcdef0123456789";
+  result.summary_json = R"({"files_new":3})";
+  ASSERT_TRUE(Store().Write([&](store::WriteTx& tx) { return tx.FinishJob(id, result); }).ok());
+  auto finished = As("viewer", "GET", "/api/v1/jobs/" + id);
+  EXPECT_EQ(finished.Json().at("summary").at("files_new"), 3);
+  EXPECT_EQ(finished.Json().at("exit_code"), 0);
+  EXPECT_EQ(finished.Json().at("snapshot_id"), "abcdef0123456789");
+  EXPECT_TRUE(finished.Json().at("error").is_null());
+}
+
+TEST_F(JobsApi, RunNowStoresKindArgsAndValidatesThem) {
+  auto forget = As("operator", "POST", "/api/v1/jobs",
+                   json::object{{"host_id", host_},
+                                {"kind", "forget"},
+                                {"repository_id", repo_},
+                                {"args", json::object{{"retention", json::object{{"keep_last", 5}}}}}});
+  ASSERT_EQ(forget.status, 201u) << forget.body;
+  auto stored = Store().Read([&](store::ReadTx& tx) {
+    return tx.GetJob(std::string(forget.Json().at("id").as_string()));
+  });
+  ASSERT_TRUE(stored.ok());
+  EXPECT_EQ(json::parse(stored->args_json),
+            json::parse(R"({"retention":{"keep_last":5,"keep_tags":[],"prune":false}})"));
+  auto restore = As("operator", "POST", "/api/v1/jobs",
+                    json::object{{"host_id", host_},
+                                 {"kind", "restore"},
+                                 {"repository_id", repo_},
+                                 {"args", json::object{{"options", json::object{{"restore", json::object{
+                                                                                   {"snapshot_id", "abcdef01"},
+                                                                                   {"target", "/srv/restore"}}}}}}}});
+  EXPECT_EQ(restore.status, 201u) << restore.body;
+
+  const std::string before = StoreState();
+  const std::string unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+  const auto post = [&](const json::object& body) { return As("operator", "POST", "/api/v1/jobs", body); };
+  EXPECT_TRUE(IsError(post(With(Backup(), "kind", "dance")), 400, "kind"));
+  EXPECT_TRUE(IsError(post(json::object{{"host_id", host_}, {"kind", "backup"}, {"repository_id", repo_}}), 400,
+                      "source_group_id"));
+  EXPECT_TRUE(IsError(post(json::object{{"host_id", host_}, {"kind", "check"}}), 400, "repository_id"));
+  EXPECT_TRUE(IsError(post(With(Backup(), "host_id", unknown)), 400, "host_id"));
+  EXPECT_TRUE(IsError(post(With(Backup(), "repository_id", unknown)), 400, "repository_id"));
+  EXPECT_TRUE(IsError(post(With(Backup(), "source_group_id", unknown)), 400, "source_group_id"));
+  EXPECT_TRUE(IsError(post(With(With(Backup(), "kind", "forget"), "source_group_id", group_)), 400, "args.retention"));
+  EXPECT_TRUE(IsError(post(With(With(Backup(), "kind", "restore"), "args", json::object{})), 400,
+                      "args.options.restore"));
+  EXPECT_TRUE(IsError(post(With(With(Backup(), "kind", "restore"), "args",
+                                json::object{{"options", json::object{{"restore", json::object{
+                                                                                      {"snapshot_id", "abcdef01"},
+                                                                                      {"target", "/srv/../etc"}}}}}})),
+                      400, "args.options.restore.target"));
+  EXPECT_TRUE(IsError(post(With(Backup(), "args", json::object{{"options", json::object{{"check", json::object{}}}}})),
+                      400, "args.options.check"));
+  EXPECT_TRUE(IsError(post(With(Backup(), "args", json::array{})), 400, "args"));
+  EXPECT_TRUE(IsError(As("viewer", "POST", "/api/v1/jobs", Backup()), 403));
+  EXPECT_EQ(StoreState(), before);
+}
+
+TEST_F(JobsApi, ListFiltersAndPagesNewestFirst) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    auto made = As("operator", "POST", "/api/v1/jobs", Backup());
+    ids.emplace_back(made.Json().at("id").as_string());
+  }
+  Created("/api/v1/jobs", {{"host_id", host_}, {"kind", "check"}, {"repository_id", repo_}});
+  auto checks = As("viewer", "GET", "/api/v1/jobs?kind=check");
+  ASSERT_EQ(checks.Json().at("items").as_array().size(), 1u);
+  auto queued = As("viewer", "GET", "/api/v1/jobs?status=queued&host_id=" + host_);
+  EXPECT_EQ(queued.Json().at("items").as_array().size(), 6u);
+  EXPECT_TRUE(As("viewer", "GET", "/api/v1/jobs?host_id=nope").Json().at("items").as_array().empty());
+
+  std::vector<std::string> seen;
+  std::string target = "/api/v1/jobs?kind=backup&limit=2";
+  for (int guard = 0; guard < 10; ++guard) {
+    auto page = As("viewer", "GET", target);
+    ASSERT_EQ(page.status, 200u) << page.body;
+    const json::value body = page.Json();
+    for (const auto& item : body.at("items").as_array()) seen.emplace_back(item.at("id").as_string());
+    if (page.Json().at("next_cursor").is_null()) break;
+    target = "/api/v1/jobs?kind=backup&limit=2&cursor=" + std::string(page.Json().at("next_cursor").as_string());
+  }
+  ASSERT_EQ(seen.size(), 5u);
+  std::sort(ids.begin(), ids.end());
+  std::vector<std::string> sorted = seen;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_EQ(sorted, ids);
+
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs?status=sleeping"), 400, "status"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs?kind=BACKUP"), 400, "kind"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs?limit=-5"), 400, "limit"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs?cursor=bm90LWEtY3Vyc29y"), 400, "cursor"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 404));
+}
+
+TEST_F(JobsApi, LogsPageBySequence) {
+  const std::string id = Created("/api/v1/jobs", Backup());
+  std::vector<store::JobLogLine> lines;
+  for (int64_t seq = 0; seq < 5; ++seq) {
+    lines.push_back(store::JobLogLine{seq, store::LogStream::kStdout, Clock::now(), "line " + std::to_string(seq)});
+  }
+  ASSERT_TRUE(Store().Write([&](store::WriteTx& tx) { return tx.AppendJobLogs(id, lines); }).ok());
+  auto first = As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?limit=2");
+  ASSERT_EQ(first.status, 200u) << first.body;
+  ASSERT_EQ(first.Json().at("items").as_array().size(), 2u);
+  EXPECT_EQ(first.Json().at("items").at(0).at("text"), "line 0");
+  EXPECT_EQ(first.Json().at("items").at(0).at("stream"), "stdout");
+  EXPECT_EQ(first.Json().at("next_after_seq"), 1);
+  auto rest = As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?after_seq=1");
+  ASSERT_EQ(rest.Json().at("items").as_array().size(), 3u);
+  EXPECT_EQ(rest.Json().at("next_after_seq"), 4);
+  auto none = As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?after_seq=4");
+  EXPECT_TRUE(none.Json().at("items").as_array().empty());
+  EXPECT_EQ(none.Json().at("next_after_seq"), 4);
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?after_seq=-2"), 400, "after_seq"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?after_seq=x"), 400, "after_seq"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs/" + id + "/logs?limit=0"), 400, "limit"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/logs"), 404));
+}
+
+TEST_F(JobsApi, CancelQueuedNowDispatchedLaterFinishedNever) {
+  const std::string queued = Created("/api/v1/jobs", Backup());
+  auto cancelled = As("operator", "POST", "/api/v1/jobs/" + queued + "/cancel");
+  ASSERT_EQ(cancelled.status, 200u) << cancelled.body;
+  EXPECT_EQ(cancelled.Json().at("status"), "cancelled");
+  EXPECT_FALSE(cancelled.Json().at("finished_at").is_null());
+
+  const std::string dispatched = Created("/api/v1/jobs", Backup());
+  ASSERT_TRUE(Store().Write([&](store::WriteTx& tx) {
+                       return tx.TransitionJob(dispatched, store::JobStatus::kDispatched);
+                     }).ok());
+  auto requested = As("operator", "POST", "/api/v1/jobs/" + dispatched + "/cancel");
+  ASSERT_EQ(requested.status, 202u) << requested.body;
+  EXPECT_EQ(requested.Json().at("status"), "dispatched");
+
+  const std::string before = StoreState();
+  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/jobs/" + queued + "/cancel"), 409));
+  EXPECT_TRUE(IsError(As("viewer", "POST", "/api/v1/jobs/" + dispatched + "/cancel"), 403));
+  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/jobs/01ARZ3NDEKTSV4RRFFQ69G5FAV/cancel"), 404));
+  EXPECT_EQ(StoreState(), before);
+
+  auto audit = As("viewer", "GET", "/api/v1/audit?action=job.cancel");
+  const auto entries = audit.Json().at("items").as_array();
+  ASSERT_EQ(entries.size(), 2u);
+  EXPECT_EQ(entries[0].at("target_id"), json::value(dispatched));
+  EXPECT_EQ(entries[0].at("detail").at("cancelled_now"), false);
+  EXPECT_EQ(entries[1].at("detail").at("from"), "queued");
+}
+
+using AuditApi = ResourceApiTest;
+
+TEST_F(AuditApi, FiltersByActorActionTargetAndTime) {
+  const TimePoint t0 = std::chrono::sys_days{std::chrono::year{2026} / 4 / 1};
+  for (int i = 0; i < 3; ++i) {
+    store::AuditEntry entry;
+    entry.at = t0 + std::chrono::hours(i);
+    entry.actor_kind = i == 2 ? store::ActorKind::kSchedule : store::ActorKind::kUser;
+    entry.actor_id = "actor-" + std::to_string(i);
+    entry.action = i == 0 ? "host.create" : "job.run";
+    entry.target_kind = i == 0 ? "host" : "job";
+    entry.target_id = "t" + std::to_string(i);
+    entry.detail_json = R"({"n":)" + std::to_string(i) + "}";
+    ASSERT_TRUE(Store().Write([&](store::WriteTx& tx) { return tx.AppendAudit(entry); }).ok());
+  }
+  const auto count = [&](const std::string& query) {
+    auto r = As("viewer", "GET", "/api/v1/audit" + query);
+    EXPECT_EQ(r.status, 200u) << query << ": " << r.body;
+    return r.Json().at("items").as_array().size();
+  };
+  EXPECT_EQ(count(""), 3u);
+  EXPECT_EQ(count("?action=job.run"), 2u);
+  EXPECT_EQ(count("?actor_kind=schedule"), 1u);
+  EXPECT_EQ(count("?actor_id=actor-1"), 1u);
+  EXPECT_EQ(count("?target_kind=host&target_id=t0"), 1u);
+  EXPECT_EQ(count("?from=2026-04-01T01:00:00Z"), 2u);
+  EXPECT_EQ(count("?to=2026-04-01T01:00:00Z"), 1u);
+  EXPECT_EQ(count("?from=2026-04-01T00:30:00%2B00:00&to=2026-04-01T02:00:00Z"), 1u);
+  auto newest = As("viewer", "GET", "/api/v1/audit?limit=1");
+  EXPECT_EQ(newest.Json().at("items").at(0).at("detail").at("n"), 2);
+  EXPECT_EQ(newest.Json().at("items").at(0).at("at"), "2026-04-01T02:00:00Z");
+  auto older = As("viewer", "GET",
+                  "/api/v1/audit?limit=1&cursor=" + std::string(newest.Json().at("next_cursor").as_string()));
+  EXPECT_EQ(older.Json().at("items").at(0).at("detail").at("n"), 1);
+
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?from=yesterday"), 400, "from"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?to=2026-13-01T00:00:00Z"), 400, "to"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?from=%FF%FE"), 400, "from"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?actor_kind=robot"), 400, "actor_kind"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?limit=1000"), 400, "limit"));
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/audit?cursor=!!"), 400, "cursor"));
+  EXPECT_TRUE(IsError(Call("GET", "/api/v1/audit"), 401));
+}
+
+}  // namespace
+}  // namespace rmgr::server::api::testing

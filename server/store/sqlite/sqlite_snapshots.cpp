@@ -1,0 +1,77 @@
+// SqliteTx: the snapshot index of each repository (what `restic snapshots`
+// last reported; the UI lists it without asking an agent).
+#include <string>
+
+#include "server/store/page_cursor.h"
+#include "server/store/sqlite/sqlite_tx.h"
+
+namespace rmgr::store::sqlite {
+namespace {
+
+constexpr std::string_view kSnapshotListing = "snapshots";
+
+constexpr std::string_view kSelectSnapshots =
+    "SELECT repository_id, snapshot_id, short_id, time, hostname, paths, tags, host_id, size_bytes,"
+    " indexed_at FROM snapshots";
+
+Snapshot MapSnapshot(Row& row) {
+  Snapshot snapshot;
+  snapshot.repository_id = row.Text(0);
+  snapshot.id = row.Text(1);
+  snapshot.short_id = row.Text(2);
+  snapshot.time = row.Time(3);
+  snapshot.hostname = row.Text(4);
+  snapshot.paths = row.StringList(5);
+  snapshot.tags = row.StringList(6);
+  snapshot.host_id = row.OptText(7);
+  if (row.OptText(8).has_value()) snapshot.size_bytes = row.Int(8);  // Row has no 64-bit OptInt
+  snapshot.indexed_at = row.Time(9);
+  return snapshot;
+}
+
+}  // namespace
+
+Result<Page<Snapshot>> SqliteTx::ListSnapshots(const SnapshotFilter& filter, const PageRequest& page) {
+  const int limit = ClampPageLimit(page.limit);
+  SqlFilter where;
+  where.And("repository_id = ?", filter.repository_id);
+  if (filter.host_id) where.And("host_id = ?", *filter.host_id);
+  if (!page.cursor.empty()) {
+    auto after = DecodeCursor(page.cursor, kSnapshotListing, 2);
+    if (!after.ok()) return after.error();
+    auto time_ms = CursorInt((*after)[0]);
+    if (!time_ms.ok()) return time_ms.error();
+    where.And("(time, snapshot_id) < (?, ?)", *time_ms, std::move((*after)[1]));
+  }
+  where.values().emplace_back(int64_t{limit} + 1);
+  const std::string sql =
+      JoinSql(kSelectSnapshots, where.sql() + " ORDER BY time DESC, snapshot_id DESC LIMIT ?");
+  auto rows = QueryAllBound<Snapshot>(conn_, sql, where.values(), MapSnapshot);
+  if (!rows.ok()) return rows.error();
+  return MakePage(std::move(*rows), limit, kSnapshotListing, [](const Snapshot& snapshot) {
+    return std::vector<std::string>{std::to_string(ToUnixMs(snapshot.time)), snapshot.id};
+  });
+}
+
+Result<int64_t> SqliteTx::UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) {
+  const TimePoint now = Now();
+  int64_t written = 0;
+  for (const auto& snapshot : snapshots) {
+    if (snapshot.id.empty()) return MakeError(ErrorCode::kInvalidArgument, "snapshot id must not be empty", "id");
+    auto upserted = Execute(
+        conn_,
+        "INSERT INTO snapshots (repository_id, snapshot_id, short_id, time, hostname, paths, tags, host_id,"
+        " size_bytes, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (repository_id, snapshot_id) DO UPDATE SET short_id = excluded.short_id,"
+        " time = excluded.time, hostname = excluded.hostname, paths = excluded.paths, tags = excluded.tags,"
+        " host_id = excluded.host_id, size_bytes = excluded.size_bytes, indexed_at = excluded.indexed_at",
+        repository_id, snapshot.id, snapshot.short_id, TruncateToMs(snapshot.time), snapshot.hostname,
+        EncodeStringList(snapshot.paths), EncodeStringList(snapshot.tags), snapshot.host_id, snapshot.size_bytes,
+        now);
+    if (!upserted.ok()) return upserted.error();
+    written += *upserted;
+  }
+  return written;
+}
+
+}  // namespace rmgr::store::sqlite
