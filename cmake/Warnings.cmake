@@ -2,7 +2,7 @@
 add_library(rmgr_warnings INTERFACE)
 target_compile_options(rmgr_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
+  -Wcast-align -Woverloaded-virtual -Wimplicit-fallthrough
   -Wformat=2)
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(rmgr_warnings INTERFACE -Wduplicated-cond -Wlogical-op)
