@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/schema/field_codec.h"
+#include "common/schema/text_shapes.h"
 #include "common/protocol/limits.h"
 #include "common/protocol/messages.h"
 #include "common/util/ulid.h"
@@ -25,14 +26,13 @@ using schema::Plain;
 using schema::Real;
 using schema::Text;
 
-// Shapes of text (wire_schema.cpp). They see non-empty text only.
-bool IsLowerHex(std::string_view text);        // restic snapshot ids
-bool IsTag(std::string_view text);             // restic --tag values: no commas, no control chars
-bool IsEnvName(std::string_view text);         // [A-Za-z_][A-Za-z0-9_]*
-bool IsZoneName(std::string_view text);        // IANA names: letters, digits, _ + - /
-bool IsResticDuration(std::string_view text);  // --keep-within: ([0-9]+[ymdh])+
-bool IsDataSubset(std::string_view text);      // --read-data-subset: n/t, p%, or a size
-bool IsAbsolutePath(std::string_view text);    // starts with '/'
+using schema::IsAbsolutePath;
+using schema::IsDataSubset;
+using schema::IsEnvName;
+using schema::IsLowerHex;
+using schema::IsResticDuration;
+using schema::IsTag;
+using schema::IsZoneName;
 
 namespace lim = ::rmgr::protocol::limits;
 

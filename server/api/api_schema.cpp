@@ -6,68 +6,9 @@
 #include "server/store/store_types.h"
 
 namespace rmgr::server::api {
-namespace {
-
-bool Digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool IsControl(char c) {
-  const auto u = static_cast<unsigned char>(c);
-  return u < 0x20 || u == 0x7f;
-}
-
-// Skips a run of digits from `pos`; true when there was at least one.
-bool SkipDigits(std::string_view text, std::size_t& pos) {
-  const std::size_t start = pos;
-  while (pos < text.size() && Digit(text[pos])) ++pos;
-  return pos > start;
-}
-
-}  // namespace
-
-bool IsSingleLine(std::string_view text) {
-  return std::none_of(text.begin(), text.end(), IsControl);
-}
 
 bool HasNoNul(std::string_view text) {
   return text.find('\0') == std::string_view::npos;
-}
-
-bool IsTag(std::string_view text) {
-  return IsSingleLine(text) && text.find(',') == std::string_view::npos;
-}
-
-bool IsResticDuration(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    if (!SkipDigits(text, pos) || pos == text.size()) return false;
-    const char unit = text[pos++];
-    if (unit != 'y' && unit != 'm' && unit != 'd' && unit != 'h') return false;
-  }
-  return true;
-}
-
-bool IsDataSubset(std::string_view text) {
-  std::size_t pos = 0;
-  if (!SkipDigits(text, pos)) return false;
-  if (pos == text.size()) return true;  // a size in bytes
-  const std::string_view rest = text.substr(pos);
-  if (rest.front() == '/') {  // n/t
-    ++pos;
-    return SkipDigits(text, pos) && pos == text.size();
-  }
-  if (rest.front() == '.') {  // p.q%
-    ++pos;
-    return SkipDigits(text, pos) && text.substr(pos) == "%";
-  }
-  if (rest == "%") return true;
-  // A size with a unit, as restic's ParseBytes accepts.
-  return rest.size() == 1 && std::string_view("kKmMgGtT").find(rest.front()) != std::string_view::npos;
-}
-
-bool IsLowerHex(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return Digit(c) || (c >= 'a' && c <= 'f'); });
 }
 
 bool IsId(std::string_view text) {

@@ -20,24 +20,20 @@
 #include "common/result.h"
 #include "common/schema/document.h"
 #include "common/schema/field_codec.h"
+#include "common/schema/text_shapes.h"
 
 namespace rmgr::server::api {
 
 // ---------------------------------------------------------------- shapes
 // Each sees non-empty text only (the codec checks emptiness itself).
 
-//! No control characters at all (names, URLs, tags...).
-bool IsSingleLine(std::string_view text);
 //! No NUL byte (hook commands may span lines).
 bool HasNoNul(std::string_view text);
-//! A restic --tag value: single line, no comma.
-bool IsTag(std::string_view text);
-//! restic --keep-within: ([0-9]+[ymdh])+.
-bool IsResticDuration(std::string_view text);
-//! restic --read-data-subset: n/t, p% or a size.
-bool IsDataSubset(std::string_view text);
-//! restic snapshot id: lower-case hex.
-bool IsLowerHex(std::string_view text);
+using schema::IsDataSubset;
+using schema::IsLowerHex;
+using schema::IsResticDuration;
+using schema::IsSingleLine;
+using schema::IsTag;
 //! A store id (ULID).
 bool IsId(std::string_view text);
 //! "always_on" or "intermittent".

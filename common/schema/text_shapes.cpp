@@ -1,8 +1,8 @@
-#include "common/protocol/wire_schema.h"
+#include "common/schema/text_shapes.h"
 
 #include <algorithm>
 
-namespace rmgr::protocol::detail {
+namespace rmgr::schema {
 namespace {
 
 bool Digit(char c) {
@@ -73,4 +73,10 @@ bool IsAbsolutePath(std::string_view text) {
   return text.front() == '/';
 }
 
-}  // namespace rmgr::protocol::detail
+
+bool IsSingleLine(std::string_view text) {
+  return std::none_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+}  // namespace rmgr::schema
