@@ -1,0 +1,218 @@
+#include "agent/runner/restic_output.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "common/protocol/limits.h"
+
+namespace rmgr::agent::runner {
+namespace {
+
+namespace json = boost::json;
+using protocol::ErrorKind;
+using protocol::JobStatus;
+
+//! Most stdout JSON kept by the collector (a snapshots array is one line; ls gives one per node).
+constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;
+
+uint64_t U64(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return 0;
+  constexpr auto kMax = static_cast<uint64_t>(protocol::limits::kMaxCount);
+  if (v->is_uint64()) return std::min(v->get_uint64(), kMax);
+  if (v->is_int64()) return v->get_int64() < 0 ? 0 : std::min(static_cast<uint64_t>(v->get_int64()), kMax);
+  if (v->is_double()) {
+    const double d = v->get_double();
+    if (!(d > 0) || !std::isfinite(d)) return 0;
+    return d >= static_cast<double>(kMax) ? kMax : static_cast<uint64_t>(d);
+  }
+  return 0;
+}
+
+double Double(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v) return 0;
+  double d = 0;
+  if (v->is_double())
+    d = v->get_double();
+  else if (v->is_int64())
+    d = static_cast<double>(v->get_int64());
+  else if (v->is_uint64())
+    d = static_cast<double>(v->get_uint64());
+  return std::isfinite(d) && d > 0 ? d : 0;
+}
+
+protocol::JobProgress ToProgress(const json::object& o) {
+  protocol::JobProgress p;
+  p.percent_done = std::clamp(Double(o, "percent_done"), 0.0, 1.0);
+  p.total_files = U64(o, "total_files");
+  p.files_done = U64(o, "files_done");
+  p.total_bytes = U64(o, "total_bytes");
+  p.bytes_done = U64(o, "bytes_done");
+  p.seconds_elapsed = U64(o, "seconds_elapsed");
+  p.seconds_remaining = U64(o, "seconds_remaining");
+  p.error_count = U64(o, "error_count");
+  if (const auto* files = o.if_contains("current_files"); files && files->is_array()) {
+    for (const auto& f : files->get_array()) {
+      if (p.current_files.size() >= protocol::limits::kMaxCurrentFiles) break;
+      if (f.is_string()) p.current_files.emplace_back(f.get_string());
+    }
+  }
+  return p;
+}
+
+protocol::BackupSummary ToSummary(const json::object& o) {
+  protocol::BackupSummary s;
+  s.files_new = U64(o, "files_new");
+  s.files_changed = U64(o, "files_changed");
+  s.files_unmodified = U64(o, "files_unmodified");
+  s.dirs_new = U64(o, "dirs_new");
+  s.dirs_changed = U64(o, "dirs_changed");
+  s.dirs_unmodified = U64(o, "dirs_unmodified");
+  s.data_blobs = U64(o, "data_blobs");
+  s.tree_blobs = U64(o, "tree_blobs");
+  s.data_added = U64(o, "data_added");
+  s.total_files_processed = U64(o, "total_files_processed");
+  s.total_bytes_processed = U64(o, "total_bytes_processed");
+  s.total_duration = Double(o, "total_duration");
+  if (const auto* id = o.if_contains("snapshot_id"); id && id->is_string()) {
+    const std::string_view text = id->get_string();
+    const bool hex = !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    });
+    if (hex) s.snapshot_id = std::string(text);
+  }
+  return s;
+}
+
+bool Contains(std::string_view haystack, std::string_view needle) {
+  return haystack.find(needle) != std::string_view::npos;
+}
+
+int Rank(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kNone:
+      return 0;
+    case ErrorKind::kOther:
+      return 1;
+    case ErrorKind::kHookFailed:
+    case ErrorKind::kRepositoryLocked:
+    case ErrorKind::kRepositoryMissing:
+    case ErrorKind::kWrongPassword:
+      return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+
+ParsedStdout ParseStdoutLine(std::string_view line) {
+  ParsedStdout out;
+  const auto first = line.find_first_not_of(" \t");
+  if (first == std::string_view::npos || (line[first] != '{' && line[first] != '[')) return out;
+  boost::system::error_code ec;
+  json::value v = json::parse(line, ec);
+  if (ec) return out;
+  out.kind = StdoutKind::kOtherJson;
+  if (!v.is_object()) return out;
+  const auto& o = v.get_object();
+  const auto* type = o.if_contains("message_type");
+  if (!type || !type->is_string()) return out;
+  if (type->get_string() == "status") {
+    out.kind = StdoutKind::kStatus;
+    out.progress = ToProgress(o);
+  } else if (type->get_string() == "summary") {
+    out.kind = StdoutKind::kSummary;
+    out.summary = ToSummary(o);
+  }
+  return out;
+}
+
+ErrorKind ClassifyStderrLine(std::string_view line) {
+  if (Contains(line, "wrong password or no key found")) return ErrorKind::kWrongPassword;
+  if (Contains(line, "unable to open config file") ||
+      Contains(line, "Is there a repository at the following location?")) {
+    return ErrorKind::kRepositoryMissing;
+  }
+  if (Contains(line, "repository is already locked")) return ErrorKind::kRepositoryLocked;
+  return ErrorKind::kNone;
+}
+
+JobStatus StatusFromExit(int exit_code, bool cancelled) {
+  if (exit_code == 130 || (cancelled && exit_code != 0 && exit_code != 3)) return JobStatus::kCancelled;
+  if (exit_code == 0) return JobStatus::kSucceeded;
+  if (exit_code == 3) return JobStatus::kPartial;
+  return JobStatus::kFailed;
+}
+
+std::optional<protocol::JobProgress> ProgressThrottle::Offer(protocol::JobProgress progress,
+                                                             std::chrono::steady_clock::time_point now) {
+  if (!last_sent_ || now - *last_sent_ >= interval_) {
+    last_sent_ = now;
+    pending_.reset();
+    return progress;
+  }
+  pending_ = std::move(progress);
+  return std::nullopt;
+}
+
+std::optional<protocol::JobProgress> ProgressThrottle::Flush() {
+  auto out = std::move(pending_);
+  pending_.reset();
+  return out;
+}
+
+ParsedStdout ResticOutputCollector::OnStdout(std::string_view line) {
+  ParsedStdout parsed = ParseStdoutLine(line);
+  if (parsed.kind == StdoutKind::kSummary) summary_ = parsed.summary;
+  if (parsed.kind == StdoutKind::kOtherJson) {
+    if (json_bytes_ + line.size() <= kMaxJsonBytes) {
+      json_bytes_ += line.size();
+      json_lines_.emplace_back(line);
+    }
+  }
+  return parsed;
+}
+
+void ResticOutputCollector::OnStderr(std::string_view line) {
+  if (line.empty()) return;
+  const ErrorKind kind = ClassifyStderrLine(line);
+  if (kind != ErrorKind::kNone && Rank(kind) > Rank(error_kind_)) {
+    error_kind_ = kind;
+    error_text_ = std::string(line);
+    error_classified_ = true;
+    return;
+  }
+  if (error_classified_) return;
+  const bool fatal = line.starts_with("Fatal:");
+  if (fatal || !error_fatal_) {
+    error_text_ = std::string(line.substr(0, protocol::limits::kMaxErrorBytes));
+    error_fatal_ = error_fatal_ || fatal;
+  }
+}
+
+void ResticOutputCollector::FillResult(int exit_code, bool cancelled, protocol::JobResult& result) const {
+  result.status = StatusFromExit(exit_code, cancelled);
+  if (exit_code >= 0 && exit_code <= 255) result.exit_code = exit_code;
+  result.summary = summary_;
+  result.snapshot_id = summary_ ? summary_->snapshot_id : std::nullopt;
+  result.error_kind = ErrorKind::kNone;
+  result.error.reset();
+  switch (result.status) {
+    case JobStatus::kSucceeded:
+    case JobStatus::kCancelled:
+    case JobStatus::kInterrupted:
+      return;
+    case JobStatus::kPartial:
+      result.error = error_text_.empty() ? std::string("some files could not be read") : error_text_;
+      return;
+    case JobStatus::kFailed:
+      result.error_kind = error_kind_ == ErrorKind::kNone ? ErrorKind::kOther : error_kind_;
+      result.error =
+          error_text_.empty() ? "restic exited with code " + std::to_string(exit_code) : error_text_;
+      return;
+  }
+}
+
+}  // namespace rmgr::agent::runner

@@ -1,0 +1,139 @@
+#include "agent/runner/restic_output.h"
+
+#include <gtest/gtest.h>
+
+namespace rmgr::agent::runner {
+namespace {
+
+using protocol::ErrorKind;
+using protocol::JobStatus;
+
+TEST(ResticOutput, StatusLine) {
+  auto p = ParseStdoutLine(
+      R"({"message_type":"status","percent_done":0.5,"total_files":10,"files_done":5,"total_bytes":1000,)"
+      R"("bytes_done":500,"seconds_elapsed":3,"seconds_remaining":4,"error_count":1,"current_files":["/a","/b"]})");
+  ASSERT_EQ(p.kind, StdoutKind::kStatus);
+  EXPECT_DOUBLE_EQ(p.progress.percent_done, 0.5);
+  EXPECT_EQ(p.progress.total_files, 10u);
+  EXPECT_EQ(p.progress.files_done, 5u);
+  EXPECT_EQ(p.progress.total_bytes, 1000u);
+  EXPECT_EQ(p.progress.bytes_done, 500u);
+  EXPECT_EQ(p.progress.seconds_elapsed, 3u);
+  EXPECT_EQ(p.progress.seconds_remaining, 4u);
+  EXPECT_EQ(p.progress.error_count, 1u);
+  EXPECT_EQ(p.progress.current_files, (std::vector<std::string>{"/a", "/b"}));
+}
+
+TEST(ResticOutput, StatusMissingFieldsAreZero) {
+  auto p = ParseStdoutLine(R"({"message_type":"status","percent_done":1,"total_files":-4,"bytes_done":"x"})");
+  ASSERT_EQ(p.kind, StdoutKind::kStatus);
+  EXPECT_DOUBLE_EQ(p.progress.percent_done, 1.0);
+  EXPECT_EQ(p.progress.total_files, 0u);
+  EXPECT_EQ(p.progress.bytes_done, 0u);
+  EXPECT_EQ(p.progress.seconds_remaining, 0u);
+  EXPECT_TRUE(p.progress.current_files.empty());
+}
+
+TEST(ResticOutput, SummaryLine) {
+  auto p = ParseStdoutLine(
+      R"({"message_type":"summary","files_new":2,"files_changed":1,"files_unmodified":3,"dirs_new":1,)"
+      R"("dirs_changed":0,"dirs_unmodified":0,"data_blobs":2,"tree_blobs":1,"data_added":1234,)"
+      R"("total_files_processed":6,"total_bytes_processed":9999,"total_duration":1.25,"snapshot_id":"0123abcd"})");
+  ASSERT_EQ(p.kind, StdoutKind::kSummary);
+  EXPECT_EQ(p.summary.files_new, 2u);
+  EXPECT_EQ(p.summary.files_unmodified, 3u);
+  EXPECT_EQ(p.summary.data_added, 1234u);
+  EXPECT_EQ(p.summary.total_bytes_processed, 9999u);
+  EXPECT_DOUBLE_EQ(p.summary.total_duration, 1.25);
+  EXPECT_EQ(p.summary.snapshot_id, "0123abcd");
+}
+
+TEST(ResticOutput, OtherLines) {
+  EXPECT_EQ(ParseStdoutLine("created restic repository 0123 at /r").kind, StdoutKind::kText);
+  EXPECT_EQ(ParseStdoutLine("{not json").kind, StdoutKind::kText);
+  EXPECT_EQ(ParseStdoutLine("").kind, StdoutKind::kText);
+  EXPECT_EQ(ParseStdoutLine(R"([{"id":"x"}])").kind, StdoutKind::kOtherJson);
+  EXPECT_EQ(ParseStdoutLine(R"({"message_type":"verbose_status"})").kind, StdoutKind::kOtherJson);
+}
+
+TEST(ResticOutput, ClassifyStderr) {
+  EXPECT_EQ(ClassifyStderrLine("Fatal: wrong password or no key found"), ErrorKind::kWrongPassword);
+  EXPECT_EQ(
+      ClassifyStderrLine("Fatal: unable to open config file: stat /r/config: no such file or directory"),
+      ErrorKind::kRepositoryMissing);
+  EXPECT_EQ(ClassifyStderrLine("Is there a repository at the following location?"),
+            ErrorKind::kRepositoryMissing);
+  EXPECT_EQ(ClassifyStderrLine("unable to create lock in backend: repository is already locked by PID 1"),
+            ErrorKind::kRepositoryLocked);
+  EXPECT_EQ(ClassifyStderrLine("open repository"), ErrorKind::kNone);
+}
+
+TEST(ResticOutput, ExitCodes) {
+  EXPECT_EQ(StatusFromExit(0, false), JobStatus::kSucceeded);
+  EXPECT_EQ(StatusFromExit(3, false), JobStatus::kPartial);
+  EXPECT_EQ(StatusFromExit(130, false), JobStatus::kCancelled);
+  EXPECT_EQ(StatusFromExit(137, true), JobStatus::kCancelled);
+  EXPECT_EQ(StatusFromExit(1, false), JobStatus::kFailed);
+  EXPECT_EQ(StatusFromExit(0, true), JobStatus::kSucceeded);  // finished before the cancel took effect
+}
+
+TEST(ResticOutput, ThrottlePassesFirstHoldsRestFlushesLast) {
+  using namespace std::chrono_literals;
+  ProgressThrottle t(500ms);
+  const auto t0 = std::chrono::steady_clock::time_point{} + 1h;
+  protocol::JobProgress p;
+  p.files_done = 1;
+  EXPECT_TRUE(t.Offer(p, t0).has_value());
+  p.files_done = 2;
+  EXPECT_FALSE(t.Offer(p, t0 + 100ms).has_value());
+  p.files_done = 3;
+  EXPECT_FALSE(t.Offer(p, t0 + 200ms).has_value());
+  p.files_done = 4;
+  auto sent = t.Offer(p, t0 + 600ms);
+  ASSERT_TRUE(sent.has_value());
+  EXPECT_EQ(sent->files_done, 4u);
+  EXPECT_FALSE(t.Flush().has_value());
+  p.files_done = 5;
+  EXPECT_FALSE(t.Offer(p, t0 + 700ms).has_value());
+  auto last = t.Flush();
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->files_done, 5u);
+  EXPECT_FALSE(t.Flush().has_value());
+}
+
+TEST(ResticOutput, CollectorFailedWithReason) {
+  ResticOutputCollector c;
+  c.OnStderr("repository 1234 opened");
+  c.OnStderr("Fatal: wrong password or no key found");
+  c.OnStderr("some trailing noise");
+  protocol::JobResult r;
+  c.FillResult(1, false, r);
+  EXPECT_EQ(r.status, JobStatus::kFailed);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.error_kind, ErrorKind::kWrongPassword);
+  EXPECT_EQ(r.error, "Fatal: wrong password or no key found");
+}
+
+TEST(ResticOutput, CollectorUnclassifiedFailureIsOther) {
+  ResticOutputCollector c;
+  c.OnStderr("Fatal: something odd");
+  c.OnStderr("more");
+  protocol::JobResult r;
+  c.FillResult(1, false, r);
+  EXPECT_EQ(r.error_kind, ErrorKind::kOther);
+  EXPECT_EQ(r.error, "Fatal: something odd");
+}
+
+TEST(ResticOutput, CollectorSummaryGivesSnapshot) {
+  ResticOutputCollector c;
+  c.OnStdout(R"({"message_type":"summary","snapshot_id":"deadbeef"})");
+  protocol::JobResult r;
+  c.FillResult(0, false, r);
+  EXPECT_EQ(r.status, JobStatus::kSucceeded);
+  EXPECT_EQ(r.snapshot_id, "deadbeef");
+  EXPECT_EQ(r.error_kind, ErrorKind::kNone);
+  EXPECT_FALSE(r.error.has_value());
+}
+
+}  // namespace
+}  // namespace rmgr::agent::runner
