@@ -4,6 +4,10 @@
 # Both are safe to run again.
 
 PRESET ?= $(if $(CI),ci,debug)
+
+# Let ccache reuse objects across clones in different directories.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := true
 DATA_DIR ?= $(CURDIR)/.run
 LISTEN ?= 127.0.0.1:8080
 
