@@ -24,6 +24,25 @@ constexpr schema::List kGroupIdsRule{lim::kMaxPaths, kIdRule};
 constexpr schema::Int kHookTimeoutRule{.min = 1, .max = lim::kMaxDaySeconds};
 constexpr schema::Int kJitterRule{.min = 0, .max = lim::kMaxDaySeconds};
 
+// The fields a create and a patch share; in a create only some are required,
+// which the member types (plain or std::optional) decide.
+template <class F, class Body>
+void ScheduleFields(F& f, Body& b) {
+  f("name", b.name, kNameRule);
+  f("kind", b.kind, kKindRule);
+  f("cron", b.cron, kCronRule);
+  f("timezone", b.timezone, kZoneRule);
+  f("repository_id", b.repository_id, kIdRule);
+  f("source_group_ids", b.source_group_ids, kGroupIdsRule);
+  f("retention", b.retention);
+  f("options", b.options);
+  f("pre_hook", b.pre_hook, kHookRule);
+  f("post_hook", b.post_hook, kHookRule);
+  f("hook_timeout_seconds", b.hook_timeout_seconds, kHookTimeoutRule);
+  f("enabled", b.enabled);
+  f("jitter_seconds", b.jitter_seconds, kJitterRule);
+}
+
 struct CreateScheduleBody {
   std::string host_id;
   std::string name;
@@ -43,19 +62,7 @@ struct CreateScheduleBody {
 template <class F>
 void Fields(F& f, schema::Is<CreateScheduleBody> auto& b) {
   f("host_id", b.host_id, kIdRule);
-  f("name", b.name, kNameRule);
-  f("kind", b.kind, kKindRule);
-  f("cron", b.cron, kCronRule);
-  f("timezone", b.timezone, kZoneRule);
-  f("repository_id", b.repository_id, kIdRule);
-  f("source_group_ids", b.source_group_ids, kGroupIdsRule);
-  f("retention", b.retention);
-  f("options", b.options);
-  f("pre_hook", b.pre_hook, kHookRule);
-  f("post_hook", b.post_hook, kHookRule);
-  f("hook_timeout_seconds", b.hook_timeout_seconds, kHookTimeoutRule);
-  f("enabled", b.enabled);
-  f("jitter_seconds", b.jitter_seconds, kJitterRule);
+  ScheduleFields(f, b);
 }
 
 // Any subset but host_id (a schedule never moves to another host).
@@ -76,19 +83,7 @@ struct PatchScheduleBody {
 };
 template <class F>
 void Fields(F& f, schema::Is<PatchScheduleBody> auto& b) {
-  f("name", b.name, kNameRule);
-  f("kind", b.kind, kKindRule);
-  f("cron", b.cron, kCronRule);
-  f("timezone", b.timezone, kZoneRule);
-  f("repository_id", b.repository_id, kIdRule);
-  f("source_group_ids", b.source_group_ids, kGroupIdsRule);
-  f("retention", b.retention);
-  f("options", b.options);
-  f("pre_hook", b.pre_hook, kHookRule);
-  f("post_hook", b.post_hook, kHookRule);
-  f("hook_timeout_seconds", b.hook_timeout_seconds, kHookTimeoutRule);
-  f("enabled", b.enabled);
-  f("jitter_seconds", b.jitter_seconds, kJitterRule);
+  ScheduleFields(f, b);
 }
 
 //! A schedule being created or changed, with its policy and options as specs.
