@@ -19,11 +19,6 @@ class JobsApi : public ResourceApiTest {
   json::object Backup() const {
     return json::object{{"host_id", host_}, {"kind", "backup"}, {"repository_id", repo_}, {"source_group_id", group_}};
   }
-  template <class V>
-  static json::object With(json::object body, std::string_view key, V&& value) {
-    body[key] = std::forward<V>(value);
-    return body;
-  }
   std::string host_;
   std::string repo_;
   std::string group_;

@@ -42,6 +42,13 @@ class ResourceApiTest : public ApiFixture {
   //! The host's canonical schedule version, read from the store.
   int64_t HostVersion(const std::string& host_id);
 
+  //! `body` with `key` set to `value` (for one-field variations of a valid body).
+  template <class V>
+  static boost::json::object With(boost::json::object body, std::string_view key, V&& value) {
+    body[key] = std::forward<V>(value);
+    return body;
+  }
+
   http::HttpLimits limits_;  ///< What SetUp starts the server with; subclasses may change it first.
 
  private:

@@ -27,11 +27,6 @@ class SchedulesApi : public ResourceApiTest {
                         {"kind", "backup"},       {"cron", "0 3 * * *"},
                         {"repository_id", repo_}, {"source_group_ids", Strings({group_})}};
   }
-  template <class V>
-  static json::object With(json::object body, std::string_view key, V&& value) {
-    body[key] = std::forward<V>(value);
-    return body;
-  }
 
   std::string host_;
   std::string repo_;
