@@ -212,7 +212,9 @@ class WriteTx : public ReadTx {
   //! outcome in schedule_group_state (and host last_backup_at for a
   //! succeeded/partial backup). Idempotent by job id: storing the same
   //! result again is a success with replayed = true and changes nothing; a
-  //! different result for a finished job is kConflict.
+  //! different result for a finished job is kConflict — except over
+  //! `lost` and `interrupted`, which are the server's guesses: a real
+  //! result that arrives later (from the agent's outbox) replaces them.
   virtual Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) = 0;
   //! Replaces the progress JSON of a dispatched or running job (kConflict otherwise).
   virtual Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) = 0;
@@ -242,6 +244,13 @@ class WriteTx : public ReadTx {
   //! Inserts or replaces snapshots in the repository's index (their
   //! repository_id is ignored); returns how many were written.
   virtual Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) = 0;
+  //! Drops indexed snapshots of the repository whose ids are not in `keep_ids`
+  //! (a complete listing replaced the index); returns how many went.
+  virtual Result<int64_t> DeleteSnapshotsExcept(std::string_view repository_id,
+                                                std::span<const std::string> keep_ids) = 0;
+  //! Gives a host a new agent token (enrollment, re-enrollment); kConflict
+  //! when another host has that hash, kNotFound when unknown.
+  virtual Result<void> SetHostTokenHash(std::string_view id, std::string_view token_hash) = 0;
   //! Renames a host; kConflict when the name is taken, kNotFound when unknown.
   virtual Result<Host> RenameHost(std::string_view id, std::string_view name) = 0;
   //! Deletes a host with its source groups, schedules, jobs and logs; its

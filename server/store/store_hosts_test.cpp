@@ -190,6 +190,24 @@ TEST_P(HostsTest, TimesKeepMillisecondsAndSurviveReopen) {
   EXPECT_EQ(read.last_seen_at, Now() + std::chrono::milliseconds(2345));
 }
 
+TEST_P(HostsTest, SetTokenHashReplacesTheAgentTokenAndKeepsHashesUnique) {
+  const Host host = MakeHost("web");
+  const Host other = MakeHost("db");
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, "first"); }));
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, "second"); }));  // re-enrollment
+  EXPECT_EQ(store().Read([](ReadTx& tx) { return tx.GetHostByTokenHash("first"); }).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.GetHostByTokenHash("second"); })).id, host.id);
+  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(other.id, "second"); }).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash("01ARZ3NDEKTSV4RRFFQ69G5FAV", "x"); })
+                .error()
+                .code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, ""); }).error().code,
+            ErrorCode::kInvalidArgument);
+}
+
 INSTANTIATE_TEST_SUITE_P(store, HostsTest, ::testing::ValuesIn(AllBackends()), BackendName);
 
 }  // namespace

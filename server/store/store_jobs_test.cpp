@@ -247,6 +247,29 @@ TEST_P(JobsTest, StoringTheSameResultAgainIsAnIdempotentNoOp) {
   EXPECT_EQ(Get(job.id).ToJobResult(), result);
 }
 
+TEST_P(JobsTest, AnAgentResultReplacesTheServersLostOrInterruptedGuess) {
+  for (JobStatus guess : {JobStatus::kLost, JobStatus::kInterrupted}) {
+    const Job job = MakeJob(Fire(Now() + std::chrono::minutes(static_cast<int>(guess))));
+    Must(Transition(job.id, JobStatus::kDispatched));
+    Must(Transition(job.id, JobStatus::kRunning));
+    Must(Finish(job.id, JobResult{guess, {}, "no word from the agent", "lost", "", ""}));
+    // The agent's outbox delivers the real result after a reconnect.
+    const JobResult real{JobStatus::kSucceeded, 0, "", "", "abcd1234", R"({"files_new":2})"};
+    const FinishOutcome outcome = Must(Finish(job.id, real));
+    EXPECT_FALSE(outcome.replayed);
+    EXPECT_EQ(Get(job.id).ToJobResult(), real);
+    EXPECT_EQ(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host_.id); })).last_backup_at,
+              Get(job.id).finished_at);
+    // Resending it is a replay; a different one now conflicts.
+    EXPECT_TRUE(Must(Finish(job.id, real)).replayed);
+    JobResult other = real;
+    other.exit_code = 1;
+    auto conflicting = Finish(job.id, other);
+    ASSERT_FALSE(conflicting.ok());
+    EXPECT_EQ(conflicting.error().code, ErrorCode::kConflict);
+  }
+}
+
 TEST_P(JobsTest, FinishedJobsRecordTheScheduleGroupOutcome) {
   const Job ok = MakeJob(Fire(Now()));
   Must(Transition(ok.id, JobStatus::kDispatched));

@@ -58,6 +58,28 @@ TEST_P(SnapshotsTest, UpsertReplacesBySnapshotId) {
   EXPECT_EQ(page.items[0].size_bytes, 1234);
 }
 
+TEST_P(SnapshotsTest, DeleteExceptKeepsOnlyTheListedSnapshotsOfThatRepository) {
+  const Repository repo = MakeRepository();
+  const Repository other = MakeRepository();
+  Upsert(repo.id, {Snap("aaaaaaaa01", Now()), Snap("bbbbbbbb02", Now()), Snap("cccccccc03", Now())});
+  Upsert(other.id, {Snap("dddddddd04", Now())});
+  const std::vector<std::string> keep{"bbbbbbbb02", "ffffffff99"};
+  EXPECT_EQ(Must(store().Write([&](WriteTx& tx) { return tx.DeleteSnapshotsExcept(repo.id, keep); })), 2);
+  auto page = List(SnapshotFilter{repo.id, std::nullopt});
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].id, "bbbbbbbb02");
+  EXPECT_EQ(List(SnapshotFilter{other.id, std::nullopt}).items.size(), 1u);
+  EXPECT_EQ(Must(store().Write([&](WriteTx& tx) { return tx.DeleteSnapshotsExcept(repo.id, {}); })), 1);
+}
+
+TEST_P(SnapshotsTest, AnUpsertWithoutHostKeepsTheKnownHost) {
+  const Repository repo = MakeRepository();
+  const Host host = MakeHost();
+  Upsert(repo.id, {Snap("aaaaaaaa01", Now(), host.id)});
+  Upsert(repo.id, {Snap("aaaaaaaa01", Now())});  // a repository-wide refresh does not know hosts
+  EXPECT_EQ(List(SnapshotFilter{repo.id, std::nullopt}).items.at(0).host_id, host.id);
+}
+
 TEST_P(SnapshotsTest, FiltersByHostAndPages) {
   const Repository repo = MakeRepository();
   const Host a = MakeHost();

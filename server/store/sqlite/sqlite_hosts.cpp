@@ -126,6 +126,11 @@ Result<void> SqliteTx::SetHostAlwaysOn(std::string_view id, bool always_on) {
   return RequireChanged(Execute(conn_, "UPDATE hosts SET always_on = ? WHERE id = ?", always_on, id), "host");
 }
 
+Result<void> SqliteTx::SetHostTokenHash(std::string_view id, std::string_view token_hash) {
+  if (token_hash.empty()) return MakeError(ErrorCode::kInvalidArgument, "token hash must not be empty", "token_hash");
+  return RequireChanged(Execute(conn_, "UPDATE hosts SET token_hash = ? WHERE id = ?", token_hash, id), "host");
+}
+
 Result<int64_t> SqliteTx::BumpHostScheduleVersion(std::string_view id) {
   return QueryInt(conn_, "host",
                   "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1 WHERE id = ?"

@@ -148,12 +148,19 @@ Result<FinishOutcome> SqliteTx::FinishJob(std::string_view id, const JobResult& 
   if (IsTerminal(job->status)) {
     // Idempotent by job id: the agent resends results until acked.
     if (job->ToJobResult() == result) return FinishOutcome{std::move(*job), true};
+    // lost / interrupted were the server's guesses; the agent's own result wins.
+    if (job->status == JobStatus::kLost || job->status == JobStatus::kInterrupted) return StoreResult(*job, result);
     return MakeError(ErrorCode::kConflict,
                      "job " + job->id + " already finished as " + std::string(ToString(job->status)) +
                          " with a different result",
                      "status");
   }
   if (!IsAllowedTransition(job->status, result.status)) return IllegalTransition(*job, result.status);
+  return StoreResult(*job, result);
+}
+
+Result<FinishOutcome> SqliteTx::StoreResult(const Job& job, const JobResult& result) {
+  const std::string& id = job.id;
   auto updated =
       Execute(conn_,
               "UPDATE jobs SET status = ?, finished_at = ?, exit_code = ?, error = ?, error_kind = ?,"

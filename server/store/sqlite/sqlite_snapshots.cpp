@@ -64,7 +64,7 @@ Result<int64_t> SqliteTx::UpsertSnapshots(std::string_view repository_id, std::s
         " size_bytes, indexed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (repository_id, snapshot_id) DO UPDATE SET short_id = excluded.short_id,"
         " time = excluded.time, hostname = excluded.hostname, paths = excluded.paths, tags = excluded.tags,"
-        " host_id = excluded.host_id, size_bytes = excluded.size_bytes, indexed_at = excluded.indexed_at",
+        " host_id = COALESCE(excluded.host_id, snapshots.host_id), size_bytes = excluded.size_bytes, indexed_at = excluded.indexed_at",
         repository_id, snapshot.id, snapshot.short_id, TruncateToMs(snapshot.time), snapshot.hostname,
         EncodeStringList(snapshot.paths), EncodeStringList(snapshot.tags), snapshot.host_id, snapshot.size_bytes,
         now);
@@ -72,6 +72,15 @@ Result<int64_t> SqliteTx::UpsertSnapshots(std::string_view repository_id, std::s
     written += *upserted;
   }
   return written;
+}
+
+Result<int64_t> SqliteTx::DeleteSnapshotsExcept(std::string_view repository_id,
+                                                std::span<const std::string> keep_ids) {
+  // json_each keeps the statement one parameter however long the list is.
+  return Execute(conn_,
+                 "DELETE FROM snapshots WHERE repository_id = ?"
+                 " AND snapshot_id NOT IN (SELECT value FROM json_each(?))",
+                 repository_id, EncodeStringList({keep_ids.begin(), keep_ids.end()}));
 }
 
 }  // namespace rmgr::store::sqlite

@@ -94,6 +94,9 @@ class SqliteTx final : public WriteTx {
   Result<EnrollmentToken> RevokeEnrollmentToken(std::string_view id) override;
   Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) override;
   Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) override;
+  Result<int64_t> DeleteSnapshotsExcept(std::string_view repository_id,
+                                        std::span<const std::string> keep_ids) override;
+  Result<void> SetHostTokenHash(std::string_view id, std::string_view token_hash) override;
   Result<Host> RenameHost(std::string_view id, std::string_view name) override;
   Result<void> DeleteHost(std::string_view id) override;
   // users and credentials (sqlite_users.cpp)
@@ -116,6 +119,7 @@ class SqliteTx final : public WriteTx {
   //! host's version and reads the schedule back.
   Result<ScheduleChange> FinishScheduleWrite(const Schedule& schedule);
   //! Records a finished job's outcome in schedule_group_state / hosts.
+  Result<FinishOutcome> StoreResult(const Job& job, const JobResult& result);
   Result<void> RecordOutcome(const Job& job);
 
   Connection& conn_;
