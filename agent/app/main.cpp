@@ -1,26 +1,88 @@
-// restic-manager-agent: runs on every backed-up host. Enrollment and the
-// WebSocket loop come with the closed-loop work; see the README status table.
+// restic-manager-agent: runs on every backed-up host.
+//   enroll  trades a one-time enrollment token for this host's credentials
+//   run     keeps the WebSocket to the server, fires schedules, runs restic
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <string>
+
+#include "agent/app/agent_app.h"
+#include "agent/connection/agent_state.h"
+#include "agent/connection/enroll_client.h"
+#include "common/util/log.h"
+
+namespace {
+
+constexpr const char* kDefaultStateDir = "/var/lib/restic-manager-agent";
+
+int Enroll(const std::string& server, const std::string& token, const std::string& state_dir) {
+  auto info = rmgr::agent::LocalHostInfo();
+  if (!info) {
+    std::fprintf(stderr, "restic-manager-agent: %s\n", info.error().message.c_str());
+    return 1;
+  }
+  rmgr::agent::EnrollRequest request{server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch,
+                                     "0.1.0"};
+  auto enrolled = rmgr::agent::Enroll(request);
+  if (!enrolled) {
+    std::fprintf(stderr, "restic-manager-agent: enrollment failed: %s\n", enrolled.error().message.c_str());
+    return 1;
+  }
+  rmgr::agent::AgentState state{server, enrolled->host_id, enrolled->host_name, enrolled->host_token};
+  if (auto saved = rmgr::agent::SaveAgentState(state_dir, state); !saved) {
+    std::fprintf(stderr, "restic-manager-agent: %s\n", saved.error().message.c_str());
+    return 1;
+  }
+  std::printf("enrolled as host %s (%s); credentials saved in %s/agent.json\n"
+              "start the agent with: restic-manager-agent run --state-dir %s\n",
+              enrolled->host_name.c_str(), enrolled->host_id.c_str(), state_dir.c_str(), state_dir.c_str());
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"restic-manager-agent: runs restic on this host for a restic-manager server"};
   app.set_version_flag("--version", "restic-manager-agent 0.1.0");
   app.require_subcommand(1);
 
-  std::string server, token, state_dir = "/var/lib/restic-manager-agent";
+  std::string server, token, state_dir = kDefaultStateDir, log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (default info)");
+
   auto* enroll = app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
   enroll->add_option("--server", server, "Server URL, e.g. http://127.0.0.1:8080")->required();
   enroll->add_option("--token", token, "One-time enrollment token")->required();
   enroll->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
 
+  rmgr::agent::AgentOptions options;
+  int64_t shutdown_grace = 30, cancel_grace = 30, reconnect_max = 60;
+  bool refuse_hooks = false;
   auto* run = app.add_subcommand("run", "Connect to the server and run scheduled jobs");
   run->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
+  run->add_option("--restic", options.restic_binary, "restic binary to run (default: restic from PATH)");
+  run->add_flag("--refuse-hooks", refuse_hooks, "Fail every job that asks for a pre/post hook instead of running it");
+  run->add_option("--shutdown-grace", shutdown_grace,
+                  "Seconds a running job may finish after SIGTERM before it is interrupted (default 30)")
+      ->check(CLI::Range(0, 86400));
+  run->add_option("--cancel-grace", cancel_grace, "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
+      ->check(CLI::Range(1, 3600));
+  run->add_option("--reconnect-max", reconnect_max, "Longest wait between reconnect attempts, seconds (default 60)")
+      ->check(CLI::Range(1, 3600));
 
   CLI11_PARSE(app, argc, argv);
-  std::fprintf(stderr, "restic-manager-agent: '%s' is not built yet (see the README status table)\n",
-               app.get_subcommands().front()->get_name().c_str());
-  return 1;
+  rmgr::SetLogLevel(log_level);
+
+  if (enroll->parsed()) return Enroll(server, token, state_dir);
+
+  options.state_dir = state_dir;
+  options.allow_hooks = !refuse_hooks;
+  options.shutdown_grace = std::chrono::seconds(shutdown_grace);
+  options.cancel_grace = std::chrono::seconds(cancel_grace);
+  options.reconnect_max = std::chrono::seconds(reconnect_max);
+  rmgr::agent::AgentApp agent(options);
+  if (auto ready = agent.Init(); !ready) {
+    std::fprintf(stderr, "restic-manager-agent: %s\n", ready.error().message.c_str());
+    return 1;
+  }
+  return agent.Run();
 }

@@ -2,8 +2,19 @@
 
 #include "common/schema/utf8.h"
 #include "common/util/log.h"
+#include "server/api/api_deps.h"
 
 namespace rmgr::server::api {
+
+AgentNotifier& NoAgentNotifier() {
+  struct Nothing final : AgentNotifier {
+    void SchedulesChanged(const std::string&) override {}
+    void JobsQueued(const std::string&) override {}
+    void CancelRequested(const std::string&, const std::string&) override {}
+  };
+  static Nothing nothing;
+  return nothing;
+}
 
 Result<store::PageRequest> PageParams(const ApiRequest& req) {
   auto limit = req.QueryInt("limit", 1, store::kMaxPageLimit);

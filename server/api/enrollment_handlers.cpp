@@ -1,9 +1,11 @@
 #include "server/api/enrollment_handlers.h"
 
+#include "common/util/log.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
 #include "server/api/json_views.h"
 #include "server/auth/credentials.h"
+#include "server/auth/rate_limiter.h"
 
 namespace rmgr::server::api {
 namespace {
@@ -78,6 +80,107 @@ http::Response RevokeToken(ApiRequest& req, ApiDeps& deps) {
   return NoContent();
 }
 
+// ------------------------------------------------------------ agent enrollment
+
+//! Prefix of the per-host agent token.
+constexpr std::string_view kHostTokenPrefix = "rmh_";
+
+struct EnrollBody {
+  std::string token;
+  std::string hostname;
+  std::string os;
+  std::string arch;
+  std::string agent_version;
+};
+template <class F>
+void Fields(F& f, schema::Is<EnrollBody> auto& b) {
+  constexpr schema::Text kShort{.min = 1, .max = 64, .shape = &IsSingleLine, .shape_name = "a single line of text"};
+  f("token", b.token, schema::Text{.min = 1, .max = 128});
+  f("hostname", b.hostname, kNameRule);
+  f("os", b.os, kShort);
+  f("arch", b.arch, kShort);
+  f("agent_version", b.agent_version, kShort);
+}
+
+struct Enrolled {
+  store::Host host;
+  std::string token_id;
+};
+
+// Why a token cannot be used, in words an operator acts on.
+Result<void> CheckUsable(const store::EnrollmentToken& token, TimePoint now) {
+  switch (token.StatusAt(now)) {
+    case store::EnrollmentStatus::kActive:
+      return Ok();
+    case store::EnrollmentStatus::kUsed:
+      return MakeError(ErrorCode::kUnauthenticated, "enrollment token is already used; create a new one", "token");
+    case store::EnrollmentStatus::kRevoked:
+      return MakeError(ErrorCode::kUnauthenticated, "enrollment token was revoked; create a new one", "token");
+    case store::EnrollmentStatus::kExpired:
+      return MakeError(ErrorCode::kUnauthenticated, "enrollment token has expired; create a new one", "token");
+  }
+  return MakeError(ErrorCode::kInternal, "unknown enrollment token status");
+}
+
+// A new host takes the agent's hostname, or "<hostname>-<n>" when taken.
+Result<store::Host> CreateEnrolledHost(store::WriteTx& tx, const EnrollBody& body, const std::string& token_hash) {
+  for (int n = 1; n <= 100; ++n) {
+    std::string name = n == 1 ? body.hostname : body.hostname + "-" + std::to_string(n);
+    auto made = tx.CreateHost(store::NewHost{name, body.hostname, true, token_hash});
+    if (made || made.error().field != "name") return made;
+  }
+  return MakeError(ErrorCode::kConflict, "no free host name for " + body.hostname, "hostname");
+}
+
+// POST /agent/enroll: the one public write. A one-time enrollment token
+// becomes a host record and that host's own token (only its hash is kept).
+http::Response Enroll(ApiRequest& req, ApiDeps& deps, auth::RateLimiter& limiter) {
+  const std::string& address = req.http.remote_address;
+  if (!limiter.Allow(address)) {
+    auto res = http::ErrorResponse(http::Status::too_many_requests, "rate_limited",
+                                   "too many enrollment attempts; try again later");
+    res.set(beast_http::field::retry_after, std::to_string(std::max(1, limiter.RetryAfterSeconds(address))));
+    return res;
+  }
+  auto body = req.Body<EnrollBody>();
+  if (!body) return ApiError(body.error());
+  const std::string host_token = auth::NewToken(kHostTokenPrefix);
+  const std::string host_token_hash = auth::HashToken(host_token);
+  auto enrolled = deps.store.Write([&](store::WriteTx& tx) -> Result<Enrolled> {
+    auto token = tx.GetEnrollmentTokenByHash(auth::HashToken(body->token));
+    if (!token) {
+      if (token.error().code != ErrorCode::kNotFound) return token.error();
+      return MakeError(ErrorCode::kUnauthenticated, "unknown enrollment token", "token");
+    }
+    if (auto usable = CheckUsable(*token, deps.now()); !usable) return usable.error();
+    Result<store::Host> host = token->host_id ? tx.GetHost(*token->host_id) : CreateEnrolledHost(tx, *body, host_token_hash);
+    if (!host) return host.error();
+    if (token->host_id) {
+      // A pre-registered host (or a re-enrollment): the new token replaces the old one.
+      if (auto set = tx.SetHostTokenHash(host->id, host_token_hash); !set) return set.error();
+    }
+    store::HostStatus status;
+    status.hostname = body->hostname;
+    status.os = body->os;
+    status.arch = body->arch;
+    status.agent_version = body->agent_version;
+    if (auto updated = tx.UpdateHostStatus(host->id, status); !updated) return updated.error();
+    if (auto consumed = tx.ConsumeEnrollmentToken(token->id, host->id); !consumed) return consumed.error();
+    store::AuditEntry entry = req.Audit("host.enroll", "host", host->id,
+                                        {{"name", host->name}, {"hostname", body->hostname},
+                                         {"enrollment_token_id", token->id}});
+    entry.actor_kind = store::ActorKind::kAgent;
+    entry.actor_id = host->id;
+    if (auto logged = AppendAudit(tx, entry); !logged) return logged.error();
+    return Enrolled{std::move(*host), token->id};
+  });
+  if (!enrolled) return ApiError(enrolled.error());
+  Logger("api")->info("host {} ({}) enrolled from {}", enrolled->host.name, enrolled->host.id, address);
+  return Json(http::Status::created, boost::json::object{{"host_id", enrolled->host.id},
+                                                         {"host_name", enrolled->host.name},
+                                                         {"host_token", host_token}});
+}
+
 }  // namespace
 
 void RegisterEnrollmentRoutes(ApiRoutes& routes, ApiDeps& deps) {
@@ -88,6 +191,12 @@ void RegisterEnrollmentRoutes(ApiRoutes& routes, ApiDeps& deps) {
              [&deps](ApiRequest& req) { return CreateToken(req, deps); });
   routes.Add(beast_http::verb::delete_, "/enrollment-tokens/{id}", Role::kOperator, "Revoke an enrollment token",
              [&deps](ApiRequest& req) { return RevokeToken(req, deps); });
+  // Ten attempts at once per address, then one every six seconds: enough for
+  // a fleet rollout from one NAT address, too slow to guess a token.
+  auto limiter = std::make_shared<auth::RateLimiter>(10, std::chrono::seconds(6));
+  routes.AddPublic(beast_http::verb::post, "/agent/enroll",
+                   "Exchange a one-time enrollment token for a host and its agent token (agents only)",
+                   [&deps, limiter](ApiRequest& req) { return Enroll(req, deps, *limiter); });
 }
 
 }  // namespace rmgr::server::api

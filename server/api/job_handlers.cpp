@@ -126,14 +126,15 @@ http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
     return created;
   });
   if (!made) return ApiError(made.error());
+  deps.agents->JobsQueued(made->host_id);
   return Json(http::Status::created, JobJson(*made));
 }
 
 // A queued job has not left the server: it is cancelled at once (200). A
 // dispatched or running one belongs to its agent now: the request is
 // recorded in the audit log and answered 202 with the job unchanged; the
-// agent connection layer sends command.cancel, and the agent's job.result
-// (status cancelled) finishes the job. A finished job cannot be cancelled (409).
+// agent controller sends command.cancel (now, or when the agent
+// reconnects), and the agent's job.result (status cancelled) finishes the job. A finished job cannot be cancelled (409).
 http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
   const std::string& id = req.Param("id");
   using Outcome = std::pair<store::Job, http::Status>;
@@ -162,6 +163,7 @@ http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
     return Outcome{std::move(*job), status};
   });
   if (!outcome) return ApiError(outcome.error());
+  if (outcome->second == http::Status::accepted) deps.agents->CancelRequested(outcome->first.host_id, id);
   return Json(outcome->second, JobJson(outcome->first));
 }
 

@@ -91,6 +91,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
   // Sealing is done before the transaction: it is slow-ish and needs no store.
   store::Repository sealed;
   if (body->password) Seal(deps, *body->password, sealed);
+  std::vector<store::HostVersion> bumped_hosts;  // set by the (possibly re-run) transaction
   auto updated = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Repository> {
     auto repository = tx.GetRepository(id);
     if (!repository) return repository;
@@ -112,6 +113,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
     if (!bumped) return bumped.error();
     boost::json::array hosts;
     for (const auto& host : *bumped) hosts.emplace_back(host.host_id);
+    bumped_hosts = *bumped;
     auto logged = AppendAudit(tx, req.Audit("repository.update", "repository", id,
                                             {{"name", repository->name},
                                              {"changed", std::move(changed)},
@@ -120,6 +122,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
     return tx.GetRepository(id);
   });
   if (!updated) return ApiError(updated.error());
+  for (const auto& host : bumped_hosts) deps.agents->SchedulesChanged(host.host_id);
   return Json(http::Status::ok, RepositoryJson(*updated));
 }
 

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "common/cron/cron_parser.h"
+#include "server/agents/schedule_jobs.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
 #include "server/api/json_views.h"
@@ -284,6 +285,7 @@ http::Response CreateSchedule(ApiRequest& req, ApiDeps& deps) {
     return change;
   });
   if (!made) return ApiError(made.error());
+  deps.agents->SchedulesChanged(made->schedule.host_id);
   return Json(http::Status::created, View(made->schedule, made->version, deps));
 }
 
@@ -308,33 +310,25 @@ http::Response PatchSchedule(ApiRequest& req, ApiDeps& deps) {
     return change;
   });
   if (!updated) return ApiError(updated.error());
+  deps.agents->SchedulesChanged(updated->schedule.host_id);
   return Json(http::Status::ok, View(updated->schedule, updated->version, deps));
 }
 
 http::Response DeleteSchedule(ApiRequest& req, ApiDeps& deps) {
   const std::string& id = req.Param("id");
-  auto deleted = deps.store.Write([&](store::WriteTx& tx) -> Result<void> {
+  auto deleted = deps.store.Write([&](store::WriteTx& tx) -> Result<std::string> {
     auto schedule = tx.GetScheduleById(id);
     if (!schedule) return schedule.error();
     auto version = tx.DeleteSchedule(schedule->host_id, id);
     if (!version) return version.error();
-    return AppendAudit(tx, req.Audit("schedule.delete", "schedule", id, ScheduleDetail(*schedule, *version)));
+    auto logged =
+        AppendAudit(tx, req.Audit("schedule.delete", "schedule", id, ScheduleDetail(*schedule, *version)));
+    if (!logged) return logged.error();
+    return schedule->host_id;
   });
   if (!deleted) return ApiError(deleted.error());
+  deps.agents->SchedulesChanged(*deleted);
   return NoContent();
-}
-
-// The retention and options a job of this schedule runs with, frozen at
-// creation (a later edit of the schedule does not change a queued job).
-std::string ArgsOf(const store::Schedule& s) {
-  boost::json::object args;
-  if (auto retention = StoredJson(s.retention_json); retention.is_object() && !retention.as_object().empty()) {
-    args["retention"] = std::move(retention);
-  }
-  if (auto options = StoredJson(s.options_json); options.is_object() && !options.as_object().empty()) {
-    args["options"] = std::move(options);
-  }
-  return boost::json::serialize(args);
 }
 
 http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
@@ -342,22 +336,9 @@ http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
   auto jobs = deps.store.Write([&](store::WriteTx& tx) -> Result<std::vector<store::Job>> {
     auto schedule = tx.GetScheduleById(id);
     if (!schedule) return schedule.error();
-    store::NewJob job;
-    job.host_id = schedule->host_id;
-    job.kind = schedule->kind;
-    job.actor_kind = req.caller().actor_kind;
-    job.actor_id = req.caller().actor_id;
-    job.schedule_id = schedule->id;
-    job.repository_id = schedule->repository_id;
-    job.args_json = ArgsOf(*schedule);
-    // One job per source group; a schedule without groups (prune, check) runs once.
-    std::vector<std::optional<std::string>> groups(schedule->source_group_ids.begin(),
-                                                   schedule->source_group_ids.end());
-    if (groups.empty()) groups.emplace_back();
     std::vector<store::Job> made;
     boost::json::array job_ids;
-    for (const auto& group : groups) {
-      job.source_group_id = group;
+    for (const auto& job : agents::JobsForSchedule(*schedule, req.caller().actor_kind, req.caller().actor_id, {})) {
       auto created = tx.CreateJob(job);
       if (!created) return created.error();
       job_ids.emplace_back(created->id);
@@ -369,6 +350,7 @@ http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
     return made;
   });
   if (!jobs) return ApiError(jobs.error());
+  if (!jobs->empty()) deps.agents->JobsQueued(jobs->front().host_id);
   boost::json::array items;
   items.reserve(jobs->size());
   for (const auto& job : *jobs) items.emplace_back(JobJson(job));

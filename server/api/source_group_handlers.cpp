@@ -103,6 +103,7 @@ http::Response CreateGroup(ApiRequest& req, ApiDeps& deps) {
     return created;
   });
   if (!made) return ApiError(made.error());
+  deps.agents->SchedulesChanged(made->host_id);
   return Json(http::Status::created, SourceGroupJson(*made));
 }
 
@@ -124,20 +125,23 @@ http::Response PatchGroup(ApiRequest& req, ApiDeps& deps) {
     return stored;
   });
   if (!updated) return ApiError(updated.error());
+  deps.agents->SchedulesChanged(updated->host_id);
   return Json(http::Status::ok, SourceGroupJson(*updated));
 }
 
 http::Response DeleteGroup(ApiRequest& req, ApiDeps& deps) {
   const std::string& id = req.Param("id");
-  auto deleted = deps.store.Write([&](store::WriteTx& tx) -> Result<void> {
+  auto deleted = deps.store.Write([&](store::WriteTx& tx) -> Result<std::string> {
     auto group = tx.GetSourceGroupById(id);
     if (!group) return group.error();
     if (auto gone = tx.DeleteSourceGroup(group->host_id, id); !gone) {
       return ExplainConstraint(gone.error(), "the source group is still used by a schedule");
     }
-    return BumpAndAudit(tx, req, "source_group.delete", *group);
+    if (auto done = BumpAndAudit(tx, req, "source_group.delete", *group); !done) return done.error();
+    return group->host_id;
   });
   if (!deleted) return ApiError(deleted.error());
+  deps.agents->SchedulesChanged(*deleted);
   return NoContent();
 }
 

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "common/util/log.h"
+#include "server/agents/agent_controller.h"
+#include "server/agents/agent_hub.h"
 #include "server/api/api_deps.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
@@ -72,7 +74,23 @@ Result<void> ServerApp::Init() {
     return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ready"}});
   });
 
+  // The agent side: the hub authenticates through the controller, the
+  // controller answers the hub's events and the REST API's notices.
+  agents::ControllerOptions agent_options;
+  agent_options.catchup_settle = config_.catchup_settle;
+  agent_options.lost_after = config_.job_lost_after;
+  agent_options.sweep_interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
+  hub_ = std::make_unique<agents::AgentHub>(
+      io_, [this](std::string_view token) { return agents_->Authenticate(token); });
+  agents_ = std::make_unique<agents::AgentController>(io_, *store_, *secrets_, *hub_, agent_options);
+  hub_->SetEvents(agents_.get());
+  deps_->agents = agents_.get();
+
   http_ = std::make_unique<http::HttpServer>(io_, router);
+  http_->SetUpgradeHandler("/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request,
+                                               std::string remote) {
+    hub_->Accept(std::move(stream), std::move(request), std::move(remote));
+  });
   const auto colon = config_.listen.rfind(':');
   const auto host = config_.listen.substr(0, colon);
   const auto port = static_cast<std::uint16_t>(std::stoi(config_.listen.substr(colon + 1)));
@@ -92,6 +110,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
     RequestStop();
   });
   http_->Start();
+  agents_->Start();
   if (on_ready) on_ready();
 
   // A few threads so one slow request does not hold up the others.
@@ -100,6 +119,8 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : pool) t.join();
+  agents_.reset();
+  hub_.reset();
   store_.reset();
   Logger("server")->info("stopped");
 }
@@ -109,6 +130,8 @@ void ServerApp::RequestStop() {
   // io_context without work once in-flight requests have finished.
   boost::asio::post(io_, [this] {
     http_->Stop();
+    agents_->Stop();
+    hub_->Stop();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
   });

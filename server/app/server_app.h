@@ -1,7 +1,8 @@
 #pragma once
 // ServerApp: the composition root. Opens the store, builds the router with
-// every handler, runs the HTTP server on a small thread pool and stops
-// cleanly on SIGINT/SIGTERM (in-flight requests finish, then the store closes).
+// every handler and the agent hub + controller, runs the HTTP server on a
+// small thread pool and stops cleanly on SIGINT/SIGTERM (in-flight requests
+// finish, agent connections close, then the store closes).
 // Thread safety: construct and Run() on the main thread; RequestStop() from any thread.
 
 #include <boost/asio/io_context.hpp>
@@ -26,6 +27,10 @@ namespace auth {
 class SecretBox;
 class SessionAuthenticator;
 }  // namespace auth
+namespace agents {
+class AgentHub;
+class AgentController;
+}  // namespace agents
 namespace api {
 struct ApiDeps;
 class ApiRoutes;
@@ -67,6 +72,8 @@ class ServerApp {
   std::unique_ptr<auth::SessionAuthenticator> authenticator_;  // sessions and API tokens
   std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
+  std::unique_ptr<agents::AgentHub> hub_;                      // agent WebSockets
+  std::unique_ptr<agents::AgentController> agents_;            // schedules, dispatch, catch-up, sweeps
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

@@ -5,6 +5,9 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <iterator>
+
 namespace rmgr::server {
 namespace {
 
@@ -19,6 +22,17 @@ Result<void> ValidateListen(const std::string& listen) {
   }
   return Ok();
 }
+
+// Durations are whole seconds, 1 s .. 7 days.
+Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
+  if (value < 1 || value > 7 * 86400) {
+    return MakeError(ErrorCode::kOutOfRange, fmt::format("{} must be 1..604800 seconds, got {}", name, value), name);
+  }
+  return std::chrono::seconds(value);
+}
+
+constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file"};
+constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds"};
 
 Result<void> ValidateLevel(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
@@ -41,8 +55,19 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
   }
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
+    if (std::find(std::begin(kSecondsKeys), std::end(kSecondsKeys), name) != std::end(kSecondsKeys)) {
+      const auto* number = node.as_integer();
+      if (number == nullptr) {
+        return MakeError(ErrorCode::kWrongType, fmt::format("{}: \"{}\" must be an integer", path.string(), name),
+                         name);
+      }
+      auto seconds = Seconds(number->get(), name.c_str());
+      if (!seconds) return seconds.error();
+      (name == "catchup_settle_seconds" ? config.catchup_settle : config.job_lost_after) = *seconds;
+      continue;
+    }
     const auto* value = node.as_string();
-    if (name != "listen" && name != "data_dir" && name != "log_level" && name != "admin_password_file") {
+    if (std::find(std::begin(kStringKeys), std::end(kStringKeys), name) == std::end(kStringKeys)) {
       return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name), name);
     }
     if (value == nullptr) {
@@ -63,6 +88,10 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--config", flags.config_file, "TOML file with listen, data_dir, log_level, admin_password_file");
   app.add_option("--admin-password-file", flags.admin_password_file,
                  "File with the password of the first admin, used only when there are no users yet");
+  app.add_option("--catchup-settle", flags.catchup_settle_seconds,
+                 "Seconds an intermittent host must stay connected before catch-up backups start (default 60)");
+  app.add_option("--job-lost-after", flags.job_lost_after_seconds,
+                 "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -74,6 +103,16 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
+  if (flags.catchup_settle_seconds) {
+    auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
+    if (!seconds) return seconds.error();
+    config.catchup_settle = *seconds;
+  }
+  if (flags.job_lost_after_seconds) {
+    auto seconds = Seconds(*flags.job_lost_after_seconds, "job_lost_after_seconds");
+    if (!seconds) return seconds.error();
+    config.job_lost_after = *seconds;
+  }
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
   return config;

@@ -4,6 +4,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -19,6 +21,10 @@ struct ServerConfig {
   std::string log_level = "info";             ///< trace, debug, info, warn, error, critical, off.
   //! File holding the first admin's password (read only while there are no users).
   std::optional<std::filesystem::path> admin_password_file;
+  //! Quiet time after an intermittent host reconnects before catch-up backups are dispatched.
+  std::chrono::seconds catchup_settle{60};
+  //! A dispatched job (or a running one whose agent is gone) with no word for this long is marked lost.
+  std::chrono::seconds job_lost_after{600};
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -35,9 +41,12 @@ struct ServerFlags {
   std::optional<std::string> log_level;
   std::optional<std::string> config_file;
   std::optional<std::string> admin_password_file;
+  std::optional<int64_t> catchup_settle_seconds;
+  std::optional<int64_t> job_lost_after_seconds;
 };
 
-//! Registers --listen, --data-dir, --log-level, --config and --admin-password-file on `app`.
+//! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
+//! --catchup-settle and --job-lost-after on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

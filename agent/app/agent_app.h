@@ -1,0 +1,91 @@
+#pragma once
+// AgentApp: the agent's composition root. It wires the WebSocket connection,
+// the local cron, the job executor and the result outbox together and owns
+// the process's lifecycle:
+//
+//   server ──schedule.set──▶ LocalScheduler ──schedule.fire──▶ server
+//   server ──command.run───▶ JobExecutor ──job.* / job.result──▶ server
+//                                  └─▶ Outbox (fsync'd) ──resent after reconnect──▶ server
+//
+// The last applied schedule set is kept in <state>/schedules.json, so a host
+// that starts while the server is unreachable still fires on time (the fires
+// wait in the scheduler and go out after the reconnect).
+//
+// Shutdown (SIGTERM/SIGINT): the cron stops, running jobs get
+// `shutdown_grace` to finish and are then interrupted (SIGINT to restic),
+// their results land in the outbox, then the connection closes.
+//
+// Thread safety: construct, Init and Run on the main thread; RequestStop from
+// any thread. Handler callbacks run on the io_context's threads.
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "agent/connection/agent_connection.h"
+#include "common/result.h"
+
+namespace rmgr::agent {
+
+class JobExecutor;
+class LocalScheduler;
+class Outbox;
+struct AgentState;
+
+//! What `restic-manager-agent run` is told on its command line.
+struct AgentOptions {
+  std::filesystem::path state_dir;                       ///< agent.json, outbox/, cache/, schedules.json.
+  std::string restic_binary = "restic";                  ///< restic to run (PATH lookup without '/').
+  bool allow_hooks = true;                               ///< false: jobs with hooks fail, nothing runs.
+  std::chrono::milliseconds shutdown_grace{30000};       ///< On SIGTERM, how long running jobs may finish.
+  std::chrono::milliseconds cancel_grace{30000};         ///< SIGINT → SIGKILL for cancelled jobs.
+  std::chrono::milliseconds reconnect_max{60000};        ///< Longest reconnect backoff.
+};
+
+class AgentApp final : public ConnectionHandler {
+ public:
+  explicit AgentApp(AgentOptions options);
+  ~AgentApp() override;
+  AgentApp(const AgentApp&) = delete;
+  AgentApp& operator=(const AgentApp&) = delete;
+
+  //! Loads the state file, opens the outbox, finds restic's version, restores
+  //! the last schedule set. Errors name what to fix (e.g. "not enrolled").
+  Result<void> Init();
+
+  //! Connects and serves until SIGINT/SIGTERM or RequestStop; returns the exit code.
+  int Run();
+
+  //! Asks Run to shut down (see the file comment). Any thread, idempotent.
+  void RequestStop();
+
+ private:
+  // ConnectionHandler: called by the connection only.
+  protocol::Hello MakeHello() override;
+  void OnOpen() override;
+  void OnMessage(protocol::Envelope envelope) override;
+  void OnClosed(std::string_view reason) override;
+
+  bool Send(protocol::Payload payload);
+  void ApplySchedules(const protocol::ScheduleSet& set, bool from_server);
+  void Shutdown();
+
+  AgentOptions options_;
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  boost::asio::signal_set signals_{io_};
+  std::unique_ptr<AgentState> state_;
+  std::string restic_version_;
+  std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<LocalScheduler> scheduler_;
+  std::unique_ptr<JobExecutor> executor_;
+  std::unique_ptr<AgentConnection> connection_;
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace rmgr::agent
