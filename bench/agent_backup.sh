@@ -84,6 +84,10 @@ ms_between() {  # RFC 3339 (ms) → milliseconds between two stamps
   python3 -c 'import sys,datetime as d; f=lambda s: d.datetime.fromisoformat(s.replace("Z","+00:00")); print(int((f(sys.argv[2])-f(sys.argv[1])).total_seconds()*1000))' "$1" "$2"
 }
 
+rss() { awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' "/proc/$agent_pid/status"; }
+sleep 10
+idle_rss=$(rss)
+
 bare=() agent=()
 for round in $(seq 1 "$rounds"); do
   # bare restic, the way an operator would run it from cron
@@ -109,4 +113,5 @@ mb=$(median "${bare[@]}") ma=$(median "${agent[@]}")
 echo "median: bare ${mb} ms, agent ${ma} ms, ratio $(awk -v a="$ma" -v b="$mb" 'BEGIN {printf "%.3f", a / b}')"
 
 sleep 10
-echo "agent idle RSS: $(awk '/VmRSS/ {printf "%.1f MiB", $2 / 1024}' /proc/$agent_pid/status) (VmHWM $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' /proc/$agent_pid/status) incl. the backups)"
+echo "agent idle RSS: ${idle_rss} connected and idle before any job; $(rss) idle after the backups" \
+  "(peak $(awk '/VmHWM/ {printf "%.1f MiB", $2 / 1024}' "/proc/$agent_pid/status"))"
