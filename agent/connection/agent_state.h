@@ -1,0 +1,37 @@
+#pragma once
+// The agent's state file, <state_dir>/agent.json: which server the agent is
+// enrolled with, as which host, and the host token. It holds a secret, so it
+// is written 0600 in a 0700 directory and refused when others may read it.
+// Writes are atomic (temp file, fsync, rename, fsync of the directory): a
+// crash leaves the old file or the new one, never a mix.
+// Thread safety: free functions; concurrent saves to one directory are not
+// coordinated (the agent saves only while enrolling).
+
+#include <filesystem>
+#include <string>
+
+#include "common/result.h"
+#include "common/schema/secret.h"
+
+namespace rmgr::agent {
+
+//! What enrollment leaves behind for every later start of the agent.
+struct AgentState {
+  std::string server_url;     ///< As given to enroll ("http://host:port").
+  std::string host_id;        ///< The host's ULID.
+  std::string host_name;      ///< The host's display name on the server.
+  schema::Secret host_token;  ///< Bearer token for the WebSocket upgrade.
+};
+
+//! Writes <state_dir>/agent.json (creating state_dir 0700 if needed): temp file
+//! 0600, fsync, rename, fsync dir. Errors: kInvalidArgument for a state the
+//! loader would refuse, kUnavailable for file system failures (naming the path).
+Result<void> SaveAgentState(const std::filesystem::path& state_dir, const AgentState& state);
+
+//! Reads it back. Missing file → kNotFound "this agent is not enrolled: run
+//! restic-manager-agent enroll --server URL --token T --state-dir DIR";
+//! malformed → kMalformed naming the file; a file group or others may access →
+//! kPermissionDenied telling the user to chmod 600; other I/O → kUnavailable.
+Result<AgentState> LoadAgentState(const std::filesystem::path& state_dir);
+
+}  // namespace rmgr::agent

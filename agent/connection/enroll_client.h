@@ -1,0 +1,55 @@
+#pragma once
+// Enrollment: the agent trades a one-time enrollment token for its host
+// token (DESIGN.md "Security model") with one HTTP request, on libcurl:
+// connect timeout 10 s, total timeout 30 s, no redirects (a redirect would
+// carry the token elsewhere). Neither token is ever logged or put in an
+// error message.
+// Thread safety: Enroll and LocalHostInfo may be called from any thread.
+
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/schema/secret.h"
+
+namespace rmgr::agent {
+
+//! What the agent tells the server when it enrolls.
+struct EnrollRequest {
+  std::string server_url;     ///< "http://host:port" (https is passed to libcurl, which verifies the peer).
+  schema::Secret token;       ///< The one-time enrollment token.
+  std::string hostname;       ///< This host's name.
+  std::string os;             ///< GOOS-style name ("linux").
+  std::string arch;           ///< GOARCH-style name ("amd64").
+  std::string agent_version;  ///< restic-manager-agent version.
+};
+
+//! What the server answers: who this host is and its secret.
+struct EnrollResponse {
+  std::string host_id;        ///< The host's ULID.
+  std::string host_name;      ///< The host's display name on the server.
+  schema::Secret host_token;  ///< Sent on every WebSocket upgrade from now on.
+};
+
+//! POST <server_url>/api/v1/agent/enroll with JSON {"token","hostname","os","arch","agent_version"};
+//! 201 → JSON {"host_id","host_name","host_token"}. Any other status → an Error
+//! whose message is the server's (body {"error":{"code","message","field"?}}):
+//! kUnauthenticated for 401, kPermissionDenied for 403, kInvalidArgument for 400,
+//! kNotFound for 404, kConflict for 409, kUnavailable for 429, 5xx and transport
+//! failures (with curl's reason), kMalformed for an unreadable answer. Blocks.
+Result<EnrollResponse> Enroll(const EnrollRequest& request);
+
+//! This machine as the protocol names it.
+struct HostInfo {
+  std::string hostname;  ///< uname's nodename.
+  std::string os;        ///< GOOS-style: uname's sysname in lower case ("linux").
+  std::string arch;      ///< GOARCH-style, see GoArch ("amd64").
+};
+
+//! HostInfo from uname(2); kInternal if uname fails.
+Result<HostInfo> LocalHostInfo();
+
+//! uname's machine name in GOARCH style: x86_64 → amd64, aarch64 → arm64, others as they are.
+std::string GoArch(std::string_view machine);
+
+}  // namespace rmgr::agent
