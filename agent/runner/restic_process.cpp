@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,80 +10,14 @@
 #include <cerrno>
 #include <cstring>
 #include <thread>
-#include <vector>
+
+#include "agent/runner/child_spawn.h"
 
 namespace rmgr::agent::runner {
 namespace {
 
-//! Owns a descriptor; closes it unless released.
-struct Fd {
-  int fd = -1;
-  Fd() = default;
-  explicit Fd(int f) : fd(f) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { Reset(); }
-  void Reset() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-  int Release() {
-    const int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
-Error SysError(std::string what, int err) {
+Error SysError(const std::string& what, int err) {
   return MakeError(ErrorCode::kUnavailable, what + ": " + std::strerror(err));
-}
-
-//! Splits a byte stream into lines with a length cap.
-class LineSplitter {
- public:
-  LineSplitter(protocol::LogStream stream, const LineCallback& cb, std::size_t cap)
-      : stream_(stream), cb_(cb), cap_(cap) {}
-
-  void Feed(const char* data, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) {
-      const char c = data[i];
-      if (c == '\n') {
-        Emit();
-        continue;
-      }
-      if (buf_.size() < cap_) {
-        buf_.push_back(c);
-      } else {
-        overflow_ = true;  // the rest of this line is dropped
-      }
-    }
-  }
-
-  void Finish() {
-    if (!buf_.empty() || overflow_) Emit();
-  }
-
- private:
-  void Emit() {
-    if (!buf_.empty() && buf_.back() == '\r') buf_.pop_back();
-    if (cb_) cb_(stream_, buf_);
-    buf_.clear();
-    overflow_ = false;
-  }
-
-  protocol::LogStream stream_;
-  const LineCallback& cb_;
-  std::size_t cap_;
-  std::string buf_;
-  bool overflow_ = false;
-};
-
-std::vector<char*> CStrings(const std::vector<std::string>& v) {
-  std::vector<char*> out;
-  out.reserve(v.size() + 1);
-  for (const auto& s : v) out.push_back(const_cast<char*>(s.c_str()));  // NOLINT: exec API wants char*
-  out.push_back(nullptr);
-  return out;
 }
 
 }  // namespace
@@ -94,46 +27,14 @@ Result<std::unique_ptr<ResticProcess>> ResticProcess::Start(const ResticInvocati
                                                             LineCallback on_line,
                                                             std::size_t max_line_bytes) {
   if (invocation.argv.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty argv");
-  std::array<int, 2> out{-1, -1};
-  std::array<int, 2> err{-1, -1};
-  std::array<int, 2> pw{-1, -1};
-  // O_CLOEXEC on every end: only the dup2'd copies (fds 1, 2, 3) reach restic.
-  if (::pipe2(out.data(), O_CLOEXEC) != 0) return SysError("pipe", errno);
-  Fd out_r(out[0]), out_w(out[1]);
-  if (::pipe2(err.data(), O_CLOEXEC) != 0) return SysError("pipe", errno);
-  Fd err_r(err[0]), err_w(err[1]);
-  if (::pipe2(pw.data(), O_CLOEXEC) != 0) return SysError("pipe", errno);
-  Fd pw_r(pw[0]), pw_w(pw[1]);
   if (password.size() > 4096)
     return MakeError(ErrorCode::kInvalidArgument, "password longer than 4096 bytes");
-
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.fd, 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.fd, 2);
-  posix_spawn_file_actions_adddup2(&actions, pw_r.fd, kPasswordFd);  // clears FD_CLOEXEC even if pw_r.fd == 3
-  posix_spawn_file_actions_addclosefrom_np(&actions, kPasswordFd + 1);  // nothing else leaks into restic
-
-  posix_spawnattr_t attr;
-  posix_spawnattr_init(&attr);
-  sigset_t empty;
-  sigemptyset(&empty);
-  posix_spawnattr_setsigmask(&attr, &empty);
-  sigset_t defaults;
-  sigemptyset(&defaults);
-  for (int s : {SIGINT, SIGTERM, SIGPIPE, SIGHUP, SIGQUIT}) sigaddset(&defaults, s);
-  posix_spawnattr_setsigdefault(&attr, &defaults);
-  posix_spawnattr_setpgroup(&attr, 0);  // own group: a terminal ^C goes to the agent, which decides
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
-
-  auto argv = CStrings(invocation.argv);
-  auto envp = CStrings(invocation.env);
-  pid_t pid = -1;
-  const int rc = ::posix_spawnp(&pid, argv[0], &actions, &attr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) return SysError("cannot run " + invocation.argv[0], rc);
+  std::array<int, 2> pw{-1, -1};
+  if (::pipe2(pw.data(), O_CLOEXEC) != 0) return SysError("pipe", errno);
+  UniqueFd pw_r(pw[0]), pw_w(pw[1]);
+  auto child = SpawnChild(
+      SpawnSpec{.argv = invocation.argv, .env = invocation.env, .fd3 = pw_r.get(), .death_signal = SIGINT});
+  if (!child.ok()) return child.error();
 
   // The parent still holds pw_r, so this write cannot raise SIGPIPE; a
   // password of at most 4096 bytes fits an empty pipe, so it cannot block.
@@ -141,17 +42,14 @@ Result<std::unique_ptr<ResticProcess>> ResticProcess::Start(const ResticInvocati
       password.Reveal();  // the one place the password leaves memory: into restic's pipe
   std::size_t written = 0;
   while (written < secret.size()) {
-    const ssize_t n = ::write(pw_w.fd, secret.data() + written, secret.size() - written);
+    const ssize_t n = ::write(pw_w.get(), secret.data() + written, secret.size() - written);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // restic then fails to read a password and exits with an error
     written += static_cast<std::size_t>(n);
   }
   pw_w.Reset();  // EOF ends the password
-  pw_r.Reset();
-  out_w.Reset();  // only restic holds the write ends now: EOF when it exits
-  err_w.Reset();
-  return std::unique_ptr<ResticProcess>(
-      new ResticProcess(pid, out_r.Release(), err_r.Release(), std::move(on_line), max_line_bytes));
+  return std::unique_ptr<ResticProcess>(new ResticProcess(
+      child->pid, child->stdout_r.Release(), child->stderr_r.Release(), std::move(on_line), max_line_bytes));
 }
 
 ResticProcess::ResticProcess(pid_t pid, int out_fd, int err_fd, LineCallback on_line,
@@ -229,7 +127,7 @@ ProcessExit ResticProcess::Wait() {
         fd = -1;
         continue;
       }
-      splitter.Feed(buf.data(), static_cast<std::size_t>(r));
+      splitter.Feed(std::string_view(buf.data(), static_cast<std::size_t>(r)));
     }
   }
   ProcessExit result;

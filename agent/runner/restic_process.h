@@ -1,9 +1,12 @@
 #pragma once
-// ResticProcess: one running restic. Spawns it with stdin on /dev/null,
-// stdout and stderr on pipes and the repository password on a pipe at fd 3
-// (written once, then closed: no file, no argv, no environment), reads both
-// pipes to EOF (closing them early would SIGPIPE restic and leave a stale
-// lock), hands every line to a callback and reaps the exit status.
+// ResticProcess: one running restic. Spawns it (SpawnChild) with stdin on
+// /dev/null, stdout and stderr on pipes and the repository password on a
+// pipe at fd 3 (written once, then closed: no file, no argv, no
+// environment), reads both pipes to EOF (closing them early would SIGPIPE
+// restic and leave a stale lock), hands every line to a callback and reaps
+// the exit status. restic gets SIGINT if the agent dies (PR_SET_PDEATHSIG;
+// restic then removes its locks) — or if the thread that called Start exits,
+// so start and wait on a thread that lives as long as restic.
 //
 // Thread safety: Start, Wait and pid are for the owning thread; Cancel may be
 // called from any thread at any time, concurrently with Wait. The line
@@ -13,13 +16,13 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "agent/runner/line_splitter.h"
 #include "agent/runner/restic_command.h"
 #include "common/protocol/enums.h"
 #include "common/result.h"
@@ -29,9 +32,6 @@ namespace rmgr::agent::runner {
 
 //! Longest line handed on; the rest of a longer line is dropped (memory stays bounded).
 inline constexpr std::size_t kMaxLineBytes = 64 * 1024;
-
-//! Receives one output line (no newline) from stdout or stderr.
-using LineCallback = std::function<void(protocol::LogStream stream, std::string_view line)>;
 
 //! How restic ended.
 struct ProcessExit {

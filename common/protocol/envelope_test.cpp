@@ -141,6 +141,22 @@ TEST(ProtocolEnvelope, EncodeClampsTimesIntoTheWireRange) {
             TimePoint{limits::kMaxTime} - std::chrono::milliseconds{1});
 }
 
+TEST(ProtocolEnvelope, SnapshotTimesOutsideTheWireRangeAreClampedNotRejected) {
+  // restic accepts any --time, so an indexed snapshot may predate 1900.
+  JobResult result{.job_id = "01HZX3P0000000000000000J0B", .status = JobStatus::kSucceeded};
+  result.snapshot_index = SnapshotIndex{.complete = true, .snapshots = {}};
+  result.snapshot_index->snapshots.push_back(
+      {.id = std::string(64, 'a'),
+       .short_id = "aaaaaaaa",
+       .time = TimePoint{limits::kMinTime} - std::chrono::hours{24 * 365},
+       .hostname = "",
+       .paths = {"/"},
+       .tags = {}});
+  EXPECT_TRUE(Validate(Envelope{"", result}).ok());
+  const auto decoded = DecodeOk(Encode(Envelope{"", result}));
+  EXPECT_EQ(PayloadOf<JobResult>(decoded).snapshot_index->snapshots.at(0).time, TimePoint{limits::kMinTime});
+}
+
 TEST(ProtocolEnvelope, ValidateReportsWhatThePeerWouldReject) {
   for (const Envelope& sample : SampleEnvelopes()) {
     EXPECT_TRUE(Validate(sample).ok()) << TypeName(sample.payload);
@@ -299,6 +315,28 @@ const std::vector<Rejection>& Rejections() {
       {"bad read_data_subset", "command.run",
        [](auto&, auto& p) { Obj(Obj(p["options"])["check"])["read_data_subset"] = "a lot"; }, E::kOutOfRange,
        "payload.options.check.read_data_subset"},
+      {"snapshot id not the full id", "job.result",
+       [](auto&, auto& p) { Obj(Obj(p["snapshot_index"])["snapshots"].as_array()[0])["id"] = "4f2a9c1e"; },
+       E::kOutOfRange, "payload.snapshot_index.snapshots[0].id"},
+      {"snapshot short id in upper case", "job.result",
+       [](auto&, auto& p) {
+         Obj(Obj(p["snapshot_index"])["snapshots"].as_array()[0])["short_id"] = "4F2A9C1E";
+       },
+       E::kOutOfRange, "payload.snapshot_index.snapshots[0].short_id"},
+      {"snapshot tag with a comma", "job.result",
+       [](auto&, auto& p) {
+         Obj(Obj(p["snapshot_index"])["snapshots"].as_array()[0])["tags"] = json::array{"a,b"};
+       },
+       E::kOutOfRange, "payload.snapshot_index.snapshots[0].tags[0]"},
+      {"snapshot index without complete", "job.result",
+       [](auto&, auto& p) { Obj(p["snapshot_index"]).erase("complete"); }, E::kMissingField,
+       "payload.snapshot_index.complete"},
+      {"too many snapshots", "job.result",
+       [](auto&, auto& p) {
+         Obj(p["snapshot_index"])["snapshots"] =
+             json::value_from(std::vector<json::object>(limits::kMaxSnapshots + 1));
+       },
+       E::kOutOfRange, "payload.snapshot_index.snapshots"},
       // unknown fields
       {"unknown payload field", "pong", [](auto&, auto& p) { p["extra"] = true; }, E::kUnknownField,
        "payload.extra"},

@@ -15,7 +15,7 @@ namespace rmgr::protocol::limits {
 
 //! Default largest accepted frame, in bytes.
 inline constexpr std::size_t kMaxFrameBytes = std::size_t{1} << 20;
-//! Default deepest accepted JSON nesting (the schema itself needs 5).
+//! Default deepest accepted JSON nesting (the schema itself needs 6).
 inline constexpr std::size_t kMaxDepth = 16;
 
 //! Versions, names, os/arch, tags: short single-line text.
@@ -55,6 +55,8 @@ inline constexpr std::size_t kMaxCurrentFiles = 16;
 inline constexpr std::size_t kMaxLogLines = 1000;
 //! Entries in one browse.result (set truncated when there are more).
 inline constexpr std::size_t kMaxBrowseEntries = 10000;
+//! Snapshots in one job.result's snapshot_index (senders keep the newest).
+inline constexpr std::size_t kMaxSnapshots = 5000;
 
 //! Counts and byte totals stay within a signed 64-bit store column.
 inline constexpr std::int64_t kMaxCount = schema::kMaxCount;

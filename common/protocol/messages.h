@@ -296,7 +296,29 @@ struct BackupSummary {
   friend bool operator==(const BackupSummary&, const BackupSummary&) = default;
 };
 
+//! One snapshot as `restic snapshots --json` lists it.
+struct SnapshotInfo {
+  std::string id{};                  ///< Full snapshot id (64 lower-case hex).
+  std::string short_id{};            ///< restic's short id (8 hex).
+  TimePoint time{};                  ///< When restic took it (senders clamp it into the wire range).
+  std::string hostname{};            ///< Hostname restic recorded (may be empty).
+  std::vector<std::string> paths{};  ///< Paths it holds, at most limits::kMaxPaths.
+  std::vector<std::string> tags{};   ///< Its tags (no commas), at most limits::kMaxTags.
+
+  friend bool operator==(const SnapshotInfo&, const SnapshotInfo&) = default;
+};
+
+//! Snapshots a job saw, for the server's index.
+struct SnapshotIndex {
+  bool complete = false;                  ///< Whole list: the server drops indexed snapshots not in it.
+  std::vector<SnapshotInfo> snapshots{};  ///< At most limits::kMaxSnapshots.
+
+  friend bool operator==(const SnapshotIndex&, const SnapshotIndex&) = default;
+};
+
 //! agent → server: how a job ended. Kept in the agent's outbox until ResultAck.
+//! A failing post-hook sets error_kind hook_failed and error while status
+//! stays restic's outcome (so succeeded may carry an error).
 struct JobResult {
   static constexpr std::string_view kType = "job.result";  ///< Envelope type.
 
@@ -309,6 +331,7 @@ struct JobResult {
   ErrorKind error_kind = ErrorKind::kNone;   ///< Classified error.
   TimePoint started_at{};                    ///< Agent clock.
   TimePoint finished_at{};                   ///< Agent clock (not checked against started_at: clocks jump).
+  std::optional<SnapshotIndex> snapshot_index{};  ///< For the index (backup, forget, snapshots).
 
   friend bool operator==(const JobResult&, const JobResult&) = default;
 };

@@ -112,6 +112,14 @@ std::vector<Envelope> SampleEnvelopes() {
                             {LogStream::kStderr, "error: open /home/ann/x: permission denied",
                              At("2026-11-22T02:00:07.001Z")},
                             {LogStream::kAgent, "pre-hook finished in 2s", At("2026-11-22T02:00:04Z")}}}});
+  const SnapshotIndex index{
+      .complete = false,
+      .snapshots = {{.id = "4f2a9c1e0b7d4e2f9a8c7b6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f",
+                     .short_id = "4f2a9c1e",
+                     .time = At("2026-11-22T02:00:06.789Z"),
+                     .hostname = "laptop",
+                     .paths = {"/home", "/etc/ünïcode"},
+                     .tags = {"daily", "home", "scheduled"}}}};
   out.push_back({"", JobResult{.job_id = std::string(kJobId),
                                .status = JobStatus::kPartial,
                                .exit_code = 3,
@@ -132,7 +140,8 @@ std::vector<Envelope> SampleEnvelopes() {
                                .error = "1 file could not be read",
                                .error_kind = ErrorKind::kOther,
                                .started_at = At("2026-11-22T02:00:05Z"),
-                               .finished_at = At("2026-11-22T02:14:09Z")}});
+                               .finished_at = At("2026-11-22T02:14:09Z"),
+                               .snapshot_index = index}});
   out.push_back({"", ResultAck{.job_id = std::string(kJobId)}});
   BrowseRequest browse{.request_id = request_id,
                        .repository = SampleRepository(),

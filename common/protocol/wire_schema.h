@@ -263,6 +263,22 @@ void Fields(F& f, Is<BackupSummary> auto& s) {
 }
 
 template <class F>
+void Fields(F& f, Is<SnapshotInfo> auto& s) {
+  f("id", s.id, Text{.min = 64, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"});
+  f("short_id", s.short_id, Text{.min = 8, .max = 8, .shape = &IsLowerHex, .shape_name = "lower-case hex"});
+  f("time", s.time);
+  f("hostname", s.hostname, Text{.min = 0, .max = lim::kMaxNameBytes});
+  f("paths", s.paths, kPaths);
+  f("tags", s.tags, kTags);
+}
+
+template <class F>
+void Fields(F& f, Is<SnapshotIndex> auto& s) {
+  f("complete", s.complete);
+  f("snapshots", s.snapshots, List{lim::kMaxSnapshots, Plain{}});
+}
+
+template <class F>
 void Fields(F& f, Is<JobResult> auto& s) {
   f("job_id", s.job_id, kUlid);
   f("status", s.status);
@@ -273,6 +289,7 @@ void Fields(F& f, Is<JobResult> auto& s) {
   f("error_kind", s.error_kind);
   f("started_at", s.started_at);
   f("finished_at", s.finished_at);
+  f("snapshot_index", s.snapshot_index);
 }
 
 template <class F>

@@ -1,0 +1,130 @@
+// JobExecutor against fake restic scripts, for what the real one cannot be
+// made to do on cue: stay locked, ignore SIGINT.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "agent/executor/executor_test_support.h"
+#include "common/protocol/envelope.h"
+#include "common/protocol/limits.h"
+
+namespace rmgr::agent::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using protocol::ErrorKind;
+using protocol::JobKind;
+using protocol::JobStatus;
+
+//! A restic whose first `locked_runs` calls fail as restic 0.14 does on a locked repository.
+std::string LockedRestic(int locked_runs) {
+  return "#!/bin/sh\n"
+         "echo \"$1\" >> \"$FAKE_CALLS\"\n"
+         "if [ \"$(grep -c . \"$FAKE_CALLS\")\" -le " +
+         std::to_string(locked_runs) +
+         " ]; then\n"
+         "  echo 'unable to create lock in backend: repository is already locked exclusively by PID 4242 on "
+         "otherhost by root (UID 0, GID 0)' >&2\n"
+         "  exit 1\n"
+         "fi\n"
+         "echo done\n";
+}
+
+TEST_F(ExecutorTest, LockedRepositoryIsRetried) {
+  options_.locked_retries = 3;
+  UseFakeRestic(LockedRestic(2));
+  auto run = MakeRun(JobKind::kPrune);
+  const std::string id = run.job_id;
+  const auto result = MustSucceed(std::move(run));
+  EXPECT_EQ(ReadFile(root_ / "calls"), "prune\nprune\nprune\n");
+  EXPECT_TRUE(Logged(id, "repository is already locked; retry 1 of 3"));
+  EXPECT_TRUE(Logged(id, "repository is already locked; retry 2 of 3"));
+  EXPECT_FALSE(Logged(id, "retry 3 of 3"));
+  EXPECT_FALSE(result.error.has_value());
+}
+
+TEST_F(ExecutorTest, LockedRepositoryFailsAfterTheLastRetry) {
+  options_.locked_retries = 2;
+  UseFakeRestic(LockedRestic(100));
+  const auto result = RunToEnd(MakeRun(JobKind::kPrune));
+  EXPECT_EQ(result.status, JobStatus::kFailed);
+  EXPECT_EQ(result.error_kind, ErrorKind::kRepositoryLocked);
+  EXPECT_EQ(ReadFile(root_ / "calls"), "prune\nprune\nprune\n");
+}
+
+TEST_F(ExecutorTest, CancelDuringTheRetryWaitEndsCancelled) {
+  options_.locked_retry_delay = 60s;
+  UseFakeRestic(LockedRestic(100));
+  auto run = MakeRun(JobKind::kPrune);
+  const std::string id = run.job_id;
+  ASSERT_TRUE(executor().Run(std::move(run)));
+  ASSERT_TRUE(recorded_.WaitFor<protocol::JobLog>([&](const auto& log) {
+    return log.job_id == id && std::any_of(log.lines.begin(), log.lines.end(), [](const auto& l) {
+             return l.text.find("retry 1 of") != std::string::npos;
+           });
+  }));
+  EXPECT_TRUE(executor().Cancel(id));
+  const auto result = WaitResult(id);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status, JobStatus::kCancelled);
+}
+
+TEST_F(ExecutorTest, ResticThatIgnoresSigintIsKilledAndUnlocked) {
+  options_.cancel_grace = 300ms;
+  UseFakeRestic(
+      "#!/bin/sh\n"
+      "echo \"$1\" >> \"$FAKE_CALLS\"\n"
+      "if [ \"$1\" = unlock ]; then echo 'successfully removed 1 locks'; exit 0; fi\n"
+      "trap '' INT\n"
+      "echo '{\"message_type\":\"status\",\"percent_done\":0.25,\"total_files\":4}'\n"
+      "while :; do sleep 0.1; done\n");
+  auto run = MakeRun(JobKind::kBackup);
+  const std::string id = run.job_id;
+  ASSERT_TRUE(executor().Run(std::move(run)));
+  const auto progress = WaitProgress(id);
+  ASSERT_TRUE(progress.has_value());
+  EXPECT_EQ(progress->percent_done, 0.25);
+  EXPECT_EQ(progress->total_files, 4u);
+  EXPECT_TRUE(executor().Cancel(id));
+  const auto result = WaitResult(id);
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status, JobStatus::kCancelled);
+  EXPECT_EQ(ReadFile(root_ / "calls"), "backup\nunlock\n");
+  EXPECT_TRUE(Logged(id, "restic was killed; running restic unlock"));
+  EXPECT_TRUE(Logged(id, "successfully removed 1 locks"));
+}
+
+TEST_F(ExecutorTest, HugeSnapshotListKeepsTheNewestThatFitOneFrame) {
+  // 6000 snapshots with long paths: more than limits::kMaxSnapshots, and
+  // even those would not fit one frame.
+  std::string list = "[";
+  for (int i = 0; i < 6000; ++i) {
+    char id[65];
+    std::snprintf(id, sizeof id, "%064x", i);
+    char time[32];
+    std::snprintf(time, sizeof time, "2024-01-01T%02d:%02d:%02d.5Z", i / 3600, i / 60 % 60, i % 60);
+    list += std::string(i == 0 ? "" : ",") + R"({"time":")" + time + R"(","paths":["/srv/)" +
+            std::string(200, 'p') + R"("],"hostname":"web1","id":")" + id + R"(","short_id":")" +
+            std::string(id, 8) + R"("})";
+  }
+  list += "]";
+  WriteFile(root_ / "list.json", list);
+  UseFakeRestic("#!/bin/sh\ncat '" + (root_ / "list.json").string() + "'\n");
+  auto run = MakeRun(JobKind::kSnapshots);
+  const std::string id = run.job_id;
+  const auto result = MustSucceed(std::move(run));
+  ASSERT_TRUE(result.snapshot_index.has_value());
+  const auto& index = *result.snapshot_index;
+  EXPECT_FALSE(index.complete);
+  EXPECT_LT(index.snapshots.size(), protocol::limits::kMaxSnapshots);
+  ASSERT_FALSE(index.snapshots.empty());
+  char newest[65];
+  std::snprintf(newest, sizeof newest, "%064x", 5999);
+  EXPECT_EQ(index.snapshots.back().id, newest);
+  EXPECT_LE(protocol::Encode({"", result}).size(), protocol::limits::kMaxFrameBytes);
+  EXPECT_TRUE(Logged(id, "snapshot index cut to the newest 5000 of 6000"));
+  EXPECT_TRUE(Logged(id, "to fit one frame"));
+}
+
+}  // namespace
+}  // namespace rmgr::agent::testing

@@ -1,0 +1,79 @@
+#pragma once
+// JobRun: the flow of one command.run on its worker thread, up to the
+// job.result it produces (JobExecutor stores and emits that):
+//
+//   job.started → pre-hook → restic (retried while the repository is
+//   locked; `restic unlock` after a SIGKILL) → snapshot index → post-hook
+//   → last job.log batch → the result, fitted into one frame.
+//
+// Outcomes without restic: hooks refused by allow_hooks (failed,
+// hook_failed, naming the setting), a failing or timed-out pre-hook
+// (failed, hook_failed; the post-hook still runs), a command restic cannot
+// be built for or started with (failed, other), a stop before restic
+// (cancelled or interrupted). A failing post-hook leaves the status as
+// restic made it and adds "post-hook failed: …" to the error; error_kind
+// becomes hook_failed unless restic's error already classified it.
+//
+// Thread safety: Execute runs once, on the worker thread; Stop and log may
+// be called from any thread.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/executor/job_executor.h"
+#include "agent/executor/log_batcher.h"
+#include "agent/executor/restic_listing.h"
+#include "agent/executor/stop_control.h"
+#include "agent/runner/restic_output.h"
+#include "common/protocol/messages.h"
+
+namespace rmgr::agent {
+
+//! One job's flow from job.started to its result.
+class JobRun {
+ public:
+  //! `options` must outlive the run.
+  JobRun(protocol::CommandRun run, const ExecutorOptions& options, Emit emit);
+
+  //! Runs the job and returns its result (not yet stored or emitted). Call once.
+  protocol::JobResult Execute();
+  //! Stops the job: cancel → `cancelled`, shutdown → `interrupted`.
+  void Stop(StopReason reason) { stop_.Stop(reason); }
+
+  //! The job's id.
+  const std::string& job_id() const { return run_.job_id; }
+  //! The job's log batches (shared with the executor's flush ticker).
+  const std::shared_ptr<LogBatcher>& log() const { return log_; }
+
+ private:
+  bool PreHookLetsResticRun();
+  void RunRestic();
+  Result<runner::ProcessExit> RunResticOnce(const runner::ResticInvocation& invocation,
+                                            runner::ResticOutputCollector& collector);
+  void Unlock();
+  void AttachSnapshotIndex(const runner::ResticOutputCollector& collector);
+  Result<SnapshotList> ListSnapshots(const std::optional<std::string>& snapshot_id);
+  void SetSnapshotIndex(Result<SnapshotList> list, bool whole_repository);
+  void RunPostHook();
+  void FitIntoFrame();
+
+  std::vector<std::string> HookEnv(bool with_outcome) const;
+  HookSpec Hook(const std::string& command, bool with_outcome) const;
+  runner::LineCallback HookLines(std::string_view which);
+  void Fail(protocol::ErrorKind kind, std::string error);
+  void EndStopped();
+  void Note(const std::string& text);
+
+  const protocol::CommandRun run_;
+  const ExecutorOptions& options_;
+  const Emit emit_;
+  const std::shared_ptr<LogBatcher> log_;
+  StopControl stop_;
+  runner::ProgressThrottle progress_;
+  protocol::JobResult result_{};
+};
+
+}  // namespace rmgr::agent
