@@ -567,12 +567,12 @@ void AgentController::ArmCatchup(const std::string& host_id) {
   timer->async_wait([this, host_id, armed](const boost::system::error_code& ec) {
     if (ec) return;  // cancelled: re-armed or stopped
     {
-      std::lock_guard lock(mu_);
+      std::lock_guard fired_lock(mu_);
       auto current = catchup_.find(host_id);
       if (current == catchup_.end() || current->second.get() != armed) return;
       // Keep the timer object alive until this handler returns; drop it after.
       boost::asio::post(io_, [this, host_id, armed] {
-        std::lock_guard lock(mu_);
+        std::lock_guard erase_lock(mu_);
         auto done = catchup_.find(host_id);
         if (done != catchup_.end() && done->second.get() == armed) catchup_.erase(done);
       });

@@ -6,6 +6,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 
 #include "common/util/log.h"
 
@@ -36,13 +37,19 @@ Response ReadErrorResponse(const boost::system::error_code& ec, const HttpLimits
   }
   return ErrorResponse(Status::bad_request, "malformed", "malformed HTTP request: " + ec.message());
 }
+// The target without its query string.
+std::string_view PathOf(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
 }  // namespace
 
 struct HttpServer::Session {
-  explicit Session(tcp::socket socket) : stream(std::move(socket)) {}
+  explicit Session(tcp::socket socket) : executor(socket.get_executor()), stream(std::move(socket)) {}
+  // A copy of the stream's strand: Stop() may post to it while an upgrade moves the stream away.
+  const asio::any_io_executor executor;
   beast::tcp_stream stream;
   std::uint64_t id = 0;
-  bool idle = true;  // waiting for the first byte of a request; only touched on the strand
+  bool idle = true;  // waiting for a request's first byte (never once upgraded); only touched on the strand
 };
 
 HttpServer::HttpServer(asio::io_context& io, std::shared_ptr<const Router> router, HttpLimits limits)
@@ -91,10 +98,15 @@ void HttpServer::Stop() {
   for (auto& [id, weak] : sessions) {
     auto session = weak.lock();
     if (!session) continue;
-    asio::post(session->stream.get_executor(), [session] {
+    asio::post(session->executor, [session] {
       if (session->idle) session->stream.socket().close();
     });
   }
+}
+
+void HttpServer::SetUpgradeHandler(std::string path, UpgradeHandler handler) {
+  upgrade_path_ = std::move(path);
+  upgrade_handler_ = std::move(handler);
 }
 
 std::size_t HttpServer::ConnectionCount() const {
@@ -172,6 +184,13 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     }
 
     Request request = parser.release();
+    if (upgrade_handler_ && beast::websocket::is_upgrade(request) &&
+        PathOf(request.target()) == upgrade_path_) {
+      stream.expires_never();
+      Unregister(session->id);
+      upgrade_handler_(std::move(stream), std::move(request), remote);
+      co_return;
+    }
     Response response = router_->Dispatch(request, remote);
     response.version(request.version());
     response.keep_alive(request.keep_alive() && !stopping_);

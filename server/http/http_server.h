@@ -1,8 +1,9 @@
 #pragma once
 // HttpServer: the listener and its HTTP/1.1 sessions (keep-alive, per-request
 // timeouts, header and body limits, graceful stop). Requests are routed
-// through a Router; the agent WebSocket upgrade will hang off the same
-// sessions. Data flow: Listen -> AcceptLoop -> RunSession -> Router.
+// through a Router, except WebSocket upgrades for the one path given to
+// SetUpgradeHandler, whose connections are handed over for good.
+// Data flow: Listen -> AcceptLoop -> RunSession -> Router | UpgradeHandler.
 //
 // Thread safety: Listen/Start on one thread before the io_context runs;
 // Stop() may be called from any thread. Each session runs on its own strand,
@@ -11,10 +12,12 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +38,13 @@ struct HttpLimits {
 
 class HttpServer {
  public:
+  //! Takes over an upgrade: called on the connection's strand with the stream
+  //! (timeout cleared), the fully read request and the peer IP address; must
+  //! not block. Bytes sent after the request are not passed on (an RFC 6455
+  //! client sends none before the server's 101).
+  using UpgradeHandler =
+      std::function<void(boost::beast::tcp_stream stream, Request request, std::string remote_address)>;
+
   //! `router` is shared read-only with every session.
   HttpServer(boost::asio::io_context& io, std::shared_ptr<const Router> router, HttpLimits limits = {});
   ~HttpServer();
@@ -43,6 +53,11 @@ class HttpServer {
 
   //! Binds and listens on host:port (port 0 picks a free one). Returns the bound endpoint.
   Result<boost::asio::ip::tcp::endpoint> Listen(const std::string& host, std::uint16_t port);
+
+  //! Hands WebSocket upgrade requests for exactly `path` (query ignored) to
+  //! `handler`, which then owns the connection: Stop() no longer closes it and
+  //! ConnectionCount() no longer counts it. Call before Start.
+  void SetUpgradeHandler(std::string path, UpgradeHandler handler);
 
   //! Starts accepting. Call once, after Listen.
   void Start();
@@ -65,6 +80,8 @@ class HttpServer {
   std::shared_ptr<const Router> router_;
   HttpLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::string upgrade_path_;        // set before Start, then read-only
+  UpgradeHandler upgrade_handler_;  // set before Start, then read-only
 
   std::atomic<bool> stopping_{false};  // read by sessions between requests
   mutable std::mutex mu_;              // guards sessions_ and next_id_
