@@ -189,6 +189,8 @@ Result<ResticInvocation> BuildLsCommand(const protocol::Repository& repository,
     return MakeError(ErrorCode::kInvalidArgument, "path must start with '/'", "path");
   auto base = Base(repository, config, "ls");
   if (!base) return base;
+  // Browsing only reads: no lock, so a listing never leaves a stale one behind.
+  base->argv.emplace_back("--no-lock");
   base->argv.emplace_back("--json");
   base->argv.push_back(snapshot_id);
   base->argv.push_back(path);

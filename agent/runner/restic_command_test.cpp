@@ -127,7 +127,7 @@ TEST(ResticCommand, LsArgv) {
   auto repo = MakeRun(JobKind::kLs).repository;
   auto inv = BuildLsCommand(repo, "0123abcd", "/etc", Config());
   ASSERT_TRUE(inv.ok());
-  EXPECT_THAT(inv->argv, ElementsAreArray(Concat(Prefix("ls"), {"--json", "0123abcd", "/etc"})));
+  EXPECT_THAT(inv->argv, ElementsAreArray(Concat(Prefix("ls"), {"--no-lock", "--json", "0123abcd", "/etc"})));
   EXPECT_FALSE(BuildLsCommand(repo, "0123abcd", "etc", Config()).ok());
   EXPECT_FALSE(BuildResticCommand(MakeRun(JobKind::kLs), Config()).ok());
 }
