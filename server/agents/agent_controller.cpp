@@ -222,7 +222,9 @@ void AgentController::HandleHello(const AgentIdentity& who, std::uint64_t connec
   TimePoint connected_at;
   {
     std::lock_guard lock(mu_);
-    connected_at = links_[who.host_id].connected_at;
+    auto link = links_.find(who.host_id);
+    if (link == links_.end() || link->second.connection_id != connection_id) return;  // replaced meanwhile
+    connected_at = link->second.connected_at;
   }
   const std::set<std::string> running(hello.running_job_ids.begin(), hello.running_job_ids.end());
   store::HostStatus status;
@@ -283,8 +285,10 @@ void AgentController::HandleHello(const AgentIdentity& who, std::uint64_t connec
     link->second.ready = true;
   }
   PushSchedules(who.host_id);
-  // A job the server does not know must not run on: stop it. Cancels asked
-  // for while the agent was away are delivered now.
+  // A job the server does not know (or that is another host's) must not run
+  // on: stop it. A job the server already gave up on (lost, interrupted) runs
+  // on — its real result replaces the guess. Cancels asked for while the
+  // agent was away are delivered now.
   std::vector<std::string> cancels = reconciled->unknown;
   {
     std::lock_guard lock(mu_);
@@ -333,6 +337,11 @@ void AgentController::HandleFire(const AgentIdentity& who, const protocol::Sched
     if (!active) return active.error();
     auto queued = JobsIn(tx, who.host_id, JobStatus::kQueued);
     if (!queued) return queued.error();
+    auto same_slot = [&](const store::Job& j) { return j.schedule_id == schedule->id && j.scheduled_at == slot; };
+    if (std::any_of(active->begin(), active->end(), same_slot) ||
+        std::any_of(queued->begin(), queued->end(), same_slot)) {
+      return out;  // a re-sent fire whose jobs are still under way
+    }
     const bool busy = std::any_of(active->begin(), active->end(),
                                   [&](const store::Job& j) { return RepositoryKey(j) == schedule->repository_id; }) ||
                       std::any_of(queued->begin(), queued->end(),
@@ -366,8 +375,8 @@ void AgentController::HandleFire(const AgentIdentity& who, const protocol::Sched
   if (!outcome->job_ids.empty()) DispatchReady(who.host_id);
 }
 
+// Only word about the host's own, unfinished jobs keeps a job from being swept as lost.
 void AgentController::HandleStarted(const AgentIdentity& who, const protocol::JobStarted& started) {
-  NoteWord(started.job_id);
   auto moved = store_.Write([&](store::WriteTx& tx) -> Result<void> {
     auto job = tx.GetJob(started.job_id);
     if (!job) return job.error();
@@ -377,36 +386,48 @@ void AgentController::HandleStarted(const AgentIdentity& who, const protocol::Jo
     if (!running) return running.error();
     return Ok();
   });
-  if (!moved) Log()->warn("job.started {} from host {}: {}", started.job_id, who.host_id, moved.error().message);
+  if (!moved) {
+    Log()->warn("job.started {} from host {}: {}", started.job_id, who.host_id, moved.error().message);
+    return;
+  }
+  NoteWord(started.job_id);
 }
 
 void AgentController::HandleProgress(const AgentIdentity& who, const protocol::JobProgress& progress) {
-  NoteWord(progress.job_id);
   const std::string json = ProgressJson(progress);
   auto stored = store_.Write(
-      [&](store::WriteTx& tx) -> Result<void> {
+      [&](store::WriteTx& tx) -> Result<bool> {
         auto job = tx.GetJob(progress.job_id);
         if (!job) return job.error();
         if (job->host_id != who.host_id) return MakeError(ErrorCode::kPermissionDenied, "not this host's job");
-        if (store::IsTerminal(job->status)) return Ok();  // late progress after the result
-        return tx.SetJobProgress(job->id, json);
+        if (store::IsTerminal(job->status)) return false;  // late progress after the result
+        if (auto set = tx.SetJobProgress(job->id, json); !set) return set.error();
+        return true;
       },
       store::Durability::kRelaxed);
-  if (!stored) Log()->debug("job.progress {} from host {}: {}", progress.job_id, who.host_id, stored.error().message);
+  if (!stored) {
+    Log()->debug("job.progress {} from host {}: {}", progress.job_id, who.host_id, stored.error().message);
+    return;
+  }
+  if (*stored) NoteWord(progress.job_id);
 }
 
 void AgentController::HandleLog(const AgentIdentity& who, const protocol::JobLog& log) {
-  NoteWord(log.job_id);
   const auto lines = ToLogLines(log);
   auto stored = store_.Write(
-      [&](store::WriteTx& tx) -> Result<int64_t> {
+      [&](store::WriteTx& tx) -> Result<bool> {
         auto job = tx.GetJob(log.job_id);
         if (!job) return job.error();
         if (job->host_id != who.host_id) return MakeError(ErrorCode::kPermissionDenied, "not this host's job");
-        return tx.AppendJobLogs(job->id, lines);
+        if (auto appended = tx.AppendJobLogs(job->id, lines); !appended) return appended.error();
+        return !store::IsTerminal(job->status);
       },
       store::Durability::kRelaxed);
-  if (!stored) Log()->warn("job.log {} from host {}: {}", log.job_id, who.host_id, stored.error().message);
+  if (!stored) {
+    Log()->warn("job.log {} from host {}: {}", log.job_id, who.host_id, stored.error().message);
+    return;
+  }
+  if (*stored) NoteWord(log.job_id);
 }
 
 void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t connection_id,
@@ -432,6 +453,7 @@ void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t conne
     return finished;
   });
   bool ack = true;
+  bool ours = true;  // false: another host's job, whose pending cancel must survive
   if (stored) {
     if (!stored->replayed) {
       Log()->info("job {} ({}) on host {} finished {}", result.job_id, store::ToString(stored->job.kind),
@@ -442,6 +464,7 @@ void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t conne
       case ErrorCode::kNotFound:  // deleted with its host or schedule: nothing to keep
       case ErrorCode::kConflict:  // the server already holds a different final word
       case ErrorCode::kPermissionDenied:
+        ours = stored.error().code != ErrorCode::kPermissionDenied;
         Log()->warn("job.result {} from host {} not stored: {}", result.job_id, who.host_id,
                     stored.error().message);
         break;
@@ -452,7 +475,7 @@ void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t conne
     }
   }
   if (!ack) return;
-  Forget(result.job_id);
+  if (ours) Forget(result.job_id);
   Send(who.host_id, connection_id, protocol::ResultAck{result.job_id});
   DispatchReady(who.host_id);
 }
@@ -524,6 +547,7 @@ bool AgentController::DispatchReady(const std::string& host_id) {
       auto ids = CreateJobs(tx, JobsForSchedule(*schedule, store::ActorKind::kSchedule, schedule->id,
                                                 run.scheduled_at));
       if (!ids) return ids.error();
+      if (ids->empty()) continue;  // that slot already ran: the pending run was a re-sent fire
       auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSchedule, schedule->id, "schedule.pending_run",
                                                "schedule", schedule->id,
                                                {{"schedule", schedule->name},
@@ -718,7 +742,10 @@ int AgentController::SweepLostJobs() {
     for (const auto& job : candidates) {
       // A running job on a connected agent is accounted for: the agent
       // listed it in its hello or started it on this connection.
-      if (job.status == JobStatus::kRunning && connected.count(job.host_id) != 0) continue;
+      if (auto link = connected.find(job.host_id);
+          job.status == JobStatus::kRunning && link != connected.end() && link->second) {
+        continue;
+      }
       TimePoint heard = job.started_at.value_or(job.dispatched_at.value_or(job.created_at));
       if (auto word = last_word.find(job.id); word != last_word.end()) heard = std::max(heard, word->second);
       if (now - heard < options_.lost_after) continue;
