@@ -75,7 +75,12 @@ Result<void> WriteFileAtomically(const std::filesystem::path& path, const std::s
 
 }  // namespace
 
-AgentApp::AgentApp(AgentOptions options) : options_(std::move(options)), work_(io_.get_executor()) {}
+AgentApp::AgentApp(AgentOptions options) : options_(std::move(options)), work_(io_.get_executor()) {
+  // Registered now, so a SIGTERM that arrives during Init is not fatal: it is
+  // handled as soon as Run starts.
+  signals_.add(SIGINT);
+  signals_.add(SIGTERM);
+}
 
 AgentApp::~AgentApp() {
   // Order: nothing may call into a part that is already gone.
@@ -142,8 +147,6 @@ Result<void> AgentApp::Init() {
 }
 
 int AgentApp::Run() {
-  signals_.add(SIGINT);
-  signals_.add(SIGTERM);
   signals_.async_wait([this](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     Log()->info("signal {} received, shutting down", signo);

@@ -19,6 +19,7 @@ using protocol::JobStatus;
 //! A restic whose first `locked_runs` calls fail as restic 0.14 does on a locked repository.
 std::string LockedRestic(int locked_runs) {
   return "#!/bin/sh\n"
+         "if [ \"$1\" = unlock ]; then echo unlock >> \"$FAKE_CALLS.unlock\"; exit 0; fi\n"
          "echo \"$1\" >> \"$FAKE_CALLS\"\n"
          "if [ \"$(grep -c . \"$FAKE_CALLS\")\" -le " +
          std::to_string(locked_runs) +
@@ -39,6 +40,8 @@ TEST_F(ExecutorTest, LockedRepositoryIsRetried) {
   EXPECT_EQ(ReadFile(root_ / "calls"), "prune\nprune\nprune\n");
   EXPECT_TRUE(Logged(id, "repository is already locked; retry 1 of 3"));
   EXPECT_TRUE(Logged(id, "repository is already locked; retry 2 of 3"));
+  // Each retry first clears stale locks (of dead local restics) with restic unlock.
+  EXPECT_TRUE(Logged(id, "the repository is locked; running restic unlock"));
   EXPECT_FALSE(Logged(id, "retry 3 of 3"));
   EXPECT_FALSE(result.error.has_value());
 }

@@ -110,7 +110,7 @@ void JobRun::RunRestic() {
     if (result_.status == JobStatus::kCancelled && stop_.reason() == StopReason::kShutdown) {
       result_.status = JobStatus::kInterrupted;
     }
-    if (exit->killed) Unlock();
+    if (exit->killed) Unlock("restic was killed");
     const bool locked =
         result_.status == JobStatus::kFailed && collector.error_kind() == ErrorKind::kRepositoryLocked;
     if (!locked || attempt >= options_.locked_retries) {
@@ -120,6 +120,9 @@ void JobRun::RunRestic() {
     }
     Note("repository is already locked; retry " + std::to_string(attempt + 1) + " of " +
          std::to_string(options_.locked_retries) + " in " + SecondsText(options_.locked_retry_delay));
+    // The lock may be a stale one of a restic that died with its agent
+    // (kill -9): unlock clears exactly those, never a live one.
+    Unlock("the repository is locked");
     if (!stop_.SleepUnlessStopped(options_.locked_retry_delay)) {
       EndStopped();
       return;
@@ -157,10 +160,10 @@ Result<runner::ProcessExit> JobRun::RunResticOnce(const runner::ResticInvocation
       one_json_line ? kJsonArrayLineBytes : runner::kMaxLineBytes);
 }
 
-void JobRun::Unlock() {
-  // SIGKILL left restic's lock behind; unlock removes only locks of dead
+void JobRun::Unlock(const std::string& why) {
+  // A killed restic leaves its lock behind; unlock removes only locks of dead
   // local processes (and stale ones), never another host's live lock.
-  Note("restic was killed; running restic unlock");
+  Note(why + "; running restic unlock");
   const protocol::CommandRun unlock{
       .job_id = run_.job_id, .kind = JobKind::kUnlock, .repository = run_.repository};
   const auto invocation = runner::BuildResticCommand(unlock, options_.restic);

@@ -53,7 +53,7 @@ class JobRun {
   void RunRestic();
   Result<runner::ProcessExit> RunResticOnce(const runner::ResticInvocation& invocation,
                                             runner::ResticOutputCollector& collector);
-  void Unlock();
+  void Unlock(const std::string& why);
   void AttachSnapshotIndex(const runner::ResticOutputCollector& collector);
   Result<SnapshotList> ListSnapshots(const std::optional<std::string>& snapshot_id);
   void SetSnapshotIndex(Result<SnapshotList> list, bool whole_repository);

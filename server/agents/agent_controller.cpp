@@ -634,8 +634,10 @@ void AgentController::RunCatchup(const std::string& host_id) {
     if (!schedules) return schedules.error();
     auto states = tx.ListScheduleGroupStates(host_id);
     if (!states) return states.error();
-    std::map<std::pair<std::string, std::string>, std::optional<TimePoint>> last_success;
-    for (const auto& state : *states) last_success[{state.schedule_id, state.source_group_id}] = state.last_success_at;
+    std::map<std::pair<std::string, std::string>, store::ScheduleGroupState> state_of;
+    for (const auto& state : *states) state_of[{state.schedule_id, state.source_group_id}] = state;
+    auto queued = JobsIn(tx, host_id, JobStatus::kQueued);
+    if (!queued) return queued.error();
 
     for (const auto& schedule : *schedules) {
       if (!schedule.enabled || schedule.kind != store::JobKind::kBackup) continue;
@@ -648,24 +650,41 @@ void AgentController::RunCatchup(const std::string& host_id) {
       auto last_fire = cron->LastFireAtOrBefore(std::chrono::floor<std::chrono::seconds>(now), *zone);
       if (!last_fire) continue;
       // Overdue per schedule × group: never succeeded, or not since the last expected fire.
-      std::vector<store::NewJob> overdue;
+      std::vector<std::string> made;
       for (auto& job : JobsForSchedule(schedule, store::ActorKind::kCatchup, schedule.id, *last_fire)) {
-        auto seen = last_success.find({schedule.id, job.source_group_id.value_or("")});
-        if (seen != last_success.end() && seen->second && *seen->second >= *last_fire) continue;
-        overdue.push_back(std::move(job));
+        const std::string group = job.source_group_id.value_or("");
+        auto state = state_of.find({schedule.id, group});
+        const bool known = state != state_of.end();
+        if (known && state->second.last_success_at && *state->second.last_success_at >= *last_fire) continue;
+        const bool waiting = std::any_of(queued->begin(), queued->end(), [&](const store::Job& j) {
+          return j.schedule_id == schedule.id && j.source_group_id.value_or("") == group;
+        });
+        if (waiting) continue;
+        auto created = tx.CreateJob(job);
+        if (!created && created.error().code != ErrorCode::kConflict) return created.error();
+        if (!created) {
+          // The slot already had its job. If that (or a later retry) ended
+          // without success — interrupted, failed, lost — try again: a retry
+          // carries no slot, so it never clashes with the fire's job.
+          const bool last_failed = known && state->second.last_status &&
+                                   !(*state->second.last_status == JobStatus::kSucceeded ||
+                                     *state->second.last_status == JobStatus::kPartial);
+          if (!last_failed) continue;
+          job.scheduled_at = std::nullopt;
+          created = tx.CreateJob(job);
+          if (!created) return created.error();
+        }
+        made.push_back(created->id);
       }
-      if (overdue.empty()) continue;
-      auto ids = CreateJobs(tx, overdue);
-      if (!ids) return ids.error();
-      if (ids->empty()) continue;  // that slot already has its jobs
+      if (made.empty()) continue;
       auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kCatchup, schedule.id, "catchup.dispatch", "host",
                                                host_id,
                                                {{"schedule_id", schedule.id},
                                                 {"schedule", schedule.name},
                                                 {"scheduled_at", FormatRfc3339Utc(*last_fire)},
-                                                {"job_ids", JsonIds(*ids)}}));
+                                                {"job_ids", JsonIds(made)}}));
       if (!logged) return logged.error();
-      out.job_ids.insert(out.job_ids.end(), ids->begin(), ids->end());
+      out.job_ids.insert(out.job_ids.end(), made.begin(), made.end());
     }
     return out;
   });
