@@ -115,6 +115,13 @@ void JobRun::RunRestic() {
         result_.status == JobStatus::kFailed && collector.error_kind() == ErrorKind::kRepositoryLocked;
     if (!locked || attempt >= options_.locked_retries) {
       if (auto last = progress_.Flush()) emit_(std::move(*last));
+      // restic 0.14 backup --json prints only JSON: say in words what it did.
+      if (const auto& summary = collector.summary()) {
+        Note("backup: " + std::to_string(summary->files_new) + " new, " + std::to_string(summary->files_changed) +
+             " changed, " + std::to_string(summary->files_unmodified) + " unmodified files; " +
+             std::to_string(summary->data_added) + " bytes added" +
+             (summary->snapshot_id ? "; snapshot " + *summary->snapshot_id : std::string()));
+      }
       AttachSnapshotIndex(collector);
       return;
     }

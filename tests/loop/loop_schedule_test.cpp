@@ -151,13 +151,8 @@ TEST_F(LoopTest, EnrolledAgentAppliesAScheduleWhoseFiresBecomeRealBackups) {
   // ... and so should the backup. Checked last: a skip here keeps every check above.
   const auto logs = api().Get("/jobs/" + Str(fired, "id") + "/logs?limit=500");
   ASSERT_EQ(logs.status, 200) << logs.Describe();
-  if (logs.json.at("items").as_array().empty() && !HasFailure()) {
-    GTEST_SKIP()
-        << "product gap: a successful backup job has no log lines at all (restic 0.14 backup --json "
-           "prints only status/summary JSON on stdout and nothing on stderr; the agent forwards only "
-           "text and stderr lines, agent/executor/job_run.cpp RunResticOnce), so `job logs` is empty";
-  }
-  EXPECT_FALSE(logs.json.at("items").as_array().empty()) << logs.body;
+  // restic 0.14 prints only JSON for a backup; the agent logs its summary in words.
+  EXPECT_NE(logs.body.find("backup: "), std::string::npos) << logs.body;
 }
 
 TEST_F(LoopTest, FiresForABusyRepositoryCoalesceIntoOnePendingRunThatStartsWhenTheJobEnds) {
