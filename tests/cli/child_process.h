@@ -7,11 +7,15 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace rmgr::testing {
+
+//! A TCP port on 127.0.0.1 that was free a moment ago (0 when none could be found).
+std::uint16_t FreePort();
 
 //! How a finished process ended and what it wrote.
 struct ProcessResult {

@@ -27,23 +27,6 @@ namespace json = boost::json;
 constexpr const char* kAdminPassword = "live-test-admin-password";
 constexpr std::chrono::seconds kCommandTimeout{60};
 
-std::uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  // POSIX socket calls take sockaddr*; sockaddr_in is the documented way to fill one.
-  auto* generic = reinterpret_cast<sockaddr*>(&addr);
-  if (::bind(fd, generic, sizeof(addr)) != 0 || ::getsockname(fd, generic, &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool PortAccepts(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};

@@ -32,23 +32,6 @@ constexpr std::size_t kBigFileBytes = std::size_t{40} << 20;
 // Log tails printed on failure (ASan builds log a lot).
 constexpr std::size_t kLogTailBytes = 64 * 1024;
 
-std::uint16_t FreePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  // POSIX socket calls take sockaddr*; sockaddr_in is the documented way to fill one.
-  auto* generic = reinterpret_cast<sockaddr*>(&addr);
-  if (::bind(fd, generic, sizeof(addr)) != 0 || ::getsockname(fd, generic, &len) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
 void WriteText(const fs::path& path, const std::string& text,
                fs::perms perms = fs::perms::owner_read | fs::perms::owner_write) {
   fs::create_directories(path.parent_path());
