@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages restic-manager needs to build, test
-# and run. Safe to run again: it installs only what is missing.
+# and run, then the web UI's npm packages. Safe to run again: it installs only
+# what is missing, and does nothing (quickly) when nothing is.
 set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -12,7 +15,13 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   restic curl wrk
+  chromium
 )
+# The web UI builds with node and npm; use whichever is on PATH (nvm, a
+# NodeSource package, ...) and fall back to Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,15 +29,24 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo=(sudo)
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -q
+  "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-sudo=()
-if [[ $(id -u) -ne 0 ]]; then
-  sudo=(sudo)
+# The web UI's packages: `npm ci` when web/node_modules is missing or older
+# than the lock file (npm ci wipes and reinstalls, so touch the directory after).
+web="$repo/web"
+if [[ -f "$web/package-lock.json" ]]; then
+  if [[ ! -d "$web/node_modules" || "$web/package-lock.json" -nt "$web/node_modules" ]]; then
+    echo "install-deps: npm ci in web/" >&2
+    (cd "$web" && npm ci --no-audit --no-fund)
+    touch "$web/node_modules"
+  fi
 fi
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

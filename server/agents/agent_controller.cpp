@@ -9,6 +9,7 @@
 #include "common/util/log.h"
 #include "common/util/ulid.h"
 #include "server/agents/schedule_jobs.h"
+#include "server/api/json_views.h"
 #include "server/agents/wire_mapping.h"
 #include "server/auth/credentials.h"
 
@@ -111,11 +112,14 @@ Result<AgentIdentity> AgentController::Authenticate(std::string_view bearer_toke
 void AgentController::Start() { ArmSweep(); }
 
 void AgentController::Stop() {
-  std::lock_guard lock(mu_);
-  stopped_ = true;
-  for (auto& [host, timer] : catchup_) timer->cancel();
-  catchup_.clear();
-  if (sweep_) sweep_->cancel();
+  {
+    std::lock_guard lock(mu_);
+    stopped_ = true;
+    for (auto& [host, timer] : catchup_) timer->cancel();
+    catchup_.clear();
+    if (sweep_) sweep_->cancel();
+  }
+  FailBrowses("", MakeError(ErrorCode::kUnavailable, "the server is stopping"));
 }
 
 // ------------------------------------------------------------------ links
@@ -133,6 +137,7 @@ void AgentController::OnAgentConnected(const AgentIdentity& who, std::uint64_t c
   auto noted = store_.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
                             store::Durability::kRelaxed);
   if (!noted) Log()->warn("cannot mark host {} connected: {}", who.host_id, noted.error().message);
+  PublishHost(who.host_id);
 }
 
 void AgentController::OnAgentDisconnected(const AgentIdentity& who, std::uint64_t connection_id) {
@@ -150,6 +155,8 @@ void AgentController::OnAgentDisconnected(const AgentIdentity& who, std::uint64_
   auto noted = store_.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
                             store::Durability::kRelaxed);
   if (!noted) Log()->warn("cannot mark host {} disconnected: {}", who.host_id, noted.error().message);
+  FailBrowses(who.host_id, MakeError(ErrorCode::kConflict, "the host's agent disconnected before it answered"));
+  PublishHost(who.host_id);
 }
 
 std::optional<std::uint64_t> AgentController::ReadyConnection(const std::string& host_id) {
@@ -209,7 +216,11 @@ void AgentController::OnAgentMessage(const AgentIdentity& who, std::uint64_t con
         } else if constexpr (std::is_same_v<T, protocol::JobResult>) {
           HandleResult(who, connection_id, payload);
         } else if constexpr (std::is_same_v<T, protocol::BrowseResult>) {
-          Log()->debug("host {} answered browse request {} (no waiter)", who.host_id, payload.request_id);
+          if (auto waiter = TakeBrowse(payload.request_id, who.host_id)) {
+            waiter->done(payload);
+          } else {
+            Log()->debug("host {} answered browse request {} (no waiter: timed out)", who.host_id, payload.request_id);
+          }
         } else {
           Log()->warn("host {} sent {}, which only the server sends; ignored", who.host_id, T::kType);
         }
@@ -276,6 +287,8 @@ void AgentController::HandleHello(const AgentIdentity& who, std::uint64_t connec
     Log()->warn("job {} on host {} marked interrupted: the agent no longer runs it", id, who.host_name);
     Forget(id);
   }
+  PublishHost(reconciled->host);
+  PublishJobs(reconciled->interrupted);
 
   Send(who.host_id, connection_id, protocol::HelloOk{who.host_id, options_.now()});
   {
@@ -309,6 +322,7 @@ void AgentController::HandleAck(const AgentIdentity& who, const protocol::Schedu
     return;
   }
   Log()->debug("host {} applied schedule version {}", who.host_id, ack.version);
+  PublishHost(who.host_id);
 }
 
 void AgentController::HandleFire(const AgentIdentity& who, const protocol::ScheduleFire& fire) {
@@ -372,6 +386,7 @@ void AgentController::HandleFire(const AgentIdentity& who, const protocol::Sched
     Log()->info("schedule {} fired on busy host {}: pending run for {}", fire.schedule_id, who.host_name,
                 FormatRfc3339Utc(slot));
   }
+  PublishJobs(outcome->job_ids);
   if (!outcome->job_ids.empty()) DispatchReady(who.host_id);
 }
 
@@ -391,6 +406,7 @@ void AgentController::HandleStarted(const AgentIdentity& who, const protocol::Jo
     return;
   }
   NoteWord(started.job_id);
+  PublishJobs({started.job_id});
 }
 
 void AgentController::HandleProgress(const AgentIdentity& who, const protocol::JobProgress& progress) {
@@ -409,7 +425,11 @@ void AgentController::HandleProgress(const AgentIdentity& who, const protocol::J
     Log()->debug("job.progress {} from host {}: {}", progress.job_id, who.host_id, stored.error().message);
     return;
   }
-  if (*stored) NoteWord(progress.job_id);
+  if (!*stored) return;
+  NoteWord(progress.job_id);
+  options_.events->Publish(events::Event{
+      "job.progress",
+      boost::json::object{{"job_id", progress.job_id}, {"host_id", who.host_id}, {"progress", api::StoredJson(json)}}});
 }
 
 void AgentController::HandleLog(const AgentIdentity& who, const protocol::JobLog& log) {
@@ -428,6 +448,10 @@ void AgentController::HandleLog(const AgentIdentity& who, const protocol::JobLog
     return;
   }
   if (*stored) NoteWord(log.job_id);
+  boost::json::array published;
+  for (const auto& line : lines) published.emplace_back(api::JobLogJson(line));
+  options_.events->Publish(events::Event{
+      "job.log", boost::json::object{{"job_id", log.job_id}, {"host_id", who.host_id}, {"lines", std::move(published)}}});
 }
 
 void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t connection_id,
@@ -458,6 +482,8 @@ void AgentController::HandleResult(const AgentIdentity& who, std::uint64_t conne
     if (!stored->replayed) {
       Log()->info("job {} ({}) on host {} finished {}", result.job_id, store::ToString(stored->job.kind),
                   who.host_name, store::ToString(stored->job.status));
+      PublishJob(stored->job);
+      PublishHost(who.host_id);  // its last backup time may have moved
     }
   } else {
     switch (stored.error().code) {
@@ -500,8 +526,10 @@ bool AgentController::DispatchReady(const std::string& host_id) {
   auto connection = ReadyConnection(host_id);
   if (!connection) return true;  // nothing is dispatched to an absent agent
 
+  std::vector<std::string> changed;  // every job this dispatch moved or created
   auto dispatched = store_.Write([&](store::WriteTx& tx) -> Result<std::vector<Dispatched>> {
     std::vector<Dispatched> out;
+    changed.clear();
     std::set<std::string> busy;
     auto active = ActiveJobs(tx, host_id);
     if (!active) return active.error();
@@ -514,11 +542,13 @@ bool AgentController::DispatchReady(const std::string& host_id) {
       if (!command) {
         auto failed = tx.FinishJob(job.id, ServerVerdict(JobStatus::kFailed, command.error().message, "other"));
         if (!failed) return failed.error();
+        changed.push_back(job.id);
         return Ok();
       }
       auto moved = tx.TransitionJob(job.id, JobStatus::kDispatched);
       if (!moved) return moved.error();
       busy.insert(RepositoryKey(job));
+      changed.push_back(job.id);
       out.push_back(Dispatched{job.id, std::move(*command)});
       return Ok();
     };
@@ -548,6 +578,7 @@ bool AgentController::DispatchReady(const std::string& host_id) {
                                                 run.scheduled_at));
       if (!ids) return ids.error();
       if (ids->empty()) continue;  // that slot already ran: the pending run was a re-sent fire
+      changed.insert(changed.end(), ids->begin(), ids->end());
       auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSchedule, schedule->id, "schedule.pending_run",
                                                "schedule", schedule->id,
                                                {{"schedule", schedule->name},
@@ -567,6 +598,9 @@ bool AgentController::DispatchReady(const std::string& host_id) {
     Log()->error("dispatch on host {}: {}", host_id, dispatched.error().message);
     return false;
   }
+  std::sort(changed.begin(), changed.end());
+  changed.erase(std::unique(changed.begin(), changed.end()), changed.end());
+  PublishJobs(changed);
   bool all_sent = true;
   for (auto& job : *dispatched) {
     NoteWord(job.job_id);
@@ -707,6 +741,7 @@ void AgentController::RunCatchup(const std::string& host_id) {
   }
   if (!outcome->job_ids.empty()) {
     Log()->info("catch-up for host {}: {} overdue backup(s) queued", host_id, outcome->job_ids.size());
+    PublishJobs(outcome->job_ids);
   }
   if (!DispatchReady(host_id)) ArmCatchup(host_id);
 }
@@ -784,11 +819,14 @@ int AgentController::SweepLostJobs() {
     return 0;
   }
   std::set<std::string> hosts;
+  std::vector<std::string> ids;
   for (const auto& job : *lost) {
     Log()->warn("job {} on host {} marked lost: no word from its agent", job.id, job.host_id);
     Forget(job.id);
     hosts.insert(job.host_id);
+    ids.push_back(job.id);
   }
+  PublishJobs(ids);
   for (const auto& host : hosts) DispatchReady(host);
   return static_cast<int>(lost->size());
 }
@@ -813,6 +851,114 @@ void AgentController::CancelRequested(const std::string& host_id, const std::str
     if (!connection) return;  // delivered after the next hello
     Send(host_id, *connection, protocol::CommandCancel{job_id});
   });
+}
+
+}  // namespace rmgr::server::agents
+
+namespace rmgr::server::agents {
+
+// ----------------------------------------------------------------- browse
+
+void AgentController::Browse(api::BrowseQuery query, api::BrowseDone done) {
+  auto connection = ReadyConnection(query.host_id);
+  if (!connection) {
+    done(MakeError(ErrorCode::kConflict, "the host is offline: its agent must be connected to list a snapshot"));
+    return;
+  }
+  const std::string request_id = NewUlid(options_.now());
+  auto request = store_.Read([&](store::ReadTx& tx) {
+    return BuildBrowseRequest(tx, request_id, query.repository_id, query.snapshot_id, query.path, secrets_);
+  });
+  if (!request) {
+    done(request.error());
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (stopped_) {
+      // Answered outside the lock, below.
+      request = MakeError(ErrorCode::kUnavailable, "the server is stopping");
+    } else {
+      auto timer = std::make_unique<boost::asio::steady_timer>(io_, options_.browse_timeout);
+      const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options_.browse_timeout).count();
+      timer->async_wait([this, request_id, seconds](const boost::system::error_code& ec) {
+        if (ec) return;  // answered, or stopped
+        if (auto waiter = TakeBrowse(request_id)) {
+          Log()->warn("browse request {} to host {}: no answer within {} s", request_id, waiter->host_id, seconds);
+          waiter->done(MakeError(ErrorCode::kUnavailable,
+                                 "the agent did not answer within " + std::to_string(seconds) + " s"));
+        }
+      });
+      browses_.emplace(request_id, BrowseWaiter{query.host_id, std::move(done), std::move(timer)});
+    }
+  }
+  if (!request) {
+    done(request.error());
+    return;
+  }
+  if (!Send(query.host_id, *connection, std::move(*request))) {
+    if (auto waiter = TakeBrowse(request_id)) {
+      waiter->done(MakeError(ErrorCode::kConflict, "the host's agent disconnected before it answered"));
+    }
+  }
+}
+
+std::optional<AgentController::BrowseWaiter> AgentController::TakeBrowse(const std::string& request_id,
+                                                                         const std::string& host_id) {
+  std::lock_guard lock(mu_);
+  auto it = browses_.find(request_id);
+  if (it == browses_.end()) return std::nullopt;
+  if (!host_id.empty() && it->second.host_id != host_id) return std::nullopt;  // another host's answer
+  BrowseWaiter waiter = std::move(it->second);
+  browses_.erase(it);
+  waiter.timer->cancel();
+  return waiter;
+}
+
+void AgentController::FailBrowses(const std::string& host_id, const Error& error) {
+  std::vector<BrowseWaiter> failed;
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = browses_.begin(); it != browses_.end();) {
+      if (host_id.empty() || it->second.host_id == host_id) {
+        it->second.timer->cancel();
+        failed.push_back(std::move(it->second));
+        it = browses_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& waiter : failed) waiter.done(error);
+}
+
+// ------------------------------------------------------------- publishing
+
+void AgentController::PublishHost(const store::Host& host) {
+  options_.events->Publish(events::Event{"host", api::HostJson(host)});
+}
+
+void AgentController::PublishHost(const std::string& host_id) {
+  auto host = store_.Read([&](store::ReadTx& tx) { return tx.GetHost(host_id); });
+  if (host) PublishHost(*host);
+}
+
+void AgentController::PublishJob(const store::Job& job) {
+  options_.events->Publish(events::Event{"job", api::JobJson(job)});
+}
+
+void AgentController::PublishJobs(const std::vector<std::string>& job_ids) {
+  if (job_ids.empty()) return;
+  auto jobs = store_.Read([&](store::ReadTx& tx) -> Result<std::vector<store::Job>> {
+    std::vector<store::Job> out;
+    for (const auto& id : job_ids) {
+      auto job = tx.GetJob(id);
+      if (job) out.push_back(std::move(*job));
+    }
+    return out;
+  });
+  if (!jobs) return;
+  for (const auto& job : *jobs) PublishJob(job);
 }
 
 }  // namespace rmgr::server::agents

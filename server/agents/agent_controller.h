@@ -14,6 +14,12 @@
 //   job.*          → running / progress / logs / result (idempotent by job
 //                    id; result.ack only once stored), then the next job
 //   timers         → catch-up after the settle window; the lost-job sweep
+//   browse         → browse.request to the host's agent; its browse.result
+//                    (or a timeout, or the host going away) answers the caller
+//
+// Every change a person watches — a job's state, progress and log lines, a
+// host connecting, leaving or applying schedules — is published to the
+// EventSink after it committed.
 //
 // One job per repository per host at a time: dispatch moves a queued job to
 // `dispatched` only when no other job of that host and repository is
@@ -33,13 +39,16 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/protocol/messages.h"
 #include "common/util/time_format.h"
 #include "server/agents/agent_hub.h"
 #include "server/api/api_deps.h"
+#include "server/events/event_bus.h"
 #include "server/store/store.h"
 
 namespace rmgr::server::auth {
@@ -56,8 +65,12 @@ struct ControllerOptions {
   std::chrono::milliseconds lost_after{std::chrono::minutes(10)};
   //! How often the lost-job sweep runs (and connected hosts' last_seen is written).
   std::chrono::milliseconds sweep_interval{std::chrono::seconds(30)};
+  //! How long a browse request waits for the agent's listing.
+  std::chrono::milliseconds browse_timeout{std::chrono::seconds(30)};
   //! Wall clock (tests may pin it; timers still use the steady clock).
   std::function<TimePoint()> now = [] { return Clock::now(); };
+  //! Where job, progress, log and host changes are published for the UI; never null.
+  events::EventSink* events = &events::NoEvents();
 };
 
 class AgentController final : public AgentEvents, public api::AgentNotifier {
@@ -89,8 +102,14 @@ class AgentController final : public AgentEvents, public api::AgentNotifier {
   void SchedulesChanged(const std::string& host_id) override;
   void JobsQueued(const std::string& host_id) override;
   void CancelRequested(const std::string& host_id, const std::string& job_id) override;
+  void Browse(api::BrowseQuery query, api::BrowseDone done) override;
 
  private:
+  struct BrowseWaiter {
+    std::string host_id;
+    api::BrowseDone done;
+    std::unique_ptr<boost::asio::steady_timer> timer;
+  };
   struct Link {
     std::uint64_t connection_id = 0;
     bool ready = false;       // hello handled: commands may be sent
@@ -127,6 +146,16 @@ class AgentController final : public AgentEvents, public api::AgentNotifier {
   void NoteWord(const std::string& job_id);
   void Forget(const std::string& job_id);
   bool Send(const std::string& host_id, std::uint64_t connection_id, protocol::Payload payload);
+  //! Removes and returns the browse waiter `request_id` of `host_id` (any host when empty).
+  std::optional<BrowseWaiter> TakeBrowse(const std::string& request_id, const std::string& host_id = {});
+  //! Answers every browse waiter of `host_id` (all when empty) with `error`.
+  void FailBrowses(const std::string& host_id, const Error& error);
+
+  // Publishing (after commit; a read failure only costs the live update).
+  void PublishHost(const store::Host& host);
+  void PublishHost(const std::string& host_id);
+  void PublishJob(const store::Job& job);
+  void PublishJobs(const std::vector<std::string>& job_ids);
 
   boost::asio::io_context& io_;
   store::Store& store_;
@@ -141,6 +170,7 @@ class AgentController final : public AgentEvents, public api::AgentNotifier {
   std::map<std::string, TimePoint, std::less<>> last_word_;                             // job id → last job.* message
   std::set<std::string, std::less<>> cancels_;                                          // job ids to cancel
   std::unique_ptr<boost::asio::steady_timer> sweep_;
+  std::map<std::string, BrowseWaiter, std::less<>> browses_;                           // request id → caller
 };
 
 }  // namespace rmgr::server::agents

@@ -26,6 +26,15 @@ json::array Strings(const std::vector<std::string>& items) {
 
 Error CannotRun(std::string why) { return MakeError(ErrorCode::kInvalidArgument, std::move(why)); }
 
+// Decodes `payload` as a `T` with the wire protocol's strict decoder.
+template <class T>
+Result<T> DecodeAs(json::object payload) {
+  const std::string frame = json::serialize(json::object{{"type", T::kType}, {"id", ""}, {"payload", std::move(payload)}});
+  auto envelope = protocol::Decode(frame);
+  if (!envelope) return envelope.error();
+  return std::get<T>(std::move(envelope->payload));
+}
+
 }  // namespace
 
 Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::string& host_id) {
@@ -91,14 +100,38 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
   }
   if (job.scheduled_at) payload["scheduled_at"] = FormatRfc3339Utc(*job.scheduled_at);
 
-  const std::string frame =
-      json::serialize(json::object{{"type", protocol::CommandRun::kType}, {"id", ""}, {"payload", std::move(payload)}});
-  auto envelope = protocol::Decode(frame);
-  if (!envelope) {
-    return CannotRun("cannot build the command: " + envelope.error().message +
-                     (envelope.error().field.empty() ? "" : " (" + envelope.error().field + ")"));
+  auto command = DecodeAs<protocol::CommandRun>(std::move(payload));
+  if (!command) {
+    return CannotRun("cannot build the command: " + command.error().message +
+                     (command.error().field.empty() ? "" : " (" + command.error().field + ")"));
   }
-  return std::get<protocol::CommandRun>(std::move(envelope->payload));
+  return command;
+}
+
+Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std::string& request_id,
+                                                   const std::string& repository_id, const std::string& snapshot_id,
+                                                   const std::string& path, const auth::SecretBox& secrets) {
+  auto repository = tx.GetRepository(repository_id);
+  if (!repository) return repository.error();
+  auto password = secrets.Open(auth::SealedSecret{repository->secret_nonce, repository->secret_ciphertext});
+  if (!password) {
+    return MakeError(ErrorCode::kInternal, "the repository password does not open with this server's key");
+  }
+  json::object payload;
+  payload["request_id"] = request_id;
+  payload["repository"] = json::object{{"id", repository->id}, {"url", repository->url}, {"password", *password}};
+  payload["snapshot_id"] = snapshot_id;
+  payload["path"] = path;
+  auto request = DecodeAs<protocol::BrowseRequest>(std::move(payload));
+  if (!request) {
+    // Only the caller's values can be at fault: name them as the REST API does.
+    Error error = request.error();
+    error.code = ErrorCode::kInvalidArgument;
+    if (error.field.find("snapshot_id") != std::string::npos) error.field = "snapshot_id";
+    if (error.field.find("path") != std::string::npos) error.field = "path";
+    return error;
+  }
+  return request;
 }
 
 store::JobResult ToStoreResult(const protocol::JobResult& result) {

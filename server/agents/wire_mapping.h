@@ -29,6 +29,14 @@ Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::str
 Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job& job,
                                              const auth::SecretBox& secrets);
 
+//! The browse.request listing `path` of `snapshot_id` in `repository_id`
+//! (secret opened), checked by the wire decoder: kInvalidArgument naming
+//! `snapshot_id` or `path` for values the agent would refuse, kNotFound for
+//! an unknown repository.
+Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std::string& request_id,
+                                                   const std::string& repository_id, const std::string& snapshot_id,
+                                                   const std::string& path, const auth::SecretBox& secrets);
+
 //! The store's form of an agent's result.
 store::JobResult ToStoreResult(const protocol::JobResult& result);
 

@@ -92,25 +92,32 @@ bool IsMutating(beast_http::verb method) {
 
 void ApiRoutes::Add(beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
                     ApiHandler handler) {
+  AddOutcome(method, pattern, min_role, std::move(summary),
+             [handler = std::move(handler)](ApiRequest& request) -> http::Outcome { return handler(request); });
+}
+
+void ApiRoutes::AddOutcome(beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
+                           ApiOutcomeHandler handler) {
   std::string path = std::string(kPrefix) + std::string(pattern);
   descriptions_.push_back(Description{method, path, min_role, std::move(summary)});
-  router_.Add(method, std::move(path),
-              [this, method, min_role, handler = std::move(handler)](http::RequestContext& ctx) {
-                auto principal = auth_.Authenticate(ctx, IsMutating(method));
-                if (!principal) {
-                  auto res = http::ErrorResponse(principal.error());
-                  if (principal.error().code == ErrorCode::kUnauthenticated) {
-                    res.set(beast_http::field::www_authenticate, "Bearer realm=\"restic-manager\"");
-                  }
-                  return res;
-                }
-                if (!principal->HasRole(min_role)) {
-                  return http::ErrorResponse(http::Status::forbidden, "permission_denied",
-                                             "this action needs the " + std::string(ToString(min_role)) + " role");
-                }
-                ApiRequest request{ctx, &*principal};
-                return handler(request);
-              });
+  router_.AddOutcome(
+      method, std::move(path),
+      [this, method, min_role, handler = std::move(handler)](http::RequestContext& ctx) -> http::Outcome {
+        auto principal = auth_.Authenticate(ctx, IsMutating(method));
+        if (!principal) {
+          auto res = http::ErrorResponse(principal.error());
+          if (principal.error().code == ErrorCode::kUnauthenticated) {
+            res.set(beast_http::field::www_authenticate, "Bearer realm=\"restic-manager\"");
+          }
+          return res;
+        }
+        if (!principal->HasRole(min_role)) {
+          return http::ErrorResponse(http::Status::forbidden, "permission_denied",
+                                     "this action needs the " + std::string(ToString(min_role)) + " role");
+        }
+        ApiRequest request{ctx, &*principal};
+        return handler(request);
+      });
 }
 
 void ApiRoutes::AddPublic(beast_http::verb method, std::string_view pattern, std::string summary,

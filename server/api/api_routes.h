@@ -66,6 +66,9 @@ struct ApiRequest {
 
 //! A REST handler.
 using ApiHandler = std::function<http::Response(ApiRequest&)>;
+//! A REST handler whose response may come later (http::Deferred) or that
+//! takes the connection (http::Takeover, for the event stream).
+using ApiOutcomeHandler = std::function<http::Outcome(ApiRequest&)>;
 
 //! Success response with a JSON body.
 http::Response Json(http::Status status, boost::json::value body);
@@ -84,6 +87,10 @@ class ApiRoutes {
   //! kPrefix ("/hosts/{id}"). `summary` is the one-line OpenAPI summary.
   void Add(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
            ApiHandler handler);
+
+  //! As Add, for a handler that may defer its response or take the connection.
+  void AddOutcome(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
+                  ApiOutcomeHandler handler);
 
   //! A route with no authentication (login, health).
   void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary, ApiHandler handler);

@@ -11,6 +11,9 @@ AgentNotifier& NoAgentNotifier() {
     void SchedulesChanged(const std::string&) override {}
     void JobsQueued(const std::string&) override {}
     void CancelRequested(const std::string&, const std::string&) override {}
+    void Browse(BrowseQuery, BrowseDone done) override {
+      done(MakeError(ErrorCode::kUnavailable, "this server has no agent side"));
+    }
   };
   static Nothing nothing;
   return nothing;

@@ -72,6 +72,8 @@ class ApiFixture : public ::testing::Test {
   ApiDeps& Deps() { return *deps_; }
   //! Data directory of this test.
   const std::filesystem::path& Dir() const { return dir_; }
+  //! The port the server listens on (after Start).
+  std::uint16_t Port() const { return port_; }
   //! Number of audit entries in the store.
   int64_t AuditCount();
 

@@ -127,6 +127,7 @@ http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
   });
   if (!made) return ApiError(made.error());
   deps.agents->JobsQueued(made->host_id);
+  deps.events->Publish(events::Event{"job", JobJson(*made)});
   return Json(http::Status::created, JobJson(*made));
 }
 
@@ -164,6 +165,7 @@ http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
   });
   if (!outcome) return ApiError(outcome.error());
   if (outcome->second == http::Status::accepted) deps.agents->CancelRequested(outcome->first.host_id, id);
+  if (outcome->second == http::Status::ok) deps.events->Publish(events::Event{"job", JobJson(outcome->first)});
   return Json(outcome->second, JobJson(outcome->first));
 }
 

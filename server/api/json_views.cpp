@@ -159,6 +159,9 @@ json::object JobJson(const store::Job& job) {
   out["error"] = TextOrNull(job.error);
   out["error_kind"] = TextOrNull(job.error_kind);
   out["snapshot_id"] = TextOrNull(job.snapshot_id);
+  json::value args = StoredJson(job.args_json);
+  if (!args.is_object()) args = json::object{};
+  out["args"] = std::move(args);
   out["summary"] = StoredJson(job.summary_json);
   out["progress"] = StoredJson(job.progress_json);
   return out;

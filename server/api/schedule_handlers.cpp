@@ -207,20 +207,47 @@ boost::json::object ScheduleDetail(const store::Schedule& s, int64_t version) {
 //! The next fire times after `now`, formatted in the zone the cron is read
 //! in. None for a disabled schedule (it never fires) or one that can no
 //! longer be evaluated (never expected: it was validated when stored).
-std::vector<std::string> NextFires(const store::Schedule& s, TimePoint now) {
+std::vector<std::string> NextFireTimes(const cron::CronSchedule& parsed, const cron::Location& zone, TimePoint now,
+                                       int count) {
   std::vector<std::string> out;
-  if (!s.enabled) return out;
-  auto parsed = cron::ParseCron(s.cron);
-  auto zone = cron::Location::Load(s.timezone);
-  if (!parsed || !zone) return out;
-  const cron::Location& shown = parsed->EvaluationLocation(*zone);
+  const cron::Location& shown = parsed.EvaluationLocation(zone);
   std::optional<Seconds> t = std::chrono::floor<std::chrono::seconds>(now);
-  for (int i = 0; i < kNextFireCount; ++i) {
-    t = parsed->Next(*t, *zone);
+  for (int i = 0; i < count; ++i) {
+    t = parsed.Next(*t, zone);
     if (!t) break;  // never (again)
     out.push_back(shown.Format(*t));
   }
   return out;
+}
+
+std::vector<std::string> NextFires(const store::Schedule& s, TimePoint now) {
+  if (!s.enabled) return {};
+  auto parsed = cron::ParseCron(s.cron);
+  auto zone = cron::Location::Load(s.timezone);
+  if (!parsed || !zone) return {};
+  return NextFireTimes(*parsed, *zone, now, kNextFireCount);
+}
+
+// GET /cron/next?expr=&tz=&n=: the schedule editor's live preview, with the
+// same engine and the same messages as a stored schedule's validation.
+http::Response CronNext(ApiRequest& req, const ApiDeps& deps) {
+  const std::string expr = req.Query("expr").value_or("");
+  if (expr.empty()) return ApiError(MakeError(ErrorCode::kMissingField, "expr is required", "expr"));
+  if (expr.size() > 256) return ApiError(MakeError(ErrorCode::kOutOfRange, "expr is longer than 256 bytes", "expr"));
+  auto count = req.QueryInt("n", 1, 50);
+  if (!count) return ApiError(count.error());
+  auto parsed = cron::ParseCron(expr);
+  if (!parsed) {
+    const ErrorCode code = parsed.error().code == ErrorCode::kTooLarge ? ErrorCode::kOutOfRange : parsed.error().code;
+    return ApiError(MakeError(code, parsed.error().message, "expr"));
+  }
+  auto zone = cron::Location::Load(req.Query("tz").value_or("UTC"));
+  if (!zone) return ApiError(MakeError(ErrorCode::kInvalidArgument, zone.error().message, "tz"));
+  boost::json::array next;
+  for (auto& t : NextFireTimes(*parsed, *zone, deps.now(), static_cast<int>(count->value_or(kNextFireCount)))) {
+    next.emplace_back(std::move(t));
+  }
+  return Json(http::Status::ok, boost::json::object{{"next", std::move(next)}});
 }
 
 boost::json::object View(const store::Schedule& s, int64_t version, const ApiDeps& deps) {
@@ -353,7 +380,10 @@ http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
   if (!jobs->empty()) deps.agents->JobsQueued(jobs->front().host_id);
   boost::json::array items;
   items.reserve(jobs->size());
-  for (const auto& job : *jobs) items.emplace_back(JobJson(job));
+  for (const auto& job : *jobs) {
+    deps.events->Publish(events::Event{"job", JobJson(job)});
+    items.emplace_back(JobJson(job));
+  }
   return Json(http::Status::created, boost::json::object{{"jobs", std::move(items)}});
 }
 
@@ -374,6 +404,9 @@ void RegisterScheduleRoutes(ApiRoutes& routes, ApiDeps& deps) {
   routes.Add(beast_http::verb::post, "/schedules/{id}/run", Role::kOperator,
              "Run a schedule now (one queued job per source group)",
              [&deps](ApiRequest& req) { return RunSchedule(req, deps); });
+  routes.Add(beast_http::verb::get, "/cron/next", Role::kViewer,
+             "Next fire times of a cron expression (expr, tz, n) — the editor's preview",
+             [&deps](ApiRequest& req) { return CronNext(req, deps); });
 }
 
 }  // namespace rmgr::server::api

@@ -13,13 +13,17 @@
 #include "server/api/api_deps.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
+#include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
 #include "server/auth/session_authenticator.h"
+#include "server/events/event_bus.h"
+#include "server/events/event_stream.h"
 #include "server/http/http_server.h"
 #include "server/store/store.h"
+#include "server/web/static_site.h"
 
 namespace rmgr::server {
 
@@ -43,7 +47,10 @@ Result<void> ServerApp::Init() {
   auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
   if (!key) return key.error();
   secrets_ = std::make_unique<auth::SecretBox>(std::move(key).value());
+  events_ = std::make_unique<events::EventBus>();
+  streams_ = std::make_unique<events::EventStreams>(*events_);
   deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
+  deps_->events = events_.get();
 
   auto admin = auth::EnsureInitialAdmin(*store_, auth::AdminPasswordSourcesFromEnvironment(config_.admin_password_file));
   if (!admin) return admin.error();
@@ -62,7 +69,19 @@ Result<void> ServerApp::Init() {
   auth_handlers_ = std::make_unique<api::AuthHandlers>(*deps_, *authenticator_);
   auth_handlers_->Register(*routes_);
   api::RegisterResourceRoutes(*routes_, *deps_);
+  api::RegisterLiveRoutes(*routes_, *deps_, *authenticator_, *streams_);
   api::RegisterOpenApiRoute(*routes_);
+  // The web UI answers GET/HEAD requests no route took: from the binary, or
+  // from --web-root while someone works on the UI.
+  if (config_.web_root) {
+    auto site = web::StaticSite::FromDirectory(*config_.web_root);
+    if (!site) return site.error();
+    site_ = std::make_unique<web::StaticSite>(std::move(*site));
+    log->info("serving the web UI from {}", config_.web_root->string());
+  } else {
+    site_ = std::make_unique<web::StaticSite>(web::StaticSite::Embedded());
+  }
+  router->SetFallback([site = site_.get()](const http::Request& request) { return site->Serve(request); });
   router->Add(beast_http::verb::get, "/healthz", [](http::RequestContext&) {
     return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ok"}});
   });
@@ -79,6 +98,7 @@ Result<void> ServerApp::Init() {
   agents::ControllerOptions agent_options;
   agent_options.catchup_settle = config_.catchup_settle;
   agent_options.lost_after = config_.job_lost_after;
+  agent_options.events = events_.get();
   agent_options.sweep_interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
   hub_ = std::make_unique<agents::AgentHub>(
       io_, [this](std::string_view token) { return agents_->Authenticate(token); });
@@ -130,6 +150,7 @@ void ServerApp::RequestStop() {
   // io_context without work once in-flight requests have finished.
   boost::asio::post(io_, [this] {
     http_->Stop();
+    streams_->Stop();
     agents_->Stop();
     hub_->Stop();
     boost::system::error_code ignored;

@@ -37,6 +37,15 @@ class ApiRoutes;
 class AuthHandlers;
 }  // namespace api
 
+namespace web {
+class StaticSite;
+}  // namespace web
+
+namespace events {
+class EventBus;
+class EventStreams;
+}  // namespace events
+
 class ServerApp {
  public:
   explicit ServerApp(ServerConfig config);
@@ -68,6 +77,9 @@ class ServerApp {
   boost::asio::signal_set signals_{io_};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::SecretBox> secrets_;                   // the server key (repository secrets)
+  std::unique_ptr<web::StaticSite> site_;                      // the web UI's files
+  std::unique_ptr<events::EventBus> events_;                   // live updates for the UI
+  std::unique_ptr<events::EventStreams> streams_;              // open /api/v1/events connections
   std::unique_ptr<api::ApiDeps> deps_;                         // what handlers share
   std::unique_ptr<auth::SessionAuthenticator> authenticator_;  // sessions and API tokens
   std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_

@@ -31,7 +31,7 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   return std::chrono::seconds(value);
 }
 
-constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file"};
+constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file", "web_root"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds"};
 
 Result<void> ValidateLevel(const std::string& level) {
@@ -77,6 +77,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "data_dir") config.data_dir = value->get();
     if (name == "log_level") config.log_level = value->get();
     if (name == "admin_password_file") config.admin_password_file = value->get();
+    if (name == "web_root") config.web_root = value->get();
   }
   return Ok();
 }
@@ -85,13 +86,17 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--listen", flags.listen, "HOST:PORT to serve HTTP and the agent WebSocket on (default 127.0.0.1:8080)");
   app.add_option("--data-dir", flags.data_dir, "Directory for the SQLite database and server key (default ./data)");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off (default info)");
-  app.add_option("--config", flags.config_file, "TOML file with listen, data_dir, log_level, admin_password_file");
+  app.add_option("--config", flags.config_file,
+                 "TOML file with listen, data_dir, log_level, admin_password_file, web_root, ...");
   app.add_option("--admin-password-file", flags.admin_password_file,
                  "File with the password of the first admin, used only when there are no users yet");
   app.add_option("--catchup-settle", flags.catchup_settle_seconds,
                  "Seconds an intermittent host must stay connected before catch-up backups start (default 60)");
   app.add_option("--job-lost-after", flags.job_lost_after_seconds,
                  "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
+  app.add_option("--web-root", flags.web_root,
+                 "Serve the web UI from this directory, read on each request, instead of the built-in copy "
+                 "(UI development: point it at a `vite build --watch` output)");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -103,6 +108,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.data_dir) config.data_dir = *flags.data_dir;
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
+  if (flags.web_root) config.web_root = *flags.web_root;
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();
@@ -115,6 +121,9 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   }
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
+  if (config.web_root && config.web_root->empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "web_root must not be empty", "web_root");
+  }
   return config;
 }
 

@@ -52,6 +52,32 @@ TEST_F(ServerConfigTest, AdminPasswordFileFromTheFileOrTheFlag) {
   EXPECT_EQ(ResolveConfig(flags)->admin_password_file, std::filesystem::path("/run/secrets/admin"));
 }
 
+TEST_F(ServerConfigTest, WebRootFromTheFileOrTheFlag) {
+  EXPECT_FALSE(ResolveConfig({})->web_root.has_value());
+  ServerFlags flags;
+  flags.config_file = Write("web_root = \"/srv/rm/web\"\n").string();
+  auto from_file = ResolveConfig(flags);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().Describe();
+  EXPECT_EQ(from_file->web_root, std::filesystem::path("/srv/rm/web"));
+  flags.web_root = "web/dist";
+  EXPECT_EQ(ResolveConfig(flags)->web_root, std::filesystem::path("web/dist"));
+}
+
+TEST_F(ServerConfigTest, WebRootFlagIsParsedAndMustNotBeEmpty) {
+  CLI::App app;
+  ServerFlags flags;
+  AddServerFlags(app, flags);
+  app.parse("--web-root /tmp/ui", false);
+  auto config = ResolveConfig(flags);
+  ASSERT_TRUE(config.ok()) << config.error().Describe();
+  EXPECT_EQ(config->web_root, std::filesystem::path("/tmp/ui"));
+  flags.web_root = "";
+  EXPECT_EQ(ResolveConfig(flags).error().field, "web_root");
+  flags = {};
+  flags.config_file = Write("web_root = 3\n").string();
+  EXPECT_EQ(ResolveConfig(flags).error().code, ErrorCode::kWrongType);
+}
+
 TEST_F(ServerConfigTest, UnknownKeyIsRejected) {
   ServerFlags flags;
   flags.config_file = Write("listne = \"127.0.0.1:9000\"\n").string();

@@ -1,6 +1,8 @@
 #include "server/http/http_server.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
@@ -37,6 +39,49 @@ Response ReadErrorResponse(const boost::system::error_code& ec, const HttpLimits
   }
   return ErrorResponse(Status::bad_request, "malformed", "malformed HTTP request: " + ec.message());
 }
+// Waits on the session's strand for a deferred response. The Reply posts
+// the response to the strand and wakes the wait (a timer that never expires
+// on its own is cancelled). The first call wins; a Reply dropped uncalled
+// answers 500, so the connection is never left waiting.
+asio::awaitable<Response> AwaitDeferred(Deferred deferred) {
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& executor) : strand(executor), wake(executor) {}
+    asio::any_io_executor strand;
+    asio::steady_timer wake;
+    std::optional<Response> response;  // touched on the strand only
+  };
+  struct Once {
+    explicit Once(std::shared_ptr<Waiter> w) : waiter(std::move(w)) {}
+    Once(const Once&) = delete;
+    Once& operator=(const Once&) = delete;
+    ~Once() {
+      if (!done.exchange(true)) Deliver(ErrorResponse(Status::internal_server_error, "internal", "internal error"));
+    }
+    void Complete(Response response) {
+      if (!done.exchange(true)) Deliver(std::move(response));
+    }
+    void Deliver(Response response) {
+      asio::post(waiter->strand, [w = waiter, r = std::move(response)]() mutable {
+        w->response = std::move(r);
+        w->wake.cancel();
+      });
+    }
+    std::shared_ptr<Waiter> waiter;
+    std::atomic<bool> done{false};
+  };
+
+  auto waiter = std::make_shared<Waiter>(co_await asio::this_coro::executor);
+  waiter->wake.expires_at(asio::steady_timer::time_point::max());
+  {
+    auto once = std::make_shared<Once>(waiter);
+    deferred.start([once](Response response) { once->Complete(std::move(response)); });
+  }
+  while (!waiter->response) {
+    co_await waiter->wake.async_wait(kUseTuple);  // cancelled by Deliver
+  }
+  co_return std::move(*waiter->response);
+}
+
 // The target without its query string.
 std::string_view PathOf(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -191,7 +236,21 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
       upgrade_handler_(std::move(stream), std::move(request), remote);
       co_return;
     }
-    Response response = router_->Dispatch(request, remote);
+    Outcome outcome = router_->Dispatch(request, remote);
+    if (auto* takeover = std::get_if<Takeover>(&outcome)) {
+      stream.expires_never();
+      Unregister(session->id);
+      takeover->take(std::move(stream), std::move(request));
+      co_return;
+    }
+    Response response;
+    if (auto* deferred = std::get_if<Deferred>(&outcome)) {
+      stream.expires_never();  // the deferred side bounds its own wait
+      response = co_await AwaitDeferred(std::move(*deferred));
+      stream.expires_after(limits_.request_timeout);
+    } else {
+      response = std::move(std::get<Response>(outcome));
+    }
     response.version(request.version());
     response.keep_alive(request.keep_alive() && !stopping_);
     response.set(beast_http::field::server, "restic-manager");

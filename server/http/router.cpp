@@ -45,6 +45,13 @@ bool Match(const std::vector<std::string>& pattern, const std::vector<std::strin
 }  // namespace
 
 void Router::Add(beast_http::verb method, std::string pattern, Handler handler) {
+  AddOutcome(method, std::move(pattern),
+             [handler = std::move(handler)](RequestContext& ctx) -> Outcome { return handler(ctx); });
+}
+
+void Router::SetFallback(Fallback fallback) { fallback_ = std::move(fallback); }
+
+void Router::AddOutcome(beast_http::verb method, std::string pattern, OutcomeHandler handler) {
   for ([[maybe_unused]] const auto& r : routes_) {
     assert(!(r.method == method && r.pattern == pattern) && "route registered twice");
   }
@@ -52,7 +59,7 @@ void Router::Add(beast_http::verb method, std::string pattern, Handler handler) 
   routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-Response Router::Dispatch(const Request& request, const std::string& remote_address) const {
+Outcome Router::Dispatch(const Request& request, const std::string& remote_address) const {
   auto target = boost::urls::parse_origin_form(request.target());
   if (!target) return ErrorResponse(Status::bad_request, "malformed", "request target is not a valid URL path");
 
@@ -83,6 +90,10 @@ Response Router::Dispatch(const Request& request, const std::string& remote_addr
                              "method " + std::string(request.method_string()) + " is not allowed here");
     res.set(beast_http::field::allow, allow);
     return res;
+  }
+  const bool read = request.method() == beast_http::verb::get || request.method() == beast_http::verb::head;
+  if (read && fallback_) {
+    if (auto answer = fallback_(request)) return std::move(*answer);
   }
   return ErrorResponse(Status::not_found, "not_found", "no such resource: " + ctx.path);
 }

@@ -4,10 +4,14 @@
 // Thread safety: build it on one thread (Add), then Dispatch from any number
 // of threads concurrently; it is never modified after start.
 
+#include <boost/beast/core/tcp_stream.hpp>
+
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "server/http/http_types.h"
@@ -27,6 +31,34 @@ struct RequestContext {
 //! converts an escaped exception into a 500 and logs it, as a last resort).
 using Handler = std::function<Response(RequestContext&)>;
 
+//! Completes a deferred response. Call it once, from any thread; a Reply
+//! dropped without being called answers 500, so no request hangs forever.
+using Reply = std::function<void(Response)>;
+
+//! A response that comes later (e.g. an agent's answer). The session calls
+//! `start` once, after the handler returned (so `start` must not touch the
+//! RequestContext: capture copies), and writes what it is given.
+struct Deferred {
+  std::function<void(Reply)> start;
+};
+
+//! A long-lived response (server-sent events): the session hands over its
+//! stream and the request for good, on the connection's strand. `take` must
+//! not block; it owns the connection from then on.
+struct Takeover {
+  std::function<void(boost::beast::tcp_stream, Request)> take;
+};
+
+//! What a route produces: a response now, one later, or the connection.
+using Outcome = std::variant<Response, Deferred, Takeover>;
+
+//! A handler that may defer its response or take over the connection.
+using OutcomeHandler = std::function<Outcome(RequestContext&)>;
+
+//! Answers GET/HEAD requests no route matched (the web UI's files); nullopt
+//! leaves the 404.
+using Fallback = std::function<std::optional<Response>(const Request&)>;
+
 //! One registered route, as listed for the OpenAPI cross-check.
 struct RouteInfo {
   beast_http::verb method;  ///< HTTP method.
@@ -37,10 +69,15 @@ class Router {
  public:
   //! Registers a handler. Registering the same method and pattern twice is a bug.
   void Add(beast_http::verb method, std::string pattern, Handler handler);
+  //! Registers a handler whose response may be deferred or take the connection.
+  void AddOutcome(beast_http::verb method, std::string pattern, OutcomeHandler handler);
+  //! Sets the answer for GET/HEAD requests whose path no route matches.
+  void SetFallback(Fallback fallback);
 
-  //! Routes a request: 404 for no matching path, 405 (with Allow) when the
-  //! path matches under other methods, 400 for an undecodable target.
-  Response Dispatch(const Request& request, const std::string& remote_address) const;
+  //! Routes a request: 404 for no matching path (after the fallback), 405
+  //! (with Allow) when the path matches under other methods, 400 for an
+  //! undecodable target.
+  Outcome Dispatch(const Request& request, const std::string& remote_address) const;
 
   //! Every registered route, in registration order.
   std::vector<RouteInfo> Routes() const;
@@ -50,9 +87,10 @@ class Router {
     beast_http::verb method;
     std::string pattern;
     std::vector<std::string> segments;
-    Handler handler;
+    OutcomeHandler handler;
   };
   std::vector<Route> routes_;
+  Fallback fallback_;
 };
 
 }  // namespace rmgr::server::http

@@ -1,0 +1,284 @@
+// Shapes of the REST API v1 (docs/api-contract.md) as the UI reads them.
+
+export type Role = 'admin' | 'operator' | 'viewer';
+
+export interface User {
+  id: string;
+  username: string;
+  role: Role;
+  created_at: string;
+  disabled: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface LoginResponse {
+  csrf_token: string;
+  user: User;
+}
+
+export interface MeResponse {
+  user: User;
+  via: 'session' | 'token';
+}
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  token?: string;
+}
+
+export interface ScheduleVersion {
+  canonical: number;
+  applied: number;
+  applied_at: string | null;
+}
+
+export type HostMode = 'always_on' | 'intermittent';
+
+export interface Host {
+  id: string;
+  name: string;
+  hostname: string | null;
+  os: string | null;
+  arch: string | null;
+  agent_version: string | null;
+  restic_version: string | null;
+  mode: HostMode;
+  connected: boolean;
+  last_seen_at: string | null;
+  last_backup_at: string | null;
+  current_job_id: string | null;
+  schedule_version: ScheduleVersion;
+  created_at: string;
+}
+
+export interface EnrollmentToken {
+  id: string;
+  name: string;
+  host_id: string | null;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+  revoked_at: string | null;
+  status: 'active' | 'used' | 'expired' | 'revoked';
+  token?: string;
+}
+
+export interface Repository {
+  id: string;
+  name: string;
+  url: string;
+  has_password: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Snapshot {
+  id: string;
+  short_id: string;
+  time: string;
+  hostname: string;
+  paths: string[];
+  tags: string[];
+  host_id: string | null;
+}
+
+export interface SourceGroup {
+  id: string;
+  host_id: string;
+  name: string;
+  paths: string[];
+  excludes: string[];
+  tags: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Retention {
+  keep_last?: number;
+  keep_hourly?: number;
+  keep_daily?: number;
+  keep_weekly?: number;
+  keep_monthly?: number;
+  keep_yearly?: number;
+  keep_within?: string;
+  keep_tags?: string[];
+  prune?: boolean;
+}
+
+export type ScheduleKind = 'backup' | 'forget' | 'prune' | 'check';
+
+export interface Schedule {
+  id: string;
+  host_id: string;
+  name: string;
+  kind: ScheduleKind;
+  cron: string;
+  timezone: string;
+  repository_id: string;
+  source_group_ids: string[];
+  retention: Retention | null;
+  options: Record<string, unknown>;
+  pre_hook: string | null;
+  post_hook: string | null;
+  hook_timeout_seconds: number;
+  enabled: boolean;
+  jitter_seconds: number;
+  next_fires: string[];
+  schedule_version: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export type JobKind = 'backup' | 'forget' | 'prune' | 'check' | 'restore' | 'init' | 'unlock' | 'snapshots' | 'ls';
+export type JobStatus =
+  | 'queued'
+  | 'dispatched'
+  | 'running'
+  | 'succeeded'
+  | 'partial'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'lost';
+
+export const kJobKinds: JobKind[] = ['backup', 'forget', 'prune', 'check', 'restore', 'init', 'unlock', 'snapshots', 'ls'];
+export const kJobStatuses: JobStatus[] = [
+  'queued',
+  'dispatched',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'lost',
+];
+export const kActorKinds = ['user', 'api', 'schedule', 'catchup', 'agent', 'system'] as const;
+
+export interface JobProgress {
+  percent_done: number;
+  total_files: number;
+  files_done: number;
+  total_bytes: number;
+  bytes_done: number;
+  seconds_elapsed: number;
+  seconds_remaining: number;
+  error_count: number;
+  current_files: string[];
+}
+
+export interface BackupSummary {
+  files_new?: number;
+  files_changed?: number;
+  files_unmodified?: number;
+  dirs_new?: number;
+  dirs_changed?: number;
+  dirs_unmodified?: number;
+  data_blobs?: number;
+  tree_blobs?: number;
+  data_added?: number;
+  total_files_processed?: number;
+  total_bytes_processed?: number;
+  total_duration?: number;
+  snapshot_id?: string | null;
+}
+
+export interface JobArgs {
+  retention?: Retention;
+  options?: {
+    backup?: Record<string, unknown>;
+    check?: Record<string, unknown>;
+    restore?: { snapshot_id: string; include_paths?: string[]; target: string };
+  };
+}
+
+export interface Job {
+  id: string;
+  host_id: string;
+  kind: JobKind;
+  status: JobStatus;
+  actor_kind: string;
+  actor_id: string | null;
+  schedule_id: string | null;
+  source_group_id: string | null;
+  repository_id: string | null;
+  scheduled_at: string | null;
+  created_at: string;
+  dispatched_at: string | null;
+  started_at: string | null;
+  finished_at: string | null;
+  exit_code: number | null;
+  error: string | null;
+  error_kind: string | null;
+  snapshot_id: string | null;
+  summary: BackupSummary | null;
+  progress: Partial<JobProgress> | null;
+  /** Not in the v1 contract; used for "Run again" when a server provides it. */
+  args?: JobArgs | null;
+}
+
+export interface LogLine {
+  seq: number;
+  stream: string;
+  at: string;
+  text: string;
+}
+
+export interface LogPage {
+  items: LogLine[];
+  next_after_seq: number;
+}
+
+export interface AuditEntry {
+  id: string;
+  at: string;
+  actor_kind: string;
+  actor_id: string;
+  action: string;
+  target_kind: string;
+  target_id: string;
+  source_addr: string;
+  detail: Record<string, unknown>;
+}
+
+export interface BrowseEntry {
+  name: string;
+  type: string;
+  path: string;
+  size?: number | null;
+  mtime?: string | null;
+  permissions?: string | null;
+}
+
+export interface BrowseResult {
+  path: string;
+  entries: BrowseEntry[];
+  truncated: boolean;
+}
+
+export interface CronNext {
+  next: string[];
+}
+
+export const kTerminalStatuses: ReadonlySet<JobStatus> = new Set<JobStatus>([
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'lost',
+]);
+
+export function isTerminal(status: JobStatus): boolean {
+  return kTerminalStatuses.has(status);
+}

@@ -1,0 +1,49 @@
+// What each role may do in the UI; a control is rendered only when allowed.
+
+import type { Role } from '../api/types';
+
+export interface Permissions {
+  /** Create/edit/delete hosts, repositories, groups, schedules; run, cancel, restore, initialize. */
+  mutate: boolean;
+  /** Set or change schedule hooks (pre/post hook, hook timeout). */
+  hooks: boolean;
+  /** Manage users and see everyone's tokens. */
+  users: boolean;
+  /** Delete hosts (admin only per the API contract). */
+  deleteHosts: boolean;
+  /** Create and revoke one's own API tokens (every role). */
+  ownTokens: boolean;
+}
+
+export function permissionsFor(role: Role | null | undefined): Permissions {
+  switch (role) {
+    case 'admin':
+      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true };
+    case 'operator':
+      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+    case 'viewer':
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+    default:
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false };
+  }
+}
+
+export interface NavItem {
+  href: string;
+  label: string;
+}
+
+/** Sidebar links for a role; "Users" only for admins. */
+export function navFor(role: Role | null | undefined): NavItem[] {
+  const items: NavItem[] = [
+    { href: '/', label: 'Dashboard' },
+    { href: '/hosts', label: 'Hosts' },
+    { href: '/repositories', label: 'Repositories' },
+    { href: '/jobs', label: 'Jobs' },
+    { href: '/snapshots', label: 'Snapshots' },
+    { href: '/audit', label: 'Audit' },
+  ];
+  if (permissionsFor(role).users) items.push({ href: '/users', label: 'Users' });
+  items.push({ href: '/tokens', label: 'API tokens' });
+  return items;
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { Schedule } from '../api/types';
+import { defaultScheduleForm, formatZoned, scheduleBody, scheduleToForm } from './scheduleForm';
+
+const base: Schedule = {
+  id: 's1',
+  host_id: 'h1',
+  name: 'nightly',
+  kind: 'backup',
+  cron: '0 3 * * *',
+  timezone: 'Europe/Berlin',
+  repository_id: 'r1',
+  source_group_ids: ['g1'],
+  retention: null,
+  options: {},
+  pre_hook: null,
+  post_hook: null,
+  hook_timeout_seconds: 300,
+  enabled: true,
+  jitter_seconds: 0,
+  next_fires: [],
+  schedule_version: 3,
+  created_at: '',
+  updated_at: '',
+};
+
+describe('scheduleBody for a new schedule', () => {
+  it('builds a backup body without hooks for non-admins', () => {
+    const form = { ...defaultScheduleForm('UTC'), name: ' nightly ', repository_id: 'r1', source_group_ids: ['g1'], pre_hook: 'x' };
+    expect(scheduleBody(form, null, false)).toEqual({
+      ok: true,
+      body: {
+        name: 'nightly',
+        kind: 'backup',
+        cron: '0 3 * * *',
+        timezone: 'UTC',
+        repository_id: 'r1',
+        source_group_ids: ['g1'],
+        jitter_seconds: 0,
+        enabled: true,
+      },
+    });
+  });
+  it('includes hooks for admins and leaves out empty ones', () => {
+    const form = { ...defaultScheduleForm('UTC'), name: 'n', repository_id: 'r1', source_group_ids: ['g1'], pre_hook: 'sync', hook_timeout_seconds: '60' };
+    const r = scheduleBody(form, null, true);
+    expect(r.ok && r.body.pre_hook).toBe('sync');
+    expect(r.ok && 'post_hook' in r.body).toBe(false);
+    expect(r.ok && r.body.hook_timeout_seconds).toBe(60);
+  });
+  it('builds a forget body with retention and no groups', () => {
+    const form = { ...defaultScheduleForm('UTC'), name: 'f', kind: 'forget' as const, repository_id: 'r1', source_group_ids: ['g1'] };
+    form.retention = { ...form.retention, keep_daily: '7', prune: true };
+    const r = scheduleBody(form, null, false);
+    expect(r).toMatchObject({ ok: true, body: { kind: 'forget', retention: { keep_daily: 7, prune: true } } });
+    expect(r.ok && 'source_group_ids' in r.body).toBe(false);
+  });
+  it('reports the failing field', () => {
+    const form = defaultScheduleForm('UTC');
+    expect(scheduleBody(form, null, false)).toMatchObject({ ok: false, field: 'name' });
+    expect(scheduleBody({ ...form, name: 'x' }, null, false)).toMatchObject({ ok: false, field: 'repository_id' });
+    expect(scheduleBody({ ...form, name: 'x', repository_id: 'r' }, null, false)).toMatchObject({ ok: false, field: 'source_group_ids' });
+    expect(
+      scheduleBody({ ...form, name: 'x', repository_id: 'r', kind: 'forget' }, null, false),
+    ).toMatchObject({ ok: false, field: 'retention.keep_last' });
+    expect(
+      scheduleBody({ ...form, name: 'x', repository_id: 'r', source_group_ids: ['g'], jitter_seconds: '1.5' }, null, false),
+    ).toMatchObject({ ok: false, field: 'jitter_seconds' });
+  });
+});
+
+describe('scheduleBody for an edit', () => {
+  it('sends only changed fields', () => {
+    const form = { ...scheduleToForm(base), cron: '30 2 * * *', enabled: false };
+    expect(scheduleBody(form, base, false)).toEqual({ ok: true, body: { cron: '30 2 * * *', enabled: false } });
+  });
+  it('sends nothing when nothing changed, even for admins', () => {
+    expect(scheduleBody(scheduleToForm(base), base, true)).toEqual({ ok: true, body: {} });
+  });
+  it('clears retention when a forget becomes a check', () => {
+    const forget: Schedule = { ...base, kind: 'forget', source_group_ids: [], retention: { keep_last: 3, prune: false } };
+    const form = { ...scheduleToForm(forget), kind: 'check' as const };
+    expect(scheduleBody(form, forget, false)).toEqual({ ok: true, body: { kind: 'check', retention: {} } });
+  });
+  it('clears a hook with an empty string', () => {
+    const hooked = { ...base, pre_hook: 'echo hi' };
+    const form = { ...scheduleToForm(hooked), pre_hook: '' };
+    expect(scheduleBody(form, hooked, true)).toEqual({ ok: true, body: { pre_hook: '' } });
+  });
+});
+
+describe('formatZoned', () => {
+  it('keeps the answered offset', () => {
+    expect(formatZoned('2026-03-01T03:00:00+01:00')).toBe('2026-03-01 03:00:00 +01:00');
+    expect(formatZoned('2026-03-01T03:00:00.250Z')).toBe('2026-03-01 03:00:00 UTC');
+    expect(formatZoned('weird')).toBe('weird');
+  });
+});

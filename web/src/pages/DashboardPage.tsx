@@ -1,0 +1,234 @@
+import { useState } from 'preact/hooks';
+import type { Host, Job, JobProgress, Page, Repository, Schedule } from '../api/types';
+import { isTerminal } from '../api/types';
+import { api } from '../app/context';
+import { useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
+import { Link } from '../app/navigation';
+import { LineChart } from '../components/LineChart';
+import { Badge, Empty, ErrorNote, Loading, ProgressBar, StatusBadge } from '../components/ui';
+import { durationSeries, growthSeries } from '../lib/dashboard';
+import { formatBytes, formatDuration, formatEta, formatRelative, formatTime, percent } from '../lib/format';
+import { classifyHealth, kHealthLabel, type Health } from '../lib/health';
+
+const kHealthTone: Record<Health, 'ok' | 'warn' | 'bad' | 'muted'> = {
+  green: 'ok',
+  amber: 'warn',
+  red: 'bad',
+  no_schedule: 'muted',
+};
+
+interface ProgressEvent {
+  job_id: string;
+  progress: Partial<JobProgress>;
+}
+
+export function DashboardPage() {
+  useTitle('Dashboard');
+  const data = useAsync(async () => {
+    const [hosts, schedules, repositories, running, dispatched, queued, failed, backups] = await Promise.all([
+      api.getAll<Host>('/hosts'),
+      api.getAll<Schedule>('/schedules'),
+      api.getAll<Repository>('/repositories'),
+      api.get<Page<Job>>('/jobs', { status: 'running', limit: 50 }),
+      api.get<Page<Job>>('/jobs', { status: 'dispatched', limit: 50 }),
+      api.get<Page<Job>>('/jobs', { status: 'queued', limit: 50 }),
+      api.get<Page<Job>>('/jobs', { status: 'failed', limit: 10 }),
+      api.get<Page<Job>>('/jobs', { kind: 'backup', status: 'succeeded', limit: 500 }),
+    ]);
+    return {
+      hosts,
+      schedules,
+      repositories,
+      active: [...running.items, ...dispatched.items, ...queued.items],
+      failed: failed.items,
+      backups: backups.items,
+    };
+  }, []);
+  const [progress, setProgress] = useState<Record<string, Partial<JobProgress>>>({});
+  useReconnect(data.reload);
+
+  useEvent<Host>('host', (h) =>
+    data.setData((d) => (d ? { ...d, hosts: d.hosts.some((x) => x.id === h.id) ? d.hosts.map((x) => (x.id === h.id ? h : x)) : [...d.hosts, h] } : d!)),
+  );
+  useEvent<ProgressEvent>('job.progress', (e) => setProgress((p) => ({ ...p, [e.job_id]: e.progress })));
+  useEvent<Job>('job', (j) =>
+    data.setData((d) => {
+      if (!d) return d!;
+      const active = d.active.filter((x) => x.id !== j.id);
+      if (!isTerminal(j.status)) active.unshift(j);
+      const failed = j.status === 'failed' ? [j, ...d.failed.filter((x) => x.id !== j.id)].slice(0, 10) : d.failed;
+      const backups =
+        j.kind === 'backup' && j.status === 'succeeded' && !d.backups.some((x) => x.id === j.id) ? [j, ...d.backups] : d.backups;
+      return { ...d, active, failed, backups };
+    }),
+  );
+
+  if (data.error && !data.data) {
+    return (
+      <section>
+        <h1>Dashboard</h1>
+        <ErrorNote error={data.error} />
+      </section>
+    );
+  }
+  if (!data.data) {
+    return (
+      <section>
+        <h1>Dashboard</h1>
+        <Loading />
+      </section>
+    );
+  }
+  const d = data.data;
+  const now = Date.now();
+  const online = d.hosts.filter((h) => h.connected).length;
+  const hostName = (id: string) => d.hosts.find((h) => h.id === id)?.name ?? id.slice(0, 8);
+  const repoName = (id: string) => d.repositories.find((r) => r.id === id)?.name ?? id.slice(0, 8);
+  const health = d.hosts.map((h) => ({ host: h, ...classifyHealth(h, d.schedules, now) }));
+  const counts = { green: 0, amber: 0, red: 0, no_schedule: 0 } as Record<Health, number>;
+  for (const h of health) counts[h.health]++;
+  const order: Record<Health, number> = { red: 0, amber: 1, no_schedule: 2, green: 3 };
+  health.sort((a, b) => order[a.health] - order[b.health] || a.host.name.localeCompare(b.host.name));
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Dashboard</h1>
+      </header>
+      <div class="stats">
+        <Link href="/hosts" class="stat">
+          <span class="stat-value">{online}</span>
+          <span class="stat-label">hosts online</span>
+        </Link>
+        <Link href="/hosts" class="stat">
+          <span class="stat-value">{d.hosts.length - online}</span>
+          <span class="stat-label">hosts offline</span>
+        </Link>
+        <div class="stat stat-ok">
+          <span class="stat-value">{counts.green}</span>
+          <span class="stat-label">backups healthy</span>
+        </div>
+        <div class="stat stat-warn">
+          <span class="stat-value">{counts.amber}</span>
+          <span class="stat-label">backups late</span>
+        </div>
+        <div class="stat stat-bad">
+          <span class="stat-value">{counts.red}</span>
+          <span class="stat-label">backups overdue</span>
+        </div>
+        <Link href="/jobs?status=running" class="stat">
+          <span class="stat-value">{d.active.length}</span>
+          <span class="stat-label">jobs active</span>
+        </Link>
+      </div>
+
+      <div class="grid-2 align-start">
+        <section class="card">
+          <h2>Backup health</h2>
+          {health.length === 0 ? (
+            <Empty>
+              No hosts yet. <Link href="/hosts">Add one</Link>.
+            </Empty>
+          ) : (
+            <table class="table compact">
+              <thead>
+                <tr>
+                  <th scope="col">Host</th>
+                  <th scope="col">Health</th>
+                  <th scope="col">Last backup</th>
+                  <th scope="col">Interval</th>
+                </tr>
+              </thead>
+              <tbody>
+                {health.map((h) => (
+                  <tr key={h.host.id}>
+                    <td>
+                      <Link href={`/hosts/${h.host.id}`}>{h.host.name}</Link>{' '}
+                      {!h.host.connected && <span class="muted">(offline)</span>}
+                    </td>
+                    <td>
+                      <Badge tone={kHealthTone[h.health]}>{kHealthLabel[h.health]}</Badge>
+                    </td>
+                    <td title={formatTime(h.host.last_backup_at)}>{formatRelative(h.host.last_backup_at, now)}</td>
+                    <td>{h.interval ? `every ${formatDuration(h.interval)}` : '—'}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+
+        <div>
+          <section class="card">
+            <h2>Running jobs</h2>
+            {d.active.length === 0 ? (
+              <Empty>Nothing running.</Empty>
+            ) : (
+              <ul class="job-list">
+                {d.active.map((j) => {
+                  const p = { ...(j.progress ?? {}), ...(progress[j.id] ?? {}) };
+                  const pct = percent(p.percent_done);
+                  return (
+                    <li key={j.id}>
+                      <div class="job-line">
+                        <Link href={`/jobs/${j.id}`}>
+                          {j.kind} on {hostName(j.host_id)}
+                        </Link>
+                        <StatusBadge status={j.status} />
+                        <span class="muted">
+                          {pct}% · {formatBytes(p.bytes_done ?? 0)} · ETA {formatEta(p.seconds_remaining, p.percent_done)}
+                        </span>
+                      </div>
+                      <ProgressBar value={pct} label={`Progress of ${j.kind} on ${hostName(j.host_id)}`} />
+                    </li>
+                  );
+                })}
+              </ul>
+            )}
+          </section>
+          <section class="card">
+            <h2>Recent failures</h2>
+            {d.failed.length === 0 ? (
+              <Empty>No failed jobs.</Empty>
+            ) : (
+              <ul class="plain failure-list">
+                {d.failed.map((j) => (
+                  <li key={j.id}>
+                    <Link href={`/jobs/${j.id}`}>
+                      {j.kind} on {hostName(j.host_id)}
+                    </Link>{' '}
+                    <span class="muted">{formatRelative(j.finished_at ?? j.created_at, now)}</span>
+                    {j.error && <div class="failure-error">{j.error}</div>}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+        </div>
+      </div>
+
+      <div class="grid-2 align-start">
+        <section class="card">
+          <h2>Backup duration</h2>
+          <LineChart
+            title="Backup duration per host (succeeded backups)"
+            series={durationSeries(d.backups, hostName)}
+            formatValue={formatDuration}
+          />
+        </section>
+        <section class="card">
+          <h2>Repository growth</h2>
+          <LineChart
+            title="Data added (cumulative) per repository, over the last 500 backups"
+            series={growthSeries(d.backups, repoName)}
+            formatValue={formatBytes}
+          />
+          <p class="muted small">
+            Sum of restic's “data added” of each succeeded backup — not the repository's size on disk (forget and prune
+            are not subtracted).
+          </p>
+        </section>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,152 @@
+import { useState } from 'preact/hooks';
+import type { Repository } from '../api/types';
+import { api, usePermissions } from '../app/context';
+import { useAction, useAsync, useTitle } from '../app/hooks';
+import { Link } from '../app/navigation';
+import { ConfirmButton, Empty, ErrorNote, Loading } from '../components/ui';
+import { formatTime } from '../lib/format';
+
+export function RepositoriesPage() {
+  useTitle('Repositories');
+  const perms = usePermissions();
+  const repos = useAsync(() => api.getAll<Repository>('/repositories'), []);
+  const [editing, setEditing] = useState<Repository | 'new' | null>(null);
+  const action = useAction();
+
+  const remove = async (r: Repository) => {
+    const ok = await action.run(async () => {
+      await api.del(`/repositories/${r.id}`);
+      return true;
+    });
+    if (ok) repos.reload();
+  };
+
+  return (
+    <section>
+      <header class="page-head">
+        <h1>Repositories</h1>
+        {perms.mutate && editing === null && (
+          <button type="button" class="btn btn-primary" onClick={() => setEditing('new')}>
+            Add repository
+          </button>
+        )}
+      </header>
+      <p class="muted">
+        A repository is a restic repository URL and its password. The password is stored encrypted and is never shown
+        again; agents receive it only for the jobs they run.
+      </p>
+      {perms.mutate && editing !== null && (
+        <RepositoryForm
+          key={editing === 'new' ? 'new' : editing.id}
+          repo={editing === 'new' ? null : editing}
+          onDone={() => {
+            setEditing(null);
+            repos.reload();
+          }}
+          onCancel={() => setEditing(null)}
+        />
+      )}
+      <ErrorNote error={repos.error ?? action.error} />
+      {repos.loading && !repos.data ? (
+        <Loading />
+      ) : repos.data && repos.data.length === 0 ? (
+        <Empty>No repositories yet.</Empty>
+      ) : (
+        <table class="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">URL</th>
+              <th scope="col">Updated</th>
+              <th scope="col">Snapshots</th>
+              {perms.mutate && <th scope="col">Actions</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {repos.data?.map((r) => (
+              <tr key={r.id}>
+                <td>{r.name}</td>
+                <td>
+                  <code class="wrap">{r.url}</code>
+                </td>
+                <td>{formatTime(r.updated_at)}</td>
+                <td>
+                  <Link href={`/snapshots?repository_id=${r.id}`}>Snapshots</Link>
+                </td>
+                {perms.mutate && (
+                  <td class="nowrap">
+                    <button type="button" class="btn btn-small" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
+                      Edit
+                    </button>{' '}
+                    <ConfirmButton label="Delete" ariaLabel={`Delete ${r.name}`} onConfirm={() => void remove(r)} />
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+function RepositoryForm({ repo, onDone, onCancel }: { repo: Repository | null; onDone: () => void; onCancel: () => void }) {
+  const [name, setName] = useState(repo?.name ?? '');
+  const [url, setUrl] = useState(repo?.url ?? '');
+  const [password, setPassword] = useState('');
+  const action = useAction();
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const saved = await action.run(() => {
+      if (!repo) return api.post<Repository>('/repositories', { name: name.trim(), url: url.trim(), password });
+      const body: Record<string, string> = {};
+      if (name.trim() !== repo.name) body.name = name.trim();
+      if (url.trim() !== repo.url) body.url = url.trim();
+      if (password !== '') body.password = password;
+      if (Object.keys(body).length === 0) return Promise.resolve(repo);
+      return api.patch<Repository>(`/repositories/${repo.id}`, body);
+    });
+    if (saved) onDone();
+  };
+  return (
+    <form class="card panel" onSubmit={submit} aria-label={repo ? `Edit ${repo.name}` : 'Add repository'}>
+      <h2>{repo ? `Edit ${repo.name}` : 'New repository'}</h2>
+      <div class="grid-2">
+        <label class="field">
+          <span>Name</span>
+          <input value={name} onInput={(e) => setName(e.currentTarget.value)} required autoFocus />
+        </label>
+        <label class="field">
+          <span>URL</span>
+          <input
+            value={url}
+            onInput={(e) => setUrl(e.currentTarget.value)}
+            required
+            placeholder="/srv/restic-repo or s3:https://…"
+            spellcheck={false}
+          />
+        </label>
+      </div>
+      <label class="field">
+        <span>Password</span>
+        <input
+          type="password"
+          autoComplete="new-password"
+          value={password}
+          onInput={(e) => setPassword(e.currentTarget.value)}
+          required={!repo}
+          placeholder={repo ? 'unchanged — type to replace' : ''}
+        />
+      </label>
+      <ErrorNote error={action.error} />
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled={action.pending}>
+          Save
+        </button>
+        <button type="button" class="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
