@@ -86,7 +86,8 @@ fi
 cat >&2 <<EOF
 
 restic-manager is running at $url  (Ctrl-C stops server and agent)
-  log in as:   admin / $(cat "$data_dir/admin-password")   (also in $data_dir/admin-password)
+  open $url in a browser and sign in as admin / $(cat "$data_dir/admin-password")
+  (also in $data_dir/admin-password); the dashboard shows the demo backup live
   operator CLI, already logged in:
     export XDG_CONFIG_HOME=$data_dir/cli
     $cli_exe host list
