@@ -255,7 +255,14 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     response.keep_alive(request.keep_alive() && !stopping_);
     response.set(beast_http::field::server, "restic-manager");
     response.set("X-Content-Type-Options", "nosniff");
-    response.prepare_payload();
+    if (request.method() == beast_http::verb::head) {
+      // The length a GET would get; no body. A handler that answered a HEAD
+      // with an empty body has set Content-Length itself.
+      if (response.find(beast_http::field::content_length) == response.end()) response.prepare_payload();
+      response.body().clear();
+    } else {
+      response.prepare_payload();
+    }
     auto [write_ec, written] = co_await beast_http::async_write(stream, response, kUseTuple);
     if (write_ec) {
       if (!IsQuietClose(write_ec)) log->debug("write to {} failed: {}", remote, write_ec.message());
