@@ -141,6 +141,20 @@ store::JobResult ToStoreResult(const protocol::JobResult& result) {
   out.error = result.error.value_or("");
   if (result.error_kind != protocol::ErrorKind::kNone) out.error_kind = protocol::ToString(result.error_kind);
   out.snapshot_id = result.snapshot_id.value_or("");
+  // restic 0.14 names a new snapshot by its short id only; the index the
+  // agent sent with the result knows the full one.
+  if (!out.snapshot_id.empty() && out.snapshot_id.size() < 64 && result.snapshot_index) {
+    const protocol::SnapshotInfo* match = nullptr;
+    for (const auto& snapshot : result.snapshot_index->snapshots) {
+      if (snapshot.id.rfind(out.snapshot_id, 0) != 0) continue;
+      if (match != nullptr) {  // ambiguous: keep what restic said
+        match = nullptr;
+        break;
+      }
+      match = &snapshot;
+    }
+    if (match != nullptr) out.snapshot_id = match->id;
+  }
   if (result.summary) {
     // The summary's JSON is the job.result's own "summary" member.
     protocol::JobResult only_summary;

@@ -37,7 +37,9 @@ Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std:
                                                    const std::string& repository_id, const std::string& snapshot_id,
                                                    const std::string& path, const auth::SecretBox& secrets);
 
-//! The store's form of an agent's result.
+//! The store's form of an agent's result. A short snapshot id (restic 0.14)
+//! becomes the full id when the result's snapshot index has exactly one
+//! snapshot starting with it.
 store::JobResult ToStoreResult(const protocol::JobResult& result);
 
 //! The progress JSON kept on the job (the job.progress payload without job_id).

@@ -117,6 +117,8 @@ TEST_F(LoopTest, EnrolledAgentAppliesAScheduleWhoseFiresBecomeRealBackups) {
   EXPECT_FALSE(Str(fired, "scheduled_at").empty()) << "a fire carries its cron slot";
   const std::string snapshot_id = Str(fired, "snapshot_id");
   ASSERT_FALSE(snapshot_id.empty()) << json::serialize(fired);
+  // The job names the full id even though restic 0.14 reports the short one.
+  EXPECT_EQ(snapshot_id.size(), 64U) << snapshot_id;
 
   // restic itself knows the snapshot (0.14 reports the 8-hex short id).
   bool in_repo = false;
