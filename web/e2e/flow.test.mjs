@@ -391,6 +391,16 @@ step('10. the remaining admin pages render', async () => {
     await navigate(page, link, heading);
     await h.shot(page, link.toLowerCase().replace(/\s+/g, '-'));
   }
+  // The dashboard, once loaded: the host's last backup is recent against its
+  // daily schedule, so its health is green; the charts have data.
+  await navigate(page, 'Dashboard', /dashboard/i);
+  const healthCard = page.locator('section', { has: page.getByRole('heading', { name: 'Backup health' }) });
+  const hostRow = healthCard.getByRole('row').filter({ hasText: names.host });
+  await hostRow.waitFor({ timeout: 30_000 });
+  assert.match(await hostRow.innerText(), /healthy/, 'the host that just backed up is healthy');
+  await page.getByRole('heading', { name: 'Backup duration' }).waitFor();
+  assert.ok((await page.locator('svg').count()) > 0, 'the dashboard draws its charts');
+  await h.shot(page, 'dashboard-loaded');
   // The jobs list links the backup job.
   await navigate(page, 'Jobs', /jobs/i);
   await page.locator(`a[href="/jobs/${state.backupJobId}"]`).first().waitFor();

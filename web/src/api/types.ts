@@ -270,14 +270,10 @@ export interface CronNext {
   next: string[];
 }
 
-export const kTerminalStatuses: ReadonlySet<JobStatus> = new Set<JobStatus>([
-  'succeeded',
-  'partial',
-  'failed',
-  'cancelled',
-  'interrupted',
-  'lost',
-]);
+/** Every status but the three of a job still on its way (queued, dispatched, running). */
+export const kTerminalStatuses: ReadonlySet<JobStatus> = new Set<JobStatus>(
+  kJobStatuses.filter((s) => s !== 'queued' && s !== 'dispatched' && s !== 'running'),
+);
 
 export function isTerminal(status: JobStatus): boolean {
   return kTerminalStatuses.has(status);

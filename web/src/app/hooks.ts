@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import type { EventType } from '../lib/events';
-import { events } from './context';
+import { api, events } from './context';
 
 export interface AsyncState<T> {
   data: T | undefined;
@@ -122,6 +122,11 @@ export function useAction(): {
   }, []);
   const clear = useCallback(() => setError(null), []);
   return { pending, error, run, clear };
+}
+
+/** DELETEs `path` under `action` (its pending flag and inline error); true when it went through. */
+export async function deleteWith(action: ReturnType<typeof useAction>, path: string): Promise<boolean> {
+  return (await action.run(() => api.del(path).then(() => true))) ?? false;
 }
 
 export interface PagedState<T> extends AsyncState<{ items: T[]; next_cursor: string | null }> {

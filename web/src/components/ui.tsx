@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { errorMessage } from '../api/client';
+import type { PagedState } from '../app/hooks';
 import { statusTone, type BadgeTone } from '../lib/jobs';
 
 export function Badge({ tone, children, testId }: { tone: BadgeTone; children: ComponentChildren; testId?: string }) {
@@ -162,5 +163,171 @@ export function Details({ rows }: { rows: [string, ComponentChildren][] }) {
         </div>
       ))}
     </dl>
+  );
+}
+
+/** A form's submit + Cancel row, after the form's inline error (if one is given). */
+export function FormActions({
+  submitLabel = 'Save',
+  pending,
+  onCancel,
+  error,
+}: {
+  submitLabel?: string;
+  pending: boolean;
+  onCancel: () => void;
+  error?: unknown;
+}) {
+  return (
+    <>
+      {error !== undefined && <ErrorNote error={error} />}
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled={pending}>
+          {submitLabel}
+        </button>
+        <button type="button" class="btn" onClick={onCancel}>
+          Cancel
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** One <option> per value, labelled with the value itself. */
+export function Options({ values }: { values: readonly string[] }) {
+  return (
+    <>
+      {values.map((v) => (
+        <option key={v} value={v}>
+          {v}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** The "Host" filter of a list toolbar: every host, or "all hosts" (value ""). */
+export function HostFilter({
+  value,
+  hosts,
+  onChange,
+}: {
+  value: string;
+  hosts: readonly { id: string; name: string }[];
+  onChange: (hostId: string) => void;
+}) {
+  return (
+    <label class="field field-inline">
+      <span>Host</span>
+      <select value={value} onChange={(e) => onChange(e.currentTarget.value)}>
+        <option value="">all hosts</option>
+        <HostOptions hosts={hosts} />
+      </select>
+    </label>
+  );
+}
+
+/** One <option> per host: its id, labelled with its name. */
+export function HostOptions({ hosts }: { hosts: readonly { id: string; name: string }[] }) {
+  return (
+    <>
+      {hosts.map((h) => (
+        <option key={h.id} value={h.id}>
+          {h.name}
+        </option>
+      ))}
+    </>
+  );
+}
+
+/** A column header: its text, or a key plus content and class (say a visually hidden "Actions"). */
+export type Column = string | { key: string; label: ComponentChildren; class?: string } | false | null | undefined;
+
+/** A table's header row; falsy columns are left out (for columns shown only sometimes). */
+export function TableHead({ columns }: { columns: readonly Column[] }) {
+  return (
+    <thead>
+      <tr>
+        {columns.map((c) =>
+          !c ? null : typeof c === 'string' ? (
+            <th scope="col" key={c}>
+              {c}
+            </th>
+          ) : (
+            <th scope="col" key={c.key} class={c.class}>
+              {c.label}
+            </th>
+          ),
+        )}
+      </tr>
+    </thead>
+  );
+}
+
+/** The states of one page of a paged list: its error, loading, empty, the rows, then the pager. */
+export function PagedList<T>({
+  list,
+  error,
+  empty,
+  children,
+}: {
+  list: PagedState<T>;
+  /** Shown instead of the list's own error (say a failed action beside it). */
+  error?: unknown;
+  empty: ComponentChildren;
+  children: (items: T[]) => ComponentChildren;
+}) {
+  return (
+    <>
+      <ErrorNote error={error ?? list.error} />
+      {list.loading && !list.data ? (
+        <Loading />
+      ) : list.data && list.data.items.length === 0 ? (
+        <Empty>{empty}</Empty>
+      ) : (
+        children(list.data?.items ?? [])
+      )}
+      <Pager hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
+    </>
+  );
+}
+
+/**
+ * A labelled control whose help and error text sit outside the <label>, so the
+ * control's accessible name is exactly `label`; give the control
+ * `aria-describedby={helpId}` to tie the help to it.
+ */
+export function Field({
+  label,
+  help,
+  helpId,
+  error,
+  narrow,
+  children,
+}: {
+  label: string;
+  help?: ComponentChildren;
+  helpId?: string;
+  error?: string | null | undefined;
+  narrow?: boolean;
+  children: ComponentChildren;
+}) {
+  return (
+    <div class="field-box">
+      <label class={narrow ? 'field field-narrow' : 'field'}>
+        <span>{label}</span>
+        {children}
+      </label>
+      {help && (
+        <small id={helpId} class="muted">
+          {help}
+        </small>
+      )}
+      {error && (
+        <small class="field-error" role="alert">
+          {error}
+        </small>
+      )}
+    </div>
   );
 }

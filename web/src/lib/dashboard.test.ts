@@ -1,31 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../api/types';
 import { durationSeries, growthSeries } from './dashboard';
+import { makeJob } from '../testing/fixtures';
 
 function job(p: Partial<Job>): Job {
-  return {
-    id: 'j',
-    host_id: 'h1',
-    kind: 'backup',
-    status: 'succeeded',
-    actor_kind: 'schedule',
-    actor_id: null,
-    schedule_id: null,
-    source_group_id: 'g',
-    repository_id: 'r1',
-    scheduled_at: null,
-    created_at: '2026-01-01T00:00:00Z',
-    dispatched_at: null,
-    started_at: '2026-01-01T00:00:00Z',
-    finished_at: '2026-01-01T00:01:00Z',
-    exit_code: 0,
-    error: null,
-    error_kind: null,
-    snapshot_id: null,
-    summary: null,
-    progress: null,
-    ...p,
-  };
+  return makeJob({ id: 'j', actor_kind: 'schedule', actor_id: null, source_group_id: 'g', finished_at: '2026-01-01T00:01:00Z', ...p });
 }
 
 const name = (id: string) => id.toUpperCase();

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { enrollCommand, shellQuote } from './enroll';
+import { ApiError } from '../api/client';
+import type { Host } from '../api/types';
+import { makeHost } from '../testing/fixtures';
+import { addHost, enrollCommand, shellQuote, unenrolledHostNamed, type EnrollApi } from './enroll';
 
 describe('enrollCommand', () => {
   it('builds the exact one-line form', () => {
@@ -20,5 +23,66 @@ describe('shellQuote', () => {
     expect(shellQuote('a b')).toBe(`'a b'`);
     expect(shellQuote(`it's`)).toBe(`'it'\\''s'`);
     expect(shellQuote('')).toBe(`''`);
+  });
+});
+
+describe('addHost', () => {
+  function fakeApi(answers: Record<string, unknown>) {
+    const calls: [string, string, unknown][] = [];
+    const api: EnrollApi = {
+      get: async <T,>(path: string, query?: unknown) => {
+        calls.push(['GET', path, query]);
+        return answers[`GET ${path}`] as T;
+      },
+      post: async <T,>(path: string, body?: unknown) => {
+        calls.push(['POST', path, body]);
+        const answer = answers[`POST ${path}`];
+        if (answer instanceof Error) throw answer;
+        return answer as T;
+      },
+    };
+    return { api, calls };
+  }
+  const token = { id: 't1', name: 'web-01', host_id: 'h1', status: 'active', token: 'rme_x' };
+
+  it('creates the host by name, then a token bound to it', async () => {
+    const { api, calls } = fakeApi({ 'POST /hosts': makeHost(), 'POST /enrollment-tokens': token });
+    const made = await addHost(api, 'web-01');
+    expect(made.host.id).toBe('h1');
+    expect(made.token.token).toBe('rme_x');
+    expect(calls).toEqual([
+      ['POST', '/hosts', { name: 'web-01' }],
+      ['POST', '/enrollment-tokens', { name: 'web-01', host_id: 'h1' }],
+    ]);
+  });
+
+  it('passes the mode when chosen', async () => {
+    const { api, calls } = fakeApi({ 'POST /hosts': makeHost({ mode: 'intermittent' }), 'POST /enrollment-tokens': token });
+    await addHost(api, 'web-01', 'intermittent');
+    expect(calls[0]).toEqual(['POST', '/hosts', { name: 'web-01', mode: 'intermittent' }]);
+  });
+
+  it('stops at a taken name without minting a token', async () => {
+    const taken = new ApiError(409, { code: 'conflict', message: 'name taken', field: 'name' });
+    const { api, calls } = fakeApi({ 'POST /hosts': taken });
+    const err = await addHost(api, 'web-01').catch((e: unknown) => e);
+    expect(err).toBe(taken);
+    expect(calls).toHaveLength(1);
+  });
+});
+
+describe('unenrolledHostNamed', () => {
+  it('finds the exact name among search matches, only when never enrolled', async () => {
+    const get = (items: Host[]): EnrollApi => ({
+      get: async <T,>() => ({ items, next_cursor: null }) as T,
+      post: async () => {
+        throw new Error('unexpected');
+      },
+    });
+    const fresh = makeHost({ id: 'h2', name: 'web-01' });
+    const other = makeHost({ id: 'h3', name: 'web-01-old' });
+    expect(await unenrolledHostNamed(get([other, fresh]), 'web-01')).toEqual(fresh);
+    expect(await unenrolledHostNamed(get([other]), 'web-01')).toBeNull();
+    expect(await unenrolledHostNamed(get([{ ...fresh, hostname: 'web01.lan' }]), 'web-01')).toBeNull();
   });
 });

@@ -1,4 +1,7 @@
-// The one-line agent enrollment command shown after creating a token.
+// Adding a host: the API sequence behind "Add host" and the one-line agent
+// enrollment command shown after it.
+
+import type { EnrollmentToken, Host, HostMode, Page } from '../api/types';
 
 /** Quotes a shell word only when it needs it (single quotes, POSIX style). */
 export function shellQuote(word: string): string {
@@ -13,3 +16,40 @@ export function enrollCommand(origin: string, token: string): string {
 }
 
 export const kRunCommand = 'restic-manager-agent run';
+
+/** The part of the API client the add-host sequence uses (so tests can fake it). */
+export interface EnrollApi {
+  get<T>(path: string, query?: Record<string, string | number | null | undefined>): Promise<T>;
+  post<T>(path: string, body?: unknown): Promise<T>;
+}
+
+/** A host with a fresh enrollment token bound to it (`token.token` is the one-time secret). */
+export interface HostEnrollment {
+  host: Host;
+  token: EnrollmentToken;
+}
+
+/** Mints an enrollment token that enrolls the agent into `host` (keeping its name). */
+export function tokenForHost(api: EnrollApi, host: Host): Promise<EnrollmentToken> {
+  return api.post<EnrollmentToken>('/enrollment-tokens', { name: host.name, host_id: host.id });
+}
+
+/**
+ * "Add host": pre-registers the host under the typed name, then mints a token
+ * bound to it, so the agent enrolls into that host instead of making one named
+ * after its machine. Errors (a taken name is 409 naming `name`) propagate.
+ */
+export async function addHost(api: EnrollApi, name: string, mode?: HostMode): Promise<HostEnrollment> {
+  const host = await api.post<Host>('/hosts', mode ? { name, mode } : { name });
+  return { host, token: await tokenForHost(api, host) };
+}
+
+/**
+ * The host named exactly `name` if it exists and its agent never enrolled
+ * (no hostname reported yet): such a host can still be given a token.
+ */
+export async function unenrolledHostNamed(api: EnrollApi, name: string): Promise<Host | null> {
+  const page = await api.get<Page<Host>>('/hosts', { q: name, limit: 500 });
+  const host = page.items.find((h) => h.name === name);
+  return host && host.hostname === null ? host : null;
+}

@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../api/types';
 import { classifyHealth, graceSeconds, scheduleInterval } from './health';
+import { makeSchedule } from '../testing/fixtures';
 
 const kHour = 3600;
 const kDay = 86400;
 
 function schedule(partial: Partial<Schedule>): Schedule {
-  return {
-    id: 's',
-    host_id: 'h1',
-    name: 'nightly',
-    kind: 'backup',
-    cron: '0 3 * * *',
-    timezone: 'UTC',
-    repository_id: 'r',
-    source_group_ids: ['g'],
-    retention: null,
-    options: {},
-    pre_hook: null,
-    post_hook: null,
-    hook_timeout_seconds: 300,
-    enabled: true,
-    jitter_seconds: 0,
-    next_fires: [],
-    schedule_version: 1,
-    created_at: '',
-    updated_at: '',
-    ...partial,
-  };
+  return makeSchedule({ id: 's', repository_id: 'r', source_group_ids: ['g'], ...partial });
 }
 
 function fires(startIso: string, stepSeconds: number, n = 5): string[] {

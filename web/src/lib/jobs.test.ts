@@ -1,32 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { Job, LogLine } from '../api/types';
+import type { LogLine } from '../api/types';
 import { displayProgress, jobDuration, mergeLogLines, runAgainRequest, statusTone } from './jobs';
+import { makeJob } from '../testing/fixtures';
 
-function job(partial: Partial<Job>): Job {
-  return {
-    id: 'j1',
-    host_id: 'h1',
-    kind: 'backup',
-    status: 'succeeded',
-    actor_kind: 'user',
-    actor_id: 'u1',
-    schedule_id: null,
-    source_group_id: 'g1',
-    repository_id: 'r1',
-    scheduled_at: null,
-    created_at: '2026-01-01T00:00:00Z',
-    dispatched_at: null,
-    started_at: '2026-01-01T00:00:00Z',
-    finished_at: '2026-01-01T00:02:00Z',
-    exit_code: 0,
-    error: null,
-    error_kind: null,
-    snapshot_id: null,
-    summary: null,
-    progress: null,
-    ...partial,
-  };
-}
+const job = makeJob;
 
 function line(seq: number): LogLine {
   return { seq, stream: 'stdout', at: '2026-01-01T00:00:00Z', text: `line ${seq}` };

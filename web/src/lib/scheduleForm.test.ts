@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Schedule } from '../api/types';
+import { makeSchedule } from '../testing/fixtures';
 import { defaultScheduleForm, formatZoned, scheduleBody, scheduleToForm } from './scheduleForm';
 
-const base: Schedule = {
-  id: 's1',
-  host_id: 'h1',
-  name: 'nightly',
-  kind: 'backup',
-  cron: '0 3 * * *',
-  timezone: 'Europe/Berlin',
-  repository_id: 'r1',
-  source_group_ids: ['g1'],
-  retention: null,
-  options: {},
-  pre_hook: null,
-  post_hook: null,
-  hook_timeout_seconds: 300,
-  enabled: true,
-  jitter_seconds: 0,
-  next_fires: [],
-  schedule_version: 3,
-  created_at: '',
-  updated_at: '',
-};
+const base: Schedule = makeSchedule({ timezone: 'Europe/Berlin', schedule_version: 3 });
 
 describe('scheduleBody for a new schedule', () => {
   it('builds a backup body without hooks for non-admins', () => {

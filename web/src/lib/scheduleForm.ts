@@ -1,15 +1,11 @@
 // Schedule editor state ↔ the API's create/patch bodies.
 
-import type { Schedule, ScheduleKind } from '../api/types';
+import type { Schedule } from '../api/types';
 import { formToRetention, retentionToForm, emptyRetentionForm, type RetentionForm } from './retention';
 
-export interface ScheduleForm {
-  name: string;
-  kind: ScheduleKind;
-  cron: string;
-  timezone: string;
-  repository_id: string;
-  source_group_ids: string[];
+/** The fields the editor keeps as the API has them, plus text-box versions of the rest. */
+export interface ScheduleForm
+  extends Pick<Schedule, 'name' | 'kind' | 'cron' | 'timezone' | 'repository_id' | 'source_group_ids'> {
   retention: RetentionForm;
   pre_hook: string;
   post_hook: string;

@@ -4,7 +4,7 @@ import { kActorKinds } from '../api/types';
 import { api } from '../app/context';
 import { usePaged, useTitle } from '../app/hooks';
 import { setQuery, useQuery } from '../app/navigation';
-import { Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { Options, PagedList, TableHead } from '../components/ui';
 import { formatTime } from '../lib/format';
 
 const kFilters = ['action', 'actor_kind', 'target_kind', 'from', 'to'] as const;
@@ -77,11 +77,7 @@ export function AuditPage() {
           <span>Actor kind</span>
           <select value={draft.actor_kind} onChange={(e) => set('actor_kind', e.currentTarget.value)}>
             <option value="">any</option>
-            {kActorKinds.map((k) => (
-              <option key={k} value={k}>
-                {k}
-              </option>
-            ))}
+            <Options values={kActorKinds} />
           </select>
         </label>
         <label class="field field-inline">
@@ -100,46 +96,33 @@ export function AuditPage() {
           Apply
         </button>
       </form>
-      <ErrorNote error={list.error} />
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : list.data && list.data.items.length === 0 ? (
-        <Empty>No audit entries match.</Empty>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Time</th>
-              <th scope="col">Action</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Target</th>
-              <th scope="col">Source</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((a) => (
-              <tr key={a.id}>
-                <td class="nowrap">{formatTime(a.at)}</td>
-                <td>
-                  <code>{a.action}</code>
-                </td>
-                <td>
-                  {a.actor_kind}
-                  {a.actor_id && <span class="muted mono"> {a.actor_id.slice(0, 12)}</span>}
-                </td>
-                <td>
-                  {a.target_kind}
-                  {a.target_id && <span class="muted mono"> {a.target_id.slice(0, 12)}</span>}
-                </td>
-                <td class="mono">{a.source_addr}</td>
-                <td class="detail">{detailText(a.detail)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
+      <PagedList list={list} empty="No audit entries match.">
+        {(items) => (
+          <table class="table">
+            <TableHead columns={['Time', 'Action', 'Actor', 'Target', 'Source', 'Detail']} />
+            <tbody>
+              {items.map((a) => (
+                <tr key={a.id}>
+                  <td class="nowrap">{formatTime(a.at)}</td>
+                  <td>
+                    <code>{a.action}</code>
+                  </td>
+                  <td>
+                    {a.actor_kind}
+                    {a.actor_id && <span class="muted mono"> {a.actor_id.slice(0, 12)}</span>}
+                  </td>
+                  <td>
+                    {a.target_kind}
+                    {a.target_id && <span class="muted mono"> {a.target_id.slice(0, 12)}</span>}
+                  </td>
+                  <td class="mono">{a.source_addr}</td>
+                  <td class="detail">{detailText(a.detail)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
     </section>
   );
 }

@@ -4,7 +4,7 @@ import type { BrowseResult, Host, Job, Repository } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { useAction, useAsync, useTitle } from '../app/hooks';
 import { Link, navigate, setQuery, useQuery } from '../app/navigation';
-import { Empty, ErrorNote, Loading } from '../components/ui';
+import { Empty, ErrorNote, FormActions, HostOptions, Loading } from '../components/ui';
 import { formatBytes, formatTime, shortId } from '../lib/format';
 import { breadcrumbs, minimalSelection, normalizePath } from '../lib/paths';
 
@@ -225,11 +225,7 @@ function RestoreForm({
         <label class="field">
           <span>Target host</span>
           <select value={hostId} onChange={(e) => setHostId(e.currentTarget.value)}>
-            {hosts.map((h) => (
-              <option key={h.id} value={h.id}>
-                {h.name}
-              </option>
-            ))}
+            <HostOptions hosts={hosts} />
           </select>
         </label>
         <label class="field">
@@ -238,15 +234,7 @@ function RestoreForm({
         </label>
       </div>
       <p class="muted">Files are restored below the target path with their full original paths.</p>
-      <ErrorNote error={action.error} />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled={action.pending}>
-          Start restore
-        </button>
-        <button type="button" class="btn" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Start restore" pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );
 }

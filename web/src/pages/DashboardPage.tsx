@@ -5,10 +5,11 @@ import { api } from '../app/context';
 import { useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link } from '../app/navigation';
 import { LineChart } from '../components/LineChart';
-import { Badge, Empty, ErrorNote, Loading, ProgressBar, StatusBadge } from '../components/ui';
+import { Badge, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, TableHead } from '../components/ui';
 import { durationSeries, growthSeries } from '../lib/dashboard';
 import { formatBytes, formatDuration, formatEta, formatRelative, formatTime, percent } from '../lib/format';
 import { classifyHealth, kHealthLabel, type Health } from '../lib/health';
+import { byHostName, mergeLive } from '../lib/liveList';
 
 const kHealthTone: Record<Health, 'ok' | 'warn' | 'bad' | 'muted'> = {
   green: 'ok',
@@ -47,8 +48,9 @@ export function DashboardPage() {
   const [progress, setProgress] = useState<Record<string, Partial<JobProgress>>>({});
   useReconnect(data.reload);
 
+  // A new host (made elsewhere, or by an enrolling agent) joins the counts and the health table.
   useEvent<Host>('host', (h) =>
-    data.setData((d) => (d ? { ...d, hosts: d.hosts.some((x) => x.id === h.id) ? d.hosts.map((x) => (x.id === h.id ? h : x)) : [...d.hosts, h] } : d!)),
+    data.setData((d) => (d ? { ...d, hosts: mergeLive(d.hosts, h, { add: true, compare: byHostName }) } : d!)),
   );
   useEvent<ProgressEvent>('job.progress', (e) => setProgress((p) => ({ ...p, [e.job_id]: e.progress })));
   useEvent<Job>('job', (j) =>
@@ -96,30 +98,12 @@ export function DashboardPage() {
         <h1>Dashboard</h1>
       </header>
       <div class="stats">
-        <Link href="/hosts" class="stat">
-          <span class="stat-value">{online}</span>
-          <span class="stat-label">hosts online</span>
-        </Link>
-        <Link href="/hosts" class="stat">
-          <span class="stat-value">{d.hosts.length - online}</span>
-          <span class="stat-label">hosts offline</span>
-        </Link>
-        <div class="stat stat-ok">
-          <span class="stat-value">{counts.green}</span>
-          <span class="stat-label">backups healthy</span>
-        </div>
-        <div class="stat stat-warn">
-          <span class="stat-value">{counts.amber}</span>
-          <span class="stat-label">backups late</span>
-        </div>
-        <div class="stat stat-bad">
-          <span class="stat-value">{counts.red}</span>
-          <span class="stat-label">backups overdue</span>
-        </div>
-        <Link href="/jobs?status=running" class="stat">
-          <span class="stat-value">{d.active.length}</span>
-          <span class="stat-label">jobs active</span>
-        </Link>
+        <Stat value={online} label="hosts online" href="/hosts" />
+        <Stat value={d.hosts.length - online} label="hosts offline" href="/hosts" />
+        <Stat value={counts.green} label="backups healthy" tone="ok" />
+        <Stat value={counts.amber} label="backups late" tone="warn" />
+        <Stat value={counts.red} label="backups overdue" tone="bad" />
+        <Stat value={d.active.length} label="jobs active" href="/jobs?status=running" />
       </div>
 
       <div class="grid-2 align-start">
@@ -131,14 +115,7 @@ export function DashboardPage() {
             </Empty>
           ) : (
             <table class="table compact">
-              <thead>
-                <tr>
-                  <th scope="col">Host</th>
-                  <th scope="col">Health</th>
-                  <th scope="col">Last backup</th>
-                  <th scope="col">Interval</th>
-                </tr>
-              </thead>
+              <TableHead columns={['Host', 'Health', 'Last backup', 'Interval']} />
               <tbody>
                 {health.map((h) => (
                   <tr key={h.host.id}>
@@ -231,4 +208,32 @@ export function DashboardPage() {
       </div>
     </section>
   );
+}
+
+/** One figure of the stats row; a link when it leads to the list behind it. */
+function Stat({
+  value,
+  label,
+  href,
+  tone,
+}: {
+  value: number;
+  label: string;
+  href?: string;
+  tone?: 'ok' | 'warn' | 'bad';
+}) {
+  const body = (
+    <>
+      <span class="stat-value">{value}</span>
+      <span class="stat-label">{label}</span>
+    </>
+  );
+  if (href) {
+    return (
+      <Link href={href} class="stat">
+        {body}
+      </Link>
+    );
+  }
+  return <div class={tone ? `stat stat-${tone}` : 'stat'}>{body}</div>;
 }

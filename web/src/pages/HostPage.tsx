@@ -1,11 +1,12 @@
 import { useState } from 'preact/hooks';
 import type { Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
 import { api, usePermissions } from '../app/context';
-import { useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
+import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link, navigate } from '../app/navigation';
 import { browsePath } from '../app/routes';
-import { Badge, ConfirmButton, Details, Empty, ErrorNote, Loading, OnlineBadge, StatusBadge } from '../components/ui';
+import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
 import { formatRelative, formatTime, shortId } from '../lib/format';
+import { mergeLive } from '../lib/liveList';
 import { VersionBadge } from './HostsPage';
 
 export function HostPage({ id }: { id: string }) {
@@ -27,14 +28,10 @@ export function HostPage({ id }: { id: string }) {
   });
   useEvent<Job>('job', (j) => {
     if (j.host_id !== id) return;
-    jobs.setData((prev) => {
-      const items = prev?.items ?? [];
-      const exists = items.some((x) => x.id === j.id);
-      return {
-        items: exists ? items.map((x) => (x.id === j.id ? j : x)) : [j, ...items].slice(0, 10),
-        next_cursor: prev?.next_cursor ?? null,
-      };
-    });
+    jobs.setData((prev) => ({
+      items: mergeLive(prev?.items ?? [], j, { add: true, max: 10 }),
+      next_cursor: prev?.next_cursor ?? null,
+    }));
   });
 
   if (host.error && !host.data) {
@@ -170,13 +167,7 @@ function RepositoriesSection({
         <Empty>No repositories defined yet.</Empty>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">URL</th>
-              {canMutate && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'URL', canMutate && 'Actions']} />
           <tbody>
             {repos.map((r) => (
               <tr key={r.id}>
@@ -255,8 +246,7 @@ function GroupForm({
         <input value={name} onInput={(e) => setName(e.currentTarget.value)} required autoFocus />
       </label>
       <div class="grid-2">
-        <label class="field">
-          <span>Paths</span>
+        <Field label="Paths" help="Absolute paths, one per line." helpId="paths-help">
           <textarea
             rows={4}
             value={paths}
@@ -264,12 +254,8 @@ function GroupForm({
             placeholder={'/etc\n/srv/data'}
             aria-describedby="paths-help"
           />
-          <small id="paths-help" class="muted">
-            Absolute paths, one per line.
-          </small>
-        </label>
-        <label class="field">
-          <span>Excludes</span>
+        </Field>
+        <Field label="Excludes" help="restic exclude patterns, one per line." helpId="excludes-help">
           <textarea
             rows={4}
             value={excludes}
@@ -277,24 +263,13 @@ function GroupForm({
             placeholder={'*.tmp\n/srv/data/cache'}
             aria-describedby="excludes-help"
           />
-          <small id="excludes-help" class="muted">
-            restic exclude patterns, one per line.
-          </small>
-        </label>
+        </Field>
       </div>
       <label class="field">
         <span>Tags</span>
         <input value={tags} onInput={(e) => setTags(e.currentTarget.value)} placeholder="comma separated" />
       </label>
-      <ErrorNote error={action.error} />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled={action.pending}>
-          Save
-        </button>
-        <button type="button" class="btn" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );
 }
@@ -319,11 +294,7 @@ function GroupsSection({
   const [editing, setEditing] = useState<SourceGroup | 'new' | null>(null);
   const action = useAction();
   const remove = async (g: SourceGroup) => {
-    const ok = await action.run(async () => {
-      await api.del(`/source-groups/${g.id}`);
-      return true;
-    });
-    if (ok) reload();
+    if (await deleteWith(action, `/source-groups/${g.id}`)) reload();
   };
   return (
     <section class="section">
@@ -354,15 +325,7 @@ function GroupsSection({
         <Empty>No source groups. A source group is a set of paths backed up together.</Empty>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Paths</th>
-              <th scope="col">Excludes</th>
-              {canMutate && <th scope="col">Back up</th>}
-              {canMutate && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Paths', 'Excludes', canMutate && 'Back up', canMutate && 'Actions']} />
           <tbody>
             {groups.map((g) => (
               <tr key={g.id}>
@@ -482,17 +445,7 @@ function SchedulesSection({
         <Empty>No schedules.</Empty>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Kind</th>
-              <th scope="col">When</th>
-              <th scope="col">Repository</th>
-              <th scope="col">Groups</th>
-              <th scope="col">Next run</th>
-              <th scope="col">Version</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Kind', 'When', 'Repository', 'Groups', 'Next run', 'Version']} />
           <tbody>
             {schedules.map((s) => (
               <tr key={s.id}>
@@ -533,17 +486,7 @@ export function JobsTable({
 }) {
   return (
     <table class="table">
-      <thead>
-        <tr>
-          <th scope="col">Job</th>
-          <th scope="col">Status</th>
-          {hostName && <th scope="col">Host</th>}
-          <th scope="col">Repository</th>
-          <th scope="col">By</th>
-          <th scope="col">Created</th>
-          <th scope="col">Finished</th>
-        </tr>
-      </thead>
+      <TableHead columns={['Job', 'Status', hostName && 'Host', 'Repository', 'By', 'Created', 'Finished']} />
       <tbody>
         {jobs.map((j) => (
           <tr key={j.id}>
@@ -593,17 +536,15 @@ function HostSnapshots({ host, repos }: { host: Host; repos: Repository[] }) {
         <Empty>No snapshots of this host yet.</Empty>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Snapshot</th>
-              <th scope="col">Time</th>
-              <th scope="col">Repository</th>
-              <th scope="col">Paths</th>
-              <th scope="col">
-                <span class="sr-only">Browse</span>
-              </th>
-            </tr>
-          </thead>
+          <TableHead
+            columns={[
+              'Snapshot',
+              'Time',
+              'Repository',
+              'Paths',
+              { key: 'Browse', label: <span class="sr-only">Browse</span> },
+            ]}
+          />
           <tbody>
             {snaps.data.map(({ repo, snap }) => (
               <tr key={repo.id + snap.id}>

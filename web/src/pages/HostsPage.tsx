@@ -1,11 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { EnrollmentToken, Host, Page } from '../api/types';
+import type { EnrollmentToken, Host, HostMode, Page } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { useAction, useEvent, usePaged, useReconnect, useTitle } from '../app/hooks';
 import { Link, setQuery, useQuery } from '../app/navigation';
-import { Badge, CopyButton, Empty, ErrorNote, Loading, OnlineBadge, Pager } from '../components/ui';
-import { enrollCommand, kRunCommand } from '../lib/enroll';
+import { Badge, CopyButton, ErrorNote, FormActions, OnlineBadge, PagedList, TableHead } from '../components/ui';
+import { addHost, enrollCommand, kRunCommand, tokenForHost, unenrolledHostNamed } from '../lib/enroll';
 import { formatRelative } from '../lib/format';
+import { byHostName, hostBelongsOnPage, mergeLive } from '../lib/liveList';
 
 export function HostsPage() {
   useTitle('Hosts');
@@ -24,8 +25,14 @@ export function HostsPage() {
 
   const list = usePaged<Host>((cursor, signal) => api.get<Page<Host>>('/hosts', { q, cursor, limit: 50 }, signal), [q]);
   useReconnect(list.reload);
+  // Keep rows current; a host made elsewhere (or by an enrolling agent) shows up where it sorts.
   useEvent<Host>('host', (host) => {
-    list.setData((prev) => (prev ? { ...prev, items: prev.items.map((h) => (h.id === host.id ? host : h)) } : prev!));
+    list.setData((prev) => {
+      if (!prev) return prev!;
+      const add = hostBelongsOnPage(host, prev, q, !list.hasPrev);
+      const items = mergeLive(prev.items, host, { add, compare: byHostName });
+      return items === prev.items ? prev : { ...prev, items };
+    });
   });
 
   return (
@@ -53,46 +60,32 @@ export function HostsPage() {
           />
         </label>
       </div>
-      <ErrorNote error={list.error} />
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : list.data && list.data.items.length === 0 ? (
-        <Empty>{q ? `No host matches “${q}”.` : 'No hosts yet. Add one and enroll its agent.'}</Empty>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Hostname</th>
-              <th scope="col">Mode</th>
-              <th scope="col">Last seen</th>
-              <th scope="col">Last backup</th>
-              <th scope="col">Schedules</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((h) => (
-              <tr key={h.id}>
-                <td>
-                  <Link href={`/hosts/${h.id}`}>{h.name}</Link>
-                </td>
-                <td>
-                  <OnlineBadge connected={h.connected} />
-                </td>
-                <td>{h.hostname ?? <span class="muted">not enrolled</span>}</td>
-                <td>{h.mode === 'always_on' ? 'always on' : 'intermittent'}</td>
-                <td>{formatRelative(h.last_seen_at)}</td>
-                <td>{formatRelative(h.last_backup_at)}</td>
-                <td>
-                  <VersionBadge canonical={h.schedule_version.canonical} applied={h.schedule_version.applied} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
-      <Pager hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
+      <PagedList list={list} empty={q ? `No host matches “${q}”.` : 'No hosts yet. Add one and enroll its agent.'}>
+        {(hosts) => (
+          <table class="table">
+            <TableHead columns={['Name', 'Status', 'Hostname', 'Mode', 'Last seen', 'Last backup', 'Schedules']} />
+            <tbody>
+              {hosts.map((h) => (
+                <tr key={h.id}>
+                  <td>
+                    <Link href={`/hosts/${h.id}`}>{h.name}</Link>
+                  </td>
+                  <td>
+                    <OnlineBadge connected={h.connected} />
+                  </td>
+                  <td>{h.hostname ?? <span class="muted">not enrolled</span>}</td>
+                  <td>{h.mode === 'always_on' ? 'always on' : 'intermittent'}</td>
+                  <td>{formatRelative(h.last_seen_at)}</td>
+                  <td>{formatRelative(h.last_backup_at)}</td>
+                  <td>
+                    <VersionBadge canonical={h.schedule_version.canonical} applied={h.schedule_version.applied} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
     </section>
   );
 }
@@ -108,18 +101,30 @@ export function VersionBadge({ canonical, applied }: { canonical: number; applie
 
 function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
   const [name, setName] = useState('');
+  const [mode, setMode] = useState<HostMode>('always_on');
   const [token, setToken] = useState<EnrollmentToken | null>(null);
+  // A host of that name that exists but never enrolled: it can still get a token.
+  const [unenrolled, setUnenrolled] = useState<Host | null>(null);
   const action = useAction();
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const made = await action.run(() =>
-      api.post<EnrollmentToken>('/enrollment-tokens', name.trim() ? { name: name.trim() } : { name: 'enrollment' }),
-    );
+    const wanted = name.trim();
+    setUnenrolled(null);
+    const made = await action.run(() => addHost(api, wanted, mode));
     if (made) {
-      setToken(made);
+      setToken(made.token);
       onCreated();
+      return;
     }
+    // The error (a taken name is 409) shows inline. A host of that name that never
+    // enrolled (say its token was lost) can still be given a token.
+    const existing = await unenrolledHostNamed(api, wanted).catch(() => null);
+    if (existing && existing.name === wanted) setUnenrolled(existing);
+  };
+  const enrollExisting = async (host: Host) => {
+    const made = await action.run(() => tokenForHost(api, host));
+    if (made) setToken(made);
   };
 
   const command = token?.token ? enrollCommand(window.location.origin, token.token) : '';
@@ -130,17 +135,32 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
         <form onSubmit={submit} class="form-row">
           <label class="field">
             <span>Host name</span>
-            <input value={name} onInput={(e) => setName(e.currentTarget.value)} placeholder="web-01" autoFocus />
+            <input
+              value={name}
+              onInput={(e) => setName(e.currentTarget.value)}
+              placeholder="web-01"
+              required
+              maxLength={255}
+              autoFocus
+            />
           </label>
-          <div class="actions">
-            <button type="submit" class="btn btn-primary" disabled={action.pending}>
-              Create enrollment token
-            </button>
-            <button type="button" class="btn" onClick={onClose}>
-              Cancel
-            </button>
-          </div>
+          <label class="field">
+            <span>Mode</span>
+            <select value={mode} onChange={(e) => setMode(e.currentTarget.value as HostMode)}>
+              <option value="always_on">always on</option>
+              <option value="intermittent">intermittent (laptop)</option>
+            </select>
+          </label>
+          <FormActions submitLabel="Create enrollment token" pending={action.pending} onCancel={onClose} />
           <ErrorNote error={action.error} />
+          {unenrolled && (
+            <p>
+              The host “{unenrolled.name}” exists but its agent never enrolled.{' '}
+              <button type="button" class="btn btn-small" onClick={() => void enrollExisting(unenrolled)}>
+                Create a token for the existing host
+              </button>
+            </p>
+          )}
         </form>
       ) : (
         <div>

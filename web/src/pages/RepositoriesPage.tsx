@@ -1,9 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { Repository } from '../api/types';
 import { api, usePermissions } from '../app/context';
-import { useAction, useAsync, useTitle } from '../app/hooks';
+import { deleteWith, useAction, useAsync, useTitle } from '../app/hooks';
 import { Link } from '../app/navigation';
-import { ConfirmButton, Empty, ErrorNote, Loading } from '../components/ui';
+import { ConfirmButton, Empty, ErrorNote, FormActions, Loading, TableHead } from '../components/ui';
 import { formatTime } from '../lib/format';
 
 export function RepositoriesPage() {
@@ -14,11 +14,7 @@ export function RepositoriesPage() {
   const action = useAction();
 
   const remove = async (r: Repository) => {
-    const ok = await action.run(async () => {
-      await api.del(`/repositories/${r.id}`);
-      return true;
-    });
-    if (ok) repos.reload();
+    if (await deleteWith(action, `/repositories/${r.id}`)) repos.reload();
   };
 
   return (
@@ -53,15 +49,7 @@ export function RepositoriesPage() {
         <Empty>No repositories yet.</Empty>
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">URL</th>
-              <th scope="col">Updated</th>
-              <th scope="col">Snapshots</th>
-              {perms.mutate && <th scope="col">Actions</th>}
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'URL', 'Updated', 'Snapshots', perms.mutate && 'Actions']} />
           <tbody>
             {repos.data?.map((r) => (
               <tr key={r.id}>
@@ -138,15 +126,7 @@ function RepositoryForm({ repo, onDone, onCancel }: { repo: Repository | null; o
           placeholder={repo ? 'unchanged — type to replace' : ''}
         />
       </label>
-      <ErrorNote error={action.error} />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled={action.pending}>
-          Save
-        </button>
-        <button type="button" class="btn" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );
 }

@@ -3,7 +3,7 @@ import type { CronNext, Host, Job, Repository, Schedule, ScheduleKind, SourceGro
 import { api, usePermissions } from '../app/context';
 import { useAction, useAsync, useTitle } from '../app/hooks';
 import { Link, navigate, useQuery } from '../app/navigation';
-import { ConfirmButton, ErrorNote, Loading } from '../components/ui';
+import { ConfirmButton, ErrorNote, Field, Loading, Options } from '../components/ui';
 import { CronPreview, previewErrorTarget, type CronPreviewState } from '../lib/cronPreview';
 import { kKeepCounts, kKeepLabels } from '../lib/retention';
 import { defaultScheduleForm, formatZoned, scheduleBody, scheduleToForm, type ScheduleForm } from '../lib/scheduleForm';
@@ -192,19 +192,13 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
         <fieldset disabled={!perms.mutate} class="plain-fieldset">
           <legend class="sr-only">Schedule</legend>
           <div class="grid-2">
-            <label class="field">
-              <span>Name</span>
+            <Field label="Name" error={fieldError('name')}>
               <input value={form.name} onInput={(e) => set('name', e.currentTarget.value)} required />
-              {fieldError('name') && <small class="field-error">{fieldError('name')}</small>}
-            </label>
+            </Field>
             <label class="field">
               <span>Kind</span>
               <select value={form.kind} onChange={(e) => set('kind', e.currentTarget.value as ScheduleKind)}>
-                {kKinds.map((k) => (
-                  <option key={k} value={k}>
-                    {k}
-                  </option>
-                ))}
+                <Options values={kKinds} />
               </select>
             </label>
           </div>
@@ -232,8 +226,7 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
                 )}
               </div>
             </div>
-            <label class="field">
-              <span>Timezone</span>
+            <Field label="Timezone" error={tzError}>
               <input
                 list="tz-list"
                 value={form.timezone}
@@ -241,17 +234,12 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
                 spellcheck={false}
                 aria-invalid={tzError ? true : undefined}
               />
-              {tzError && (
-                <small class="field-error" role="alert">
-                  {tzError}
-                </small>
-              )}
               <datalist id="tz-list">
                 {zones.map((z) => (
                   <option key={z} value={z} />
                 ))}
               </datalist>
-            </label>
+            </Field>
           </div>
           <div class="preview" aria-live="polite">
             <span class="preview-title">Next runs{preview.status === 'loading' ? ' (updating…)' : ''}</span>
@@ -265,8 +253,7 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
             {preview.status === 'ok' && preview.next.length === 0 && <span class="muted">never fires</span>}
           </div>
 
-          <label class="field">
-            <span>Repository</span>
+          <Field label="Repository" error={fieldError('repository_id')}>
             <select value={form.repository_id} onChange={(e) => set('repository_id', e.currentTarget.value)}>
               {(repos.data ?? []).length === 0 && <option value="">no repositories</option>}
               {repos.data?.map((r) => (
@@ -275,8 +262,7 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
                 </option>
               ))}
             </select>
-            {fieldError('repository_id') && <small class="field-error">{fieldError('repository_id')}</small>}
-          </label>
+          </Field>
 
           {form.kind === 'backup' && (
             <fieldset class="group">
@@ -377,8 +363,7 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
           )}
 
           <div class="grid-2">
-            <label class="field field-narrow">
-              <span>Jitter (seconds)</span>
+            <Field label="Jitter (seconds)" narrow error={fieldError('jitter_seconds')}>
               <input
                 type="number"
                 min={0}
@@ -386,8 +371,7 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
                 value={form.jitter_seconds}
                 onInput={(e) => set('jitter_seconds', e.currentTarget.value)}
               />
-              {fieldError('jitter_seconds') && <small class="field-error">{fieldError('jitter_seconds')}</small>}
-            </label>
+            </Field>
             <label class="check check-top">
               <input type="checkbox" checked={form.enabled} onChange={(e) => set('enabled', e.currentTarget.checked)} />
               <span>Enabled</span>

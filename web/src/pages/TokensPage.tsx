@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { ApiToken, Page, User } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { useAction, useAsync, usePaged, useTitle } from '../app/hooks';
-import { Badge, ConfirmButton, CopyButton, Empty, ErrorNote, Loading, Pager } from '../components/ui';
+import { Badge, ConfirmButton, CopyButton, ErrorNote, PagedList, TableHead } from '../components/ui';
 import { formatTime } from '../lib/format';
 
 const kExpiry: { label: string; seconds: number | null }[] = [
@@ -109,49 +109,35 @@ export function TokensPage() {
           <span>Show every user's tokens</span>
         </label>
       )}
-      <ErrorNote error={list.error ?? revoke.error} />
-      {list.loading && !list.data ? (
-        <Loading />
-      ) : list.data && list.data.items.length === 0 ? (
-        <Empty>No tokens.</Empty>
-      ) : (
-        <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              {all && <th scope="col">User</th>}
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data?.items.map((t) => {
-              const st = tokenState(t, now);
-              return (
-                <tr key={t.id}>
-                  <td>{t.name}</td>
-                  {all && <td>{userName(t.user_id)}</td>}
-                  <td>
-                    <Badge tone={st.tone}>{st.label}</Badge>
-                  </td>
-                  <td>{formatTime(t.created_at)}</td>
-                  <td>{t.expires_at ? formatTime(t.expires_at) : 'never'}</td>
-                  <td>{formatTime(t.last_used_at)}</td>
-                  <td>
-                    {!t.revoked_at && (
-                      <ConfirmButton label="Revoke" ariaLabel={`Revoke ${t.name}`} onConfirm={() => void doRevoke(t)} />
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      )}
-      <Pager hasPrev={list.hasPrev} hasNext={list.hasNext} onPrev={list.prev} onNext={list.next} />
+      <PagedList list={list} error={list.error ?? revoke.error} empty="No tokens.">
+        {(items) => (
+          <table class="table">
+            <TableHead columns={['Name', all && 'User', 'Status', 'Created', 'Expires', 'Last used', 'Actions']} />
+            <tbody>
+              {items.map((t) => {
+                const st = tokenState(t, now);
+                return (
+                  <tr key={t.id}>
+                    <td>{t.name}</td>
+                    {all && <td>{userName(t.user_id)}</td>}
+                    <td>
+                      <Badge tone={st.tone}>{st.label}</Badge>
+                    </td>
+                    <td>{formatTime(t.created_at)}</td>
+                    <td>{t.expires_at ? formatTime(t.expires_at) : 'never'}</td>
+                    <td>{formatTime(t.last_used_at)}</td>
+                    <td>
+                      {!t.revoked_at && (
+                        <ConfirmButton label="Revoke" ariaLabel={`Revoke ${t.name}`} onConfirm={() => void doRevoke(t)} />
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        )}
+      </PagedList>
     </section>
   );
 }

@@ -1,8 +1,8 @@
 import { useState } from 'preact/hooks';
 import type { Role, User } from '../api/types';
 import { api, usePermissions, useUser } from '../app/context';
-import { useAction, useAsync, useTitle } from '../app/hooks';
-import { Badge, ConfirmButton, ErrorNote, Loading } from '../components/ui';
+import { deleteWith, useAction, useAsync, useTitle } from '../app/hooks';
+import { Badge, ConfirmButton, ErrorNote, FormActions, Loading, Options, TableHead } from '../components/ui';
 import { formatTime } from '../lib/format';
 
 const kRoles: Role[] = ['viewer', 'operator', 'admin'];
@@ -30,11 +30,7 @@ export function UsersPage() {
     return Boolean(updated);
   };
   const remove = async (u: User) => {
-    const ok = await action.run(async () => {
-      await api.del(`/users/${u.id}`);
-      return true;
-    });
-    if (ok) users.reload();
+    if (await deleteWith(action, `/users/${u.id}`)) users.reload();
   };
 
   return (
@@ -61,15 +57,7 @@ export function UsersPage() {
         <Loading />
       ) : (
         <table class="table">
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Created</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Username', 'Role', 'Status', 'Created', 'Actions']} />
           <tbody>
             {users.data.map((u) => (
               <tr key={u.id}>
@@ -87,11 +75,7 @@ export function UsersPage() {
                       disabled={action.pending}
                       onChange={(e) => void patch(u, { role: e.currentTarget.value as Role })}
                     >
-                      {kRoles.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
+                      <Options values={kRoles} />
                     </select>
                   )}
                 </td>
@@ -204,23 +188,11 @@ function AddUser({ onDone, onCancel }: { onDone: () => void; onCancel: () => voi
         <label class="field">
           <span>Role</span>
           <select value={role} onChange={(e) => setRole(e.currentTarget.value as Role)}>
-            {kRoles.map((r) => (
-              <option key={r} value={r}>
-                {r}
-              </option>
-            ))}
+            <Options values={kRoles} />
           </select>
         </label>
       </div>
-      <ErrorNote error={action.error} />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled={action.pending}>
-          Create user
-        </button>
-        <button type="button" class="btn" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormActions submitLabel="Create user" pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );
 }
