@@ -31,7 +31,7 @@ if(CMAKE_SCRIPT_MODE_FILE)
   if(STEP STREQUAL "build")
     if(NOT EXISTS "${WEB_DIR}/node_modules")
       message(FATAL_ERROR "web UI: ${WEB_DIR}/node_modules is missing. Run scripts/install-deps.sh "
-                          "(it runs `npm ci` in web/), or configure with -DRMGR_WEB_UI=OFF to build without the UI.")
+                          "(it installs the locked npm packages in web/), or configure with -DRMGR_WEB_UI=OFF to build without the UI.")
     endif()
     if(NOT NPM)
       message(FATAL_ERROR "web UI: npm was not found when configuring. Run scripts/install-deps.sh and "

@@ -40,13 +40,17 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-# The web UI's packages: `npm ci` when web/node_modules is missing or older
-# than the lock file (npm ci wipes and reinstalls, so touch the directory after).
+# The web UI's packages, at the versions package-lock.json pins, when
+# web/node_modules is missing or older than the lock file. Not `npm ci`: the
+# registry this project installs from lacks rollup's builds for other
+# platforms, so the lock file cannot list them and `npm ci` refuses it;
+# `npm install --no-save` installs exactly the locked tree and never rewrites
+# the lock file.
 web="$repo/web"
 if [[ -f "$web/package-lock.json" ]]; then
   if [[ ! -d "$web/node_modules" || "$web/package-lock.json" -nt "$web/node_modules" ]]; then
-    echo "install-deps: npm ci in web/" >&2
-    (cd "$web" && npm ci --no-audit --no-fund)
+    echo "install-deps: npm install (locked versions) in web/" >&2
+    (cd "$web" && npm install --no-save --no-audit --no-fund)
     touch "$web/node_modules"
   fi
 fi

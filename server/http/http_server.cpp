@@ -39,6 +39,7 @@ Response ReadErrorResponse(const boost::system::error_code& ec, const HttpLimits
   }
   return ErrorResponse(Status::bad_request, "malformed", "malformed HTTP request: " + ec.message());
 }
+
 // Waits on the session's strand for a deferred response. The Reply posts
 // the response to the strand and wakes the wait (a timer that never expires
 // on its own is cancelled). The first call wins; a Reply dropped uncalled
