@@ -398,14 +398,24 @@ export class Harness {
     return JSON.parse(await fsp.readFile(path.join(stateDir, 'agent.json'), 'utf8'));
   }
 
-  /** Starts `restic-manager-agent run` on an enrolled state dir. */
-  startAgent(stateDir) {
+  /**
+   * A restic wrapper whose uploads are limited to `kib` KiB/s, so a backup
+   * lasts long enough for its progress to be watched; returns its path.
+   */
+  async throttledRestic(kib) {
+    const wrapper = path.join(this.tmp, `restic-limit-${kib}`);
+    await fsp.writeFile(wrapper, `#!/bin/sh\nexec ${bins.restic} --limit-upload ${kib} "$@"\n`, { mode: 0o755 });
+    return wrapper;
+  }
+
+  /** Starts `restic-manager-agent run` on an enrolled state dir (with `restic`, default the real one). */
+  startAgent(stateDir, restic = bins.restic) {
     const args = [
       'run',
       '--state-dir',
       stateDir,
       '--restic',
-      bins.restic,
+      restic,
       '--reconnect-max',
       '2',
       '--shutdown-grace',

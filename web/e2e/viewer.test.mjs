@@ -218,3 +218,47 @@ h.browserTest('the server refuses a viewer mutation sent from the page (403), wi
   const repos = await h.admin.get('/repositories');
   assert.ok(!repos.items.some((r) => r.name === 'viewer-made'), 'nothing was created');
 });
+
+h.browserTest('the viewer signs in, moves between pages and signs out with the keyboard only', async (page) => {
+  await page.goto('/');
+  const focusedLabel = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el) return '';
+      const label = el.id ? document.querySelector(`label[for="${el.id}"]`) : el.closest('label');
+      return (el.getAttribute('aria-label') || label?.textContent || el.textContent || '').trim();
+    });
+  // Tab reaches the username field, then the password field; Enter submits.
+  await waitUntil('the username field to take the focus by Tab', async () => {
+    if ((await focusedLabel()).startsWith('Username')) return true;
+    await page.keyboard.press('Tab');
+    return false;
+  });
+  await page.keyboard.type(VIEWER.username);
+  await page.keyboard.press('Tab');
+  assert.match(await focusedLabel(), /^Password/, 'Tab moves from Username to Password');
+  await page.keyboard.type(VIEWER.password);
+  await page.keyboard.press('Enter');
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+
+  // The navigation is reachable by Tab; Enter on "Hosts" opens the hosts page.
+  await waitUntil('the Hosts link to take the focus by Tab', async () => {
+    if ((await focusedLabel()) === 'Hosts') return true;
+    await page.keyboard.press('Tab');
+    return false;
+  });
+  await page.keyboard.press('Enter');
+  await waitHeading(page, /hosts/i);
+  await h.shot(page, 'keyboard-hosts');
+
+  // ...and so is "Sign out", which ends the session.
+  await waitUntil('the Sign out button to take the focus by Tab', async () => {
+    if ((await focusedLabel()) === 'Sign out') return true;
+    await page.keyboard.press('Tab');
+    return false;
+  });
+  await page.keyboard.press('Enter');
+  await page.getByLabel('Username', { exact: true }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/auth/me')).status);
+  assert.equal(me, 401, 'signing out ended the session');
+});
