@@ -223,7 +223,7 @@ export interface Job {
   snapshot_id: string | null;
   summary: BackupSummary | null;
   progress: Partial<JobProgress> | null;
-  /** Not in the v1 contract; used for "Run again" when a server provides it. */
+  /** The arguments the job was made with (retention, options such as a restore target); "Run again" reuses them. */
   args?: JobArgs | null;
 }
 
