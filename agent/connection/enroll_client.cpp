@@ -1,15 +1,16 @@
 #include "agent/connection/enroll_client.h"
 
-#include <curl/curl.h>
 #include <sys/utsname.h>
 
-#include <array>
+#include <algorithm>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
-#include <cstdlib>
-#include <memory>
-#include <mutex>
+#include <chrono>
 #include <system_error>
 
 #include "agent/connection/server_url.h"
@@ -19,37 +20,16 @@
 namespace rmgr::agent {
 namespace {
 
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
 constexpr long kConnectTimeoutMs = 10'000;
 constexpr long kTotalTimeoutMs = 30'000;
 constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 20;
 constexpr std::string_view kEnrollPath = "/api/v1/agent/enroll";
 
-void InitCurlOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    std::atexit([] { curl_global_cleanup(); });
-  });
-}
-
-// The response body, bounded.
-struct Body {
-  std::string text;
-  bool overflowed = false;
-};
-
-std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) {
-  auto* body = static_cast<Body*>(user);
-  const std::size_t n = size * count;
-  if (body->text.size() + n > kMaxResponseBytes) {
-    body->overflowed = true;
-    return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
-  }
-  body->text.append(data, n);
-  return n;
-}
-
-ErrorCode CodeForStatus(long status) {
+ErrorCode CodeForStatus(unsigned status) {
   switch (status) {
     case 400:
       return ErrorCode::kInvalidArgument;
@@ -69,7 +49,7 @@ ErrorCode CodeForStatus(long status) {
 }
 
 // The API's error shape, or a generic line for anything else (a proxy's HTML page).
-Error ServerError(long status, const std::string& body) {
+Error ServerError(unsigned status, const std::string& body) {
   Error error{CodeForStatus(status), "the server answered HTTP " + std::to_string(status), ""};
   auto doc = schema::ParseJson(body, {});
   if (!doc || !doc->is_object()) return error;
@@ -109,7 +89,7 @@ Result<EnrollResponse> ReadAnswer(const std::string& body) {
   return out;
 }
 
-// The request body; holds the enrollment token, so it never leaves this file but to curl.
+// The request body; holds the enrollment token, so it never leaves this file but to the server.
 std::string RequestBody(const EnrollRequest& request) {
   return boost::json::serialize(boost::json::object{
       {"token", request.token.Reveal()},
@@ -129,63 +109,69 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "the server URL for enrollment must start with http:// or https://", "server_url");
   }
+  if (url->tls()) {
+    // As the agent connection: no TLS yet, and never a silent downgrade.
+    return MakeError(ErrorCode::kInvalidArgument, "TLS is not supported yet: use an http:// server URL",
+                     "server_url");
+  }
   if (request.token.empty())
     return MakeError(ErrorCode::kInvalidArgument, "the enrollment token is empty", "token");
-  const std::string endpoint = url->Base() + std::string(kEnrollPath);
-
-  InitCurlOnce();
-  const std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
-  if (!easy) return MakeError(ErrorCode::kInternal, "cannot initialise libcurl");
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Accept: application/json");
-  headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
-  const std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_guard(headers,
-                                                                                 &curl_slist_free_all);
-
-  const std::string payload = RequestBody(request);
-  Body body;
-  std::array<char, CURL_ERROR_SIZE> errbuf{};
-  CURL* h = easy.get();
-  curl_easy_setopt(h, CURLOPT_URL, endpoint.c_str());
-  curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, kConnectTimeoutMs);
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, kTotalTimeoutMs);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-  curl_easy_setopt(h, CURLOPT_NOPROXY, "127.0.0.1,localhost,::1");
-  curl_easy_setopt(h, CURLOPT_USERAGENT, "restic-manager-agent");
-  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload.c_str());
-  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf.data());
-
+  const std::string target = url->path + std::string(kEnrollPath);
   auto log = Logger("connection");
-  log->debug("POST {}", endpoint);
-  const CURLcode rc = curl_easy_perform(h);
-  if (body.overflowed) {
+  log->debug("POST {}{}", url->Base(), kEnrollPath);
+
+  // One bounded request: connect within 10 s, the whole exchange within 30 s.
+  // Redirects are not followed (a 3xx is an error: it would carry the token elsewhere).
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  beast::error_code ec;
+  const auto unreachable = [&](const beast::error_code& why) {
+    if (why == beast::error::timeout) {
+      return MakeError(ErrorCode::kUnavailable, "no answer from " + url->Base() + " within " +
+                                                    std::to_string(kTotalTimeoutMs / 1000) + " s");
+    }
+    return MakeError(ErrorCode::kUnavailable, "cannot reach " + url->Base() + ": " + why.message());
+  };
+  asio::ip::tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(url->host, url->port, ec);
+  if (ec) return unreachable(ec);
+  stream.expires_after(std::chrono::milliseconds(kConnectTimeoutMs));
+  stream.async_connect(endpoints, [&ec](const beast::error_code& e, const asio::ip::tcp::endpoint&) { ec = e; });
+  io.run();
+  if (ec) return unreachable(ec);
+
+  http::request<http::string_body> post{http::verb::post, target, 11};
+  post.set(http::field::host, url->authority);
+  post.set(http::field::user_agent, "restic-manager-agent");
+  post.set(http::field::content_type, "application/json");
+  post.set(http::field::accept, "application/json");
+  post.body() = RequestBody(request);
+  post.prepare_payload();
+
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  stream.expires_after(std::chrono::milliseconds(kTotalTimeoutMs));
+  http::async_write(stream, post, [&](const beast::error_code& e, std::size_t) {
+    ec = e;
+    if (e) return;
+    http::async_read(stream, buffer, parser, [&ec](const beast::error_code& r, std::size_t) { ec = r; });
+  });
+  io.restart();
+  io.run();
+  // The request held the enrollment token: wipe it.
+  std::fill(post.body().begin(), post.body().end(), '\0');
+  beast::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  if (ec == http::error::body_limit) {
     return MakeError(ErrorCode::kMalformed, "the server's enrollment answer is larger than " +
                                                 std::to_string(kMaxResponseBytes) + " bytes");
   }
-  if (rc == CURLE_OPERATION_TIMEDOUT) {
-    return MakeError(ErrorCode::kUnavailable, "no answer from " + url->Base() + " within " +
-                                                  std::to_string(kTotalTimeoutMs / 1000) + " s");
-  }
-  if (rc != CURLE_OK) {
-    // curl's own text names the host and the failure; it never holds the request body.
-    const std::string reason = errbuf[0] != '\0' ? std::string(errbuf.data()) : curl_easy_strerror(rc);
-    return MakeError(ErrorCode::kUnavailable, "cannot reach " + url->Base() + ": " + reason);
-  }
-  long status = 0;
-  curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-  log->debug("POST {} answered HTTP {}", endpoint, status);
-  if (status != 201) return ServerError(status, body.text);
-  return ReadAnswer(body.text);
+  if (ec) return unreachable(ec);
+  const unsigned status = parser.get().result_int();
+  log->debug("POST {}{} answered HTTP {}", url->Base(), kEnrollPath, status);
+  if (status != 201) return ServerError(status, parser.get().body());
+  return ReadAnswer(parser.get().body());
 }
 
 Result<HostInfo> LocalHostInfo() {

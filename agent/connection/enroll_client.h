@@ -1,9 +1,10 @@
 #pragma once
 // Enrollment: the agent trades a one-time enrollment token for its host
-// token (DESIGN.md "Security model") with one HTTP request, on libcurl:
-// connect timeout 10 s, total timeout 30 s, no redirects (a redirect would
-// carry the token elsewhere). Neither token is ever logged or put in an
-// error message.
+// token (DESIGN.md "Security model") with one HTTP request (Beast, as the
+// agent's WebSocket): connect timeout 10 s, total timeout 30 s, answers over
+// 1 MiB refused, no redirects (a redirect would carry the token elsewhere).
+// Plain HTTP only until the agent speaks TLS: an https URL is refused, never
+// downgraded. Neither token is ever logged or put in an error message.
 // Thread safety: Enroll and LocalHostInfo may be called from any thread.
 
 #include <string>
@@ -16,7 +17,7 @@ namespace rmgr::agent {
 
 //! What the agent tells the server when it enrolls.
 struct EnrollRequest {
-  std::string server_url;     ///< "http://host:port" (https is passed to libcurl, which verifies the peer).
+  std::string server_url;     ///< "http://host:port[/prefix]" (https: refused until the agent speaks TLS).
   schema::Secret token;       ///< The one-time enrollment token.
   std::string hostname;       ///< This host's name.
   std::string os;             ///< GOOS-style name ("linux").
@@ -36,7 +37,8 @@ struct EnrollResponse {
 //! whose message is the server's (body {"error":{"code","message","field"?}}):
 //! kUnauthenticated for 401, kPermissionDenied for 403, kInvalidArgument for 400,
 //! kNotFound for 404, kConflict for 409, kUnavailable for 429, 5xx and transport
-//! failures (with curl's reason), kMalformed for an unreadable answer. Blocks.
+//! failures (with the reason), kMalformed for an unreadable or oversized answer,
+//! kInvalidArgument (field server_url) for an https URL. Blocks.
 Result<EnrollResponse> Enroll(const EnrollRequest& request);
 
 //! This machine as the protocol names it.

@@ -104,7 +104,7 @@ TEST_F(EnrollTest, SuccessWithoutAHostTokenIsMalformed) {
   EXPECT_NE(enrolled.error().message.find("host_token"), std::string::npos) << enrolled.error().message;
 }
 
-TEST_F(EnrollTest, ConnectionRefusedIsUnavailableWithCurlsReason) {
+TEST_F(EnrollTest, ConnectionRefusedIsUnavailableWithTheReason) {
   // A port that was free a moment ago: nothing listens there.
   boost::asio::io_context io;
   boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
@@ -118,6 +118,28 @@ TEST_F(EnrollTest, ConnectionRefusedIsUnavailableWithCurlsReason) {
             std::string::npos)
       << enrolled.error().message;
   EXPECT_EQ(enrolled.error().message.find(kEnrollmentToken), std::string::npos);
+}
+
+TEST_F(EnrollTest, ARedirectIsNotFollowedAndAnOversizedAnswerIsRefused) {
+  server.SetHttpReply(302, "");
+  auto redirected = Enroll(Request(server.url()));
+  ASSERT_FALSE(redirected.ok());
+  EXPECT_NE(redirected.error().message.find("HTTP 302"), std::string::npos) << redirected.error().message;
+  EXPECT_EQ(server.Snapshot().http_requests.size(), 1U);
+
+  server.SetHttpReply(201, std::string(2 << 20, 'x'));
+  auto huge = Enroll(Request(server.url()));
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.error().code, ErrorCode::kMalformed);
+  EXPECT_NE(huge.error().message.find("larger than"), std::string::npos) << huge.error().message;
+}
+
+TEST_F(EnrollTest, AnHttpsUrlIsRefusedNotDowngraded) {
+  auto enrolled = Enroll(Request("https://127.0.0.1:1"));
+  ASSERT_FALSE(enrolled.ok());
+  EXPECT_EQ(enrolled.error().field, "server_url");
+  EXPECT_NE(enrolled.error().message.find("TLS"), std::string::npos) << enrolled.error().message;
+  EXPECT_TRUE(server.Snapshot().http_requests.empty());
 }
 
 TEST_F(EnrollTest, RefusesWebSocketUrlsAndAnEmptyToken) {
