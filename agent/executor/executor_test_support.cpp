@@ -18,19 +18,6 @@ namespace rmgr::agent::testing {
 using protocol::JobKind;
 using protocol::JobStatus;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-}
-
 std::vector<std::string> Recorder::Frames() const {
   std::lock_guard lock(mu_);
   std::vector<std::string> frames;

@@ -20,6 +20,7 @@
 
 #include "agent/executor/job_executor.h"
 #include "agent/outbox/outbox.h"
+#include "common/testing/files.h"
 
 namespace rmgr::agent::testing {
 
@@ -135,9 +136,7 @@ class ExecutorTest : public ::testing::Test {
   std::shared_ptr<spdlog::sinks::ostream_sink_mt> sink_;
 };
 
-//! Reads a whole file.
-std::string ReadFile(const fs::path& path);
-//! Writes a whole file, creating its directory.
-void WriteFile(const fs::path& path, const std::string& data);
+using test_support::ReadFile;
+using test_support::WriteFile;
 
 }  // namespace rmgr::agent::testing

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "agent/runner/restic_command.h"
+#include "common/testing/files.h"
 #include "agent/runner/restic_output.h"
 #include "agent/runner/restic_process.h"
 
@@ -43,18 +44,8 @@ struct Outcome {
 //! Called for each status line with the running process.
 using ProgressHook = std::function<void(ResticProcess&, const protocol::JobProgress&)>;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void WriteFile(const fs::path& path, const std::string& data) {
-  fs::create_directories(path.parent_path());
-  std::ofstream out(path, std::ios::binary);
-  out << data;
-}
+using test_support::ReadFile;
+using test_support::WriteFile;
 
 class ResticReal : public ::testing::Test {
  protected:

@@ -8,6 +8,8 @@
 #include <regex>
 #include <set>
 
+#include "common/testing/files.h"
+
 namespace rmgr::server::web {
 
 //! The fixture site (testdata/site) compiled in by the same generator as the real UI.
@@ -27,10 +29,7 @@ constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
 
 const fs::path kFixture = RMGR_WEB_FIXTURE_DIR;
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
+using test_support::ReadFile;
 
 http::Request Request(std::string_view target, verb method = verb::get) {
   http::Request request{method, std::string(target), 11};

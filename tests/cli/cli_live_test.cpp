@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "common/testing/files.h"
 #include "tests/cli/child_process.h"
 
 namespace rmgr::testing {
@@ -38,12 +39,7 @@ bool PortAccepts(std::uint16_t port) {
   return ok;
 }
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+using test_support::ReadFile;
 
 std::string Unique(const std::string& prefix) {
   static std::atomic<int> counter{0};
