@@ -600,6 +600,20 @@ class AgentControllerFireTest : public AgentControllerTest {
     return out;
   }
 
+  //! The host's agent is dispatched `job`, starts it, then goes away; a
+  //! cancel is asked for while it is gone.
+  void StartedThenGoneWithACancelPending(const std::string& job) {
+    auto client = ConnectAndGreet(host_);
+    ASSERT_TRUE(client);
+    ASSERT_TRUE(client->Expect<protocol::CommandRun>());
+    ASSERT_TRUE(client->Send(Started(job)));
+    ASSERT_TRUE(client->Sync());
+    client->Close();
+    ASSERT_TRUE(WaitDisconnected(host_.id));
+    Controller().CancelRequested(host_.id, job);
+    DrainPosts();
+  }
+
   TestHost host_;
   std::string repository_;
   std::string etc_;
@@ -978,16 +992,7 @@ TEST_F(AgentControllerFireTest, CancelRequestedSendsCommandCancelToTheConnectedA
 
 TEST_F(AgentControllerFireTest, CancelForADisconnectedHostIsDeliveredAfterTheNextHello) {
   const std::string job = QueueJob(host_.id, repository_, etc_);
-  auto first = ConnectAndGreet(host_);
-  ASSERT_TRUE(first);
-  ASSERT_TRUE(first->Expect<protocol::CommandRun>());
-  ASSERT_TRUE(first->Send(Started(job)));
-  ASSERT_TRUE(first->Sync());
-  first->Close();
-  ASSERT_TRUE(WaitDisconnected(host_.id));
-
-  Controller().CancelRequested(host_.id, job);
-  DrainPosts();
+  ASSERT_NO_FATAL_FAILURE(StartedThenGoneWithACancelPending(job));
 
   auto second = ConnectAndGreet(host_, {job});
   ASSERT_TRUE(second);
@@ -1113,15 +1118,7 @@ TEST_F(AgentControllerFireTest, JobMessagesForAnotherHostsJobAreNotStored) {
 TEST_F(AgentControllerFireTest, AResultFromAnotherHostDoesNotDropAPendingCancel) {
   const TestHost other = MakeHost("desktop");
   const std::string job = QueueJob(host_.id, repository_, etc_);
-  auto owner = ConnectAndGreet(host_);
-  ASSERT_TRUE(owner);
-  ASSERT_TRUE(owner->Expect<protocol::CommandRun>());
-  ASSERT_TRUE(owner->Send(Started(job)));
-  ASSERT_TRUE(owner->Sync());
-  owner->Close();
-  ASSERT_TRUE(WaitDisconnected(host_.id));
-  Controller().CancelRequested(host_.id, job);
-  DrainPosts();
+  ASSERT_NO_FATAL_FAILURE(StartedThenGoneWithACancelPending(job));
 
   auto intruder = ConnectAndGreet(other);
   ASSERT_TRUE(intruder);
