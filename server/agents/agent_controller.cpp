@@ -410,7 +410,8 @@ void AgentController::HandleStarted(const AgentIdentity& who, const protocol::Jo
 }
 
 void AgentController::HandleProgress(const AgentIdentity& who, const protocol::JobProgress& progress) {
-  const std::string json = ProgressJson(progress);
+  boost::json::object shown = ProgressObject(progress);
+  const std::string json = boost::json::serialize(shown);
   auto stored = store_.Write(
       [&](store::WriteTx& tx) -> Result<bool> {
         auto job = tx.GetJob(progress.job_id);
@@ -429,7 +430,7 @@ void AgentController::HandleProgress(const AgentIdentity& who, const protocol::J
   NoteWord(progress.job_id);
   options_.events->Publish(events::Event{
       "job.progress",
-      boost::json::object{{"job_id", progress.job_id}, {"host_id", who.host_id}, {"progress", api::StoredJson(json)}}});
+      boost::json::object{{"job_id", progress.job_id}, {"host_id", who.host_id}, {"progress", std::move(shown)}}});
 }
 
 void AgentController::HandleLog(const AgentIdentity& who, const protocol::JobLog& log) {

@@ -165,11 +165,11 @@ store::JobResult ToStoreResult(const protocol::JobResult& result) {
   return out;
 }
 
-std::string ProgressJson(const protocol::JobProgress& progress) {
+json::object ProgressObject(const protocol::JobProgress& progress) {
   json::value frame = json::parse(protocol::Encode(protocol::Envelope{"", progress}));
-  json::object& payload = frame.at("payload").as_object();
+  json::object payload = std::move(frame.at("payload").as_object());
   payload.erase("job_id");
-  return json::serialize(payload);
+  return payload;
 }
 
 std::vector<store::JobLogLine> ToLogLines(const protocol::JobLog& log) {

@@ -5,6 +5,8 @@
 // and snapshot list turned back into store records.
 // Thread safety: pure functions over the transaction they are given.
 
+#include <boost/json/object.hpp>
+
 #include <string>
 #include <vector>
 
@@ -42,8 +44,8 @@ Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std:
 //! snapshot starting with it.
 store::JobResult ToStoreResult(const protocol::JobResult& result);
 
-//! The progress JSON kept on the job (the job.progress payload without job_id).
-std::string ProgressJson(const protocol::JobProgress& progress);
+//! The progress kept on the job and sent to the UI (the job.progress payload without job_id).
+boost::json::object ProgressObject(const protocol::JobProgress& progress);
 
 //! The store's log lines of a job.log batch (seq = first_seq + index).
 std::vector<store::JobLogLine> ToLogLines(const protocol::JobLog& log);
