@@ -1,5 +1,7 @@
 #include "server/web/static_site.h"
 
+#include <boost/url/parse_path.hpp>
+
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sodium.h>
@@ -122,46 +124,30 @@ bool IsReserved(std::string_view path) {
   return false;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-//! Turns a raw request path into the safe relative path of a file: each
-//! segment percent-decoded on its own, so an encoded '/' cannot create a
-//! segment. Refuses '.' and '..' segments, backslashes, NUL and other
-//! control bytes, before or after decoding. Empty segments are dropped.
-//! "/" yields "" (the index).
+//! Turns a raw request path into the safe relative path of a file. Boost.URL
+//! checks the encoding and splits the segments before decoding each on its
+//! own, so an encoded '/' cannot create a segment. Refuses '.' and '..'
+//! segments, backslashes, NUL and other control bytes (raw ones are not
+//! valid in a path at all). Empty segments are dropped. "/" yields "" (the index).
 Result<std::string> SafeRelativePath(std::string_view raw) {
   const auto refuse = [](std::string why) { return MakeError(ErrorCode::kInvalidArgument, std::move(why)); };
   if (raw.empty() || raw.front() != '/') return refuse("the request path must start with '/'");
   if (raw.size() > kMaxPathLength) return refuse("the request path is too long");
+  // Boost.URL hides a leading "." segment (its own disambiguation prefix), so
+  // literal dot segments are looked for in the raw text too.
+  if (raw.find("/./") != std::string_view::npos || raw.ends_with("/.")) {
+    return refuse("path contains a '.' or '..' segment");
+  }
+  auto segments = boost::urls::parse_path(raw);
+  if (!segments) return refuse("the request path is not a valid URL path (bad percent-encoding or character)");
 
   std::string relative;
-  size_t pos = 0;
-  while (pos < raw.size()) {
-    const auto end = std::min(raw.find('/', pos), raw.size());
-    const auto encoded = raw.substr(pos, end - pos);
-    pos = end + 1;
+  for (const boost::urls::pct_string_view encoded : *segments) {
     if (encoded.empty()) continue;
-
-    std::string segment;
-    for (size_t i = 0; i < encoded.size(); ++i) {
-      char c = encoded[i];
-      if (c == '%') {
-        if (i + 2 >= encoded.size()) return refuse("bad percent-encoding in path");
-        const int high = HexValue(encoded[i + 1]);
-        const int low = HexValue(encoded[i + 2]);
-        if (high < 0 || low < 0) return refuse("bad percent-encoding in path");
-        c = static_cast<char>(high * 16 + low);
-        i += 2;
-      }
+    const std::string segment = encoded.decode();
+    for (const char c : segment) {
       const auto byte = static_cast<unsigned char>(c);
-      if (c == '/' || c == '\\' || byte < 0x20 || byte == 0x7f)
-        return refuse("path contains a forbidden character");
-      segment += c;
+      if (c == '/' || c == '\\' || byte < 0x20 || byte == 0x7f) return refuse("path contains a forbidden character");
     }
     if (segment == "." || segment == "..") return refuse("path contains a '.' or '..' segment");
     if (!relative.empty()) relative += '/';
