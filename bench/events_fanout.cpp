@@ -44,7 +44,7 @@ int main(int argc, char** argv) {
   auto router = std::make_shared<http::Router>();
   router->AddOutcome(http::beast_http::verb::get, "/api/v1/events", [&](http::RequestContext&) -> http::Outcome {
     return http::Takeover{[&](boost::beast::tcp_stream stream, http::Request) {
-      streams.Serve(std::move(stream), api::Role::kViewer, "event: ready\ndata: {}\n\n", nullptr);
+      streams.Serve(std::move(stream), auth::Role::kViewer, "event: ready\ndata: {}\n\n", nullptr);
     }};
   });
   http::HttpServer server(io, router);

@@ -8,22 +8,6 @@ namespace rmgr::server::api {
 
 namespace beast_http = http::beast_http;
 
-std::string_view ToString(Role role) {
-  switch (role) {
-    case Role::kViewer: return "viewer";
-    case Role::kOperator: return "operator";
-    case Role::kAdmin: return "admin";
-  }
-  return "viewer";
-}
-
-std::optional<Role> RoleFromString(std::string_view text) {
-  if (text == "viewer") return Role::kViewer;
-  if (text == "operator") return Role::kOperator;
-  if (text == "admin") return Role::kAdmin;
-  return std::nullopt;
-}
-
 store::AuditEntry ApiRequest::Audit(std::string action, std::string target_kind, std::string target_id,
                                     boost::json::object detail) const {
   store::AuditEntry entry;

@@ -17,21 +17,16 @@
 
 #include "common/result.h"
 #include "common/schema/document.h"
-#include "server/api/principal.h"
+#include "server/auth/principal.h"
 #include "server/http/router.h"
 
 namespace rmgr::server::api {
 
-//! Decides who sent a request. Implemented by the auth module.
-class Authenticator {
- public:
-  virtual ~Authenticator() = default;
-  //! The caller of `ctx` from its session cookie or `Authorization: Bearer`
-  //! token. For a cookie on a `mutating` request the X-CSRF-Token header
-  //! must match the session (kPermissionDenied otherwise). kUnauthenticated
-  //! when there are no valid credentials.
-  virtual Result<Principal> Authenticate(const http::RequestContext& ctx, bool mutating) = 0;
-};
+using auth::Authenticator;
+using auth::Principal;
+using auth::Role;
+using auth::RoleFromString;
+using auth::ToString;
 
 //! What a handler gets: the HTTP request and the authenticated caller.
 struct ApiRequest {

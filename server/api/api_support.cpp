@@ -11,6 +11,7 @@ AgentNotifier& NoAgentNotifier() {
     void SchedulesChanged(const std::string&) override {}
     void JobsQueued(const std::string&) override {}
     void CancelRequested(const std::string&, const std::string&) override {}
+    void HostDeleted(const std::string&) override {}
     void Browse(BrowseQuery, BrowseDone done) override {
       done(MakeError(ErrorCode::kUnavailable, "this server has no agent side"));
     }

@@ -4,9 +4,11 @@
 
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
-#include "server/api/json_views.h"
+#include "server/views/json_views.h"
 
 namespace rmgr::server::api {
+
+using namespace views;  // NOLINT(google-build-using-namespace): the JSON views of store records
 namespace {
 
 namespace beast_http = http::beast_http;
@@ -156,6 +158,8 @@ http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
       if (!finished) return finished.error();
       job = std::move(finished->job);
       status = http::Status::ok;
+    } else if (auto kept = tx.RequestJobCancel(id, deps.now()); !kept) {
+      return kept.error();  // kept in the store: it survives a server restart
     }
     auto logged = AppendAudit(
         tx, req.Audit("job.cancel", "job", id,

@@ -2,9 +2,11 @@
 
 #include "common/protocol/enums.h"
 #include "server/api/api_support.h"
-#include "server/api/json_views.h"
+#include "server/views/json_views.h"
 
 namespace rmgr::server::api {
+
+using namespace views;  // NOLINT(google-build-using-namespace): the JSON views of store records
 
 namespace beast_http = http::beast_http;
 

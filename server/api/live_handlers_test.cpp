@@ -108,6 +108,7 @@ class FakeAgents : public AgentNotifier {
   void SchedulesChanged(const std::string&) override {}
   void JobsQueued(const std::string&) override {}
   void CancelRequested(const std::string&, const std::string&) override {}
+  void HostDeleted(const std::string&) override {}
   void Browse(BrowseQuery query, BrowseDone done) override {
     {
       std::lock_guard lock(mu_);

@@ -3,10 +3,12 @@
 #include "common/schema/secret.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
-#include "server/api/json_views.h"
+#include "server/views/json_views.h"
 #include "server/auth/secret_box.h"
 
 namespace rmgr::server::api {
+
+using namespace views;  // NOLINT(google-build-using-namespace): the JSON views of store records
 namespace {
 
 namespace beast_http = http::beast_http;

@@ -1,9 +1,11 @@
 #include "server/api/resource_test_fixture.h"
 
-#include "server/api/json_views.h"
+#include "server/views/json_views.h"
 #include "server/api/resource_routes.h"
 
 namespace rmgr::server::api::testing {
+
+using namespace views;  // NOLINT(google-build-using-namespace): the JSON views of store records
 
 namespace json = boost::json;
 

@@ -4,12 +4,14 @@
 #include <set>
 
 #include "common/cron/cron_parser.h"
-#include "server/agents/schedule_jobs.h"
+#include "server/scheduling/schedule_jobs.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
-#include "server/api/json_views.h"
+#include "server/views/json_views.h"
 
 namespace rmgr::server::api {
+
+using namespace views;  // NOLINT(google-build-using-namespace): the JSON views of store records
 namespace {
 
 namespace beast_http = http::beast_http;
@@ -365,7 +367,7 @@ http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
     if (!schedule) return schedule.error();
     std::vector<store::Job> made;
     boost::json::array job_ids;
-    for (const auto& job : agents::JobsForSchedule(*schedule, req.caller().actor_kind, req.caller().actor_id, {})) {
+    for (const auto& job : scheduling::JobsForSchedule(*schedule, req.caller().actor_kind, req.caller().actor_id, {})) {
       auto created = tx.CreateJob(job);
       if (!created) return created.error();
       job_ids.emplace_back(created->id);

@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "common/util/log.h"
-#include "server/agents/agent_controller.h"
-#include "server/agents/agent_hub.h"
 #include "server/api/api_deps.h"
+#include "server/scheduling/scheduling_core.h"
+#include "server/ws/agent_authenticator.h"
+#include "server/ws/agent_hub.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
@@ -95,14 +96,14 @@ Result<void> ServerApp::Init() {
 
   // The agent side: the hub authenticates through the controller, the
   // controller answers the hub's events and the REST API's notices.
-  agents::ControllerOptions agent_options;
+  scheduling::SchedulingOptions agent_options;
   agent_options.catchup_settle = config_.catchup_settle;
   agent_options.lost_after = config_.job_lost_after;
   agent_options.events = events_.get();
   agent_options.sweep_interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
-  hub_ = std::make_unique<agents::AgentHub>(
-      io_, [this](std::string_view token) { return agents_->Authenticate(token); });
-  agents_ = std::make_unique<agents::AgentController>(io_, *store_, *secrets_, *hub_, agent_options);
+  hub_ = std::make_unique<ws::AgentHub>(
+      io_, [this](std::string_view token) { return ws::AuthenticateAgent(*store_, token); });
+  agents_ = std::make_unique<scheduling::SchedulingCore>(*store_, *secrets_, *hub_, agent_options);
   hub_->SetEvents(agents_.get());
   deps_->agents = agents_.get();
 

@@ -27,10 +27,12 @@ namespace auth {
 class SecretBox;
 class SessionAuthenticator;
 }  // namespace auth
-namespace agents {
+namespace ws {
 class AgentHub;
-class AgentController;
-}  // namespace agents
+}  // namespace ws
+namespace scheduling {
+class SchedulingCore;
+}  // namespace scheduling
 namespace api {
 struct ApiDeps;
 class ApiRoutes;
@@ -84,8 +86,8 @@ class ServerApp {
   std::unique_ptr<auth::SessionAuthenticator> authenticator_;  // sessions and API tokens
   std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
-  std::unique_ptr<agents::AgentHub> hub_;                      // agent WebSockets
-  std::unique_ptr<agents::AgentController> agents_;            // schedules, dispatch, catch-up, sweeps
+  std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets
+  std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

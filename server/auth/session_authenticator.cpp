@@ -62,8 +62,8 @@ Error LookupFailure(const Error& error, std::string message) {
   return error;
 }
 
-Result<api::Role> RoleOf(const store::User& user) {
-  auto role = api::RoleFromString(user.role);
+Result<auth::Role> RoleOf(const store::User& user) {
+  auto role = auth::RoleFromString(user.role);
   if (!role) return MakeError(ErrorCode::kInternal, "user has an unknown role");
   return *role;
 }
@@ -74,7 +74,7 @@ SessionAuthenticator::SessionAuthenticator(store::Store& store, std::function<Ti
                                            SessionOptions options)
     : store_(store), now_(std::move(now)), options_(options) {}
 
-Result<api::Principal> SessionAuthenticator::Authenticate(const http::RequestContext& ctx, bool mutating) {
+Result<auth::Principal> SessionAuthenticator::Authenticate(const http::RequestContext& ctx, bool mutating) {
   const auto authorization = ctx.request[beast_http::field::authorization];
   if (!authorization.empty()) return AuthenticateBearer(View(authorization), ctx);
   const auto cookie = FindCookie(ctx.request, kCookieName);
@@ -82,7 +82,7 @@ Result<api::Principal> SessionAuthenticator::Authenticate(const http::RequestCon
   return AuthenticateSession(*cookie, ctx, mutating);
 }
 
-Result<api::Principal> SessionAuthenticator::AuthenticateBearer(std::string_view header,
+Result<auth::Principal> SessionAuthenticator::AuthenticateBearer(std::string_view header,
                                                                 const http::RequestContext& ctx) {
   const auto space = header.find(' ');
   const std::string_view scheme = header.substr(0, space);
@@ -134,7 +134,7 @@ Result<api::Principal> SessionAuthenticator::AuthenticateBearer(std::string_view
       log->warn("cannot record use of API token {}: {}", found->token.id, touched.error().Describe());
   }
 
-  api::Principal principal;
+  auth::Principal principal;
   principal.user_id = found->user.id;
   principal.username = found->user.username;
   principal.role = *role;
@@ -144,7 +144,7 @@ Result<api::Principal> SessionAuthenticator::AuthenticateBearer(std::string_view
   return principal;
 }
 
-Result<api::Principal> SessionAuthenticator::AuthenticateSession(std::string_view cookie,
+Result<auth::Principal> SessionAuthenticator::AuthenticateSession(std::string_view cookie,
                                                                  const http::RequestContext& ctx,
                                                                  bool mutating) {
   if (cookie.empty() || cookie.size() > kMaxCredentialBytes)
@@ -199,7 +199,7 @@ Result<api::Principal> SessionAuthenticator::AuthenticateSession(std::string_vie
       log->warn("cannot extend a session of {}: {}", found->user.username, extended.error().Describe());
   }
 
-  api::Principal principal;
+  auth::Principal principal;
   principal.user_id = found->user.id;
   principal.username = found->user.username;
   principal.role = *role;

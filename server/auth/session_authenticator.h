@@ -1,5 +1,5 @@
 #pragma once
-// SessionAuthenticator: decides who sent a REST request (api::Authenticator).
+// SessionAuthenticator: decides who sent a REST request (auth::Authenticator).
 //
 // Two kinds of credentials:
 //  * `Authorization: Bearer rmt_...` — an API token (CLI, scripts). Looked up
@@ -31,7 +31,7 @@
 
 #include "common/result.h"
 #include "common/util/time_format.h"
-#include "server/api/api_routes.h"
+#include "server/auth/principal.h"
 #include "server/store/store.h"
 
 namespace rmgr::server::auth {
@@ -51,7 +51,7 @@ struct IssuedSession {
   store::Session record;   ///< Hashes, user and expiry for CreateSession (which stamps created_at itself).
 };
 
-class SessionAuthenticator final : public api::Authenticator {
+class SessionAuthenticator final : public auth::Authenticator {
  public:
   //! Name of the session cookie.
   static constexpr std::string_view kCookieName = "rm_session";
@@ -67,7 +67,7 @@ class SessionAuthenticator final : public api::Authenticator {
 
   //! See the file comment. kUnauthenticated, kPermissionDenied (CSRF), or a
   //! store error (kBusy, kInternal).
-  Result<api::Principal> Authenticate(const http::RequestContext& ctx, bool mutating) override;
+  Result<auth::Principal> Authenticate(const http::RequestContext& ctx, bool mutating) override;
 
   //! Fresh random secrets for a session of `user_id` starting now. Call it
   //! outside the write transaction, then store `record` with CreateSession.
@@ -87,8 +87,8 @@ class SessionAuthenticator final : public api::Authenticator {
   const SessionOptions& options() const { return options_; }
 
  private:
-  Result<api::Principal> AuthenticateBearer(std::string_view header, const http::RequestContext& ctx);
-  Result<api::Principal> AuthenticateSession(std::string_view cookie, const http::RequestContext& ctx,
+  Result<auth::Principal> AuthenticateBearer(std::string_view header, const http::RequestContext& ctx);
+  Result<auth::Principal> AuthenticateSession(std::string_view cookie, const http::RequestContext& ctx,
                                              bool mutating);
 
   store::Store& store_;

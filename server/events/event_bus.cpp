@@ -30,7 +30,7 @@ std::string FormatEvent(const Event& event) {
   return frame;
 }
 
-std::uint64_t EventBus::Subscribe(api::Role role, Deliver deliver) {
+std::uint64_t EventBus::Subscribe(auth::Role role, Deliver deliver) {
   std::lock_guard lock(mu_);
   const std::uint64_t id = next_id_++;
   subscribers_.emplace(id, Subscriber{role, std::make_shared<Deliver>(std::move(deliver))});

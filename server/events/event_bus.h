@@ -20,7 +20,7 @@
 #include <mutex>
 #include <string>
 
-#include "server/api/principal.h"
+#include "server/auth/principal.h"
 
 namespace rmgr::server::events {
 
@@ -28,7 +28,7 @@ namespace rmgr::server::events {
 struct Event {
   std::string type;                           ///< SSE event name: "job", "job.progress", "job.log", "host".
   boost::json::value data;                    ///< The SSE data line (a JSON object).
-  api::Role min_role = api::Role::kViewer;    ///< Weakest role that may see it.
+  auth::Role min_role = auth::Role::kViewer;    ///< Weakest role that may see it.
 };
 
 //! Where changes are published. The REST API and the agent controller hold one.
@@ -51,7 +51,7 @@ class EventBus final : public EventSink {
   using Deliver = std::function<void(std::shared_ptr<const std::string> frame)>;
 
   //! Adds a subscriber seeing events up to `role`; returns its id.
-  std::uint64_t Subscribe(api::Role role, Deliver deliver);
+  std::uint64_t Subscribe(auth::Role role, Deliver deliver);
   //! Removes a subscriber; unknown ids are ignored. After it returns no new
   //! delivery starts (one already running may still finish).
   void Unsubscribe(std::uint64_t id);
@@ -62,7 +62,7 @@ class EventBus final : public EventSink {
 
  private:
   struct Subscriber {
-    api::Role role;
+    auth::Role role;
     std::shared_ptr<Deliver> deliver;
   };
   mutable std::mutex mu_;

@@ -40,7 +40,7 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
         heartbeat_(strand_) {}
 
   // On the strand.
-  void Start(api::Role role, std::string first_frame) {
+  void Start(auth::Role role, std::string first_frame) {
     std::weak_ptr<Connection> weak = weak_from_this();
     subscription_ = owner_.bus_.Subscribe(role, [weak](std::shared_ptr<const std::string> frame) {
       auto self = weak.lock();
@@ -150,7 +150,7 @@ bool EventStreams::HasRoom() const {
   return !stopped_ && open_.size() < options_.max_streams;
 }
 
-void EventStreams::Serve(beast::tcp_stream stream, api::Role role, std::string first_frame,
+void EventStreams::Serve(beast::tcp_stream stream, auth::Role role, std::string first_frame,
                          std::function<bool()> still_allowed) {
   std::shared_ptr<Connection> connection;
   {

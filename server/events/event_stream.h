@@ -23,7 +23,7 @@
 #include <mutex>
 #include <string>
 
-#include "server/api/principal.h"
+#include "server/auth/principal.h"
 #include "server/events/event_bus.h"
 
 namespace rmgr::server::events {
@@ -50,7 +50,7 @@ class EventStreams {
   //! Serves `stream` (already past its request): events up to `role`,
   //! `first_frame` first. `still_allowed` is asked on the connection's
   //! strand every few heartbeats; false ends the stream.
-  void Serve(boost::beast::tcp_stream stream, api::Role role, std::string first_frame,
+  void Serve(boost::beast::tcp_stream stream, auth::Role role, std::string first_frame,
              std::function<bool()> still_allowed);
 
   //! Closes every stream (asynchronously, on their strands); later Serve

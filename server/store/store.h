@@ -171,8 +171,14 @@ class WriteTx : public ReadTx {
   virtual Result<int64_t> BumpHostScheduleVersion(std::string_view id) = 0;
   //! Records the agent's schedule.ack: kInvalidArgument for version <= 0,
   //! kConflict for a version above the canonical one (nothing is written).
-  virtual Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
-                                                     TimePoint applied_at) = 0;
+  virtual Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
+                                                     std::string_view rejected_json = {}) = 0;
+  //! Binds `install_id` to the host at its agent's hello, or reports that
+  //! another installation is bound (then install_conflict_at is set to `at`).
+  virtual Result<InstallBinding> BindHostInstall(std::string_view id, std::string_view install_id,
+                                                 TimePoint at) = 0;
+  //! Forgets the bound installation and the conflict flag (an operator moved the agent).
+  virtual Result<void> ClearHostInstall(std::string_view id) = 0;
 
   //! Creates a repository (id assigned when empty); kConflict on a taken name.
   virtual Result<Repository> CreateRepository(const Repository& repository) = 0;
@@ -216,6 +222,8 @@ class WriteTx : public ReadTx {
   //! `lost` and `interrupted`, which are the server's guesses: a real
   //! result that arrives later (from the agent's outbox) replaces them.
   virtual Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) = 0;
+  //! Records an operator's cancel of an unfinished job (kept until it ends). kNotFound / kConflict (finished).
+  virtual Result<void> RequestJobCancel(std::string_view id, TimePoint at) = 0;
   //! Replaces the progress JSON of a dispatched or running job (kConflict otherwise).
   virtual Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) = 0;
   //! Stores log lines; a seq already stored for the job is skipped (resends

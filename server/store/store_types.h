@@ -110,6 +110,16 @@ struct Host {
   std::optional<TimePoint> last_seen_at;         ///< Last hello or ping.
   std::optional<TimePoint> last_backup_at;       ///< Last succeeded or partial backup job.
   TimePoint created_at;                          ///< Set by the store.
+  std::optional<std::string> install_id{};       ///< Agent installation bound at its first hello.
+  std::optional<TimePoint> install_conflict_at{};///< When another installation used the token (a flag).
+  std::string schedule_rejected_json{};          ///< Entries the agent could not apply (JSON array); "" = none.
+};
+
+//! What BindHostInstall found.
+enum class InstallBinding {
+  kBound,     ///< The host had no installation: this one is bound now.
+  kSame,      ///< This installation is the bound one.
+  kConflict,  ///< Another installation is bound: refused, the host is flagged.
 };
 
 //! What creating a host needs; the rest starts at its default.
@@ -233,7 +243,15 @@ struct JobResult {
   std::string error_kind;                    ///< Machine-readable class ("hook_failed", ...).
   std::string snapshot_id;                   ///< Snapshot made, if any.
   std::string summary_json;                  ///< restic's summary message; empty for none.
-  bool operator==(const JobResult&) const = default;
+  //! When the agent says the job ended (its clock). The store keeps it,
+  //! bounded by the job's start and the server's now, as finished_at, so a
+  //! result delivered late does not move "last success" forward. Not part
+  //! of the result's identity (==): a resend carries the same words.
+  std::optional<TimePoint> reported_finished_at{};
+  bool operator==(const JobResult& other) const {
+    return status == other.status && exit_code == other.exit_code && error == other.error &&
+           error_kind == other.error_kind && snapshot_id == other.snapshot_id && summary_json == other.summary_json;
+  }
 };
 
 //! A job as stored.
@@ -259,6 +277,7 @@ struct Job {
   std::string summary_json;                    ///< From the result; empty for none.
   std::string progress_json;                   ///< Latest progress; empty for none.
   std::string args_json = "{}";                ///< Kind-specific arguments.
+  std::optional<TimePoint> cancel_requested_at{};///< An operator asked to cancel it (delivered after reconnects).
 
   //! The result fields of a finished job, as FinishJob compares them.
   JobResult ToJobResult() const;

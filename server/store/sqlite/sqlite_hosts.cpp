@@ -13,7 +13,8 @@ constexpr std::string_view kHostListing = "hosts";
 constexpr std::string_view kSelectHosts =
     "SELECT id, name, hostname, os, arch, agent_version, restic_version, always_on, token_hash,"
     " schedule_version_canonical, schedule_version_applied, schedule_applied_at, current_job_id,"
-    " connected, last_seen_at, last_backup_at, created_at FROM hosts";
+    " connected, last_seen_at, last_backup_at, created_at, install_id, install_conflict_at, schedule_rejected"
+    " FROM hosts";
 
 Host MapHost(Row& row) {
   Host host;
@@ -34,6 +35,9 @@ Host MapHost(Row& row) {
   host.last_seen_at = row.OptTime(14);
   host.last_backup_at = row.OptTime(15);
   host.created_at = row.Time(16);
+  host.install_id = row.OptText(17);
+  host.install_conflict_at = row.OptTime(18);
+  host.schedule_rejected_json = row.Text(19);
   return host;
 }
 
@@ -138,15 +142,15 @@ Result<int64_t> SqliteTx::BumpHostScheduleVersion(std::string_view id) {
                   id);
 }
 
-Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
-                                                     TimePoint applied_at) {
+Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
+                                                     std::string_view rejected_json) {
   if (version <= 0) {
     return MakeError(ErrorCode::kInvalidArgument, "applied schedule version must be positive", "version");
   }
   auto changed = Execute(conn_,
-                         "UPDATE hosts SET schedule_version_applied = ?, schedule_applied_at = ?"
-                         " WHERE id = ? AND schedule_version_canonical >= ?",
-                         version, applied_at, id, version);
+                         "UPDATE hosts SET schedule_version_applied = ?, schedule_applied_at = ?,"
+                         " schedule_rejected = ? WHERE id = ? AND schedule_version_canonical >= ?",
+                         version, applied_at, std::string(rejected_json), id, version);
   if (!changed.ok()) return changed.error();
   if (*changed > 0) return Ok();
   auto canonical = GetHostScheduleVersion(id);
@@ -155,6 +159,24 @@ Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_
                    "applied schedule version " + std::to_string(version) +
                        " is above the canonical version " + std::to_string(*canonical),
                    "version");
+}
+
+Result<InstallBinding> SqliteTx::BindHostInstall(std::string_view id, std::string_view install_id, TimePoint at) {
+  if (install_id.empty()) return MakeError(ErrorCode::kInvalidArgument, "install id must not be empty", "install_id");
+  auto bound = Execute(conn_, "UPDATE hosts SET install_id = ? WHERE id = ? AND install_id IS NULL", install_id, id);
+  if (!bound.ok()) return bound.error();
+  if (*bound > 0) return InstallBinding::kBound;
+  auto host = GetHost(id);
+  if (!host.ok()) return host.error();
+  if (host->install_id == std::string(install_id)) return InstallBinding::kSame;
+  auto flagged = Execute(conn_, "UPDATE hosts SET install_conflict_at = ? WHERE id = ?", at, id);
+  if (!flagged.ok()) return flagged.error();
+  return InstallBinding::kConflict;
+}
+
+Result<void> SqliteTx::ClearHostInstall(std::string_view id) {
+  return RequireChanged(
+      Execute(conn_, "UPDATE hosts SET install_id = NULL, install_conflict_at = NULL WHERE id = ?", id), "host");
 }
 
 }  // namespace rmgr::store::sqlite

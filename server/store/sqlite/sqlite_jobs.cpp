@@ -2,6 +2,7 @@
 // then write inside the transaction; that is race-free because SQLite write
 // transactions are serialized (BEGIN IMMEDIATE). A PostgreSQL port must lock
 // the row (SELECT ... FOR UPDATE) to keep the same guarantee.
+#include <algorithm>
 #include <string>
 
 #include "common/util/ulid.h"
@@ -16,7 +17,7 @@ constexpr std::string_view kJobListing = "jobs";
 constexpr std::string_view kSelectJobs =
     "SELECT id, host_id, kind, status, actor_kind, actor_id, schedule_id, source_group_id, repository_id,"
     " scheduled_at, created_at, dispatched_at, started_at, finished_at, exit_code, error, error_kind,"
-    " snapshot_id, summary, progress, args FROM jobs";
+    " snapshot_id, summary, progress, args, cancel_requested_at FROM jobs";
 
 Job MapJob(Row& row) {
   Job job;
@@ -41,6 +42,7 @@ Job MapJob(Row& row) {
   job.summary_json = row.Text(18);
   job.progress_json = row.Text(19);
   job.args_json = row.Text(20);
+  job.cancel_requested_at = row.OptTime(21);
   return job;
 }
 
@@ -161,11 +163,19 @@ Result<FinishOutcome> SqliteTx::FinishJob(std::string_view id, const JobResult& 
 
 Result<FinishOutcome> SqliteTx::StoreResult(const Job& job, const JobResult& result) {
   const std::string& id = job.id;
+  // The agent's own end time, bounded by what the server knows: not before
+  // the job was made or started, not after now (clocks differ and jump).
+  const TimePoint now = Now();
+  TimePoint finished_at = now;
+  if (result.reported_finished_at) {
+    const TimePoint earliest = job.started_at.value_or(job.dispatched_at.value_or(job.created_at));
+    finished_at = std::clamp(*result.reported_finished_at, std::min(earliest, now), now);
+  }
   auto updated =
       Execute(conn_,
               "UPDATE jobs SET status = ?, finished_at = ?, exit_code = ?, error = ?, error_kind = ?,"
               " snapshot_id = ?, summary = ? WHERE id = ?",
-              result.status, Now(), result.exit_code, result.error, result.error_kind, result.snapshot_id,
+              result.status, finished_at, result.exit_code, result.error, result.error_kind, result.snapshot_id,
               NullIfEmpty(result.summary_json), id);
   if (!updated.ok()) return updated.error();
   auto finished = GetJob(id);
@@ -200,6 +210,16 @@ Result<void> SqliteTx::RecordOutcome(const Job& job) {
                          job.host_id, job.id);
   if (!cleared.ok()) return cleared.error();
   return Ok();
+}
+
+Result<void> SqliteTx::RequestJobCancel(std::string_view id, TimePoint at) {
+  auto job = GetJob(id);
+  if (!job.ok()) return job.error();
+  if (IsTerminal(job->status)) {
+    return MakeError(ErrorCode::kConflict, "job " + job->id + " already finished", "status");
+  }
+  if (job->cancel_requested_at) return Ok();  // the first request counts
+  return RequireChanged(Execute(conn_, "UPDATE jobs SET cancel_requested_at = ? WHERE id = ?", at, id), "job");
 }
 
 Result<void> SqliteTx::SetJobProgress(std::string_view id, std::string_view progress_json) {

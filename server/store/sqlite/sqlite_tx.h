@@ -70,8 +70,10 @@ class SqliteTx final : public WriteTx {
   Result<void> UpdateHostStatus(std::string_view id, const HostStatus& status) override;
   Result<void> SetHostAlwaysOn(std::string_view id, bool always_on) override;
   Result<int64_t> BumpHostScheduleVersion(std::string_view id) override;
-  Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
-                                             TimePoint applied_at) override;
+  Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
+                                             std::string_view rejected_json) override;
+  Result<InstallBinding> BindHostInstall(std::string_view id, std::string_view install_id, TimePoint at) override;
+  Result<void> ClearHostInstall(std::string_view id) override;
   Result<Repository> CreateRepository(const Repository& repository) override;
   Result<std::vector<HostVersion>> UpdateRepository(const Repository& repository) override;
   Result<void> DeleteRepository(std::string_view id) override;
@@ -84,6 +86,7 @@ class SqliteTx final : public WriteTx {
   Result<Job> CreateJob(const NewJob& job) override;
   Result<Job> TransitionJob(std::string_view id, JobStatus to) override;
   Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) override;
+  Result<void> RequestJobCancel(std::string_view id, TimePoint at) override;
   Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) override;
   Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) override;
   Result<void> UpsertPendingRun(const PendingRun& run) override;

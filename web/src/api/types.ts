@@ -58,7 +58,16 @@ export interface Host {
   last_backup_at: string | null;
   current_job_id: string | null;
   schedule_version: ScheduleVersion;
+  /** Entries the agent could not apply with its last ack: they never fire. */
+  schedule_rejected: ScheduleRejection[];
+  /** When a second agent installation used this host's token and was refused. */
+  install_conflict_at: string | null;
   created_at: string;
+}
+
+export interface ScheduleRejection {
+  schedule_id: string;
+  reason: string;
 }
 
 export interface EnrollmentToken {

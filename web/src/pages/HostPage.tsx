@@ -52,6 +52,12 @@ export function HostPage({ id }: { id: string }) {
         <h1>{h.name}</h1>
         <OnlineBadge connected={h.connected} />
       </header>
+      {h.install_conflict_at && (
+        <p class="error-note" role="alert">
+          A second agent installation used this host's token at {formatTime(h.install_conflict_at)} and was refused.
+          If the agent moved to another machine, enroll it again.
+        </p>
+      )}
       <div class="card">
         <Details
           rows={[
@@ -69,6 +75,15 @@ export function HostPage({ id }: { id: string }) {
                   pushed v{h.schedule_version.canonical}, applied v{h.schedule_version.applied}
                   {h.schedule_version.applied_at ? ` at ${formatTime(h.schedule_version.applied_at)}` : ''}
                 </span>
+                {h.schedule_rejected.length > 0 && (
+                  <ul class="error-note" aria-label="Schedules the agent could not apply">
+                    {h.schedule_rejected.map((r) => (
+                      <li key={r.schedule_id}>
+                        not applied: schedule {shortId(r.schedule_id)} — {r.reason}
+                      </li>
+                    ))}
+                  </ul>
+                )}
               </span>,
             ],
             ['Current job', h.current_job_id ? <Link href={`/jobs/${h.current_job_id}`}>{shortId(h.current_job_id)}</Link> : 'none'],

@@ -68,6 +68,8 @@ export function makeHost(partial: Partial<Host> = {}): Host {
     last_backup_at: null,
     current_job_id: null,
     schedule_version: { canonical: 0, applied: 0, applied_at: null },
+    schedule_rejected: [],
+    install_conflict_at: null,
     created_at: '2026-01-01T00:00:00Z',
     ...partial,
   };

@@ -1,0 +1,148 @@
+#include "server/scheduling/connection_handler.h"
+
+#include <set>
+
+#include "common/protocol/close_codes.h"
+#include "common/util/log.h"
+#include "server/scheduling/job_queries.h"
+
+namespace rmgr::server::scheduling {
+namespace {
+
+using store::JobStatus;
+
+std::shared_ptr<spdlog::logger> Log() { return Logger("scheduling"); }
+
+}  // namespace
+
+void ConnectionHandler::Connected(const ws::AgentIdentity& who, std::uint64_t connection_id,
+                                  const std::string& remote_address) {
+  ctx_.presence.Connect(who.host_id, connection_id, ctx_.Now());
+  Log()->info("agent of host {} ({}) connected from {}", who.host_name, who.host_id, remote_address);
+  store::HostStatus status;
+  status.connected = true;
+  status.seen_at = ctx_.Now();
+  auto noted = ctx_.store.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
+                                store::Durability::kRelaxed);
+  if (!noted) Log()->warn("cannot mark host {} connected: {}", who.host_id, noted.error().message);
+  ctx_.publish.Host(who.host_id);
+}
+
+void ConnectionHandler::Disconnected(const ws::AgentIdentity& who, std::uint64_t connection_id) {
+  // A replaced connection's goodbye must not unlink its successor.
+  if (!ctx_.presence.Disconnect(who.host_id, connection_id)) return;
+  ctx_.watch.SetAgentRunning(who.host_id, {});
+  Log()->info("agent of host {} ({}) disconnected", who.host_name, who.host_id);
+  store::HostStatus status;
+  status.connected = false;
+  status.seen_at = ctx_.Now();
+  auto noted = ctx_.store.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
+                                store::Durability::kRelaxed);
+  if (!noted) Log()->warn("cannot mark host {} disconnected: {}", who.host_id, noted.error().message);
+  parts_.browse.Fail(who.host_id,
+                     MakeError(ErrorCode::kConflict, "the host's agent disconnected before it answered"));
+  ctx_.publish.Host(who.host_id);
+}
+
+void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connection_id,
+                              const protocol::Hello& hello) {
+  auto link = ctx_.presence.Current(who.host_id, connection_id);
+  if (!link) return;  // replaced meanwhile
+  const TimePoint connected_at = link->connected_at;
+  const std::set<std::string> running(hello.running_job_ids.begin(), hello.running_job_ids.end());
+  store::HostStatus status;
+  status.hostname = hello.hostname;
+  status.os = hello.os;
+  status.arch = hello.arch;
+  status.agent_version = hello.agent_version;
+  status.restic_version = hello.restic_version;
+  status.connected = true;
+  status.seen_at = ctx_.Now();
+
+  // Jobs the server thinks are on the agent but the agent does not report:
+  // it restarted or never got them. Only those dispatched before this
+  // connection opened — a job dispatched since was sent on it.
+  struct Reconciled {
+    store::Host host;
+    bool duplicate_install = false;           // another installation owns the token: refused
+    std::vector<std::string> interrupted;
+    std::vector<std::string> cancels;         // running on the agent: unknown here, another host's, or cancelled
+  };
+  auto reconciled = ctx_.store.Write([&](store::WriteTx& tx) -> Result<Reconciled> {
+    Reconciled out;
+    if (hello.install_id) {
+      auto binding = tx.BindHostInstall(who.host_id, *hello.install_id, ctx_.Now());
+      if (!binding) return binding.error();
+      if (*binding == store::InstallBinding::kConflict) {
+        auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "host.duplicate_install", "host",
+                                                 who.host_id,
+                                                 {{"install_id", *hello.install_id}, {"hostname", hello.hostname}}));
+        if (!logged) return logged.error();
+        auto host = tx.GetHost(who.host_id);
+        if (!host) return host.error();
+        out.host = std::move(*host);
+        out.duplicate_install = true;
+        return out;
+      }
+    }
+    if (auto updated = tx.UpdateHostStatus(who.host_id, status); !updated) return updated.error();
+    auto host = tx.GetHost(who.host_id);
+    if (!host) return host.error();
+    out.host = std::move(*host);
+    auto active = ActiveJobs(tx, who.host_id);
+    if (!active) return active.error();
+    for (const auto& job : *active) {
+      if (running.count(job.id) != 0) continue;
+      if (job.dispatched_at && *job.dispatched_at > connected_at) continue;
+      auto finished = tx.FinishJob(
+          job.id, ServerVerdict(JobStatus::kInterrupted,
+                                "the agent reconnected without this job (it restarted or never received it)",
+                                "interrupted"));
+      if (!finished) return finished.error();
+      out.interrupted.push_back(job.id);
+    }
+    // A job the server does not know (or that is another host's) must not
+    // run on: stop it. A job the server already gave up on (lost,
+    // interrupted) runs on — its real result replaces the guess — unless an
+    // operator asked to cancel it (the request is kept in the store, so it
+    // survives a server restart).
+    for (const auto& id : running) {
+      auto job = tx.GetJob(id);
+      if (!job && job.error().code != ErrorCode::kNotFound) return job.error();
+      if (!job || job->host_id != who.host_id || job->cancel_requested_at) out.cancels.push_back(id);
+    }
+    return out;
+  });
+  if (!reconciled) {
+    // Closing makes the agent retry with its backoff instead of waiting on a
+    // connection that will never be ready.
+    Log()->error("hello from host {}: {}; closing its connection", who.host_id, reconciled.error().message);
+    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseHelloFailed,
+                      std::string(protocol::CloseCodeMeaning(protocol::kCloseHelloFailed)));
+    return;
+  }
+  if (reconciled->duplicate_install) {
+    Log()->error("host {} ({}): a second agent installation ({}, hostname {}) uses its token; refused",
+                 who.host_name, who.host_id, hello.install_id.value_or(""), hello.hostname);
+    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseDuplicateInstall,
+                      std::string(protocol::CloseCodeMeaning(protocol::kCloseDuplicateInstall)));
+    ctx_.publish.Host(reconciled->host);
+    return;
+  }
+  for (const auto& id : reconciled->interrupted) {
+    Log()->warn("job {} on host {} marked interrupted: the agent no longer runs it", id, who.host_name);
+    ctx_.watch.Forget(id);
+  }
+  ctx_.watch.SetAgentRunning(who.host_id, running);
+  ctx_.publish.Host(reconciled->host);
+  ctx_.publish.Jobs(reconciled->interrupted);
+
+  ctx_.Send(who.host_id, connection_id, protocol::HelloOk{who.host_id, ctx_.Now()});
+  if (!ctx_.presence.MarkReady(who.host_id, connection_id)) return;  // replaced meanwhile
+  parts_.pusher.Push(who.host_id);
+  for (const auto& id : reconciled->cancels) ctx_.Send(who.host_id, connection_id, protocol::CommandCancel{id});
+  parts_.dispatcher.DispatchReady(who.host_id);
+  if (!reconciled->host.always_on) parts_.catchup.Arm(who.host_id);
+}
+
+}  // namespace rmgr::server::scheduling
