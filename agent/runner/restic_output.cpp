@@ -97,6 +97,7 @@ int Rank(ErrorKind kind) {
     case ErrorKind::kOther:
       return 1;
     case ErrorKind::kHookFailed:
+    case ErrorKind::kTimeout:
     case ErrorKind::kRepositoryLocked:
     case ErrorKind::kRepositoryMissing:
     case ErrorKind::kWrongPassword:

@@ -29,13 +29,14 @@ constexpr NameTable<JobStatus, 5> kJobStatuses{{
     {JobStatus::kCancelled, "cancelled"},
     {JobStatus::kInterrupted, "interrupted"},
 }};
-constexpr NameTable<ErrorKind, 6> kErrorKinds{{
+constexpr NameTable<ErrorKind, 7> kErrorKinds{{
     {ErrorKind::kNone, "none"},
     {ErrorKind::kWrongPassword, "wrong_password"},
     {ErrorKind::kRepositoryMissing, "repository_missing"},
     {ErrorKind::kRepositoryLocked, "repository_locked"},
     {ErrorKind::kHookFailed, "hook_failed"},
     {ErrorKind::kOther, "other"},
+    {ErrorKind::kTimeout, "timeout"},
 }};
 constexpr NameTable<LogStream, 3> kLogStreams{{
     {LogStream::kStdout, "stdout"},
@@ -53,6 +54,12 @@ constexpr NameTable<NodeType, 9> kNodeTypes{{
     {NodeType::kIrregular, "irregular"},
     {NodeType::kOther, "other"},
 }};
+constexpr NameTable<FireOutcome, 4> kFireOutcomes{{
+    {FireOutcome::kJob, "job"},
+    {FireOutcome::kPending, "pending"},
+    {FireOutcome::kRefused, "refused"},
+    {FireOutcome::kDeferred, "deferred"},
+}};
 
 // True when the table lists every value 0..N-1 in order, so NameOf can index.
 template <class E, std::size_t N>
@@ -65,9 +72,11 @@ constexpr bool Dense(const NameTable<E, N>& table) {
 static_assert(Dense(kJobKinds) && static_cast<std::size_t>(JobKind::kLs) + 1 == kJobKinds.size());
 static_assert(Dense(kJobStatuses) &&
               static_cast<std::size_t>(JobStatus::kInterrupted) + 1 == kJobStatuses.size());
-static_assert(Dense(kErrorKinds) && static_cast<std::size_t>(ErrorKind::kOther) + 1 == kErrorKinds.size());
+static_assert(Dense(kErrorKinds) && static_cast<std::size_t>(ErrorKind::kTimeout) + 1 == kErrorKinds.size());
 static_assert(Dense(kLogStreams) && static_cast<std::size_t>(LogStream::kAgent) + 1 == kLogStreams.size());
 static_assert(Dense(kNodeTypes) && static_cast<std::size_t>(NodeType::kOther) + 1 == kNodeTypes.size());
+static_assert(Dense(kFireOutcomes) &&
+              static_cast<std::size_t>(FireOutcome::kDeferred) + 1 == kFireOutcomes.size());
 
 template <class E, std::size_t N>
 std::string_view NameOf(const NameTable<E, N>& table, E value) {
@@ -103,6 +112,9 @@ std::string_view ToString(LogStream value) {
 std::string_view ToString(NodeType value) {
   return NameOf(kNodeTypes, value);
 }
+std::string_view ToString(FireOutcome value) {
+  return NameOf(kFireOutcomes, value);
+}
 
 bool FromString(std::string_view text, JobKind& out) {
   return ValueOf(kJobKinds, text, out);
@@ -118,6 +130,9 @@ bool FromString(std::string_view text, LogStream& out) {
 }
 bool FromString(std::string_view text, NodeType& out) {
   return ValueOf(kNodeTypes, text, out);
+}
+bool FromString(std::string_view text, FireOutcome& out) {
+  return ValueOf(kFireOutcomes, text, out);
 }
 
 }  // namespace rmgr::protocol

@@ -39,6 +39,7 @@ enum class ErrorKind {
   kRepositoryLocked,   ///< "repository_locked": another process holds a lock.
   kHookFailed,         ///< "hook_failed": the pre- or post-hook failed or timed out.
   kOther,              ///< "other": anything else.
+  kTimeout,            ///< "timeout": the job hit its max runtime or the stall watchdog.
 };
 
 //! Where a job.log line came from.
@@ -61,6 +62,14 @@ enum class NodeType {
   kOther,      ///< "other": a type this agent does not know.
 };
 
+//! What the server did with a schedule.fire (fire.answer "outcome").
+enum class FireOutcome {
+  kJob,       ///< "job": jobs exist for this slot.
+  kPending,   ///< "pending": coalesced into a pending run (the repository is busy).
+  kRefused,   ///< "refused": will never run; the reason says why (disabled, unknown schedule).
+  kDeferred,  ///< "deferred": handed to catch-up.
+};
+
 //! Wire name of a job kind.
 std::string_view ToString(JobKind value);
 //! Wire name of a job status.
@@ -71,6 +80,8 @@ std::string_view ToString(ErrorKind value);
 std::string_view ToString(LogStream value);
 //! Wire name of a node type.
 std::string_view ToString(NodeType value);
+//! Wire name of a fire outcome.
+std::string_view ToString(FireOutcome value);
 
 //! Parses a job kind; false (and `out` untouched) for an unknown name.
 bool FromString(std::string_view text, JobKind& out);
@@ -82,5 +93,7 @@ bool FromString(std::string_view text, ErrorKind& out);
 bool FromString(std::string_view text, LogStream& out);
 //! Parses a node type; false (and `out` untouched) for an unknown name.
 bool FromString(std::string_view text, NodeType& out);
+//! Parses a fire outcome; false (and `out` untouched) for an unknown name.
+bool FromString(std::string_view text, FireOutcome& out);
 
 }  // namespace rmgr::protocol

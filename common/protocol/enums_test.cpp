@@ -5,6 +5,8 @@
 #include <set>
 #include <string>
 
+#include "common/protocol/close_codes.h"
+
 namespace rmgr::protocol {
 namespace {
 
@@ -26,7 +28,8 @@ void ExpectAllRoundTrip(E last) {
 TEST(ProtocolEnums, EveryValueRoundTripsThroughItsWireName) {
   ExpectAllRoundTrip(JobKind::kLs);
   ExpectAllRoundTrip(JobStatus::kInterrupted);
-  ExpectAllRoundTrip(ErrorKind::kOther);
+  ExpectAllRoundTrip(ErrorKind::kTimeout);
+  ExpectAllRoundTrip(FireOutcome::kDeferred);
   ExpectAllRoundTrip(LogStream::kAgent);
   ExpectAllRoundTrip(NodeType::kOther);
 }
@@ -37,6 +40,11 @@ TEST(ProtocolEnums, WireNamesAreTheDocumentedSnakeCase) {
   EXPECT_EQ(ToString(ErrorKind::kRepositoryLocked), "repository_locked");
   EXPECT_EQ(ToString(LogStream::kStderr), "stderr");
   EXPECT_EQ(ToString(NodeType::kCharDev), "chardev");
+  EXPECT_EQ(ToString(ErrorKind::kTimeout), "timeout");
+  EXPECT_EQ(ToString(FireOutcome::kJob), "job");
+  EXPECT_EQ(ToString(FireOutcome::kPending), "pending");
+  EXPECT_EQ(ToString(FireOutcome::kRefused), "refused");
+  EXPECT_EQ(ToString(FireOutcome::kDeferred), "deferred");
 }
 
 TEST(ProtocolEnums, FromStringIsExactAndLeavesOutputAloneOnFailure) {
@@ -47,6 +55,19 @@ TEST(ProtocolEnums, FromStringIsExactAndLeavesOutputAloneOnFailure) {
   }
   JobStatus status = JobStatus::kFailed;
   EXPECT_FALSE(FromString("lost", status));  // server-only state, never on the wire
+}
+
+TEST(ProtocolCloseCodes, AreInTheApplicationRangeAndExplainedInPlainWords) {
+  for (const std::uint16_t code : {kCloseHostDeleted, kCloseDuplicateInstall, kCloseHelloFailed}) {
+    EXPECT_GE(code, 4000) << code;
+    EXPECT_LE(code, 4999) << code;
+    EXPECT_FALSE(CloseCodeMeaning(code).empty()) << code;
+  }
+  EXPECT_EQ(kCloseHostDeleted, 4001);
+  EXPECT_EQ(kCloseDuplicateInstall, 4002);
+  EXPECT_EQ(kCloseHelloFailed, 4003);
+  EXPECT_TRUE(CloseCodeMeaning(1000).empty());
+  EXPECT_TRUE(CloseCodeMeaning(4000).empty());
 }
 
 }  // namespace

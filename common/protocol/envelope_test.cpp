@@ -52,7 +52,7 @@ TEST(ProtocolEnvelope, SamplesCoverEveryMessageType) {
   const auto names = TypeNames();
   EXPECT_EQ(sampled, std::set<std::string_view>(names.begin(), names.end()));
   EXPECT_EQ(names.size(), std::variant_size_v<Payload>);
-  EXPECT_EQ(names.size(), 16u);
+  EXPECT_EQ(names.size(), 18u);
 }
 
 TEST(ProtocolEnvelope, OptionalFieldsAreOmittedWhenEmptyAndRoundTrip) {
@@ -64,6 +64,63 @@ TEST(ProtocolEnvelope, OptionalFieldsAreOmittedWhenEmptyAndRoundTrip) {
     EXPECT_EQ(frame.find(absent), std::string::npos) << absent << " in " << frame;
   }
   EXPECT_EQ(DecodeOk(frame), sample);
+}
+
+TEST(ProtocolEnvelope, NewOptionalFieldsAreOmittedWhenEmptySoOlderPeersStillDecodeThem) {
+  const Envelope hello{
+      "",
+      Hello{.agent_version = "0.1.0", .restic_version = "", .hostname = "h", .os = "linux", .arch = "amd64"}};
+  const Envelope ack{"", ScheduleAck{.version = 3, .applied_at = At("2026-11-22T15:40:31Z")}};
+  const Envelope fire{"", ScheduleFire{.schedule_id = "01HZX3P00000000000000SCHED",
+                                       .scheduled_at = At("2026-11-22T02:00:00Z")}};
+  CommandRun run{.job_id = "01HZX3P0000000000000000J0B", .kind = JobKind::kPrune};
+  run.repository = {.id = "01HZX3P0000000000000000REP", .url = "/srv/repo", .password = Secret("pw")};
+  const Envelope command{"", run};
+  for (const auto& [sample, absent] :
+       std::vector<std::pair<Envelope, std::string_view>>{{hello, "install_id"},
+                                                          {ack, "rejected"},
+                                                          {fire, "late"},
+                                                          {command, "max_runtime_seconds"},
+                                                          {command, "stall_timeout_seconds"}}) {
+    const std::string frame = Encode(sample);
+    EXPECT_EQ(frame.find(absent), std::string::npos) << absent << " in " << frame;
+    EXPECT_EQ(DecodeOk(frame), sample);
+  }
+}
+
+TEST(ProtocolEnvelope, AnEmptyRejectedListAndLateFalseRoundTripAsGiven) {
+  const Envelope ack{"", ScheduleAck{.version = 3,
+                                     .applied_at = At("2026-11-22T15:40:31Z"),
+                                     .rejected = std::vector<ScheduleRejection>{}}};
+  EXPECT_EQ(DecodeOk(Encode(ack)), ack);
+  const Envelope fire{"", ScheduleFire{.schedule_id = "01HZX3P00000000000000SCHED",
+                                       .scheduled_at = At("2026-11-22T02:00:00Z"),
+                                       .late = false}};
+  EXPECT_EQ(DecodeOk(Encode(fire)), fire);
+}
+
+TEST(ProtocolEnvelope, NewMessagesHaveTheirPinnedWireShape) {
+  EXPECT_EQ(Encode(Envelope{"", FireAnswer{.schedule_id = "01HZX3P00000000000000SCHED",
+                                           .scheduled_at = At("2026-11-22T02:00:00Z"),
+                                           .outcome = FireOutcome::kRefused,
+                                           .job_ids = {},
+                                           .reason = "schedule disabled"}}),
+            R"({"type":"fire.answer","id":"","payload":{"schedule_id":"01HZX3P00000000000000SCHED",)"
+            R"("scheduled_at":"2026-11-22T02:00:00Z","outcome":"refused","job_ids":[],)"
+            R"("reason":"schedule disabled"}})");
+  EXPECT_EQ(Encode(Envelope{"", JobsRunning{.running_job_ids = {},
+                                            .unacked_job_ids = {"01HZX3P0000000000000000J0B"},
+                                            .at = At("2026-11-22T02:01:00Z")}}),
+            R"({"type":"jobs.running","id":"","payload":{"running_job_ids":[],)"
+            R"("unacked_job_ids":["01HZX3P0000000000000000J0B"],"at":"2026-11-22T02:01:00Z"}})");
+}
+
+TEST(ProtocolEnvelope, EncodeCutsARejectionReasonToTheErrorLimit) {
+  ScheduleAck ack{.version = 1, .applied_at = At("2026-11-22T15:40:31Z")};
+  ack.rejected = std::vector<ScheduleRejection>{
+      {.schedule_id = "01HZX3P00000000000000SCHED", .reason = std::string(limits::kMaxErrorBytes + 9, 'r')}};
+  const auto decoded = DecodeOk(Encode(Envelope{"", ack}));
+  EXPECT_EQ(PayloadOf<ScheduleAck>(decoded).rejected->at(0).reason.size(), limits::kMaxErrorBytes);
 }
 
 TEST(ProtocolEnvelope, WireShapeIsPinned) {
@@ -337,7 +394,72 @@ const std::vector<Rejection>& Rejections() {
              json::value_from(std::vector<json::object>(limits::kMaxSnapshots + 1));
        },
        E::kOutOfRange, "payload.snapshot_index.snapshots"},
+      // fields added for "every backup window accounted for"
+      {"install id not a ULID", "hello", [](auto&, auto& p) { p["install_id"] = "laptop-1"; },
+       E::kOutOfRange, "payload.install_id"},
+      {"install id null", "hello", [](auto&, auto& p) { p["install_id"] = nullptr; }, E::kWrongType,
+       "payload.install_id"},
+      {"rejected not a list", "schedule.ack", [](auto&, auto& p) { p["rejected"] = "bad cron"; },
+       E::kWrongType, "payload.rejected"},
+      {"rejection without reason", "schedule.ack",
+       [](auto&, auto& p) { Obj(p["rejected"].as_array()[0]).erase("reason"); }, E::kMissingField,
+       "payload.rejected[0].reason"},
+      {"rejection with a bad schedule id", "schedule.ack",
+       [](auto&, auto& p) { Obj(p["rejected"].as_array()[0])["schedule_id"] = "s1"; }, E::kOutOfRange,
+       "payload.rejected[0].schedule_id"},
+      {"rejection reason over its limit", "schedule.ack",
+       [](auto&, auto& p) {
+         Obj(p["rejected"].as_array()[0])["reason"] = std::string(limits::kMaxErrorBytes + 1, 'r');
+       },
+       E::kOutOfRange, "payload.rejected[0].reason"},
+      {"too many rejections", "schedule.ack",
+       [](auto&, auto& p) {
+         p["rejected"] = json::value_from(std::vector<json::object>(limits::kMaxSchedules + 1));
+       },
+       E::kOutOfRange, "payload.rejected"},
+      {"late as a string", "schedule.fire", [](auto&, auto& p) { p["late"] = "true"; }, E::kWrongType,
+       "payload.late"},
+      {"fire answer without outcome", "fire.answer", [](auto&, auto& p) { p.erase("outcome"); },
+       E::kMissingField, "payload.outcome"},
+      {"fire answer with an unknown outcome", "fire.answer", [](auto&, auto& p) { p["outcome"] = "queued"; },
+       E::kOutOfRange, "payload.outcome"},
+      {"fire answer without job ids", "fire.answer", [](auto&, auto& p) { p.erase("job_ids"); },
+       E::kMissingField, "payload.job_ids"},
+      {"fire answer job id not a ULID", "fire.answer", [](auto&, auto& p) { p["job_ids"] = json::array{"j"}; },
+       E::kOutOfRange, "payload.job_ids[0]"},
+      {"fire answer without slot", "fire.answer", [](auto&, auto& p) { p.erase("scheduled_at"); },
+       E::kMissingField, "payload.scheduled_at"},
+      {"fire answer reason over its limit", "fire.answer",
+       [](auto&, auto& p) { p["reason"] = std::string(limits::kMaxErrorBytes + 1, 'r'); }, E::kOutOfRange,
+       "payload.reason"},
+      {"jobs.running without unacked list", "jobs.running", [](auto&, auto& p) { p.erase("unacked_job_ids"); },
+       E::kMissingField, "payload.unacked_job_ids"},
+      {"jobs.running with a bad running id", "jobs.running",
+       [](auto&, auto& p) { p["running_job_ids"] = json::array{"42"}; }, E::kOutOfRange,
+       "payload.running_job_ids[0]"},
+      {"jobs.running with too many unacked ids", "jobs.running",
+       [](auto&, auto& p) {
+         p["unacked_job_ids"] = json::value_from(
+             std::vector<std::string>(limits::kMaxUnackedJobs + 1, "01HZX3P0000000000000000J0B"));
+       },
+       E::kOutOfRange, "payload.unacked_job_ids"},
+      {"jobs.running without time", "jobs.running", [](auto&, auto& p) { p.erase("at"); }, E::kMissingField,
+       "payload.at"},
+      {"max runtime zero", "command.run", [](auto&, auto& p) { p["max_runtime_seconds"] = 0; },
+       E::kOutOfRange, "payload.max_runtime_seconds"},
+      {"max runtime above a week", "command.run",
+       [](auto&, auto& p) { p["max_runtime_seconds"] = limits::kMaxWeekSeconds + 1; }, E::kOutOfRange,
+       "payload.max_runtime_seconds"},
+      {"stall timeout zero", "command.run", [](auto&, auto& p) { p["stall_timeout_seconds"] = 0; },
+       E::kOutOfRange, "payload.stall_timeout_seconds"},
+      {"stall timeout as string", "command.run", [](auto&, auto& p) { p["stall_timeout_seconds"] = "60"; },
+       E::kWrongType, "payload.stall_timeout_seconds"},
       // unknown fields
+      {"unknown field in a rejection", "schedule.ack",
+       [](auto&, auto& p) { Obj(p["rejected"].as_array()[0])["line"] = 3; }, E::kUnknownField,
+       "payload.rejected[0].line"},
+      {"unknown field in a fire answer", "fire.answer", [](auto&, auto& p) { p["pending_id"] = "x"; },
+       E::kUnknownField, "payload.pending_id"},
       {"unknown payload field", "pong", [](auto&, auto& p) { p["extra"] = true; }, E::kUnknownField,
        "payload.extra"},
       {"unknown nested field", "command.run",

@@ -49,6 +49,10 @@ inline constexpr std::size_t kMaxTags = 64;
 inline constexpr std::size_t kMaxEnv = 64;
 //! Job ids in hello.running_job_ids.
 inline constexpr std::size_t kMaxRunningJobs = 64;
+//! Job ids in jobs.running.unacked_job_ids (the agent's outbox bound).
+inline constexpr std::size_t kMaxUnackedJobs = 10000;
+//! Job ids in one fire.answer (one per source group of the schedule).
+inline constexpr std::size_t kMaxFireJobs = 1000;
 //! current_files of job.progress (the encoder keeps the first ones).
 inline constexpr std::size_t kMaxCurrentFiles = 16;
 //! Lines in one job.log batch.
@@ -62,6 +66,8 @@ inline constexpr std::size_t kMaxSnapshots = 5000;
 inline constexpr std::int64_t kMaxCount = schema::kMaxCount;
 //! Largest schedule jitter and hook timeout: one day.
 inline constexpr std::int64_t kMaxDaySeconds = 86400;
+//! Largest job max runtime and stall timeout: seven days.
+inline constexpr std::int64_t kMaxWeekSeconds = 7 * 86400;
 //! Largest keep_* retention count.
 inline constexpr std::int64_t kMaxKeepCount = 1'000'000;
 

@@ -41,6 +41,8 @@ struct Hello {
   int64_t applied_schedule_version = 0;  ///< Version of the schedule set in force (0 = none).
   std::vector<std::string> running_job_ids{};  ///< ULIDs of jobs the agent is running now.
   uint64_t unacked_results = 0;                ///< job.result frames in the outbox awaiting result.ack.
+  std::optional<std::string> install_id{};     ///< ULID the agent made once and keeps in its state file:
+                                               ///< two ids for one host token = two machines.
 
   friend bool operator==(const Hello&, const Hello&) = default;
 };
@@ -99,12 +101,22 @@ struct ScheduleSet {
   friend bool operator==(const ScheduleSet&, const ScheduleSet&) = default;
 };
 
+//! An entry of a schedule set the agent could not apply (and so never fires).
+struct ScheduleRejection {
+  std::string schedule_id{};  ///< Schedule ULID.
+  std::string reason{};       ///< Why, for people ("unknown time zone ..."); cut to limits::kMaxErrorBytes.
+
+  friend bool operator==(const ScheduleRejection&, const ScheduleRejection&) = default;
+};
+
 //! agent → server: the set with this version is now in force.
 struct ScheduleAck {
   static constexpr std::string_view kType = "schedule.ack";  ///< Envelope type.
 
   int64_t version = 0;     ///< Version applied, >= 0.
   TimePoint applied_at{};  ///< When the new cron started.
+  std::optional<std::vector<ScheduleRejection>>
+      rejected{};  ///< Entries not applied (the server shows drift).
 
   friend bool operator==(const ScheduleAck&, const ScheduleAck&) = default;
 };
@@ -113,10 +125,25 @@ struct ScheduleAck {
 struct ScheduleFire {
   static constexpr std::string_view kType = "schedule.fire";  ///< Envelope type.
 
-  std::string schedule_id{};  ///< Schedule ULID.
-  TimePoint scheduled_at{};   ///< The cron slot, not the send time.
+  std::string schedule_id{};   ///< Schedule ULID.
+  TimePoint scheduled_at{};    ///< The cron slot, not the send time.
+  std::optional<bool> late{};  ///< True: the slot passed while the agent was down or disconnected.
 
   friend bool operator==(const ScheduleFire&, const ScheduleFire&) = default;
+};
+
+//! server → agent: what became of a schedule.fire. Any answer for a
+//! (schedule_id, scheduled_at) lets the agent drop that fire from its outbox.
+struct FireAnswer {
+  static constexpr std::string_view kType = "fire.answer";  ///< Envelope type.
+
+  std::string schedule_id{};                ///< The fire's schedule ULID.
+  TimePoint scheduled_at{};                 ///< The fire's cron slot.
+  FireOutcome outcome = FireOutcome::kJob;  ///< What the server did.
+  std::vector<std::string> job_ids{};       ///< Job ULIDs made for the slot (may be empty).
+  std::optional<std::string> reason{};      ///< Why (refused, deferred), for people.
+
+  friend bool operator==(const FireAnswer&, const FireAnswer&) = default;
 };
 
 // ---------------------------------------------------------------- commands
@@ -204,15 +231,19 @@ struct Hooks {
 struct CommandRun {
   static constexpr std::string_view kType = "command.run";  ///< Envelope type.
 
-  std::string job_id{};                       ///< Job ULID.
-  JobKind kind = JobKind::kBackup;            ///< What to run.
-  Repository repository{};                    ///< Where.
-  std::optional<SourceGroup> source_group{};  ///< What to back up.
-  std::optional<Retention> retention{};       ///< Forget policy.
-  JobOptions options{};                       ///< Kind-specific options.
-  std::optional<Hooks> hooks{};               ///< Pre/post hooks.
-  std::optional<std::string> schedule_id{};   ///< ULID of the schedule that caused it, if any.
-  std::optional<TimePoint> scheduled_at{};    ///< Its cron slot, if any.
+  std::string job_id{};                             ///< Job ULID.
+  JobKind kind = JobKind::kBackup;                  ///< What to run.
+  Repository repository{};                          ///< Where.
+  std::optional<SourceGroup> source_group{};        ///< What to back up.
+  std::optional<Retention> retention{};             ///< Forget policy.
+  JobOptions options{};                             ///< Kind-specific options.
+  std::optional<Hooks> hooks{};                     ///< Pre/post hooks.
+  std::optional<std::string> schedule_id{};         ///< ULID of the schedule that caused it, if any.
+  std::optional<TimePoint> scheduled_at{};          ///< Its cron slot, if any.
+  std::optional<uint32_t> max_runtime_seconds{};    ///< Stop the job after this long (1 s..7 days);
+                                                    ///< absent = the agent's default for the kind.
+  std::optional<uint32_t> stall_timeout_seconds{};  ///< Stop it after this long without restic output
+                                                    ///< (1 s..7 days); absent = the agent's default.
 
   friend bool operator==(const CommandRun&, const CommandRun&) = default;
 };
@@ -336,6 +367,18 @@ struct JobResult {
   friend bool operator==(const JobResult&, const JobResult&) = default;
 };
 
+//! agent → server, periodically on a ready connection: what the agent still
+//! knows about. A job the server thinks is running and finds in neither list is lost.
+struct JobsRunning {
+  static constexpr std::string_view kType = "jobs.running";  ///< Envelope type.
+
+  std::vector<std::string> running_job_ids{};  ///< ULIDs of jobs running now.
+  std::vector<std::string> unacked_job_ids{};  ///< ULIDs of results in the outbox awaiting result.ack.
+  TimePoint at{};                              ///< Agent clock.
+
+  friend bool operator==(const JobsRunning&, const JobsRunning&) = default;
+};
+
 //! server → agent: the result is stored; the agent may drop it from its outbox.
 struct ResultAck {
   static constexpr std::string_view kType = "result.ack";  ///< Envelope type.
@@ -388,6 +431,6 @@ struct BrowseResult {
 //! Every message; the alternative's kType is the envelope "type".
 using Payload = std::variant<Hello, HelloOk, ScheduleSet, ScheduleAck, ScheduleFire, CommandRun,
                              CommandCancel, JobStarted, JobProgress, JobLog, JobResult, ResultAck,
-                             BrowseRequest, BrowseResult, Ping, Pong>;
+                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning>;
 
 }  // namespace rmgr::protocol

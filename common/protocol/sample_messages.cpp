@@ -57,6 +57,8 @@ CommandRun SampleCommandRun() {
   run.hooks = Hooks{.pre = "systemctl stop db", .post = "systemctl start db", .timeout_seconds = 600};
   run.schedule_id = kScheduleId;
   run.scheduled_at = At("2026-11-22T02:00:00Z");
+  run.max_runtime_seconds = 86400;
+  run.stall_timeout_seconds = 1800;
   return run;
 }
 
@@ -70,7 +72,8 @@ std::vector<Envelope> SampleEnvelopes() {
                            .arch = "amd64",
                            .applied_schedule_version = 7,
                            .running_job_ids = {std::string(kJobId)},
-                           .unacked_results = 2}});
+                           .unacked_results = 2,
+                           .install_id = "01HZX3P00000000000000NSTA1"}});
   out.push_back(
       {"", HelloOk{.host_id = std::string(kHostId), .server_time = At("2026-11-22T15:40:30.250Z")}});
   ScheduleSet set{.version = 8, .schedules = {}};
@@ -87,9 +90,14 @@ std::vector<Envelope> SampleEnvelopes() {
                            .timezone = "",
                            .jitter_seconds = 0});
   out.push_back({"", set});
-  out.push_back({"", ScheduleAck{.version = 8, .applied_at = At("2026-11-22T15:40:31Z")}});
+  out.push_back({"", ScheduleAck{.version = 8,
+                                 .applied_at = At("2026-11-22T15:40:31Z"),
+                                 .rejected = std::vector<ScheduleRejection>{
+                                     {.schedule_id = "01HZX3P00000000000000SCHE3",
+                                      .reason = "unknown time zone \"Mars/Olympus\""}}}});
   out.push_back({"01HZX3P0000000000000F1RE01", ScheduleFire{.schedule_id = std::string(kScheduleId),
-                                                            .scheduled_at = At("2026-11-22T02:00:00Z")}});
+                                                            .scheduled_at = At("2026-11-22T02:00:00Z"),
+                                                            .late = true}});
   out.push_back({"01HZX3P000000000000000RVN1", SampleCommandRun()});
   out.push_back({"", CommandCancel{.job_id = std::string(kJobId)}});
   out.push_back({"", JobStarted{.job_id = std::string(kJobId),
@@ -165,6 +173,14 @@ std::vector<Envelope> SampleEnvelopes() {
                                           .error = "listing cut at 2 entries"}});
   out.push_back({"", Ping{.nonce = "n-1", .sent_at = At("2026-11-22T15:40:30.001Z")}});
   out.push_back({"", Pong{.nonce = "n-1", .sent_at = At("2026-11-22T15:40:30.002Z")}});
+  out.push_back({"", FireAnswer{.schedule_id = std::string(kScheduleId),
+                                .scheduled_at = At("2026-11-22T02:00:00Z"),
+                                .outcome = FireOutcome::kJob,
+                                .job_ids = {std::string(kJobId)},
+                                .reason = "one job per source group"}});
+  out.push_back({"", JobsRunning{.running_job_ids = {std::string(kJobId)},
+                                 .unacked_job_ids = {"01HZX3P000000000000000J0B2"},
+                                 .at = At("2026-11-22T02:01:00Z")}});
   return out;
 }
 

@@ -47,6 +47,7 @@ inline constexpr Text kError{.min = 0, .max = lim::kMaxErrorBytes, .cut_on_encod
 inline constexpr Text kNonce{.min = 0, .max = lim::kMaxNonceBytes};
 inline constexpr Int kCount{.min = 0, .max = lim::kMaxCount};
 inline constexpr Int kKeep{.min = 1, .max = lim::kMaxKeepCount};
+inline constexpr Int kLimitSeconds{.min = 1, .max = lim::kMaxWeekSeconds};
 inline constexpr List kPaths{lim::kMaxPaths, kPath};
 inline constexpr List kTags{lim::kMaxTags, kTag};
 
@@ -62,6 +63,7 @@ void Fields(F& f, Is<Hello> auto& s) {
   f("applied_schedule_version", s.applied_schedule_version, kCount);
   f("running_job_ids", s.running_job_ids, List{lim::kMaxRunningJobs, kUlid});
   f("unacked_results", s.unacked_results, kCount);
+  f("install_id", s.install_id, kUlid);
 }
 
 template <class F>
@@ -102,15 +104,32 @@ void Fields(F& f, Is<ScheduleSet> auto& s) {
 }
 
 template <class F>
+void Fields(F& f, Is<ScheduleRejection> auto& s) {
+  f("schedule_id", s.schedule_id, kUlid);
+  f("reason", s.reason, kError);
+}
+
+template <class F>
 void Fields(F& f, Is<ScheduleAck> auto& s) {
   f("version", s.version, kCount);
   f("applied_at", s.applied_at);
+  f("rejected", s.rejected, List{lim::kMaxSchedules, Plain{}});
 }
 
 template <class F>
 void Fields(F& f, Is<ScheduleFire> auto& s) {
   f("schedule_id", s.schedule_id, kUlid);
   f("scheduled_at", s.scheduled_at);
+  f("late", s.late);
+}
+
+template <class F>
+void Fields(F& f, Is<FireAnswer> auto& s) {
+  f("schedule_id", s.schedule_id, kUlid);
+  f("scheduled_at", s.scheduled_at);
+  f("outcome", s.outcome);
+  f("job_ids", s.job_ids, List{lim::kMaxFireJobs, kUlid});
+  f("reason", s.reason, kError);
 }
 
 // ---------------------------------------------------------------- commands
@@ -194,6 +213,8 @@ void Fields(F& f, Is<CommandRun> auto& s) {
   f("hooks", s.hooks);
   f("schedule_id", s.schedule_id, kUlid);
   f("scheduled_at", s.scheduled_at);
+  f("max_runtime_seconds", s.max_runtime_seconds, kLimitSeconds);
+  f("stall_timeout_seconds", s.stall_timeout_seconds, kLimitSeconds);
   f.Expect(s.kind != JobKind::kBackup || s.source_group.has_value(), ErrorCode::kMissingField, "source_group",
            "a backup needs a source group");
   f.Expect(s.kind != JobKind::kForget || s.retention.has_value(), ErrorCode::kMissingField, "retention",
@@ -290,6 +311,13 @@ void Fields(F& f, Is<JobResult> auto& s) {
   f("started_at", s.started_at);
   f("finished_at", s.finished_at);
   f("snapshot_index", s.snapshot_index);
+}
+
+template <class F>
+void Fields(F& f, Is<JobsRunning> auto& s) {
+  f("running_job_ids", s.running_job_ids, List{lim::kMaxRunningJobs, kUlid});
+  f("unacked_job_ids", s.unacked_job_ids, List{lim::kMaxUnackedJobs, kUlid});
+  f("at", s.at);
 }
 
 template <class F>
