@@ -2,6 +2,7 @@
 //   enroll  trades a one-time enrollment token for this host's credentials
 //   run     keeps the WebSocket to the server, fires schedules, runs restic
 #include <CLI/CLI.hpp>
+
 #include <cstdio>
 #include <string>
 
@@ -20,8 +21,8 @@ int Enroll(const std::string& server, const std::string& token, const std::strin
     std::fprintf(stderr, "restic-manager-agent: %s\n", info.error().message.c_str());
     return 1;
   }
-  rmgr::agent::EnrollRequest request{
-      server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0"};
+  rmgr::agent::EnrollRequest request{server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch,
+                                     "0.1.0"};
   auto enrolled = rmgr::agent::Enroll(request);
   if (!enrolled) {
     std::fprintf(stderr, "restic-manager-agent: enrollment failed: %s\n", enrolled.error().message.c_str());
@@ -32,10 +33,9 @@ int Enroll(const std::string& server, const std::string& token, const std::strin
     std::fprintf(stderr, "restic-manager-agent: %s\n", saved.error().message.c_str());
     return 1;
   }
-  std::printf(
-      "enrolled as host %s (%s); credentials saved in %s/agent.json\n"
-      "start the agent with: restic-manager-agent run --state-dir %s\n",
-      enrolled->host_name.c_str(), enrolled->host_id.c_str(), state_dir.c_str(), state_dir.c_str());
+  std::printf("enrolled as host %s (%s); credentials saved in %s/agent.json\n"
+              "start the agent with: restic-manager-agent run --state-dir %s\n",
+              enrolled->host_name.c_str(), enrolled->host_id.c_str(), state_dir.c_str(), state_dir.c_str());
   return 0;
 }
 
@@ -49,8 +49,7 @@ int main(int argc, char** argv) {
   std::string server, token, state_dir = kDefaultStateDir, log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (default info)");
 
-  auto* enroll =
-      app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
+  auto* enroll = app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
   enroll->add_option("--server", server, "Server URL, e.g. http://127.0.0.1:8080")->required();
   enroll->add_option("--token", token, "One-time enrollment token")->required();
   enroll->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
@@ -61,16 +60,13 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "Connect to the server and run scheduled jobs");
   run->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
   run->add_option("--restic", options.restic_binary, "restic binary to run (default: restic from PATH)");
-  run->add_flag("--refuse-hooks", refuse_hooks,
-                "Fail every job that asks for a pre/post hook instead of running it");
+  run->add_flag("--refuse-hooks", refuse_hooks, "Fail every job that asks for a pre/post hook instead of running it");
   run->add_option("--shutdown-grace", shutdown_grace,
                   "Seconds a running job may finish after SIGTERM before it is interrupted (default 30)")
       ->check(CLI::Range(0, 86400));
-  run->add_option("--cancel-grace", cancel_grace,
-                  "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
+  run->add_option("--cancel-grace", cancel_grace, "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
       ->check(CLI::Range(1, 3600));
-  run->add_option("--reconnect-max", reconnect_max,
-                  "Longest wait between reconnect attempts, seconds (default 60)")
+  run->add_option("--reconnect-max", reconnect_max, "Longest wait between reconnect attempts, seconds (default 60)")
       ->check(CLI::Range(1, 3600));
 
   CLI11_PARSE(app, argc, argv);
