@@ -121,7 +121,10 @@ Result<void> AgentApp::Init() {
   auto state = LoadAgentState(options_.state_dir);
   if (!state) return state.error();
   state_ = std::make_unique<AgentState>(std::move(*state));
-  if (auto ensured = EnsureInstallId(options_.state_dir, *state_); !ensured) return ensured.error();
+  if (auto ensured = EnsureInstallId(options_.state_dir, *state_); !ensured) {
+    // Not fatal: the server then cannot tell two machines on one token apart.
+    Log()->warn("no install id saved (hello goes without one): {}", ensured.error().message);
+  }
 
   auto outbox = Outbox::Open(options_.state_dir);
   if (!outbox) return outbox.error();

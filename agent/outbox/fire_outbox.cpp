@@ -19,43 +19,25 @@ FireOutbox::FireOutbox(std::filesystem::path dir) : dir_(std::move(dir)) {}
 
 Result<std::unique_ptr<FireOutbox>> FireOutbox::Open(const std::filesystem::path& state_dir) {
   std::unique_ptr<FireOutbox> box(new FireOutbox(state_dir / "fires"));
-  auto loaded =
-      LoadFrameDir(box->dir_, [](std::string_view key, const protocol::Envelope& frame) -> std::string {
-        const auto* fire = std::get_if<protocol::ScheduleFire>(&frame.payload);
-        if (fire == nullptr) return "not a schedule.fire frame";
-        if (fire->schedule_id != key) return "schedule id does not match the file name";
-        return {};
-      });
+  auto loaded = LoadFrames<protocol::ScheduleFire>(
+      box->dir_, "schedule id", [](const protocol::ScheduleFire& f) { return f.schedule_id; });
   if (!loaded) return loaded.error();
   std::lock_guard lock(box->mutex_);
-  for (auto& [key, frame] : *loaded) {
-    box->fires_.emplace(key, std::get<protocol::ScheduleFire>(std::move(frame.payload)));
-  }
+  for (auto& [key, fire] : *loaded) box->fires_.emplace(std::move(key), std::move(fire));
   if (!box->fires_.empty()) Log()->info("{} fire(s) await the server's answer", box->fires_.size());
   return box;
 }
 
 Result<bool> FireOutbox::Put(const protocol::ScheduleFire& fire) {
-  if (!IsSafeFrameKey(fire.schedule_id)) {
-    return MakeError(ErrorCode::kInvalidArgument, "schedule id is not usable as a file name",
-                     "payload.schedule_id");
-  }
-  const protocol::Envelope envelope{.id = {}, .payload = fire};
-  if (auto valid = protocol::Validate(envelope); !valid) return valid.error();
-  const std::string frame = protocol::Encode(envelope);
-  // Keep the fire as it reads back after a restart (times floored to milliseconds).
-  auto reread = protocol::Decode(frame);
-  auto* stored = reread ? std::get_if<protocol::ScheduleFire>(&reread->payload) : nullptr;
-  if (stored == nullptr)
-    return MakeError(ErrorCode::kInternal, "schedule.fire frame does not decode", "payload");
-
+  auto prepared = PrepareFrame(fire, fire.schedule_id, "schedule_id");
+  if (!prepared) return prepared.error();
   std::lock_guard lock(mutex_);
   if (auto it = fires_.find(fire.schedule_id); it != fires_.end()) {
-    if (it->second.scheduled_at > stored->scheduled_at) return false;
-    if (it->second == *stored) return true;
+    if (it->second.scheduled_at > prepared->stored.scheduled_at) return false;
+    if (it->second == prepared->stored) return true;
   }
-  if (auto written = StoreFrame(dir_, fire.schedule_id, frame); !written) return written.error();
-  fires_.insert_or_assign(fire.schedule_id, std::move(*stored));
+  if (auto written = StoreFrame(dir_, fire.schedule_id, prepared->text); !written) return written.error();
+  fires_.insert_or_assign(fire.schedule_id, std::move(prepared->stored));
   return true;
 }
 

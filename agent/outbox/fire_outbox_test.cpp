@@ -17,20 +17,9 @@ using std::chrono::milliseconds;
 constexpr std::string_view kA = "01HZX3P00000000000000SCHEA";
 constexpr std::string_view kB = "01HZX3P00000000000000SCHEB";
 
-class TempDir {
+class TempDir : public test_support::TempDir {
  public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "rmgr-fires-XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : test_support::TempDir("rmgr-fires") {}
 };
 
 TimePoint Minute(int n) {

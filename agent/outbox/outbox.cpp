@@ -22,39 +22,23 @@ Outbox::Outbox(std::filesystem::path dir, std::size_t max_entries)
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::filesystem::path& state_dir,
                                              std::size_t max_entries) {
   std::unique_ptr<Outbox> box(new Outbox(state_dir / "outbox", max_entries));
-  auto loaded =
-      LoadFrameDir(box->dir_, [](std::string_view key, const protocol::Envelope& frame) -> std::string {
-        const auto* result = std::get_if<protocol::JobResult>(&frame.payload);
-        if (result == nullptr) return "not a job.result frame";
-        if (result->job_id != key) return "job id does not match the file name";
-        return {};
-      });
+  auto loaded = LoadFrames<protocol::JobResult>(box->dir_, "job id",
+                                                [](const protocol::JobResult& r) { return r.job_id; });
   if (!loaded) return loaded.error();
   std::lock_guard lock(box->mutex_);
   // Over the bound only if max_entries shrank between runs; keep them all
   // rather than drop results: Put refuses new ones until acks catch up.
-  for (auto& [key, frame] : *loaded) {
-    box->entries_.emplace(key, std::get<protocol::JobResult>(std::move(frame.payload)));
-  }
+  for (auto& [key, result] : *loaded) box->entries_.emplace(std::move(key), std::move(result));
   if (!box->entries_.empty()) Log()->info("outbox holds {} unacknowledged result(s)", box->entries_.size());
   return box;
 }
 
 Result<void> Outbox::Put(const protocol::JobResult& result) {
-  if (!IsSafeFrameKey(result.job_id)) {
-    return MakeError(ErrorCode::kInvalidArgument, "job id is not usable as an outbox file name",
-                     "payload.job_id");
-  }
-  const protocol::Envelope envelope{.id = {}, .payload = result};
-  // A frame the server rejects would be resent forever and never acked.
-  if (auto valid = protocol::Validate(envelope); !valid) return valid.error();
-  const std::string frame = protocol::Encode(envelope);
-  // Keep (and compare) the result as it will read back after a restart:
-  // the wire floors times to milliseconds and truncates long error text.
-  auto reread = protocol::Decode(frame);
-  auto* stored = reread ? std::get_if<protocol::JobResult>(&reread->payload) : nullptr;
-  if (stored == nullptr)
-    return MakeError(ErrorCode::kInternal, "job.result frame does not decode", "payload");
+  // Keep (and compare) the result as it will read back after a restart.
+  auto prepared = PrepareFrame(result, result.job_id, "job_id");
+  if (!prepared) return prepared.error();
+  const std::string& frame = prepared->text;
+  protocol::JobResult* stored = &prepared->stored;
 
   std::lock_guard lock(mutex_);
   if (auto it = entries_.find(result.job_id); it != entries_.end()) {
