@@ -2,17 +2,23 @@
 
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
+#include "agent/app/redelivery.h"
 #include "agent/connection/agent_state.h"
 #include "agent/connection/enroll_client.h"
 #include "agent/executor/job_executor.h"
+#include "agent/outbox/durable_file.h"
+#include "agent/outbox/fire_outbox.h"
 #include "agent/outbox/outbox.h"
 #include "agent/runner/restic_process.h"
 #include "agent/scheduler/local_scheduler.h"
+#include "common/protocol/close_codes.h"
 #include "common/protocol/envelope.h"
+#include "common/protocol/limits.h"
 #include "common/util/log.h"
 #include "common/util/ulid.h"
 
@@ -21,8 +27,12 @@ namespace {
 
 constexpr std::string_view kAgentVersion = "0.1.0";
 constexpr std::string_view kSchedulesFile = "schedules.json";
+constexpr std::string_view kRecordFile = "schedule_record.json";
+constexpr std::size_t kMaxRecordBytes = std::size_t{1} << 20;
 
-std::shared_ptr<spdlog::logger> Log() { return Logger("agent"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return Logger("agent");
+}
 
 // The environment restic inherits: enough to find binaries and a temp dir,
 // nothing else of the agent's (which may hold credentials of its own).
@@ -39,12 +49,12 @@ std::vector<std::string> BaseEnvironment() {
 std::string ResticVersion(const std::string& binary) {
   runner::ResticInvocation invocation{{binary, "version"}, BaseEnvironment()};
   std::string first_line;
-  auto process = runner::ResticProcess::Start(invocation, schema::Secret{},
-                                              [&](protocol::LogStream stream, std::string_view line) {
-                                                if (stream == protocol::LogStream::kStdout && first_line.empty()) {
-                                                  first_line = line;
-                                                }
-                                              });
+  auto process = runner::ResticProcess::Start(
+      invocation, schema::Secret{}, [&](protocol::LogStream stream, std::string_view line) {
+        if (stream == protocol::LogStream::kStdout && first_line.empty()) {
+          first_line = line;
+        }
+      });
   if (!process) return {};
   const runner::ProcessExit exit = (*process)->Wait();
   if (exit.exit_code != 0) return {};
@@ -54,23 +64,38 @@ std::string ResticVersion(const std::string& binary) {
   return name == "restic" ? version : std::string();
 }
 
-// Writes `text` to `path` atomically (temp file, fsync, rename).
-Result<void> WriteFileAtomically(const std::filesystem::path& path, const std::string& text) {
-  const std::filesystem::path temp = path.string() + ".tmp";
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) return MakeError(ErrorCode::kUnavailable, "cannot write " + temp.string());
+// The scheduler's evaluation record as written by SaveRecord; an unreadable
+// file is an empty record (nothing fires late), with a warning.
+EvaluationRecord LoadRecord(const std::filesystem::path& path) {
+  auto text = ReadFileLimited(path, kMaxRecordBytes);
+  if (!text) {
+    if (text.error().code != ErrorCode::kNotFound) Log()->warn("{}", text.error().Describe());
+    return {};
   }
-  if (FILE* f = std::fopen(temp.c_str(), "rb")) {
-    ::fsync(fileno(f));
-    std::fclose(f);
+  boost::system::error_code ec;
+  const boost::json::value doc = boost::json::parse(*text, ec);
+  const boost::json::object* obj = ec ? nullptr : doc.if_object();
+  if (obj == nullptr) {
+    Log()->warn("ignoring unreadable {}: slots missed while the agent was down will not fire", path.string());
+    return {};
   }
-  std::error_code ec;
-  std::filesystem::rename(temp, path, ec);
-  if (ec) return MakeError(ErrorCode::kUnavailable, "cannot replace " + path.string() + ": " + ec.message());
-  return Ok();
+  EvaluationRecord record;
+  for (const auto& [id, value] : *obj) {
+    const auto* at = value.if_string();
+    if (at == nullptr) continue;
+    if (auto parsed = ParseRfc3339(std::string_view(at->data(), at->size()))) {
+      record.emplace(std::string(id), std::chrono::floor<std::chrono::seconds>(parsed->time));
+    }
+  }
+  return record;
+}
+
+void SaveRecord(const std::filesystem::path& path, const EvaluationRecord& record) {
+  boost::json::object obj;
+  for (const auto& [id, at] : record) obj[id] = FormatRfc3339Utc(TimePoint{at});
+  if (auto saved = WriteFileAtomically(path, boost::json::serialize(obj)); !saved) {
+    Log()->warn("scheduler record not saved: {}", saved.error().Describe());
+  }
 }
 
 }  // namespace
@@ -85,8 +110,10 @@ AgentApp::AgentApp(AgentOptions options) : options_(std::move(options)), work_(i
 AgentApp::~AgentApp() {
   // Order: nothing may call into a part that is already gone.
   connection_.reset();
+  redelivery_.reset();
   scheduler_.reset();
   executor_.reset();
+  fire_outbox_.reset();
   outbox_.reset();
 }
 
@@ -94,10 +121,17 @@ Result<void> AgentApp::Init() {
   auto state = LoadAgentState(options_.state_dir);
   if (!state) return state.error();
   state_ = std::make_unique<AgentState>(std::move(*state));
+  if (auto ensured = EnsureInstallId(options_.state_dir, *state_); !ensured) {
+    // Not fatal: the server then cannot tell two machines on one token apart.
+    Log()->warn("no install id saved (hello goes without one): {}", ensured.error().message);
+  }
 
   auto outbox = Outbox::Open(options_.state_dir);
   if (!outbox) return outbox.error();
   outbox_ = std::move(*outbox);
+  auto fire_outbox = FireOutbox::Open(options_.state_dir);
+  if (!fire_outbox) return fire_outbox.error();
+  fire_outbox_ = std::move(*fire_outbox);
 
   restic_version_ = ResticVersion(options_.restic_binary);
   if (restic_version_.empty()) {
@@ -110,20 +144,29 @@ Result<void> AgentApp::Init() {
   executor.restic.base_env = BaseEnvironment();
   executor.allow_hooks = options_.allow_hooks;
   executor.cancel_grace = options_.cancel_grace;
-  executor_ = std::make_unique<JobExecutor>(*outbox_, [this](protocol::Payload payload) { Send(std::move(payload)); },
-                                            executor);
+  executor_ = std::make_unique<JobExecutor>(
+      *outbox_, [this](protocol::Payload payload) { Send(std::move(payload)); }, executor);
 
-  // A fire that cannot be sent now is remembered by the scheduler (latest
-  // slot per schedule) and sent by OnOpen after the next reconnect.
+  // Every fire goes to the FireOutbox first; Redelivery sends it again until answered.
+  LocalScheduler::Options cron;
+  const auto record_path = options_.state_dir / kRecordFile;
+  cron.evaluated = LoadRecord(record_path);
+  cron.record = [record_path](const EvaluationRecord& record) { SaveRecord(record_path, record); };
   scheduler_ = std::make_unique<LocalScheduler>(
       io_.get_executor(),
-      [this](const std::string& schedule_id, Seconds slot) {
-        const bool sent = Send(protocol::ScheduleFire{schedule_id, TimePoint(slot)});
-        Log()->info("schedule {} fired for {}{}", schedule_id, FormatRfc3339Utc(TimePoint(slot)),
-                    sent ? "" : " (offline: sent after reconnect)");
-        return sent;
-      },
-      LocalScheduler::Options{});
+      [this](const std::string& schedule_id, Seconds slot, bool late) { Fire(schedule_id, slot, late); },
+      cron);
+
+  Redelivery::Options redelivery;
+  redelivery.fire_resend = options_.fire_resend;
+  redelivery.report_every = options_.report_every;
+  redelivery_ = std::make_unique<Redelivery>(
+      io_.get_executor(),
+      Redelivery::Sources{.fires = [this] { return fire_outbox_->Pending(); },
+                          .results = [this] { return outbox_->Pending(); },
+                          .report = [this] { return Report(); },
+                          .send = [this](protocol::Payload payload) { return Send(std::move(payload)); }},
+      redelivery);
 
   // The last set the server pushed keeps firing while the server is away.
   std::ifstream saved(options_.state_dir / kSchedulesFile, std::ios::binary);
@@ -156,12 +199,13 @@ int AgentApp::Run() {
     Log()->error("cannot connect to {}: {}", state_->server_url, started.error().message);
     return 1;
   }
-  Log()->info("agent for host {} ({}) connecting to {}", state_->host_name, state_->host_id, state_->server_url);
+  Log()->info("agent for host {} ({}) connecting to {}", state_->host_name, state_->host_id,
+              state_->server_url);
   std::thread second([this] { io_.run(); });
   io_.run();
   second.join();
   Log()->info("agent stopped");
-  return 0;
+  return exit_code_.load();
 }
 
 void AgentApp::RequestStop() {
@@ -173,6 +217,7 @@ void AgentApp::RequestStop() {
 
 void AgentApp::Shutdown() {
   scheduler_->Stop();
+  redelivery_->Stop();
   executor_->Shutdown(options_.shutdown_grace);
   connection_->Stop();
   boost::system::error_code ignored;
@@ -186,8 +231,10 @@ bool AgentApp::Send(protocol::Payload payload) {
 
 void AgentApp::ApplySchedules(const protocol::ScheduleSet& set, bool from_server) {
   const protocol::ScheduleAck ack = scheduler_->Apply(set);
-  Log()->info("schedule set version {} applied ({} active of {})", set.version, scheduler_->ActiveIds().size(),
+  const auto active = scheduler_->ActiveIds();
+  Log()->info("schedule set version {} applied ({} active of {})", set.version, active.size(),
               set.schedules.size());
+  fire_outbox_->Retain({active.begin(), active.end()});
   if (!from_server || set.version == 0) return;  // version 0 is "no schedules yet": nothing to ack
   if (auto saved = WriteFileAtomically(options_.state_dir / kSchedulesFile,
                                        protocol::Encode(protocol::Envelope{"", set}));
@@ -195,6 +242,36 @@ void AgentApp::ApplySchedules(const protocol::ScheduleSet& set, bool from_server
     Log()->warn("schedule set not saved: {}", saved.error().message);
   }
   Send(ack);
+}
+
+void AgentApp::Fire(const std::string& schedule_id, Seconds slot, bool late) {
+  // A fire made while no connection is ready goes out after the next hello.ok: late.
+  const bool ready = ready_.load();
+  const protocol::ScheduleFire fire{.schedule_id = schedule_id,
+                                    .scheduled_at = TimePoint(slot),
+                                    .late = late || !ready ? std::optional<bool>(true) : std::nullopt};
+  auto stored = fire_outbox_->Put(fire);
+  if (!stored) {
+    Log()->error("schedule {} fired for {} but the fire could not be stored: {}", schedule_id,
+                 FormatRfc3339Utc(fire.scheduled_at), stored.error().Describe());
+  }
+  const bool sent = ready && Send(fire);
+  Log()->info("schedule {} fired for {}{}{}", schedule_id, FormatRfc3339Utc(fire.scheduled_at),
+              late ? " (missed while the agent was down)" : "",
+              sent ? "" : " (sent once the server is reachable)");
+}
+
+protocol::JobsRunning AgentApp::Report() {
+  protocol::JobsRunning report{
+      .running_job_ids = executor_->RunningJobIds(), .unacked_job_ids = {}, .at = Clock::now()};
+  if (report.running_job_ids.size() > protocol::limits::kMaxRunningJobs) {
+    report.running_job_ids.resize(protocol::limits::kMaxRunningJobs);
+  }
+  for (const auto& result : outbox_->Pending()) {
+    if (report.unacked_job_ids.size() == protocol::limits::kMaxUnackedJobs) break;
+    report.unacked_job_ids.push_back(result.job_id);
+  }
+  return report;
 }
 
 // ------------------------------------------------------------ connection
@@ -215,18 +292,14 @@ protocol::Hello AgentApp::MakeHello() {
   hello.applied_schedule_version = scheduler_->applied_version();
   hello.running_job_ids = executor_->RunningJobIds();
   hello.unacked_results = outbox_->Size();
+  hello.install_id = state_->install_id;
   return hello;
 }
 
 void AgentApp::OnOpen() {
-  // Everything the server has not acknowledged yet: results first (they
-  // finish jobs), then the fires that happened while we were away.
-  const auto pending = outbox_->Pending();
-  for (const auto& result : pending) Send(result);
-  const auto missed = scheduler_->TakeMissedFires();
-  for (const auto& fire : missed) Send(fire);
-  Log()->info("connected to {}; resent {} result(s) and {} missed fire(s)", state_->server_url, pending.size(),
-              missed.size());
+  // What the server has not answered goes out once it accepted the hello (hello.ok).
+  Log()->info("connected to {}; {} result(s) and {} fire(s) await an answer", state_->server_url,
+              outbox_->Size(), fire_outbox_->Size());
 }
 
 void AgentApp::OnMessage(protocol::Envelope envelope) {
@@ -234,21 +307,33 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
       [&](auto& payload) {
         using T = std::decay_t<decltype(payload)>;
         if constexpr (std::is_same_v<T, protocol::HelloOk>) {
-          const auto skew = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - payload.server_time);
+          const auto skew =
+              std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - payload.server_time);
           if (skew > std::chrono::minutes(2) || skew < -std::chrono::minutes(2)) {
             Log()->warn("this host's clock is {} s off the server's; schedules fire by this host's clock",
                         skew.count());
           }
+          ready_ = true;
+          redelivery_->OnReady();  // results first (they finish jobs), then fires
+        } else if constexpr (std::is_same_v<T, protocol::FireAnswer>) {
+          const bool dropped = fire_outbox_->Answer(payload.schedule_id, payload.scheduled_at);
+          Log()->log(dropped ? spdlog::level::info : spdlog::level::debug,
+                     "fire of schedule {} for {}: {}{}{}", payload.schedule_id,
+                     FormatRfc3339Utc(payload.scheduled_at), protocol::ToString(payload.outcome),
+                     payload.reason ? " — " + *payload.reason : std::string(),
+                     dropped ? "" : " (already answered)");
         } else if constexpr (std::is_same_v<T, protocol::ScheduleSet>) {
           ApplySchedules(payload, true);
         } else if constexpr (std::is_same_v<T, protocol::CommandRun>) {
           Log()->info("job {} ({}) received", payload.job_id, protocol::ToString(payload.kind));
           executor_->Run(std::move(payload));
         } else if constexpr (std::is_same_v<T, protocol::CommandCancel>) {
-          if (!executor_->Cancel(payload.job_id)) Log()->info("cancel for job {}: not running here", payload.job_id);
+          if (!executor_->Cancel(payload.job_id))
+            Log()->info("cancel for job {}: not running here", payload.job_id);
         } else if constexpr (std::is_same_v<T, protocol::ResultAck>) {
           if (auto acked = outbox_->Ack(payload.job_id); !acked) {
-            Log()->warn("result of job {} acknowledged but not removed: {}", payload.job_id, acked.error().message);
+            Log()->warn("result of job {} acknowledged but not removed: {}", payload.job_id,
+                        acked.error().message);
           }
         } else if constexpr (std::is_same_v<T, protocol::BrowseRequest>) {
           executor_->Browse(std::move(payload));
@@ -259,6 +344,29 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
       envelope.payload);
 }
 
-void AgentApp::OnClosed(std::string_view reason) { Log()->info("connection closed: {}", reason); }
+void AgentApp::OnClosed(std::string_view reason) {
+  ready_ = false;
+  redelivery_->OnClosed();
+  Log()->info("connection closed: {}", reason);
+}
+
+void AgentApp::OnRefused(std::uint16_t close_code, std::string_view reason) {
+  // Firing on would only fill the fire outbox for a server that will never take it.
+  scheduler_->Stop();
+  const std::string_view meaning = protocol::CloseCodeMeaning(close_code);
+  if (close_code == protocol::kCloseHostDeleted) {
+    Log()->error(
+        "the server says this host was deleted ({}): the agent stops; enroll again with "
+        "restic-manager-agent enroll --server URL --token T --state-dir {}",
+        reason.empty() ? meaning : reason, options_.state_dir.string());
+  } else {
+    Log()->error(
+        "the server refused this agent ({}): another machine uses this host's token (a copied state "
+        "directory?); the agent stops. Enroll this machine as its own host.",
+        reason.empty() ? meaning : reason);
+  }
+  exit_code_ = kExitConfig;
+  RequestStop();
+}
 
 }  // namespace rmgr::agent

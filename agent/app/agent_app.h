@@ -3,13 +3,23 @@
 // the local cron, the job executor and the result outbox together and owns
 // the process's lifecycle:
 //
-//   server ──schedule.set──▶ LocalScheduler ──schedule.fire──▶ server
+//   server ──schedule.set──▶ LocalScheduler ──▶ FireOutbox (fsync'd) ──schedule.fire──▶ server
+//   server ──fire.answer───▶ FireOutbox (the fire is dropped)
 //   server ──command.run───▶ JobExecutor ──job.* / job.result──▶ server
-//                                  └─▶ Outbox (fsync'd) ──resent after reconnect──▶ server
+//                                  └─▶ Outbox (fsync'd) ──result.ack drops it
+//   Redelivery: after hello.ok, both outboxes are sent, unanswered frames again
+//   on the same connection (fires every 30 s, results 30 s → 5 min), and a
+//   jobs.running report every 60 s.
 //
 // The last applied schedule set is kept in <state>/schedules.json, so a host
 // that starts while the server is unreachable still fires on time (the fires
-// wait in the scheduler and go out after the reconnect).
+// wait in the FireOutbox, marked late, and go out after hello.ok), and the
+// scheduler's evaluation record in <state>/schedule_record.json, so a slot
+// missed while the agent was down fires once when it is back.
+//
+// Close codes: when the server closes with 4001 (host deleted) or 4002
+// (another installation uses this host token) the agent stops its cron, says
+// why in an error and Run returns kExitConfig instead of reconnecting.
 //
 // Shutdown (SIGTERM/SIGINT): the cron stops, running jobs get
 // `shutdown_grace` to finish and are then interrupted (SIGINT to restic),
@@ -21,8 +31,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
-
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -32,20 +42,27 @@
 
 namespace rmgr::agent {
 
+class FireOutbox;
 class JobExecutor;
 class LocalScheduler;
 class Outbox;
+class Redelivery;
 struct AgentState;
 
 //! What `restic-manager-agent run` is told on its command line.
 struct AgentOptions {
-  std::filesystem::path state_dir;                       ///< agent.json, outbox/, cache/, schedules.json.
-  std::string restic_binary = "restic";                  ///< restic to run (PATH lookup without '/').
-  bool allow_hooks = true;                               ///< false: jobs with hooks fail, nothing runs.
-  std::chrono::milliseconds shutdown_grace{30000};       ///< On SIGTERM, how long running jobs may finish.
-  std::chrono::milliseconds cancel_grace{30000};         ///< SIGINT → SIGKILL for cancelled jobs.
-  std::chrono::milliseconds reconnect_max{60000};        ///< Longest reconnect backoff.
+  std::filesystem::path state_dir;                  ///< agent.json, outbox/, cache/, schedules.json.
+  std::string restic_binary = "restic";             ///< restic to run (PATH lookup without '/').
+  bool allow_hooks = true;                          ///< false: jobs with hooks fail, nothing runs.
+  std::chrono::milliseconds shutdown_grace{30000};  ///< On SIGTERM, how long running jobs may finish.
+  std::chrono::milliseconds cancel_grace{30000};    ///< SIGINT → SIGKILL for cancelled jobs.
+  std::chrono::milliseconds reconnect_max{60000};   ///< Longest reconnect backoff.
+  std::chrono::milliseconds fire_resend{30000};     ///< Unanswered fire → sent again on the connection.
+  std::chrono::milliseconds report_every{60000};    ///< jobs.running period.
 };
+
+//! Run's exit status when the server told the agent to stop for good (EX_CONFIG).
+inline constexpr int kExitConfig = 78;
 
 class AgentApp final : public ConnectionHandler {
  public:
@@ -70,9 +87,12 @@ class AgentApp final : public ConnectionHandler {
   void OnOpen() override;
   void OnMessage(protocol::Envelope envelope) override;
   void OnClosed(std::string_view reason) override;
+  void OnRefused(std::uint16_t close_code, std::string_view reason) override;
 
   bool Send(protocol::Payload payload);
   void ApplySchedules(const protocol::ScheduleSet& set, bool from_server);
+  void Fire(const std::string& schedule_id, Seconds slot, bool late);
+  protocol::JobsRunning Report();
   void Shutdown();
 
   AgentOptions options_;
@@ -82,10 +102,14 @@ class AgentApp final : public ConnectionHandler {
   std::unique_ptr<AgentState> state_;
   std::string restic_version_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<FireOutbox> fire_outbox_;
   std::unique_ptr<LocalScheduler> scheduler_;
+  std::unique_ptr<Redelivery> redelivery_;
   std::unique_ptr<JobExecutor> executor_;
   std::unique_ptr<AgentConnection> connection_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> ready_{false};  // hello.ok received on the current connection
+  std::atomic<int> exit_code_{0};
 };
 
 }  // namespace rmgr::agent

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "agent/connection/server_url.h"
+#include "common/protocol/close_codes.h"
 #include "common/util/log.h"
 
 namespace rmgr::agent {
@@ -132,6 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::string end_reason;           // why, when something else than the read loop ended it
   std::size_t protocol_errors = 0;  // on this connection
   std::uint64_t pings_sent = 0;
+  std::uint16_t server_close_code = 0;  // the code of the server's close frame, if it sent one
+  std::string server_close_reason;
 
  private:
   // Called under mu_. The wake-up goes through the strand, which owns the timer.
@@ -197,6 +200,7 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   std::atomic<std::uint64_t> connects{0};
   std::atomic<std::uint64_t> protocol_errors{0};
   std::atomic<std::uint64_t> reconnect_attempts{0};
+  std::atomic<bool> refused{false};
 
  private:
   // The coroutines take `self` so that the connection outlives them, even
@@ -216,6 +220,10 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   void BeginClose(const std::shared_ptr<Session>& s, websocket::close_code code);
   void EndSession(Session& s);
   void NotifyClosed(std::string_view reason);
+  void Refused(const Session& s);
+  static bool IsFinalCloseCode(std::uint16_t code) {
+    return code == protocol::kCloseHostDeleted || code == protocol::kCloseDuplicateInstall;
+  }
   void Abort();
   void SetSession(std::shared_ptr<Session> s);
   std::shared_ptr<Session> CurrentSession() const;
@@ -299,6 +307,10 @@ asio::awaitable<void> AgentConnection::Impl::Run(std::shared_ptr<Impl> /*self*/)
     NotifyClosed(reason);
     SetSession(nullptr);
     if (stopped_) break;
+    if (IsFinalCloseCode(session->server_close_code)) {
+      Refused(*session);
+      break;
+    }
     if (session->received_frame) failures = 0;
     const auto delay = BackoffDelay(failures, options_, options_.random());
     // The first failure of a streak says what is wrong; retries that follow only add noise.
@@ -398,8 +410,13 @@ asio::awaitable<std::string> AgentConnection::Impl::ReadLoop(std::shared_ptr<Ses
   for (;;) {
     buffer.clear();
     auto [ec, bytes] = co_await s->ws.async_read(buffer, kUseTuple);
-    if (ec)
+    if (ec) {
+      if (ec == websocket::error::closed) {
+        s->server_close_code = s->ws.reason().code;
+        s->server_close_reason = std::string(s->ws.reason().reason.data(), s->ws.reason().reason.size());
+      }
       co_return s->end_reason.empty() ? ReadFailure(*s, ec, options_.limits.max_frame_bytes) : s->end_reason;
+    }
     s->last_received = SteadyClock::now();
     s->received_frame = true;
     if (s->closing) continue;  // what the server says before it answers our close no longer matters
@@ -523,6 +540,16 @@ void AgentConnection::Impl::NotifyClosed(std::string_view reason) {
   handler_.OnClosed(reason);
 }
 
+// The server said "do not come back": the loop ends, as after Stop(), and the handler hears why.
+void AgentConnection::Impl::Refused(const Session& s) {
+  std::scoped_lock lock(handler_mu_);
+  if (stopped_.exchange(true)) return;  // Stop() came first
+  refused = true;
+  Log()->error("the server closed the connection with {}: {}; not reconnecting", s.server_close_code,
+               protocol::CloseCodeMeaning(s.server_close_code));
+  handler_.OnRefused(s.server_close_code, s.server_close_reason);
+}
+
 // Stop()'s work on the strand: no more waiting, a polite goodbye.
 void AgentConnection::Impl::Abort() {
   backoff_timer_.cancel();
@@ -572,6 +599,10 @@ std::uint64_t AgentConnection::protocol_errors() const {
 
 std::uint64_t AgentConnection::reconnect_attempts() const {
   return impl_->reconnect_attempts.load();
+}
+
+bool AgentConnection::refused() const {
+  return impl_->refused.load();
 }
 
 }  // namespace rmgr::agent

@@ -4,7 +4,10 @@
 // bearer header, sends the app's hello first, hands every server frame to a
 // ConnectionHandler, answers the server's pings, pings the server itself,
 // drops a silent server, and reconnects with exponential backoff and
-// jitter until stopped. Plain TCP only for now (https/wss are refused).
+// jitter until stopped — or until the server closes with a code that means
+// "do not come back" (protocol::kCloseHostDeleted, kCloseDuplicateInstall):
+// then the loop ends and the handler hears OnRefused. Plain TCP only for now
+// (https/wss are refused).
 //
 // Data flow: Start → Run (connect/retry loop) → RunSession (resolve, connect,
 // handshake, hello, OnOpen) → ReadLoop ∥ WriteLoop ∥ Heartbeat → OnClosed →
@@ -79,6 +82,9 @@ class ConnectionHandler {
   virtual void OnMessage(protocol::Envelope envelope) = 0;
   //! Once per OnOpen, when that connection ends; `reason` is one line for logs ("stopped" after Stop()).
   virtual void OnClosed(std::string_view reason) = 0;
+  //! After OnClosed, when the server's close code forbids reconnecting (4001, 4002): the
+  //! connection has stopped for good. `reason` is the server's close reason text (may be empty).
+  virtual void OnRefused(std::uint16_t /*close_code*/, std::string_view /*reason*/) {}
 };
 
 //! The agent's WebSocket client. Owns its sockets and timers; borrows the
@@ -118,6 +124,8 @@ class AgentConnection {
   std::uint64_t protocol_errors() const;
   //! Reconnect delays started (one after every failed attempt or ended connection).
   std::uint64_t reconnect_attempts() const;
+  //! True once the server refused the agent for good (see OnRefused); the loop has ended.
+  bool refused() const;
 
  private:
   class Impl;

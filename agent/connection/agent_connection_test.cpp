@@ -26,6 +26,7 @@
 
 #include "agent/connection/fake_agent_server.h"
 #include "agent/connection/log_capture.h"
+#include "common/protocol/close_codes.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::agent {
@@ -141,6 +142,11 @@ class RecordingHandler : public ConnectionHandler {
   }
   void OnClosed(std::string_view reason) override {
     Note([&](RecordingHandler& h) { h.events_.push_back("closed: " + std::string(reason)); });
+  }
+  void OnRefused(std::uint16_t code, std::string_view reason) override {
+    Note([&](RecordingHandler& h) {
+      h.events_.push_back("refused: " + std::to_string(code) + " " + std::string(reason));
+    });
   }
 
   //! Waits until `done(events, messages)` holds.
@@ -391,6 +397,41 @@ TEST_F(AgentConnectionTest, ReconnectsAfterTheServerClosesAndSaysHelloAgain) {
   EXPECT_EQ(conn->connects(), 2u);
   EXPECT_GE(conn->reconnect_attempts(), 1u);
   EXPECT_GE(jitter_draws.load(), 1) << "the reconnect waited a backoff delay";
+  StopAndDrain();
+}
+
+TEST_F(AgentConnectionTest, HostDeletedAndDuplicateInstallCloseCodesEndTheLoopForGood) {
+  for (const std::uint16_t code : {protocol::kCloseHostDeleted, protocol::kCloseDuplicateInstall}) {
+    SCOPED_TRACE(code);
+    FakeAgentServer fake;
+    RecordingHandler recorder;
+    boost::asio::io_context context;
+    auto options = Options();
+    options.server_url = fake.url();
+    AgentConnection connection(context, options, recorder);
+    ASSERT_TRUE(connection.Start().ok());
+    IoThreads threads(context, 1);
+    ASSERT_TRUE(fake.WaitFor(HasFrames(0, 1)));
+    fake.Close(0, static_cast<close_code>(code));
+    ASSERT_TRUE(recorder.WaitFor([](const auto& events, const auto&) { return events.size() >= 3; }));
+    EXPECT_EQ(recorder.events()[2], "refused: " + std::to_string(code) + " ");
+    EXPECT_TRUE(connection.refused());
+    EXPECT_TRUE(threads.WaitUntilDone(kWait)) << "no reconnect is pending";
+    EXPECT_EQ(fake.Snapshot().sessions.size(), 1u);
+    EXPECT_EQ(connection.reconnect_attempts(), 0u);
+    EXPECT_EQ(logs.Count("not reconnecting"), code == protocol::kCloseHostDeleted ? 1u : 2u) << logs.Text();
+    connection.Stop();
+    EXPECT_EQ(recorder.events().size(), 3u) << "Stop after the refusal tells nothing more";
+  }
+}
+
+TEST_F(AgentConnectionTest, HelloFailedCloseCodeReconnectsWithBackoff) {
+  Start(Options());
+  ASSERT_TRUE(server.WaitFor(HasFrames(0, 1)));
+  server.Close(0, static_cast<close_code>(protocol::kCloseHelloFailed));
+  ASSERT_TRUE(server.WaitFor(HasFrames(1, 1)));
+  EXPECT_FALSE(conn->refused());
+  EXPECT_GE(conn->reconnect_attempts(), 1u);
   StopAndDrain();
 }
 

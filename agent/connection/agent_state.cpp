@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "common/schema/document.h"
+#include "common/util/ulid.h"
 
 namespace rmgr::agent {
 
@@ -21,6 +22,7 @@ void Fields(F& f, schema::Is<AgentState> auto& s) {
   f("host_id", s.host_id, schema::Text{.min = 1, .max = 64});
   f("host_name", s.host_name, schema::Text{.min = 1, .max = 255});
   f("host_token", s.host_token, schema::Text{.min = 1, .max = 4096});
+  f("install_id", s.install_id, schema::Text{.min = 26, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"});
 }
 
 namespace {
@@ -164,6 +166,15 @@ Result<AgentState> LoadAgentState(const std::filesystem::path& state_dir) {
                                                         file.string(), state.error().Describe()));
   }
   return state;
+}
+
+Result<void> EnsureInstallId(const std::filesystem::path& state_dir, AgentState& state) {
+  if (state.install_id) return Ok();
+  AgentState updated = state;
+  updated.install_id = NewUlid();
+  if (auto saved = SaveAgentState(state_dir, updated); !saved) return saved;
+  state = std::move(updated);
+  return Ok();
 }
 
 }  // namespace rmgr::agent

@@ -8,6 +8,7 @@
 // coordinated (the agent saves only while enrolling).
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -21,6 +22,9 @@ struct AgentState {
   std::string host_id;        ///< The host's ULID.
   std::string host_name;      ///< The host's display name on the server.
   schema::Secret host_token;  ///< Bearer token for the WebSocket upgrade.
+  //! ULID made once per installation (hello.install_id): lets the server see two
+  //! machines sharing one host token. Absent in files written before it existed.
+  std::optional<std::string> install_id{};
 };
 
 //! Writes <state_dir>/agent.json (creating state_dir 0700 if needed): temp file
@@ -33,5 +37,10 @@ Result<void> SaveAgentState(const std::filesystem::path& state_dir, const AgentS
 //! malformed → kMalformed naming the file; a file group or others may access →
 //! kPermissionDenied telling the user to chmod 600; other I/O → kUnavailable.
 Result<AgentState> LoadAgentState(const std::filesystem::path& state_dir);
+
+//! Gives `state` an install_id if it has none (a new ULID) and saves it, so the
+//! id stays the same for every later start. Errors as SaveAgentState's; `state`
+//! is unchanged on error.
+Result<void> EnsureInstallId(const std::filesystem::path& state_dir, AgentState& state);
 
 }  // namespace rmgr::agent

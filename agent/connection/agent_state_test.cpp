@@ -11,6 +11,8 @@
 #include <fstream>
 #include <string>
 
+#include "common/util/ulid.h"
+
 namespace rmgr::agent {
 namespace {
 
@@ -107,6 +109,36 @@ TEST_F(AgentStateTest, FileOthersMayReadIsRefused) {
             std::string::npos)
       << loaded.error().message;
   EXPECT_EQ(loaded.error().message.find(kToken), std::string::npos);
+}
+
+TEST_F(AgentStateTest, AnOldFileWithoutInstallIdGetsOneOnceAndKeepsIt) {
+  const fs::path dir = root / "agent";
+  WriteStateFile(dir, R"({"server_url":"http://127.0.0.1:8080","host_id":"01HZX3P0000000000000000H0S",)"
+                      R"("host_name":"web-1","host_token":"rmh_state-file-5ecret"})");
+  auto loaded = LoadAgentState(dir);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().Describe();
+  EXPECT_FALSE(loaded->install_id.has_value()) << "files from before install_id still load";
+
+  ASSERT_TRUE(EnsureInstallId(dir, *loaded).ok());
+  ASSERT_TRUE(loaded->install_id.has_value());
+  EXPECT_TRUE(IsUlid(*loaded->install_id)) << *loaded->install_id;
+  EXPECT_EQ(Mode(dir / "agent.json"), 0600u);
+
+  auto again = LoadAgentState(dir);
+  ASSERT_TRUE(again.ok()) << again.error().Describe();
+  EXPECT_EQ(again->install_id, loaded->install_id) << "saved";
+  ASSERT_TRUE(EnsureInstallId(dir, *again).ok());
+  EXPECT_EQ(again->install_id, loaded->install_id) << "made once, never replaced";
+  EXPECT_EQ(again->host_token.Reveal(), std::string(kToken));
+}
+
+TEST_F(AgentStateTest, AnInstallIdThatIsNotAUlidIsRefused) {
+  const fs::path dir = root / "agent";
+  WriteStateFile(dir, R"({"server_url":"http://127.0.0.1:8080","host_id":"01HZX3P0000000000000000H0S",)"
+                      R"("host_name":"web-1","host_token":"t","install_id":"copy-of-another-host"})");
+  auto loaded = LoadAgentState(dir);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.error().code, ErrorCode::kMalformed);
 }
 
 TEST_F(AgentStateTest, MalformedFileIsNamed) {

@@ -165,15 +165,19 @@ void JobExecutor::Retire(Listing& listing) {
 }
 
 void JobExecutor::Tick() {
-  const auto period = std::max(options_.log_flush_interval / 4, std::chrono::milliseconds{10});
+  const auto period = std::max(std::min(options_.log_flush_interval / 4, options_.watchdog_tick),
+                               std::chrono::milliseconds{10});
   std::unique_lock lock(mu_);
   while (!(stopping_ && jobs_.empty())) {
     changed_.wait_for(lock, period);
     std::vector<std::shared_ptr<LogBatcher>> logs;
     logs.reserve(jobs_.size());
-    for (const auto& [id, job] : jobs_) logs.push_back(job->flow.log());
-    lock.unlock();  // batches are emitted without the executor's lock
     const auto now = std::chrono::steady_clock::now();
+    for (const auto& [id, job] : jobs_) {
+      logs.push_back(job->flow.log());
+      job->flow.CheckLimits(now);  // only signals: cheap under the lock, as Cancel is
+    }
+    lock.unlock();  // batches are emitted without the executor's lock
     for (const auto& log : logs) log->FlushIfDue(now);
     lock.lock();
   }

@@ -14,6 +14,12 @@
 // second restic. Every restic, hook and listing is spawned and waited for
 // on its job's own thread, which restic's parent-death signal requires.
 //
+// No job runs forever: a watchdog stops a job that runs longer than its max
+// runtime or whose restic prints nothing for its stall timeout (command.run's
+// values, else ExecutorOptions'), the way command.cancel does (SIGINT, SIGKILL
+// after cancel_grace, restic unlock); the job ends failed, error_kind
+// timeout, its error naming the limit and its value.
+//
 // Thread safety: every public member may be called from any thread. Emit is
 // called from worker threads (and, for a re-sent result, from Run's caller),
 // never with the executor's lock held.
@@ -36,6 +42,10 @@
 
 namespace rmgr::agent {
 
+//! Longest a job of `kind` may run when its command.run names no max_runtime_seconds:
+//! backup and restore 24 h; forget, prune and check 12 h; init, unlock, snapshots and ls 1 h.
+std::chrono::milliseconds DefaultMaxRuntime(protocol::JobKind kind);
+
 //! How the executor runs restic and hooks on this host.
 struct ExecutorOptions {
   runner::ResticCommandConfig restic{};  ///< Binary, state dir (cache in <state>/cache), fps, base env.
@@ -47,6 +57,12 @@ struct ExecutorOptions {
   int locked_retries = 3;  ///< Retries on "repository is already locked" (0.14 has no --retry-lock).
   std::chrono::milliseconds locked_retry_delay{10000};  ///< Wait before each of those retries.
   std::string hook_shell = "/bin/sh";                   ///< Hooks run as: hook_shell -c "<command>".
+  //! Max runtime of a job whose command.run has no max_runtime_seconds.
+  std::function<std::chrono::milliseconds(protocol::JobKind)> max_runtime = DefaultMaxRuntime;
+  //! Stall timeout (no restic output line for this long) when command.run has no stall_timeout_seconds.
+  std::chrono::milliseconds stall_timeout{std::chrono::minutes{30}};
+  //! How often the watchdog looks at running jobs.
+  std::chrono::milliseconds watchdog_tick{1000};
 };
 
 //! Where the executor's messages go: job.started/progress/log/result and

@@ -97,6 +97,73 @@ TEST_F(ExecutorTest, ResticThatIgnoresSigintIsKilledAndUnlocked) {
   EXPECT_TRUE(Logged(id, "successfully removed 1 locks"));
 }
 
+//! A restic that prints one progress line, then hangs silently (SIGINT ends it), and unlocks.
+constexpr const char* kSilentHangingRestic =
+    "#!/bin/sh\n"
+    "echo \"$1\" >> \"$FAKE_CALLS\"\n"
+    "if [ \"$1\" = unlock ]; then echo 'successfully removed 1 locks'; exit 0; fi\n"
+    "echo '{\"message_type\":\"status\",\"percent_done\":0.1}'\n"
+    "trap 'exit 130' INT\n"
+    "while :; do sleep 0.05; done\n";
+
+TEST_F(ExecutorTest, ASilentResticIsStoppedByTheStallWatchdogAndFailsWithTimeout) {
+  options_.stall_timeout = 300ms;
+  options_.watchdog_tick = 20ms;
+  options_.cancel_grace = 200ms;
+  UseFakeRestic(kSilentHangingRestic);
+  auto run = MakeRun(JobKind::kBackup);
+  const std::string id = run.job_id;
+  const auto result = RunToEnd(std::move(run));
+  EXPECT_EQ(result.status, JobStatus::kFailed);
+  EXPECT_EQ(result.error_kind, ErrorKind::kTimeout);
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_NE(result.error->find("restic printed nothing for its stall timeout of"), std::string::npos) << *result.error;
+  EXPECT_TRUE(Logged(id, "stopped: restic printed nothing for its stall timeout"));
+  EXPECT_EQ(ReadFile(root_ / "calls").substr(0, 7), "backup\n");
+}
+
+TEST_F(ExecutorTest, TheCommandsMaxRuntimeStopsAJobThatKeepsPrintingAndIsUnlockedAfterAKill) {
+  options_.watchdog_tick = 20ms;
+  options_.cancel_grace = 200ms;
+  UseFakeRestic(
+      "#!/bin/sh\n"
+      "echo \"$1\" >> \"$FAKE_CALLS\"\n"
+      "if [ \"$1\" = unlock ]; then echo 'successfully removed 1 locks'; exit 0; fi\n"
+      "trap '' INT\n"
+      "while :; do echo still going; sleep 0.05; done\n");
+  auto run = MakeRun(JobKind::kCheck);
+  run.max_runtime_seconds = 1;
+  const std::string id = run.job_id;
+  const auto result = RunToEnd(std::move(run));
+  EXPECT_EQ(result.status, JobStatus::kFailed);
+  EXPECT_EQ(result.error_kind, ErrorKind::kTimeout);
+  ASSERT_TRUE(result.error.has_value());
+  EXPECT_EQ(*result.error, "stopped: the job ran longer than its max runtime of 1 s");
+  EXPECT_EQ(ReadFile(root_ / "calls"), "check\nunlock\n") << "SIGINT ignored: killed, then unlocked";
+  EXPECT_TRUE(Logged(id, "restic was killed; running restic unlock"));
+}
+
+TEST_F(ExecutorTest, TheDefaultMaxRuntimeDependsOnTheKindAndTheCommandsStallTimeoutWins) {
+  EXPECT_EQ(DefaultMaxRuntime(JobKind::kBackup), 24h);
+  EXPECT_EQ(DefaultMaxRuntime(JobKind::kRestore), 24h);
+  EXPECT_EQ(DefaultMaxRuntime(JobKind::kForget), 12h);
+  EXPECT_EQ(DefaultMaxRuntime(JobKind::kPrune), 12h);
+  EXPECT_EQ(DefaultMaxRuntime(JobKind::kCheck), 12h);
+  for (const auto kind : {JobKind::kInit, JobKind::kUnlock, JobKind::kSnapshots, JobKind::kLs}) {
+    EXPECT_EQ(DefaultMaxRuntime(kind), 1h);
+  }
+  options_.stall_timeout = 10min;  // the command's 1 s wins
+  options_.max_runtime = [](JobKind) { return std::chrono::milliseconds{10min}; };
+  options_.watchdog_tick = 20ms;
+  options_.cancel_grace = 200ms;
+  UseFakeRestic(kSilentHangingRestic);
+  auto run = MakeRun(JobKind::kPrune);
+  run.stall_timeout_seconds = 1;
+  const auto result = RunToEnd(std::move(run));
+  EXPECT_EQ(result.error_kind, ErrorKind::kTimeout);
+  EXPECT_EQ(result.error, "stopped: restic printed nothing for its stall timeout of 1 s");
+}
+
 TEST_F(ExecutorTest, HugeSnapshotListKeepsTheNewestThatFitOneFrame) {
   // 6000 snapshots with long paths: more than limits::kMaxSnapshots, and
   // even those would not fit one frame.

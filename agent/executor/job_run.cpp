@@ -36,7 +36,31 @@ std::size_t EncodedSize(const protocol::JobResult& result) {
   return protocol::Encode(protocol::Envelope{"", result}).size();
 }
 
+std::chrono::steady_clock::rep Ticks(std::chrono::steady_clock::time_point t) {
+  // Never 0, which means "restic is not running".
+  return std::max<std::chrono::steady_clock::rep>(t.time_since_epoch().count(), 1);
+}
+
 }  // namespace
+
+std::chrono::milliseconds DefaultMaxRuntime(JobKind kind) {
+  using std::chrono::hours;
+  switch (kind) {
+    case JobKind::kBackup:
+    case JobKind::kRestore:
+      return hours{24};
+    case JobKind::kForget:
+    case JobKind::kPrune:
+    case JobKind::kCheck:
+      return hours{12};
+    case JobKind::kInit:
+    case JobKind::kUnlock:
+    case JobKind::kSnapshots:
+    case JobKind::kLs:
+      return hours{1};
+  }
+  return hours{24};
+}
 
 JobRun::JobRun(protocol::CommandRun run, const ExecutorOptions& options, Emit emit)
     : run_(std::move(run)),
@@ -45,7 +69,33 @@ JobRun::JobRun(protocol::CommandRun run, const ExecutorOptions& options, Emit em
       log_(std::make_shared<LogBatcher>(run_.job_id, options.log_batch_lines, options.log_flush_interval,
                                         emit_)),
       stop_(options.cancel_grace),
-      progress_(options.progress_interval) {}
+      progress_(options.progress_interval),
+      max_runtime_(run_.max_runtime_seconds ? std::chrono::seconds{*run_.max_runtime_seconds}
+                                            : options.max_runtime(run_.kind)),
+      stall_timeout_(run_.stall_timeout_seconds ? std::chrono::seconds{*run_.stall_timeout_seconds}
+                                                : options.stall_timeout) {}
+
+void JobRun::CheckLimits(std::chrono::steady_clock::time_point now) {
+  if (stop_.reason()) return;
+  std::string why;
+  if (now - created_ >= max_runtime_) {
+    why = "the job ran longer than its max runtime of " + SecondsText(max_runtime_);
+  } else if (const auto last = last_output_.load();
+             last != 0 &&
+             now - std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(last)) >=
+                 stall_timeout_) {
+    why = "restic printed nothing for its stall timeout of " + SecondsText(stall_timeout_);
+  } else {
+    return;
+  }
+  {
+    std::lock_guard lock(timeout_mu_);
+    if (!timeout_error_.empty()) return;
+    timeout_error_ = why;
+  }
+  Log()->warn("job {}: {}; stopping it", run_.job_id, why);
+  stop_.Stop(StopReason::kTimeout);
+}
 
 protocol::JobResult JobRun::Execute() {
   result_.job_id = run_.job_id;
@@ -110,6 +160,7 @@ void JobRun::RunRestic() {
     if (result_.status == JobStatus::kCancelled && stop_.reason() == StopReason::kShutdown) {
       result_.status = JobStatus::kInterrupted;
     }
+    if (result_.status == JobStatus::kCancelled && stop_.reason() == StopReason::kTimeout) EndTimedOut();
     if (exit->killed) Unlock("restic was killed");
     const bool locked =
         result_.status == JobStatus::kFailed && collector.error_kind() == ErrorKind::kRepositoryLocked;
@@ -117,8 +168,9 @@ void JobRun::RunRestic() {
       if (auto last = progress_.Flush()) emit_(std::move(*last));
       // restic 0.14 backup --json prints only JSON: say in words what it did.
       if (const auto& summary = collector.summary()) {
-        Note("backup: " + std::to_string(summary->files_new) + " new, " + std::to_string(summary->files_changed) +
-             " changed, " + std::to_string(summary->files_unmodified) + " unmodified files; " +
+        Note("backup: " + std::to_string(summary->files_new) + " new, " +
+             std::to_string(summary->files_changed) + " changed, " +
+             std::to_string(summary->files_unmodified) + " unmodified files; " +
              std::to_string(summary->data_added) + " bytes added" +
              (summary->snapshot_id ? "; snapshot " + *summary->snapshot_id : std::string()));
       }
@@ -140,9 +192,11 @@ void JobRun::RunRestic() {
 Result<runner::ProcessExit> JobRun::RunResticOnce(const runner::ResticInvocation& invocation,
                                                   runner::ResticOutputCollector& collector) {
   const bool one_json_line = run_.kind == JobKind::kSnapshots || run_.kind == JobKind::kForget;
-  return stop_.RunRestic(
+  last_output_ = Ticks(std::chrono::steady_clock::now());
+  auto exit = stop_.RunRestic(
       invocation, run_.repository.password,
       [&](LogStream stream, std::string_view line) {
+        last_output_ = Ticks(std::chrono::steady_clock::now());
         if (stream == LogStream::kStderr) {
           collector.OnStderr(line);
           log_->Add(stream, line);
@@ -165,6 +219,8 @@ Result<runner::ProcessExit> JobRun::RunResticOnce(const runner::ResticInvocation
         }
       },
       one_json_line ? kJsonArrayLineBytes : runner::kMaxLineBytes);
+  last_output_ = 0;
+  return exit;
 }
 
 void JobRun::Unlock(const std::string& why) {
@@ -338,9 +394,25 @@ void JobRun::Fail(ErrorKind kind, std::string error) {
 }
 
 void JobRun::EndStopped() {
+  if (stop_.reason() == StopReason::kTimeout) {
+    EndTimedOut();
+    return;
+  }
   result_.status = stop_.reason() == StopReason::kShutdown ? JobStatus::kInterrupted : JobStatus::kCancelled;
   result_.error_kind = ErrorKind::kNone;
   result_.error.reset();
+}
+
+void JobRun::EndTimedOut() {
+  std::string why;
+  {
+    std::lock_guard lock(timeout_mu_);
+    why = timeout_error_;
+  }
+  result_.status = JobStatus::kFailed;
+  result_.error_kind = ErrorKind::kTimeout;
+  result_.error = "stopped: " + why;
+  Note(*result_.error);
 }
 
 void JobRun::Note(const std::string& text) {

@@ -17,7 +17,10 @@
 // Thread safety: Execute runs once, on the worker thread; Stop and log may
 // be called from any thread.
 
+#include <atomic>
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,6 +45,9 @@ class JobRun {
   protocol::JobResult Execute();
   //! Stops the job: cancel → `cancelled`, shutdown → `interrupted`.
   void Stop(StopReason reason) { stop_.Stop(reason); }
+  //! The watchdog: stops the job (StopReason::kTimeout) once it ran past its
+  //! max runtime, or restic printed nothing for its stall timeout. Any thread.
+  void CheckLimits(std::chrono::steady_clock::time_point now);
 
   //! The job's id.
   const std::string& job_id() const { return run_.job_id; }
@@ -65,6 +71,7 @@ class JobRun {
   runner::LineCallback HookLines(std::string_view which);
   void Fail(protocol::ErrorKind kind, std::string error);
   void EndStopped();
+  void EndTimedOut();
   void Note(const std::string& text);
 
   const protocol::CommandRun run_;
@@ -74,6 +81,14 @@ class JobRun {
   StopControl stop_;
   runner::ProgressThrottle progress_;
   protocol::JobResult result_{};
+
+  // The watchdog's view, written by the worker and read by CheckLimits.
+  const std::chrono::milliseconds max_runtime_;
+  const std::chrono::milliseconds stall_timeout_;
+  const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+  std::atomic<std::chrono::steady_clock::rep> last_output_{0};  // while restic runs; 0 = none running
+  std::mutex timeout_mu_;
+  std::string timeout_error_;  // guarded by timeout_mu_: which limit stopped the job
 };
 
 }  // namespace rmgr::agent

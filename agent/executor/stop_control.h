@@ -21,6 +21,7 @@ namespace rmgr::agent {
 enum class StopReason {
   kCancel,    ///< command.cancel: the job ends `cancelled`.
   kShutdown,  ///< The agent is shutting down: the job ends `interrupted`.
+  kTimeout,   ///< Max runtime or stall watchdog: the job ends `failed`, error_kind timeout.
 };
 
 //! A worker's stop request and the child it may reach.

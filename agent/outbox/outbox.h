@@ -67,8 +67,6 @@ class Outbox {
 
  private:
   Outbox(std::filesystem::path dir, std::size_t max_entries);
-  Result<void> Load();
-  void Quarantine(const std::filesystem::path& file, std::string_view why);
 
   const std::filesystem::path dir_;
   const std::size_t max_entries_;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/protocol/envelope.h"
+#include "common/testing/files.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::agent {
@@ -18,20 +19,9 @@ namespace {
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 
-class TempDir {
+class TempDir : public test_support::TempDir {
  public:
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "rmgr-outbox-XXXXXX").string();
-    path_ = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
+  TempDir() : test_support::TempDir("rmgr-outbox") {}
 };
 
 TimePoint At(int64_t ms) {

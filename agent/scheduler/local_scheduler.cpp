@@ -34,14 +34,17 @@ cron::Location HostZone() {
 
 struct LocalScheduler::Core : std::enable_shared_from_this<LocalScheduler::Core> {
   struct Entry {
+    protocol::ScheduleEntry source;  // as the server sent it: unchanged entries are kept on Apply
     cron::CronSchedule schedule;
     cron::Location location;      // where the fields are evaluated (a TZ= prefix still wins)
     uint32_t jitter_max = 0;      // already capped by Options::max_jitter_seconds
     std::optional<Seconds> slot;  // next slot; nullopt = never fires again
     TimePoint fire_at{};          // slot + jitter
+    bool late = false;            // the pending slot passed while the agent was down
   };
 
-  Core(FireSink s, Options o) : sink(std::move(s)), options(std::move(o)), rng(std::random_device{}()) {
+  Core(FireSink s, Options o)
+      : sink(std::move(s)), options(std::move(o)), evaluated(options.evaluated), rng(std::random_device{}()) {
     if (!options.clock) options.clock = [] { return Clock::now(); };
     if (!options.host_zone) options.host_zone = HostZone();
     if (options.max_wait <= std::chrono::milliseconds::zero())
@@ -72,10 +75,38 @@ struct LocalScheduler::Core : std::enable_shared_from_this<LocalScheduler::Core>
     return last && *last > slot ? *last : slot;
   }
 
-  void Remember(const std::string& id, Seconds slot) {
-    std::lock_guard lock(missed_mutex);
-    auto [it, inserted] = missed.try_emplace(id, slot);
-    if (!inserted && it->second < slot) it->second = slot;
+  // Every slot of `e` up to the result was handled: all of them before its
+  // pending slot when that one is due but waits out its jitter, else up to now.
+  static Seconds HandledThrough(const Entry& e, Seconds now) {
+    return e.slot && *e.slot <= now ? *e.slot - std::chrono::seconds{1} : now;
+  }
+
+  // Updates the record for every entry and persists it when `force` or when due.
+  void Record(Seconds now, bool force) {
+    EvaluationRecord next;
+    for (const auto& [id, e] : entries) next.emplace(id, HandledThrough(e, now));
+    evaluated = std::move(next);
+    if (!options.record || (!force && last_recorded && now - *last_recorded < options.record_every)) return;
+    last_recorded = now;
+    try {
+      options.record(evaluated);
+    } catch (const std::exception& ex) {
+      Log()->warn("cannot record the scheduler's evaluation time: {}", ex.what());
+    }
+  }
+
+  // First Apply after a start: an entry with a record fires the latest slot it
+  // missed while the agent was down, at once and late.
+  void ScheduleMissedSlot(const std::string& id, Entry& e, Seconds now, TimePoint now_tp) {
+    const auto recorded = evaluated.find(id);
+    if (recorded == evaluated.end() || recorded->second >= now) return;
+    const auto first = e.schedule.Next(recorded->second, e.location);
+    if (!first || *first > now) return;
+    e.slot = LatestSlot(e, *first, now);
+    e.fire_at = now_tp;
+    e.late = true;
+    Log()->info("schedule {} missed its slot {} while the agent was down; firing it once now", id,
+                FormatRfc3339Utc(TimePoint{*e.slot}));
   }
 
   std::size_t RunDueLocked(TimePoint now) {
@@ -85,20 +116,17 @@ struct LocalScheduler::Core : std::enable_shared_from_this<LocalScheduler::Core>
     for (auto& [id, e] : entries) {
       if (!e.slot || e.fire_at > now) continue;
       const Seconds slot = LatestSlot(e, *e.slot, now_s);
-      bool sent = false;
       try {
-        sent = sink(id, slot);
+        sink(id, slot, e.late);
       } catch (const std::exception& ex) {
-        Log()->error("fire sink threw for schedule {}: {}", id, ex.what());
+        Log()->error("fire sink threw for schedule {} (slot {}): {}", id, FormatRfc3339Utc(TimePoint{slot}),
+                     ex.what());
       }
-      if (!sent) {
-        Log()->info("schedule {} fired for {} while it cannot be sent; kept for reconnect", id,
-                    FormatRfc3339Utc(TimePoint{slot}));
-        Remember(id, slot);
-      }
+      e.late = false;
       Schedule(e, e.schedule.Next(slot, e.location));
       ++fired;
     }
+    Record(now_s, fired > 0);
     Arm();
     return fired;
   }
@@ -139,13 +167,12 @@ struct LocalScheduler::Core : std::enable_shared_from_this<LocalScheduler::Core>
   bool stopped = false;
   bool applied = false;
   protocol::ScheduleSet applied_set;
-  TimePoint applied_at{};
+  protocol::ScheduleAck applied_ack;
   std::map<std::string, Entry, std::less<>> entries;
+  EvaluationRecord evaluated;            // from the last run until the first Apply, then of `entries`
+  std::optional<Seconds> last_recorded;  // when options.record was last called
   std::mt19937 rng;
   uint64_t generation = 0;
-
-  mutable std::mutex missed_mutex;  // leaf lock: never held while taking run_mutex
-  std::map<std::string, Seconds> missed;
 };
 
 LocalScheduler::LocalScheduler(FireSink sink, Options options)
@@ -165,7 +192,7 @@ protocol::ScheduleAck LocalScheduler::Apply(const protocol::ScheduleSet& set) {
   std::lock_guard lock(c.run_mutex);  // waits for an in-flight fire
   if (c.applied && set == c.applied_set) {
     Log()->debug("schedule set version {} already in force", set.version);
-    return protocol::ScheduleAck{.version = set.version, .applied_at = c.applied_at};
+    return c.applied_ack;
   }
   if (c.applied && set.version == c.applied_set.version) {
     Log()->warn("schedule set version {} changed content; applying it again", set.version);
@@ -173,76 +200,70 @@ protocol::ScheduleAck LocalScheduler::Apply(const protocol::ScheduleSet& set) {
 
   const TimePoint now = c.options.clock();
   const auto now_s = std::chrono::floor<std::chrono::seconds>(now);
+  const bool first_apply = !c.applied;
   std::map<std::string, Core::Entry, std::less<>> next;
+  std::vector<protocol::ScheduleRejection> rejected;
+  std::size_t kept = 0;
+  auto reject = [&](const protocol::ScheduleEntry& s, std::string reason) {
+    Log()->warn("schedule {} cannot be applied: {}", s.id, reason);
+    rejected.push_back({.schedule_id = s.id, .reason = std::move(reason)});
+  };
   for (const auto& s : set.schedules) {
     if (!s.enabled) {
-      Log()->warn("schedule {} is disabled; not scheduling it", s.id);
+      Log()->info("schedule {} is disabled; not scheduling it", s.id);
       continue;
     }
     if (next.contains(s.id)) {
       Log()->warn("schedule {} appears twice in version {}; keeping the first", s.id, set.version);
       continue;
     }
+    if (auto old = c.entries.find(s.id); old != c.entries.end() && old->second.source == s) {
+      next.emplace(s.id, std::move(old->second));  // same timer, same jitter already drawn
+      ++kept;
+      continue;
+    }
     auto parsed = cron::ParseCron(s.cron);
     if (!parsed) {
-      Log()->warn("schedule {} has an invalid cron expression; skipping it: {}", s.id,
-                  parsed.error().Describe());
+      reject(s, "invalid cron expression: " + parsed.error().Describe());
       continue;
     }
     cron::Location location = *c.options.host_zone;
     if (!s.timezone.empty()) {
       auto loaded = cron::Location::Load(s.timezone);
       if (!loaded) {
-        Log()->warn("schedule {} has an invalid time zone; skipping it: {}", s.id, loaded.error().Describe());
+        reject(s, "invalid time zone: " + loaded.error().Describe());
         continue;
       }
       location = *loaded;
     }
-    Core::Entry entry{.schedule = std::move(parsed).value(),
+    Core::Entry entry{.source = s,
+                      .schedule = std::move(parsed).value(),
                       .location = location,
                       .jitter_max = std::min(s.jitter_seconds, c.options.max_jitter_seconds),
                       .slot = std::nullopt,
                       .fire_at = {}};
     c.Schedule(entry, entry.schedule.Next(now_s, entry.location));
+    if (first_apply) c.ScheduleMissedSlot(s.id, entry, now_s, now);
     if (!entry.slot) Log()->warn("schedule {} has no fire time within five years", s.id);
     next.emplace(s.id, std::move(entry));
   }
 
-  c.entries = std::move(next);  // the old entries are gone: they can never fire again
+  c.entries = std::move(next);  // the removed entries are gone: they can never fire again
   c.applied = true;
   c.applied_set = set;
-  c.applied_at = now;
-  {
-    std::lock_guard missed_lock(c.missed_mutex);
-    std::erase_if(c.missed, [&](const auto& kv) { return !c.entries.contains(kv.first); });
-  }
+  c.Record(now_s, /*force=*/true);
   c.Arm();
-  Log()->info("applied schedule set version {}: {} active of {}", set.version, c.entries.size(),
-              set.schedules.size());
-  return protocol::ScheduleAck{.version = set.version, .applied_at = now};
+  Log()->info("applied schedule set version {}: {} active of {} ({} unchanged, {} rejected)", set.version,
+              c.entries.size(), set.schedules.size(), kept, rejected.size());
+  protocol::ScheduleAck ack{.version = set.version, .applied_at = now};
+  if (!rejected.empty()) ack.rejected = std::move(rejected);
+  c.applied_ack = ack;
+  return ack;
 }
 
 std::size_t LocalScheduler::RunDue(TimePoint now) {
   std::lock_guard lock(core_->run_mutex);
   return core_->RunDueLocked(now);
-}
-
-std::vector<protocol::ScheduleFire> LocalScheduler::TakeMissedFires() {
-  std::map<std::string, Seconds> taken;
-  {
-    std::lock_guard lock(core_->missed_mutex);
-    taken.swap(core_->missed);
-  }
-  std::vector<protocol::ScheduleFire> out;
-  out.reserve(taken.size());
-  for (auto& [id, slot] : taken)
-    out.push_back(protocol::ScheduleFire{.schedule_id = id, .scheduled_at = TimePoint{slot}});
-  return out;
-}
-
-std::size_t LocalScheduler::MissedCount() const {
-  std::lock_guard lock(core_->missed_mutex);
-  return core_->missed.size();
 }
 
 int64_t LocalScheduler::applied_version() const {

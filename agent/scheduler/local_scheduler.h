@@ -4,20 +4,28 @@
 // "schedule S fired for slot T" through a FireSink; it never builds a job.
 //
 // - Apply replaces the whole set atomically: it waits for an in-flight fire to
-//   finish, drops the old entries (they never fire again), builds the new ones
-//   (disabled entries and invalid cron or time zones are skipped with a
-//   warning), arms the timer and returns the ScheduleAck to send. Applying the
-//   same version with the same entries again changes nothing.
+//   finish, drops the entries no longer in the set (they never fire again),
+//   keeps the entries whose (id, kind, cron, enabled, timezone, jitter) did
+//   not change — with their next slot and the jitter already drawn — builds
+//   the new and changed ones from now, arms the timer and returns the
+//   ScheduleAck to send. Disabled entries are skipped; entries it cannot
+//   apply (invalid cron or time zone) are listed in the ack's `rejected` with
+//   the reason. Applying the same version with the same entries again
+//   changes nothing.
 // - Each entry is evaluated in its own time zone (ScheduleEntry.timezone, or
 //   the host's zone when empty; a TZ= prefix in the expression wins) and fires
 //   after a random delay of 0..jitter_seconds (capped by Options) past its
 //   slot. scheduled_at is always the slot itself, never the delayed time.
 // - A slot whose fire comes late (suspend, clock jump, long jitter) reports
 //   the latest slot passed, once: a missed window fires once, not N times.
-// - When the sink reports that a fire could not be sent (disconnected), the
-//   fire is remembered — only the latest slot per schedule — until
-//   TakeMissedFires hands it over after reconnect. Apply forgets missed fires
-//   of schedules that are no longer active.
+// - Slots missed while the agent was down fire once: the scheduler keeps, per
+//   schedule, the time up to which every slot was handled (Options::evaluated
+//   on start, Options::record to persist it — on every fire, on Apply and at
+//   most every record_every otherwise). The first Apply fires, for every
+//   entry with such a record, the latest slot in (record, now] once, at once
+//   and with late = true. An entry without a record fires nothing
+//   retroactively. Keeping unsent fires is the FireSink's business (the
+//   agent's FireOutbox).
 //
 // Time: the scheduler reads wall time from Options::clock. RunDue(now) is the
 // whole firing logic and is deterministic; in timer mode (constructed with an
@@ -27,9 +35,9 @@
 //
 // Thread safety: every public member may be called from any thread. RunDue
 // and Apply exclude each other (that is how Apply waits for in-flight fires);
-// the FireSink is called on the thread running RunDue — the io_context's in
-// timer mode — and must not call Apply, RunDue or Stop (it may call
-// TakeMissedFires and MissedCount). The destructor stops the timer and waits
+// the FireSink and Options::record are called on the thread running RunDue
+// or Apply — the io_context's in timer mode — and must not call Apply, RunDue
+// or Stop. The destructor stops the timer and waits
 // for a running fire; in timer mode the io_context must outlive the scheduler.
 
 #include <boost/asio/any_io_executor.hpp>
@@ -49,11 +57,14 @@
 
 namespace rmgr::agent {
 
-//! Receives a fire: returns true when it was sent to the server, false when it
-//! could not be (the scheduler then remembers it for TakeMissedFires).
-using FireSink = std::function<bool(const std::string& schedule_id, Seconds scheduled_at)>;
+//! Receives a fire: schedule S fired for slot T; `late` when the slot passed
+//! while the agent was not running. It must keep the fire until the server answers.
+using FireSink = std::function<void(const std::string& schedule_id, Seconds scheduled_at, bool late)>;
 
-//! The agent's cron: applies schedule sets, fires slots, remembers unsent fires.
+//! Per schedule id, the time up to which every slot was handled (fired or not due).
+using EvaluationRecord = std::map<std::string, Seconds, std::less<>>;
+
+//! The agent's cron: applies schedule sets and fires slots.
 class LocalScheduler {
  public:
   //! Knobs; the defaults suit production.
@@ -68,6 +79,12 @@ class LocalScheduler {
     std::optional<cron::Location> host_zone{};
     //! Longest timer sleep before re-reading the clock (timer mode).
     std::chrono::milliseconds max_wait{std::chrono::seconds{60}};
+    //! The record persisted by the previous run (empty: a fresh install, nothing fires late).
+    EvaluationRecord evaluated{};
+    //! Persists the record (atomically); none = not persisted.
+    std::function<void(const EvaluationRecord&)> record{};
+    //! Without a fire or an Apply, the record is persisted at most this often.
+    std::chrono::seconds record_every{5};
   };
 
   //! Manual mode: no timer; the owner calls RunDue.
@@ -89,13 +106,6 @@ class LocalScheduler {
   //! Fires every entry due at `now` (at most once each) and returns how many
   //! fired. Deterministic given the clock and jitter source; the timer calls it too.
   std::size_t RunDue(TimePoint now);
-
-  //! Fires that could not be sent, one per schedule (its latest slot), in
-  //! schedule id order; clears them. Send these after reconnecting.
-  std::vector<protocol::ScheduleFire> TakeMissedFires();
-
-  //! Number of fires waiting in TakeMissedFires.
-  std::size_t MissedCount() const;
 
   //! Version of the set in force (0 before the first Apply).
   int64_t applied_version() const;

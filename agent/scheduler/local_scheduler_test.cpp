@@ -33,14 +33,15 @@ Seconds AtS(std::string_view rfc3339) {
 struct Fire {
   std::string id;
   Seconds slot;
+  bool late = false;
   friend bool operator==(const Fire&, const Fire&) = default;
 };
 
 std::ostream& operator<<(std::ostream& os, const Fire& f) {
-  return os << f.id << "@" << FormatRfc3339Utc(TimePoint{f.slot});
+  return os << f.id << "@" << FormatRfc3339Utc(TimePoint{f.slot}) << (f.late ? " (late)" : "");
 }
 
-// A manual clock, a recording sink with a connected switch, and a scheduler in manual mode.
+// A manual clock, a recording sink, and a scheduler in manual mode.
 class Harness {
  public:
   explicit Harness(std::string_view start, LocalScheduler::Options options = {}) : now_(At(start)) {
@@ -51,10 +52,9 @@ class Harness {
     if (!options.host_zone) options.host_zone = cron::Location::Utc();
     if (!options.jitter) options.jitter = [](uint32_t) { return 0u; };
     scheduler_ = std::make_unique<LocalScheduler>(
-        [this](const std::string& id, Seconds slot) {
+        [this](const std::string& id, Seconds slot, bool late) {
           std::lock_guard lock(mutex_);
-          fires_.push_back(Fire{id, slot});
-          return connected_;
+          fires_.push_back(Fire{id, slot, late});
         },
         std::move(options));
   }
@@ -73,15 +73,15 @@ class Harness {
     return fires_;
   }
 
-  void SetConnected(bool connected) {
+  //! Moves the clock without running anything (the agent was down).
+  void SetNow(std::string_view t) {
     std::lock_guard lock(mutex_);
-    connected_ = connected;
+    now_ = At(t);
   }
 
  private:
   std::mutex mutex_;
   TimePoint now_;
-  bool connected_ = true;
   std::vector<Fire> fires_;
   std::unique_ptr<LocalScheduler> scheduler_;
 };
@@ -112,7 +112,7 @@ TEST(LocalScheduler, ApplyReturnsTheAckAndFiresAtTheRightSlots) {
   EXPECT_TRUE(h.AdvanceTo("2026-11-22T10:15:00.500Z").empty()) << "one fire per slot";
   EXPECT_EQ(h.scheduler().NextSlot("A"), AtS("2026-11-22T10:30:00Z"));
   EXPECT_EQ(h.AdvanceTo("2026-11-22T10:30:01Z"), (std::vector<Fire>{{"A", AtS("2026-11-22T10:30:00Z")}}));
-  EXPECT_EQ(h.scheduler().MissedCount(), 0u);
+  EXPECT_FALSE(ack.rejected.has_value()) << "nothing rejected: the field stays off the wire";
 }
 
 TEST(LocalScheduler, SeveralEntriesFireIndependently) {
@@ -136,6 +136,47 @@ TEST(LocalScheduler, DisabledAndInvalidEntriesAreSkipped) {
   EXPECT_EQ(h.AdvanceTo("2026-11-22T10:01:00Z"), (std::vector<Fire>{{"good", AtS("2026-11-22T10:01:00Z")}}))
       << "the first of a duplicated id wins";
   EXPECT_EQ(h.scheduler().applied_version(), 2) << "skipped entries do not stop the ack";
+}
+
+TEST(LocalScheduler, EntriesThatCannotBeAppliedAreListedInTheAckWithTheReason) {
+  Harness h("2026-11-22T10:00:00Z");
+  auto disabled = Entry("disabled", "61 * * * *");
+  disabled.enabled = false;
+  const auto ack =
+      h.scheduler().Apply(Set(2, {Entry("bad-cron", "61 * * * *"), disabled, Entry("good", "* * * * *"),
+                                  Entry("bad-zone", "* * * * *", "Mars/Olympus_Mons")}));
+  ASSERT_TRUE(ack.rejected.has_value());
+  ASSERT_EQ(ack.rejected->size(), 2u) << "a disabled entry is not rejected";
+  EXPECT_EQ(ack.rejected->at(0).schedule_id, "bad-cron");
+  EXPECT_NE(ack.rejected->at(0).reason.find("invalid cron expression"), std::string::npos)
+      << ack.rejected->at(0).reason;
+  EXPECT_EQ(ack.rejected->at(1).schedule_id, "bad-zone");
+  EXPECT_NE(ack.rejected->at(1).reason.find("invalid time zone"), std::string::npos)
+      << ack.rejected->at(1).reason;
+  EXPECT_EQ(h.scheduler().Apply(Set(2, {Entry("bad-cron", "61 * * * *"), disabled, Entry("good", "* * * * *"),
+                                        Entry("bad-zone", "* * * * *", "Mars/Olympus_Mons")})),
+            ack)
+      << "re-applying the same set answers the same ack";
+}
+
+TEST(LocalScheduler, ApplyKeepsTheTimerAndPendingJitterOfUnchangedEntries) {
+  LocalScheduler::Options options;
+  options.jitter = [](uint32_t max) { return max; };
+  Harness h("2026-11-22T10:00:00Z", options);
+  h.scheduler().Apply(Set(1, {Entry("waiting", "0 * * * *", "", 600), Entry("other", "*/30 * * * *")}));
+  // 11:00 passed; "waiting" waits out its 10 minute jitter.
+  EXPECT_EQ(h.AdvanceTo("2026-11-22T11:02:00Z"), (std::vector<Fire>{{"other", AtS("2026-11-22T11:00:00Z")}}));
+  ASSERT_EQ(h.scheduler().NextFireTime("waiting"), At("2026-11-22T11:10:00Z"));
+
+  h.scheduler().Apply(Set(2, {Entry("waiting", "0 * * * *", "", 600), Entry("other", "*/20 * * * *")}));
+  EXPECT_EQ(h.scheduler().NextFireTime("waiting"), At("2026-11-22T11:10:00Z")) << "unchanged: kept as it was";
+  EXPECT_EQ(h.scheduler().NextSlot("other"), AtS("2026-11-22T11:20:00Z")) << "changed: rebuilt from now";
+  EXPECT_EQ(h.AdvanceTo("2026-11-22T11:10:00Z"),
+            (std::vector<Fire>{{"waiting", AtS("2026-11-22T11:00:00Z")}}))
+      << "the fire waiting out its jitter survived the apply";
+
+  h.scheduler().Apply(Set(3, {Entry("other", "*/20 * * * *")}));
+  EXPECT_EQ(h.scheduler().ActiveIds(), (std::vector<std::string>{"other"})) << "removed entries stop";
 }
 
 TEST(LocalScheduler, ReapplyReplacesTheSetAndOldEntriesNeverFireAgain) {
@@ -174,26 +215,6 @@ TEST(LocalScheduler, ApplyIsIdempotentForTheSameVersion) {
   EXPECT_EQ(h.AdvanceTo("2026-11-22T11:05:00Z"), (std::vector<Fire>{{"A", AtS("2026-11-22T11:00:00Z")}}));
 }
 
-TEST(LocalScheduler, AFireWhileDisconnectedIsRememberedOncePerScheduleWithTheLatestSlot) {
-  Harness h("2026-11-22T10:00:00Z");
-  h.scheduler().Apply(Set(1, {Entry("A", "* * * * *"), Entry("B", "*/2 * * * *"), Entry("C", "0 0 1 1 *")}));
-  h.SetConnected(false);
-  EXPECT_EQ(h.AdvanceTo("2026-11-22T10:01:00Z").size(), 1u);
-  EXPECT_EQ(h.AdvanceTo("2026-11-22T10:02:00Z").size(), 2u);
-  EXPECT_EQ(h.AdvanceTo("2026-11-22T10:03:00Z").size(), 1u);
-  EXPECT_EQ(h.scheduler().MissedCount(), 2u);
-
-  h.SetConnected(true);
-  EXPECT_EQ(h.AdvanceTo("2026-11-22T10:04:00Z").size(), 2u) << "sent fires are not remembered";
-  const auto missed = h.scheduler().TakeMissedFires();
-  ASSERT_EQ(missed.size(), 2u);
-  EXPECT_EQ(missed[0].schedule_id, "A");
-  EXPECT_EQ(missed[0].scheduled_at, At("2026-11-22T10:03:00Z"));
-  EXPECT_EQ(missed[1].schedule_id, "B");
-  EXPECT_EQ(missed[1].scheduled_at, At("2026-11-22T10:02:00Z"));
-  EXPECT_TRUE(h.scheduler().TakeMissedFires().empty()) << "taking clears them";
-}
-
 TEST(LocalScheduler, ALateWakeUpFiresTheLatestPassedSlotOnce) {
   Harness h("2026-11-22T10:00:00Z");
   h.scheduler().Apply(Set(1, {Entry("A", "*/15 * * * *"), Entry("every", "@every 10m")}));
@@ -205,17 +226,85 @@ TEST(LocalScheduler, ALateWakeUpFiresTheLatestPassedSlotOnce) {
   EXPECT_EQ(h.scheduler().NextSlot("every"), AtS("2026-11-22T13:50:00Z"));
 }
 
-TEST(LocalScheduler, ApplyForgetsMissedFiresOfSchedulesNoLongerActive) {
-  Harness h("2026-11-22T10:00:00Z");
-  h.scheduler().Apply(Set(1, {Entry("A", "* * * * *"), Entry("B", "* * * * *")}));
-  h.SetConnected(false);
-  h.AdvanceTo("2026-11-22T10:01:00Z");
-  auto b_disabled = Entry("B", "* * * * *");
-  b_disabled.enabled = false;
-  h.scheduler().Apply(Set(2, {Entry("A", "* * * * *"), b_disabled}));
-  const auto missed = h.scheduler().TakeMissedFires();
-  ASSERT_EQ(missed.size(), 1u);
-  EXPECT_EQ(missed[0].schedule_id, "A");
+// ---------------------------------------------------------------- slots missed while down
+
+// What Options::record last received.
+struct RecordSink {
+  std::vector<EvaluationRecord> writes;
+  LocalScheduler::Options Options(EvaluationRecord evaluated = {}) {
+    LocalScheduler::Options options;
+    options.evaluated = std::move(evaluated);
+    options.record = [this](const EvaluationRecord& r) { writes.push_back(r); };
+    return options;
+  }
+};
+
+TEST(LocalScheduler, ASlotMissedWhileTheAgentWasDownFiresOnceAndLate) {
+  RecordSink record;
+  // The previous run handled everything up to 09:59:30; the agent comes back at 13:47.
+  Harness h("2026-11-22T13:47:00Z",
+            record.Options({{"A", AtS("2026-11-22T09:59:30Z")}, {"B", AtS("2026-11-22T13:40:00Z")}}));
+  h.scheduler().Apply(
+      Set(1, {Entry("A", "*/15 * * * *", "", 600), Entry("B", "0 * * * *"), Entry("new", "* * * * *")}));
+  EXPECT_EQ(h.AdvanceTo("2026-11-22T13:47:00Z"),
+            (std::vector<Fire>{{"A", AtS("2026-11-22T13:45:00Z"), true}}))
+      << "the latest missed slot only, at once (no jitter); B missed nothing; an entry without a record "
+         "fires nothing retroactively";
+  EXPECT_EQ(h.scheduler().NextSlot("A"), AtS("2026-11-22T14:00:00Z"));
+  EXPECT_TRUE(h.AdvanceTo("2026-11-22T13:47:30Z").empty()) << "once";
+  EXPECT_EQ(h.AdvanceTo("2026-11-22T13:48:00Z"),
+            (std::vector<Fire>{{"new", AtS("2026-11-22T13:48:00Z"), false}}));
+}
+
+TEST(LocalScheduler, AFreshInstallFiresNothingRetroactively) {
+  RecordSink record;
+  Harness h("2026-11-22T13:47:00Z", record.Options());
+  h.scheduler().Apply(Set(1, {Entry("A", "*/15 * * * *")}));
+  EXPECT_TRUE(h.AdvanceTo("2026-11-22T13:47:00Z").empty());
+  ASSERT_FALSE(record.writes.empty()) << "Apply records at once";
+  EXPECT_EQ(record.writes.back(), (EvaluationRecord{{"A", AtS("2026-11-22T13:47:00Z")}}));
+}
+
+TEST(LocalScheduler, OnlyTheFirstApplyAfterAStartFiresMissedSlots) {
+  RecordSink record;
+  Harness h("2026-11-22T13:47:00Z", record.Options({{"A", AtS("2026-11-22T09:00:00Z")}}));
+  h.scheduler().Apply(Set(1, {}));
+  h.scheduler().Apply(Set(2, {Entry("A", "*/15 * * * *")}));
+  EXPECT_TRUE(h.AdvanceTo("2026-11-22T13:47:00Z").empty());
+}
+
+TEST(LocalScheduler, TheRecordIsWrittenOnEveryFireAndOtherwiseAtMostEveryFewSeconds) {
+  RecordSink record;
+  Harness h("2026-11-22T10:00:00Z", record.Options());
+  h.scheduler().Apply(Set(1, {Entry("A", "0 * * * *")}));
+  const auto after_apply = record.writes.size();
+  h.AdvanceTo("2026-11-22T10:00:02Z");
+  EXPECT_EQ(record.writes.size(), after_apply) << "within record_every of the last write";
+  h.AdvanceTo("2026-11-22T10:00:06Z");
+  EXPECT_EQ(record.writes.size(), after_apply + 1);
+  h.AdvanceTo("2026-11-22T10:00:07Z");
+  h.AdvanceTo("2026-11-22T11:00:00Z");
+  EXPECT_EQ(record.writes.back(), (EvaluationRecord{{"A", AtS("2026-11-22T11:00:00Z")}}))
+      << "written on the fire";
+}
+
+TEST(LocalScheduler, ASlotWaitingOutItsJitterIsNotRecordedAsHandled) {
+  RecordSink record;
+  LocalScheduler::Options options = record.Options();
+  options.jitter = [](uint32_t max) { return max; };
+  options.record_every = std::chrono::seconds{0};
+  {
+    Harness h("2026-11-22T10:00:00Z", options);
+    h.scheduler().Apply(Set(1, {Entry("A", "0 * * * *", "", 600)}));
+    EXPECT_TRUE(h.AdvanceTo("2026-11-22T11:05:00Z").empty());
+    EXPECT_EQ(record.writes.back(), (EvaluationRecord{{"A", AtS("2026-11-22T10:59:59Z")}}));
+  }
+  // kill -9 at 11:05, back at 11:30: the 11:00 slot still fires, once and late.
+  options.evaluated = record.writes.back();
+  Harness h("2026-11-22T11:30:00Z", options);
+  h.scheduler().Apply(Set(1, {Entry("A", "0 * * * *", "", 600)}));
+  EXPECT_EQ(h.AdvanceTo("2026-11-22T11:30:00Z"),
+            (std::vector<Fire>{{"A", AtS("2026-11-22T11:00:00Z"), true}}));
 }
 
 TEST(LocalScheduler, EntriesUseTheirOwnTimeZone) {
@@ -292,17 +381,16 @@ TEST(LocalScheduler, StopEndsFiring) {
   EXPECT_TRUE(h.AdvanceTo("2026-11-22T10:05:00Z").empty());
 }
 
-TEST(LocalScheduler, ASinkThatThrowsCountsAsNotSent) {
+TEST(LocalScheduler, ASinkThatThrowsDoesNotStopTheCron) {
   LocalScheduler::Options options;
   options.clock = [] { return At("2026-11-22T10:00:00Z"); };
   options.host_zone = cron::Location::Utc();
-  LocalScheduler scheduler(
-      [](const std::string&, Seconds) -> bool { throw std::runtime_error("socket gone"); }, options);
+  LocalScheduler scheduler([](const std::string&, Seconds, bool) { throw std::runtime_error("disk full"); },
+                           options);
   scheduler.Apply(Set(1, {Entry("A", "* * * * *")}));
   EXPECT_EQ(scheduler.RunDue(At("2026-11-22T10:01:00Z")), 1u);
-  const auto missed = scheduler.TakeMissedFires();
-  ASSERT_EQ(missed.size(), 1u);
-  EXPECT_EQ(missed[0].scheduled_at, At("2026-11-22T10:01:00Z"));
+  EXPECT_EQ(scheduler.NextSlot("A"), AtS("2026-11-22T10:02:00Z"));
+  EXPECT_EQ(scheduler.RunDue(At("2026-11-22T10:02:00Z")), 1u);
 }
 
 TEST(LocalScheduler, ApplyWaitsForAFireInFlight) {
@@ -315,11 +403,10 @@ TEST(LocalScheduler, ApplyWaitsForAFireInFlight) {
   std::atomic<bool> apply_returned{false};
   bool apply_returned_while_firing = true;
   LocalScheduler scheduler(
-      [&](const std::string&, Seconds) {
+      [&](const std::string&, Seconds, bool) {
         entered.set_value();
         release_future.wait();
         apply_returned_while_firing = apply_returned.load();
-        return true;
       },
       options);
   scheduler.Apply(Set(1, {Entry("A", "* * * * *")}));
@@ -353,9 +440,8 @@ TEST(LocalSchedulerTimer, TheTimerFiresDueSlotsThroughTheSameCode) {
   std::atomic<int> count{0};
   LocalScheduler scheduler(
       io.get_executor(),
-      [&](const std::string& id, Seconds slot) {
+      [&](const std::string& id, Seconds slot, bool) {
         if (count.fetch_add(1) == 0) fired.set_value(Fire{id, slot});
-        return true;
       },
       options);
   scheduler.Apply(Set(1, {Entry("A", "0 11 * * *")}));
@@ -392,7 +478,7 @@ TEST(LocalSchedulerTimer, ApplyFromAnotherThreadStopsTheOldEntries) {
   bool first_new_set = false;
   LocalScheduler scheduler(
       io.get_executor(),
-      [&](const std::string& id, Seconds) {
+      [&](const std::string& id, Seconds, bool) {
         std::lock_guard lock(mutex);
         ids.push_back(id);
         if (id == "old" && !first_old_set) {
@@ -403,7 +489,6 @@ TEST(LocalSchedulerTimer, ApplyFromAnotherThreadStopsTheOldEntries) {
           first_new_set = true;
           first_new.set_value();
         }
-        return true;
       },
       options);
   scheduler.Apply(Set(1, {Entry("old", "* * * * *")}));
