@@ -47,7 +47,8 @@ for env in build/fuzz/fuzzers/*.env; do
   cmd=(nice -n 19 "$fuzzer" -max_total_time="$seconds" $flags -artifact_prefix="$dir/" "$dir/found" "$corpus")
   rc=0
   "${cmd[@]}" >"$dir/log" 2>&1 || rc=$?
-  stats=$(grep -a -E '^#[0-9]+ +(DONE|pulse|NEW|REDUCE|INITED)' "$dir/log" | tail -1)
+  # The last status line, e.g. "#12529<TAB>DONE   cov: 2431 ft: 9876 corp: ...".
+  stats=$(grep -a -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$dir/log" | tail -1 || true)
   crashes=$(find "$dir" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   if ((rc != 0 || crashes != 0)); then
     status=1
