@@ -9,16 +9,17 @@
 # Usage: bench/fuzz_long.sh [--merge] [SECONDS [NAME...]]
 #   --merge  afterwards, minimise the committed corpus plus what the run found
 #            back into the committed corpus (-merge=1 on edges only, which
-#            keeps each corpus at a few hundred small files)
+#            keeps each corpus at a few hundred small files); not for a
+#            corpus of hand-written seeds (FIXED_CORPUS in cmake/Fuzzing.cmake)
 #   SECONDS  per harness (default 600)
 #   NAME     only these harnesses, e.g. cron http_request (default: all)
 # Exit status: 1 when any run found a crash, leak, timeout or OOM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-merge=false
+merge_found=false
 if [[ ${1:-} == --merge ]]; then
-  merge=true
+  merge_found=true
   shift
 fi
 seconds=${1:-600}
@@ -38,7 +39,7 @@ for env in build/fuzz/fuzzers/*.env; do
   if (($# > 0)) && ! printf '%s\n' "$@" | grep -qx "$name"; then
     continue
   fi
-  fuzzer='' flags='' corpus=''
+  fuzzer='' flags='' corpus='' mergeable=false
   # shellcheck source=/dev/null
   . "$env"
   dir=$scratch/$name
@@ -61,7 +62,7 @@ for env in build/fuzz/fuzzers/*.env; do
   echo "coverage:   $(sed -E 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/' <<<"$stats")"
   echo "peak RSS:   $(grep -a 'stat::peak_rss_mb' "$dir/log" | awk '{print $2}') MiB"
   echo "crashes:    $crashes (exit status $rc)"
-  if $merge && ((rc == 0 && crashes == 0)); then
+  if $merge_found && $mergeable && ((rc == 0 && crashes == 0)); then
     mkdir -p "$dir/merged"
     # shellcheck disable=SC2086 # flags is a word list
     nice -n 19 "$fuzzer" -merge=1 -use_counters=0 $flags "$dir/merged" "$corpus" "$dir/found" >"$dir/merge.log" 2>&1

@@ -1,5 +1,5 @@
 # rmgr_add_fuzzer(<name> HARNESS file.cpp CORPUS dir [SOURCES files...] [LIBS targets...]
-#                 [MAX_LEN bytes] [DICT file])
+#                 [MAX_LEN bytes] [DICT file] [FIXED_CORPUS])
 # One libFuzzer harness, built two ways from the same source:
 #  - RMGR_FUZZ (clang, the `fuzz` preset): <name>_fuzzer, linked with libFuzzer,
 #    and the ctest <name>_fuzz_smoke (label fuzz), which fuzzes for
@@ -11,12 +11,14 @@
 # SOURCES are the code under test that no library of the fuzz build holds;
 # they are compiled into the harness so libFuzzer sees their coverage
 # (rmgr_common, which the fuzz build does hold, is instrumented as a whole).
-# bench/fuzz_long.sh runs the same executables for the long runs.
+# bench/fuzz_long.sh runs the same executables for the long runs; with
+# --merge it minimises their findings into CORPUS, unless FIXED_CORPUS says
+# the corpus is hand-written seeds that a unit test reads.
 set(RMGR_FUZZ_SMOKE_SECONDS 15 CACHE STRING "Seconds each libFuzzer smoke test runs")
 set(_rmgr_fuzz_replay_main "${CMAKE_CURRENT_LIST_DIR}/../common/testing/fuzz_replay_main.cpp")
 
 function(rmgr_add_fuzzer name)
-  cmake_parse_arguments(F "" "HARNESS;CORPUS;MAX_LEN;DICT" "SOURCES;LIBS" ${ARGN})
+  cmake_parse_arguments(F "FIXED_CORPUS" "HARNESS;CORPUS;MAX_LEN;DICT" "SOURCES;LIBS" ${ARGN})
   if(NOT F_HARNESS OR NOT F_CORPUS)
     message(FATAL_ERROR "rmgr_add_fuzzer(${name}): HARNESS and CORPUS are required")
   endif()
@@ -40,8 +42,12 @@ function(rmgr_add_fuzzer name)
     set_tests_properties(${name}_fuzz_smoke PROPERTIES TIMEOUT ${_timeout} LABELS fuzz)
     # What bench/fuzz_long.sh needs to run the same fuzzer for longer.
     list(JOIN _flags " " _flags)
+    set(_mergeable true)
+    if(F_FIXED_CORPUS)
+      set(_mergeable false)
+    endif()
     file(GENERATE OUTPUT ${CMAKE_BINARY_DIR}/fuzzers/${name}.env
-      CONTENT "fuzzer='$<TARGET_FILE:${name}_fuzzer>'\nflags='${_flags}'\ncorpus='${F_CORPUS}'\n")
+      CONTENT "fuzzer='$<TARGET_FILE:${name}_fuzzer>'\nflags='${_flags}'\ncorpus='${F_CORPUS}'\nmergeable=${_mergeable}\n")
     return()
   endif()
   if(NOT RMGR_BUILD_TESTS)
