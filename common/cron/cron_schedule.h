@@ -78,9 +78,12 @@ class CronSchedule {
   //! sub-second time floors it first: robfig rounds the same way.
   std::optional<Seconds> Next(Seconds from, const Location& loc) const;
 
-  //! The latest fire time at or before `now`: the instant f <= now with
+  //! The latest fire time at or before `now`: normally the instant f <= now with
   //! Next(f - 1s) == f and Next(f) > now (or never). Searches back five
-  //! years; nullopt when there is none. For an interval schedule, which has
+  //! years; nullopt when there is none. Where robfig's Next steps from a fire
+  //! onto an instant that is no such slot (a midnight lost to daylight
+  //! saving ends its hour loop a day late), it follows Next as the scheduler
+  //! does, so f may then fail FiresAt. For an interval schedule, which has
   //! no fixed slots, it is `now - interval`: a run is overdue exactly when
   //! the last one is older than that.
   std::optional<Seconds> LastFireAtOrBefore(Seconds now, const Location& loc) const;

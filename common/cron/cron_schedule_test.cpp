@@ -438,6 +438,21 @@ TEST(CronLastFire, HonoursDaylightSaving) {
             "2026-03-08T01:00:00-05:00");
 }
 
+// Found by common/cron/fuzz. Havana springs forward at midnight, so robfig's
+// hour loop never sees hour 0 on 8 March and Next from 7 March 22:30 lands on
+// 8 March 02:30: a day the expression excludes, and no FiresAt slot. The
+// scheduler chains Next, so that is a slot it fires; LastFireAtOrBefore
+// follows the same chain instead of skipping it.
+TEST(CronLastFire, FollowsNextOntoTheDayAfterAMissingMidnight) {
+  const auto havana = Location::Load("America/Havana");
+  ASSERT_TRUE(havana.ok());
+  const auto s = Parse("30 */2 7 * *");
+  EXPECT_EQ(havana->Format(*s.Next(At("2026-03-07T22:30:00-05:00"), *havana)), "2026-03-08T02:30:00-04:00");
+  EXPECT_FALSE(s.FiresAt(At("2026-03-08T02:30:00-04:00"), *havana));
+  EXPECT_EQ(havana->Format(*s.LastFireAtOrBefore(At("2026-03-08T08:00:00-04:00"), *havana)),
+            "2026-03-08T02:30:00-04:00");
+}
+
 TEST(CronLastFire, IntervalSchedulesReportNowMinusTheInterval) {
   EXPECT_EQ(Show(Parse("@every 1h").LastFireAtOrBefore(At("2026-05-01T12:00:00Z"), Location::Utc())),
             "2026-05-01T11:00:00Z");

@@ -220,6 +220,16 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     }
 
     stream.expires_after(limits_.request_timeout);
+    if (parser.chunked()) {
+      // Our clients always send Content-Length, and Boost 1.81's chunk parser
+      // asserts when a final chunk arrives in pieces (boostorg/beast#2861,
+      // fixed in 1.86): a debug build would abort. RFC 9112 allows a 411.
+      auto res = ErrorResponse(Status::length_required, "length_required",
+                               "a request body needs a Content-Length (chunked is not accepted)");
+      res.keep_alive(false);
+      co_await beast_http::async_write(stream, res, kUseTuple);
+      break;
+    }
     auto [body_ec, body_bytes] = co_await beast_http::async_read(stream, buffer, parser, kUseTuple);
     if (body_ec) {
       if (IsQuietClose(body_ec)) break;

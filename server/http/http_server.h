@@ -1,6 +1,7 @@
 #pragma once
 // HttpServer: the listener and its HTTP/1.1 sessions (keep-alive, per-request
-// timeouts, header and body limits, graceful stop). Requests are routed
+// timeouts, header and body limits, graceful stop). Request bodies need a
+// Content-Length: a chunked one is answered 411. Requests are routed
 // through a Router, except WebSocket upgrades for the one path given to
 // SetUpgradeHandler, whose connections are handed over for good.
 // Data flow: Listen -> AcceptLoop -> RunSession -> Router | UpgradeHandler.

@@ -1,12 +1,20 @@
 #include "server/http/http_types.h"
 
+#include "common/schema/utf8.h"
+
 namespace rmgr::server::http {
 
 Response JsonResponse(Status status, const boost::json::value& body) {
   Response res{status, 11};
   res.set(beast_http::field::content_type, "application/json");
   res.set(beast_http::field::cache_control, "no-store");
-  res.body() = boost::json::serialize(body);
+  std::string text = boost::json::serialize(body);
+  // Answers carry request text (decoded paths, ids, query values) that need
+  // not be UTF-8, and serialize copies such bytes as they are. They can only
+  // sit inside strings, so replacing each with U+FFFD keeps the document and
+  // makes it JSON a client can parse.
+  if (!schema::IsValidUtf8(text)) text = schema::SanitizeUtf8(text);
+  res.body() = std::move(text);
   res.prepare_payload();
   return res;
 }

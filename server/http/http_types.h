@@ -18,7 +18,8 @@ using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
 using Status = beast_http::status;
 
-//! A JSON response with the given status and body.
+//! A JSON response with the given status and body; bytes of its strings
+//! that are not UTF-8 become U+FFFD, so the body is always valid JSON.
 Response JsonResponse(Status status, const boost::json::value& body);
 
 //! The project's error shape with an explicit status and machine code.

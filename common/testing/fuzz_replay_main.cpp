@@ -1,5 +1,6 @@
 // Replays every file of the given directories (or the given files) through
-// LLVMFuzzerTestOneInput: the GCC build's stand-in for libFuzzer's main.
+// LLVMFuzzerTestOneInput: the GCC build's stand-in for libFuzzer's main
+// (cmake/Fuzzing.cmake links it into every <name>_replay).
 
 #include <cstddef>
 #include <cstdint>
