@@ -88,6 +88,35 @@ bool HostOfflineAt(const store::WindowRecord& record, TimePoint slot, TimePoint 
   });
 }
 
+//! Up to `count` fire times of `schedule` in [lower, last], newest first.
+//! Walking back with LastFireAtOrBefore lists a day's candidates per slot,
+//! which adds up for dense schedules; Next is cheap. So list forward from a
+//! start far enough back to hold `count` slots (guessed from the gap
+//! between the newest two), doubling the look-back until it does or
+//! reaches `lower`.
+std::vector<Seconds> CronSlotsBefore(const cron::CronSchedule& schedule, const cron::Location& zone, Seconds last,
+                                     TimePoint lower, size_t count) {
+  const auto newest = schedule.LastFireAtOrBefore(last, zone);
+  if (!newest || TimePoint{*newest} < lower) return {};
+  const auto before = schedule.LastFireAtOrBefore(*newest - seconds(1), zone);
+  seconds lookback = std::max<seconds>(before ? *newest - *before : std::chrono::days(1), std::chrono::minutes(1)) *
+                     static_cast<int64_t>(count + 1);
+  const Seconds floor_lower = std::chrono::ceil<seconds>(lower);
+  for (;;) {
+    const Seconds start = std::max(floor_lower, *newest - lookback);
+    std::vector<Seconds> forward;
+    for (auto t = schedule.Next(start - seconds(1), zone); t && *t <= *newest; t = schedule.Next(*t, zone)) {
+      forward.push_back(*t);
+    }
+    if (forward.size() >= count || start == floor_lower) {
+      std::vector<Seconds> out(forward.rbegin(), forward.rend());
+      if (out.size() > count) out.resize(count);
+      return out;
+    }
+    lookback *= 2;
+  }
+}
+
 Window Classify(const store::WindowRecord& record, TimePoint slot, TimePoint end,
                 const std::optional<std::string>& group, std::optional<seconds> interval, TimePoint now,
                 const WindowSettings& settings) {
@@ -189,25 +218,21 @@ Result<SlotPage> ScheduleSlots(const store::Schedule& schedule, TimePoint from, 
 
   // Slots are whole seconds; `to` is exclusive.
   const Seconds last = std::chrono::floor<seconds>(to - std::chrono::milliseconds(1));
-  std::optional<Seconds> slot;
+  std::vector<Seconds> newest_first;  // up to max_slots + 1: the extra one says "more"
   if (parsed->IsInterval()) {
-    const int64_t step = parsed->interval().count();
-    slot = Seconds{seconds{FloorDiv(last.time_since_epoch().count(), step) * step}};
+    const auto step = parsed->interval();
+    for (Seconds slot{seconds{FloorDiv(last.time_since_epoch().count(), step.count()) * step.count()}};
+         TimePoint{slot} >= lower && newest_first.size() <= max_slots; slot -= step) {
+      newest_first.push_back(slot);
+    }
   } else {
-    slot = parsed->LastFireAtOrBefore(last, *zone);
+    newest_first = CronSlotsBefore(*parsed, *zone, last, lower, max_slots + 1);
   }
-  while (slot && TimePoint{*slot} >= lower) {
-    if (page.slots.size() == max_slots) {
-      page.next_to = page.slots.back();
-      break;
-    }
-    page.slots.emplace_back(*slot);
-    if (parsed->IsInterval()) {
-      slot = *slot - parsed->interval();
-    } else {
-      slot = parsed->LastFireAtOrBefore(*slot - seconds(1), *zone);
-    }
+  if (newest_first.size() > max_slots) {
+    newest_first.resize(max_slots);
+    page.next_to = TimePoint{newest_first.back()};
   }
+  page.slots.assign(newest_first.begin(), newest_first.end());
   return page;
 }
 

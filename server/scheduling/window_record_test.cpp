@@ -2,6 +2,8 @@
 // @every, zones, creation, paging) and the classification of each window.
 #include "server/scheduling/window_record.h"
 
+#include "common/cron/cron_parser.h"
+
 #include <gtest/gtest.h>
 
 #include <set>
@@ -90,6 +92,30 @@ TEST(ScheduleSlots, AnEveryMinuteScheduleOverAYearIsCappedByTheLimit) {
   ASSERT_EQ(page.slots.size(), 500u);
   EXPECT_EQ(FormatRfc3339Utc(page.slots.front()), "2025-12-31T23:59:00Z");
   EXPECT_EQ(page.next_to, page.slots.back());
+}
+
+// The page is listed forward with Next from a guessed start; it must equal
+// the plain walk back with LastFireAtOrBefore, across DST and quiet hours.
+TEST(ScheduleSlots, ListsExactlyWhatAWalkBackFindsAcrossDaylightSavingAndGaps) {
+  for (const auto& [cron, zone] : std::vector<std::pair<std::string, std::string>>{
+           {"0 * * * *", "America/New_York"}, {"*/5 9-17 * * 1-5", "Europe/Berlin"}, {"30 2 * * *", "America/New_York"}}) {
+    store::Schedule s = Nightly();
+    s.cron = cron;
+    s.timezone = zone;
+    s.created_at = At("2026-01-01T00:00:00Z");
+    const TimePoint to = At("2026-11-03T00:00:00Z");
+    const auto page = Slots(s, "2026-01-01T00:00:00Z", "2026-11-03T00:00:00Z", 300);
+    const auto parsed = cron::ParseCron(cron);
+    const auto loc = cron::Location::Load(zone);
+    std::vector<TimePoint> walked;
+    for (auto t = parsed->LastFireAtOrBefore(std::chrono::floor<seconds>(to) - seconds(1), *loc);
+         t && walked.size() < 301; t = parsed->LastFireAtOrBefore(*t - seconds(1), *loc)) {
+      walked.emplace_back(*t);
+    }
+    ASSERT_EQ(walked.size(), 301u) << cron;
+    EXPECT_EQ(Show(page.slots), Show({walked.begin(), walked.begin() + 300})) << cron;
+    EXPECT_EQ(page.next_to, walked[299]) << cron;
+  }
 }
 
 TEST(ScheduleSlots, AStoredCronThatNoLongerParsesIsAnError) {
