@@ -3,7 +3,6 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/cli_app.h"
-#include "common/util/time_format.h"
 
 namespace rmgr::cli {
 namespace {
@@ -34,12 +33,7 @@ AuditCommand::AuditCommand(CLI::App& root) : ApiCommand(root, "audit", "The audi
 
 int AuditCommand::Run(CommandEnv& env) {
   if (!list_->parsed()) return kExitUsage;
-  for (const auto* time : {&from_, &to_}) {
-    if (time->empty()) continue;
-    if (auto parsed = ParseRfc3339(*time); !parsed) {
-      return env.Usage((time == &from_ ? "--from: " : "--to: ") + parsed.error().message);
-    }
-  }
+  if (auto bad = BadTimeRange(from_, to_)) return env.Usage(*bad);
   QueryParams query;
   AddQuery(query, "actor_kind", actor_kind_);
   AddQuery(query, "actor_id", actor_id_);

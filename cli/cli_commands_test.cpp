@@ -542,6 +542,31 @@ TEST_F(CliCommandsTest, ScheduleListShowEnableDisableDelete) {
   EXPECT_EQ(Run({"schedule", "delete", "s1"}).out, "schedule s1 deleted\n");
 }
 
+TEST_F(CliCommandsTest, ScheduleWindowsListsEachWindowWithItsOutcomeAndReason) {
+  server_.OnJson("GET", "/api/v1/schedules/s1/windows", 200,
+                 json::parse(R"({"items": [
+                   {"schedule_id": "s1", "slot": "2026-05-02T03:00:00Z", "source_group_id": "g1",
+                    "outcome": "succeeded", "job_id": "j1", "reason": null},
+                   {"schedule_id": "s1", "slot": "2026-05-01T03:00:00Z", "source_group_id": "g1",
+                    "outcome": "missed", "job_id": null, "reason": "host offline"}], "next_cursor": null})"));
+  auto o = Run({"schedule", "windows", "s1", "--from", "2026-05-01T00:00:00Z", "--to", "2026-05-03T00:00:00Z",
+                "--limit", "7"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out,
+            "SLOT                  GROUP  OUTCOME    JOB  REASON\n"
+            "2026-05-02T03:00:00Z  g1     succeeded  j1   -\n"
+            "2026-05-01T03:00:00Z  g1     missed     -    host offline\n");
+  EXPECT_EQ(server_.requests().back().query,
+            "from=2026-05-01T00%3A00%3A00Z&to=2026-05-03T00%3A00%3A00Z&limit=7");
+  o = Run({"schedule", "windows", "s1", "--json"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(json::parse(o.out).at("items").as_array().size(), 2u);
+  o = Run({"schedule", "windows", "s1", "--from", "last week"});
+  EXPECT_EQ(o.code, kExitUsage);
+  EXPECT_NE(o.err.find("--from:"), std::string::npos) << o.err;
+  EXPECT_EQ(Run({"schedule", "windows"}).code, kExitUsage);
+}
+
 // --- jobs -----------------------------------------------------------------------
 
 TEST_F(CliCommandsTest, JobLogsFollowPollsUntilTheJobEnds) {

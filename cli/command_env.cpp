@@ -7,6 +7,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/secret_prompt.h"
+#include "common/util/time_format.h"
 
 namespace rmgr::cli {
 namespace {
@@ -36,6 +37,16 @@ ApiResult<boost::json::object> ExpectObject(ApiResult<boost::json::value> answer
 
 boost::json::array JsonStrings(const std::vector<std::string>& values) {
   return boost::json::array(values.begin(), values.end());
+}
+
+std::optional<std::string> BadTimeRange(const std::string& from, const std::string& to) {
+  for (const auto* time : {&from, &to}) {
+    if (time->empty()) continue;
+    if (auto parsed = ParseRfc3339(*time); !parsed) {
+      return (time == &from ? "--from: " : "--to: ") + parsed.error().message;
+    }
+  }
+  return std::nullopt;
 }
 
 void AddQuery(QueryParams& query, std::string name, const std::string& value) {

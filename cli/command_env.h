@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -108,5 +109,9 @@ boost::json::array JsonStrings(const std::vector<std::string>& values);
 
 //! Adds `name` to `query` when `value` is not empty.
 void AddQuery(QueryParams& query, std::string name, const std::string& value);
+
+//! The usage error "<flag>: <why>" for the first of `from`/`to` that is set
+//! but not an RFC 3339 time, or nullopt when both are fine.
+std::optional<std::string> BadTimeRange(const std::string& from, const std::string& to);
 
 }  // namespace rmgr::cli

@@ -57,7 +57,13 @@ ScheduleCommand::ScheduleCommand(CLI::App& root)
   enable_ = AddVerb("enable", "Enable a schedule");
   disable_ = AddVerb("disable", "Disable a schedule");
   delete_ = AddVerb("delete", "Delete a schedule");
-  for (CLI::App* verb : {show_, enable_, disable_, delete_})
+  windows_ = AddVerb("windows",
+                     "What happened in each window (slot x source group): the job's status, pending, due, or "
+                     "missed with the reason");
+  windows_->add_option("--from", from_, "Oldest slot to list, RFC 3339 (default: a week before --to)");
+  windows_->add_option("--to", to_, "List slots before this instant, RFC 3339 (default: now)");
+  AddPageFlags(windows_, paging_);
+  for (CLI::App* verb : {show_, enable_, disable_, delete_, windows_})
     verb->add_option("id", id_, "Schedule ID")->required();
 }
 
@@ -108,6 +114,15 @@ int ScheduleCommand::Run(CommandEnv& env) {
                          Field("ENABLED", "/enabled"), Column{"NEXT", FirstFire}});
   }
   if (show_->parsed()) return env.ShowObject(env.api().Get(item_path), detail);
+  if (windows_->parsed()) {
+    if (auto bad = BadTimeRange(from_, to_)) return env.Usage(*bad);
+    QueryParams query;
+    AddQuery(query, "from", from_);
+    AddQuery(query, "to", to_);
+    return env.ShowList(item_path + "/windows", std::move(query), paging_,
+                        {Field("SLOT", "/slot"), Field("GROUP", "/source_group_id"), Field("OUTCOME", "/outcome"),
+                         Field("JOB", "/job_id"), Field("REASON", "/reason")});
+  }
   if (enable_->parsed() || disable_->parsed()) {
     const bool enabled = enable_->parsed();
     return env.Done(env.api().Patch(item_path, boost::json::object{{"enabled", enabled}}),

@@ -1,6 +1,7 @@
 #pragma once
-// `restic-manager schedule add|list|show|enable|disable|delete`: when a
-// host runs which kind of restic job against which repository and groups.
+// `restic-manager schedule add|list|show|enable|disable|delete|windows`: when
+// a host runs which kind of restic job against which repository and groups,
+// and (windows) what happened in each of its past slots.
 // Thread safety: one instance per RunCli call.
 
 #include <optional>
@@ -30,6 +31,9 @@ class ScheduleCommand : public ApiCommand {
   CLI::App* enable_;
   CLI::App* disable_;
   CLI::App* delete_;
+  CLI::App* windows_;
+  std::string from_;
+  std::string to_;
   PageFlags paging_;
   std::string id_;
   std::string host_id_;

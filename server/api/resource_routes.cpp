@@ -7,6 +7,7 @@
 #include "server/api/repository_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
+#include "server/api/window_handlers.h"
 
 namespace rmgr::server::api {
 
@@ -18,6 +19,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterScheduleRoutes(routes, deps);
   RegisterJobRoutes(routes, deps);
   RegisterAuditRoutes(routes, deps);
+  RegisterWindowRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

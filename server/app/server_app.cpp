@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/util/log.h"
+#include "server/app/server_run_keeper.h"
 #include "server/api/api_deps.h"
 #include "server/scheduling/scheduling_core.h"
 #include "server/ws/agent_authenticator.h"
@@ -45,6 +46,9 @@ Result<void> ServerApp::Init() {
   auto opened = store::OpenSqliteStore(config_.DatabasePath());
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
+  // Before any agent connects: the new run closes presence the last one left open.
+  run_keeper_ = std::make_unique<ServerRunKeeper>(io_, *store_, ServerRunKeeper::Settings{});
+  if (auto started = run_keeper_->Start(); !started) return started.error();
   auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
   if (!key) return key.error();
   secrets_ = std::make_unique<auth::SecretBox>(std::move(key).value());
@@ -142,6 +146,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   for (auto& t : pool) t.join();
   agents_.reset();
   hub_.reset();
+  run_keeper_.reset();
   store_.reset();
   Logger("server")->info("stopped");
 }
@@ -154,6 +159,7 @@ void ServerApp::RequestStop() {
     streams_->Stop();
     agents_->Stop();
     hub_->Stop();
+    run_keeper_->Stop();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
   });

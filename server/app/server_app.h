@@ -48,6 +48,8 @@ class EventBus;
 class EventStreams;
 }  // namespace events
 
+class ServerRunKeeper;
+
 class ServerApp {
  public:
   explicit ServerApp(ServerConfig config);
@@ -78,6 +80,7 @@ class ServerApp {
   boost::asio::io_context io_;
   boost::asio::signal_set signals_{io_};
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<ServerRunKeeper> run_keeper_;                // this run in server_runs ("server down")
   std::unique_ptr<auth::SecretBox> secrets_;                   // the server key (repository secrets)
   std::unique_ptr<web::StaticSite> site_;                      // the web UI's files
   std::unique_ptr<events::EventBus> events_;                   // live updates for the UI

@@ -115,6 +115,7 @@ void Catchup::Run(const std::string& host_id) {
                                      *state->second.last_status == JobStatus::kCancelled);
           if (!last_failed) continue;
           job.scheduled_at = std::nullopt;
+          job.window_slot = *last_fire;  // the retry answers the same window
           created = tx.CreateJob(job);
           if (!created) return created.error();
         }

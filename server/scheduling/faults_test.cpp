@@ -78,6 +78,12 @@ TEST_F(SchedulingTest, ALateFireOfAnIntermittentHostIsDeferredToCatchupAndOfAnAl
       EXPECT_EQ(answer->outcome, protocol::FireOutcome::kDeferred);
       EXPECT_TRUE(answer->job_ids.empty());
       EXPECT_TRUE(JobsBy(laptop.id, store::ActorKind::kSchedule).empty());
+      auto record = Store().Read([&](store::ReadTx& tx) {
+        return tx.GetWindowRecord(schedule_of[laptop.id], Slot(-1), Slot(1));
+      });
+      ASSERT_TRUE(record.ok()) << record.error().Describe();
+      ASSERT_EQ(record->notes.size(), 1u);
+      EXPECT_EQ(record->notes[0].kind, store::WindowNoteKind::kDeferred);
       // The settle window runs out: catch-up queues the overdue backup.
       EXPECT_TRUE(WaitFor([&] { return !JobsBy(laptop.id, store::ActorKind::kCatchup).empty(); }));
     } else {
@@ -86,6 +92,37 @@ TEST_F(SchedulingTest, ALateFireOfAnIntermittentHostIsDeferredToCatchupAndOfAnAl
       EXPECT_TRUE(client->Expect<protocol::CommandRun>());
     }
   }
+}
+
+TEST_F(FireTest, WindowsThatDidNotRunLeaveANoteWithTheReason) {
+  store::Schedule disabled = Backup(host_.id, repository_, {etc_}, "disabled");
+  disabled.enabled = false;
+  const std::string disabled_id = Create(disabled);
+  const std::string hourly = Create(Backup(host_.id, repository_, {srv_}, "hourly"));
+  auto client = ConnectAndGreet(host_);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send(Fire(disabled_id, Slot(0))));
+  ASSERT_TRUE(client->Send(Fire(hourly, Slot(0))));  // holds the repository
+  ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(1))));
+  ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(2))));  // replaces the pending run of slot 1
+  ASSERT_TRUE(client->Sync());
+
+  auto notes_of = [&](const std::string& schedule_id) {
+    auto record = Store().Read(
+        [&](store::ReadTx& tx) { return tx.GetWindowRecord(schedule_id, Slot(-1), Slot(3)); });
+    EXPECT_TRUE(record.ok()) << record.error().Describe();
+    return record ? record->notes : std::vector<store::WindowNote>{};
+  };
+  const auto refused = notes_of(disabled_id);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].kind, store::WindowNoteKind::kRefused);
+  EXPECT_EQ(refused[0].slot, Slot(0));
+  EXPECT_EQ(refused[0].reason, "the schedule is disabled");
+  const auto coalesced = notes_of(nightly_.id);
+  ASSERT_EQ(coalesced.size(), 1u);
+  EXPECT_EQ(coalesced[0].kind, store::WindowNoteKind::kCoalesced);
+  EXPECT_EQ(coalesced[0].slot, Slot(1));
+  EXPECT_TRUE(notes_of(hourly).empty()) << "a window with a job needs no note";
 }
 
 // ================================================================ jobs.running

@@ -37,6 +37,11 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
     }
     boost::json::object detail{{"schedule", schedule->name}, {"scheduled_at", FormatRfc3339Utc(slot)}};
     if (late) detail["late"] = true;
+    // What became of the window, for the record of every window (the API's
+    // /windows): a job speaks for itself, anything else leaves a note.
+    auto note = [&](store::WindowNoteKind kind, TimePoint at, std::string reason) {
+      return tx.RecordWindowNote(store::WindowNote{schedule->id, "", at, kind, std::move(reason), {}});
+    };
     auto audit = [&](std::string action) {
       return tx.AppendAudit(
           SystemAudit(store::ActorKind::kSchedule, schedule->id, std::move(action), "schedule", schedule->id, detail));
@@ -46,6 +51,7 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
       out.answer = protocol::FireOutcome::kRefused;
       out.reason = "the schedule is disabled";
       detail["reason"] = *out.reason;
+      if (auto noted = note(store::WindowNoteKind::kRefused, slot, *out.reason); !noted) return noted.error();
       if (auto logged = audit("schedule.fire_refused"); !logged) return logged.error();
       return out;
     }
@@ -70,6 +76,7 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
       out.answer = protocol::FireOutcome::kDeferred;
       out.reason = "the host was away at the slot; catch-up runs once it has settled";
       detail["deferred"] = true;
+      if (auto noted = note(store::WindowNoteKind::kDeferred, slot, *out.reason); !noted) return noted.error();
       if (auto logged = audit("schedule.fire"); !logged) return logged.error();
       return out;
     }
@@ -77,6 +84,16 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
     const bool busy = std::any_of(active->begin(), active->end(), uses_repository) ||
                       std::any_of(queued->begin(), queued->end(), uses_repository);
     if (busy) {
+      // A pending run keeps only the newest slot: an older one it replaces
+      // will not run, and its window says why.
+      auto waiting = tx.ListPendingRuns(who.host_id);
+      if (!waiting) return waiting.error();
+      for (const auto& run : *waiting) {
+        if (run.schedule_id != schedule->id || run.scheduled_at >= slot) continue;
+        auto noted = note(store::WindowNoteKind::kCoalesced, run.scheduled_at,
+                          "the repository was busy; a later slot (" + FormatRfc3339Utc(slot) + ") runs instead");
+        if (!noted) return noted.error();
+      }
       auto upserted = tx.UpsertPendingRun(store::PendingRun{schedule->id, who.host_id, ctx_.Now(), slot});
       if (!upserted) return upserted.error();
       out.answer = protocol::FireOutcome::kPending;

@@ -155,6 +155,14 @@ class ReadTx {
   //! API tokens matching the filter, ordered by id (creation order).
   virtual Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) = 0;
   // ---- end users and credentials (reads) ----
+
+  // ---- window record (reads) ----
+  //! What the window record of schedule `schedule_id` needs for [from, to)
+  //! (see WindowRecord), in a few indexed queries; kNotFound for an unknown schedule.
+  virtual Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) = 0;
+  //! The newest server run (the current one while the server runs); kNotFound before the first.
+  virtual Result<ServerRun> GetLatestServerRun() = 0;
+  // ---- end window record (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -295,6 +303,26 @@ class WriteTx : public ReadTx {
   //! `if_before`. Returns whether it wrote; kNotFound for an unknown token.
   virtual Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) = 0;
   // ---- end users and credentials (writes) ----
+
+  // ---- window record (writes) ----
+  // Host presence needs no call of its own: UpdateHostStatus records it
+  // whenever `connected` is set (opens an interval unless one is open;
+  // closes the open one on a disconnect).
+
+  //! Records why a window got no job (recorded_at from the store clock).
+  //! Upsert: a later note for the same (schedule, group, slot) replaces the
+  //! earlier one. kConstraint for an unknown schedule.
+  virtual Result<void> RecordWindowNote(const WindowNote& note) = 0;
+  //! Starts a server run at the store's now. Presence intervals left open by
+  //! an earlier run (which ended without their disconnects) are closed at
+  //! their host's last_seen_at; runs and intervals older than
+  //! kWindowHistoryKeep are pruned.
+  virtual Result<ServerRun> StartServerRun() = 0;
+  //! Moves the run's last_alive_at to the store's now; kNotFound when unknown.
+  virtual Result<void> TouchServerRun(int64_t id) = 0;
+  //! Stamps the run's stopped_at (and last_alive_at) with the store's now; kNotFound when unknown.
+  virtual Result<void> StopServerRun(int64_t id) = 0;
+  // ---- end window record (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 
 namespace rmgr::store {
 namespace {
@@ -119,6 +120,28 @@ std::string_view ToString(EnrollmentStatus status) {
     case EnrollmentStatus::kRevoked: return "revoked";
   }
   return "unknown";
+}
+
+// --------------------------------------------------------- window record --
+
+std::string_view ToString(WindowNoteKind kind) {
+  switch (kind) {
+    case WindowNoteKind::kRefused: return "refused";
+    case WindowNoteKind::kCoalesced: return "coalesced";
+    case WindowNoteKind::kNotApplied: return "not_applied";
+    case WindowNoteKind::kDeferred: return "deferred";
+    case WindowNoteKind::kOffline: return "offline";
+  }
+  std::abort();  // not a WindowNoteKind: memory corruption, not input
+}
+
+template <>
+std::optional<WindowNoteKind> FromString<WindowNoteKind>(std::string_view text) {
+  for (auto kind : {WindowNoteKind::kRefused, WindowNoteKind::kCoalesced, WindowNoteKind::kNotApplied,
+                    WindowNoteKind::kDeferred, WindowNoteKind::kOffline}) {
+    if (ToString(kind) == text) return kind;
+  }
+  return std::nullopt;
 }
 
 EnrollmentStatus EnrollmentToken::StatusAt(TimePoint now) const {

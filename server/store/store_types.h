@@ -232,6 +232,10 @@ struct NewJob {
   std::optional<std::string> source_group_id;  ///< Group to back up, if any.
   std::optional<std::string> repository_id;    ///< Target repository, if any.
   std::optional<TimePoint> scheduled_at;       ///< The fire slot; with schedule_id it is unique.
+  //! The window (cron slot) the job answers; unset → scheduled_at. A
+  //! catch-up retry sets it to the slot it retries and leaves scheduled_at
+  //! unset, so it does not clash with that slot's first job.
+  std::optional<TimePoint> window_slot;
   std::string args_json = "{}";                ///< Kind-specific arguments (JSON).
 };
 
@@ -266,6 +270,7 @@ struct Job {
   std::optional<std::string> source_group_id;  ///< NULL once the group is deleted.
   std::optional<std::string> repository_id;    ///< NULL once the repository is deleted.
   std::optional<TimePoint> scheduled_at;       ///< The fire slot.
+  std::optional<TimePoint> window_slot;        ///< The window it answers (see NewJob::window_slot).
   TimePoint created_at;                        ///< Queued at.
   std::optional<TimePoint> dispatched_at;      ///< Set by the transition to dispatched.
   std::optional<TimePoint> started_at;         ///< Set by the transition to running.
@@ -453,5 +458,69 @@ struct SnapshotFilter {
 struct HostFilter {
   std::string query;  ///< Substring of name or hostname (ASCII case-insensitive); empty: all.
 };
+
+// --------------------------------------------------------- window record --
+// DESIGN.md "Every window is accounted for": for each schedule × source group
+// × cron slot the server knows whether a job ran, a run is pending, or why
+// nothing ran. Jobs and pending runs speak for themselves; a WindowNote says
+// why a window got neither; presence and server runs let the server infer
+// "host offline" and "server down" where nobody could write a note.
+
+//! Why a window got no job, as recorded by the scheduling code.
+enum class WindowNoteKind {
+  kRefused,     ///< "refused": the fire was refused (schedule disabled or unknown).
+  kCoalesced,   ///< "coalesced": repository busy; a later fire replaced this pending run.
+  kNotApplied,  ///< "not_applied": the agent could not apply the schedule entry.
+  kDeferred,    ///< "deferred": handed to catch-up (a catch-up job, when made, supersedes it).
+  kOffline,     ///< "offline": the host was offline at the slot (as the server could tell).
+};
+
+//! "refused", "coalesced", "not_applied", "deferred", "offline".
+std::string_view ToString(WindowNoteKind kind);
+template <>
+std::optional<WindowNoteKind> FromString<WindowNoteKind>(std::string_view text);
+
+//! Why one window (schedule × group × slot) got no job.
+struct WindowNote {
+  std::string schedule_id;                          ///< The schedule (its deletion deletes the note).
+  std::string source_group_id;                      ///< The group; '' when the note covers the whole schedule.
+  TimePoint slot;                                   ///< The cron slot.
+  WindowNoteKind kind = WindowNoteKind::kRefused;   ///< What happened.
+  std::string reason;                               ///< One line for operators; may be empty.
+  TimePoint recorded_at;                            ///< Set by the store.
+  bool operator==(const WindowNote&) const = default;
+};
+
+//! One stretch of time during which a host's agent was connected.
+struct PresenceInterval {
+  TimePoint connected_at;                    ///< Connection opened.
+  std::optional<TimePoint> disconnected_at;  ///< Connection closed; nullopt while it is open.
+  bool operator==(const PresenceInterval&) const = default;
+};
+
+//! One run of the server process: a gap between one run's last sign of life
+//! and the next run's start is "server down".
+struct ServerRun {
+  int64_t id = 0;                       ///< Assigned by the store, increasing.
+  TimePoint started_at;                 ///< Process start (store clock).
+  TimePoint last_alive_at;              ///< Last keep-alive (every 30 s while running).
+  std::optional<TimePoint> stopped_at;  ///< Clean shutdown; nullopt while running or after a crash.
+  bool operator==(const ServerRun&) const = default;
+};
+
+//! Everything the window record of one schedule needs for [from, to), read in one snapshot.
+struct WindowRecord {
+  Schedule schedule;                             ///< The schedule.
+  std::vector<Job> jobs;                         ///< Its jobs with window_slot in [from, to), newest slot first, then newest job first.
+  std::optional<PendingRun> pending_run;         ///< Its pending run, if any (whatever its slot).
+  std::vector<WindowNote> notes;                 ///< Its notes with slot in [from, to), newest first.
+  std::vector<PresenceInterval> presence;        ///< Its host's intervals overlapping [from, to), oldest first.
+  std::optional<TimePoint> presence_since;       ///< The host's first recorded connect; before it presence is unknown.
+  std::vector<ServerRun> server_runs;            ///< Runs overlapping [from, to), oldest first.
+  std::optional<TimePoint> server_runs_since;    ///< First recorded run start; before it server uptime is unknown.
+};
+
+//! How long presence and server-run history is kept.
+inline constexpr std::chrono::hours kWindowHistoryKeep{400 * 24};
 
 }  // namespace rmgr::store

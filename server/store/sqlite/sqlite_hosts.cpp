@@ -123,7 +123,9 @@ Result<void> SqliteTx::UpdateHostStatus(std::string_view id, const HostStatus& s
                          " last_seen_at = COALESCE(?, last_seen_at) WHERE id = ?",
                          status.hostname, status.os, status.arch, status.agent_version, status.restic_version,
                          status.connected, status.seen_at, id);
-  return RequireChanged(changed, "host");
+  if (auto found = RequireChanged(changed, "host"); !found.ok()) return found;
+  if (!status.connected) return Ok();
+  return RecordPresence(id, *status.connected, status.seen_at ? TruncateToMs(*status.seen_at) : Now());
 }
 
 Result<void> SqliteTx::SetHostAlwaysOn(std::string_view id, bool always_on) {

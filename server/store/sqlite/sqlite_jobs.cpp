@@ -17,7 +17,7 @@ constexpr std::string_view kJobListing = "jobs";
 constexpr std::string_view kSelectJobs =
     "SELECT id, host_id, kind, status, actor_kind, actor_id, schedule_id, source_group_id, repository_id,"
     " scheduled_at, created_at, dispatched_at, started_at, finished_at, exit_code, error, error_kind,"
-    " snapshot_id, summary, progress, args, cancel_requested_at FROM jobs";
+    " snapshot_id, summary, progress, args, cancel_requested_at, window_slot FROM jobs";
 
 Job MapJob(Row& row) {
   Job job;
@@ -43,6 +43,7 @@ Job MapJob(Row& row) {
   job.progress_json = row.Text(19);
   job.args_json = row.Text(20);
   job.cancel_requested_at = row.OptTime(21);
+  job.window_slot = row.OptTime(22);
   return job;
 }
 
@@ -92,6 +93,13 @@ Result<Page<Job>> SqliteTx::ListJobs(const JobFilter& filter, const PageRequest&
   });
 }
 
+Result<std::vector<Job>> SqliteTx::ListWindowJobs(std::string_view schedule_id, TimePoint from, TimePoint to) {
+  static const std::string kSql = JoinSql(
+      kSelectJobs,
+      " WHERE schedule_id = ? AND window_slot >= ? AND window_slot < ? ORDER BY window_slot DESC, created_at DESC, id DESC");
+  return QueryAll<Job>(conn_, kSql, MapJob, schedule_id, from, to);
+}
+
 Result<int64_t> SqliteTx::CountJobs(const JobFilter& filter) {
   SqlFilter where = JobWhere(filter);
   auto rows = QueryAllBound<int64_t>(conn_, JoinSql("SELECT count(*) FROM jobs", where.sql()), where.values(),
@@ -109,13 +117,17 @@ Result<Job> SqliteTx::CreateJob(const NewJob& job) {
   if (job.schedule_id && job.scheduled_at) fire_group = job.source_group_id.value_or("");
   std::optional<TimePoint> scheduled_at;
   if (job.scheduled_at) scheduled_at = TruncateToMs(*job.scheduled_at);
+  // The window a job answers: its fire slot unless the caller names another
+  // (a catch-up retry of a slot whose first job exists).
+  std::optional<TimePoint> window_slot = scheduled_at;
+  if (job.window_slot) window_slot = TruncateToMs(*job.window_slot);
   auto inserted =
       Execute(conn_,
               "INSERT INTO jobs (id, host_id, kind, status, actor_kind, actor_id, schedule_id,"
-              " source_group_id, repository_id, scheduled_at, fire_group, created_at, args)"
-              " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              " source_group_id, repository_id, scheduled_at, fire_group, created_at, args, window_slot)"
+              " VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               id, job.host_id, job.kind, job.actor_kind, job.actor_id, job.schedule_id, job.source_group_id,
-              job.repository_id, scheduled_at, fire_group, now, job.args_json);
+              job.repository_id, scheduled_at, fire_group, now, job.args_json, window_slot);
   if (!inserted.ok()) return inserted.error();
   return GetJob(id);
 }

@@ -101,7 +101,7 @@ TEST_P(SqliteStoreFile, MigratesAnEmptyFileAndRecordsEachMigration) {
   for (const char* table :
        {"api_tokens", "audit_log", "enrollment_tokens", "hosts", "job_logs", "jobs", "notification_channels",
         "pending_runs", "repositories", "schedule_group_state", "schedule_source_groups", "schedules",
-        "sessions", "snapshots", "source_groups", "users"}) {
+        "sessions", "snapshots", "source_groups", "users", "window_notes", "host_presence", "server_runs"}) {
     EXPECT_NE(std::find(tables.begin(), tables.end(), table), tables.end()) << table;
   }
 }
@@ -119,6 +119,38 @@ TEST_P(SqliteStoreFile, ReopeningAppliesNothingAndKeepsData) {
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->Read([](ReadTx& tx) { return tx.GetHostByName("kept"); }).ok());
   EXPECT_EQ(RawDb(file_).Column("SELECT applied_at FROM schema_migrations"), applied_before);
+}
+
+// 0005 gives every job fired for a slot its window (window_slot = scheduled_at).
+TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->Write([](WriteTx& tx) -> Result<void> {
+                       auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+                       if (!host.ok()) return host.error();
+                       NewJob fired;
+                       fired.host_id = host->id;
+                       fired.scheduled_at = TimePoint{std::chrono::seconds{1767225600}};
+                       if (auto job = tx.CreateJob(fired); !job.ok()) return job.error();
+                       NewJob manual;
+                       manual.host_id = host->id;
+                       if (auto job = tx.CreateJob(manual); !job.ok()) return job.error();
+                       return Ok();
+                     })
+                    .ok());
+  }
+  {
+    // Back to the schema before 0005, with the jobs as they were then.
+    RawDb raw(file_);
+    raw.Exec(
+        "DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
+        " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
+        " DELETE FROM schema_migrations WHERE version = 5");
+  }
+  ASSERT_NE(Open(), nullptr);
+  EXPECT_EQ(RawDb(file_).Column("SELECT COALESCE(window_slot, 'null') FROM jobs ORDER BY id"),
+            (std::vector<std::string>{"1767225600000", "null"}));
 }
 
 TEST_P(SqliteStoreFile, RefusesANewerSchemaAndLeavesTheFileUntouched) {

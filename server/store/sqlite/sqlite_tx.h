@@ -5,7 +5,7 @@
 // write transactions (on the write connection). Its methods are split by
 // area: sqlite_hosts.cpp, sqlite_repositories.cpp (repositories and source
 // groups), sqlite_schedules.cpp, sqlite_jobs.cpp, sqlite_audit.cpp, sqlite_users.cpp,
-// sqlite_enrollment.cpp, sqlite_snapshots.cpp.
+// sqlite_enrollment.cpp, sqlite_snapshots.cpp, sqlite_windows.cpp (window record).
 // Thread safety: none; lives inside one Store::Read/Write callback.
 
 #include <functional>
@@ -64,6 +64,9 @@ class SqliteTx final : public WriteTx {
   Result<ApiToken> GetApiToken(std::string_view id) override;
   Result<ApiToken> GetApiTokenByHash(std::string_view token_hash) override;
   Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) override;
+  // window record (sqlite_windows.cpp)
+  Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
+  Result<ServerRun> GetLatestServerRun() override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -114,8 +117,17 @@ class SqliteTx final : public WriteTx {
   Result<ApiToken> CreateApiToken(const NewApiToken& token) override;
   Result<ApiToken> RevokeApiToken(std::string_view id) override;
   Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) override;
+  // window record (sqlite_windows.cpp)
+  Result<void> RecordWindowNote(const WindowNote& note) override;
+  Result<ServerRun> StartServerRun() override;
+  Result<void> TouchServerRun(int64_t id) override;
+  Result<void> StopServerRun(int64_t id) override;
 
  private:
+  //! Presence history for a `connected` update of a host (sqlite_windows.cpp).
+  Result<void> RecordPresence(std::string_view host_id, bool connected, TimePoint at);
+  //! A schedule's jobs with window_slot in [from, to), newest slot then newest job first (sqlite_jobs.cpp).
+  Result<std::vector<Job>> ListWindowJobs(std::string_view schedule_id, TimePoint from, TimePoint to);
   //! The store clock, truncated to the millisecond the database keeps.
   TimePoint Now() const;
   //! After a schedule row was written: replaces its group links, bumps the

@@ -148,6 +148,49 @@ export interface Schedule {
   updated_at: string;
 }
 
+/** What happened in one window (GET /schedules/{id}/windows, /hosts/{id}/windows). */
+export type WindowOutcome =
+  | 'queued'
+  | 'running'
+  | 'succeeded'
+  | 'partial'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'lost'
+  | 'pending'
+  | 'due'
+  | 'missed'
+  | 'refused'
+  | 'deferred';
+
+/** Every window outcome, in the server's order (server/scheduling/window_record.h). */
+export const kWindowOutcomes: WindowOutcome[] = [
+  'queued',
+  'running',
+  'succeeded',
+  'partial',
+  'failed',
+  'cancelled',
+  'interrupted',
+  'lost',
+  'pending',
+  'due',
+  'missed',
+  'refused',
+  'deferred',
+];
+
+/** One schedule × source group × slot and what happened in it. */
+export interface ScheduleWindow {
+  schedule_id: string;
+  slot: string;
+  source_group_id: string | null;
+  outcome: WindowOutcome;
+  job_id: string | null;
+  reason: string | null;
+}
+
 export type JobKind = 'backup' | 'forget' | 'prune' | 'check' | 'restore' | 'init' | 'unlock' | 'snapshots' | 'ls';
 export type JobStatus =
   | 'queued'

@@ -4,6 +4,7 @@ import { api, usePermissions } from '../app/context';
 import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link, navigate } from '../app/navigation';
 import { browsePath } from '../app/routes';
+import { ScheduleWindows } from '../components/WindowTimeline';
 import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
 import { formatRelative, formatTime, shortId } from '../lib/format';
 import { mergeLive } from '../lib/liveList';
@@ -460,7 +461,7 @@ function SchedulesSection({
         <Empty>No schedules.</Empty>
       ) : (
         <table class="table">
-          <TableHead columns={['Name', 'Kind', 'When', 'Repository', 'Groups', 'Next run', 'Version']} />
+          <TableHead columns={['Name', 'Kind', 'When', 'Repository', 'Groups', 'Next run', 'Version', 'Last windows']} />
           <tbody>
             {schedules.map((s) => (
               <tr key={s.id}>
@@ -480,6 +481,9 @@ function SchedulesSection({
                   ) : (
                     <Badge tone="warn">pending (v{s.schedule_version})</Badge>
                   )}
+                </td>
+                <td>
+                  <ScheduleWindows scheduleId={s.id} limit={14} compact />
                 </td>
               </tr>
             ))}

@@ -7,6 +7,7 @@ import { ConfirmButton, ErrorNote, Field, Loading, Options } from '../components
 import { CronPreview, previewErrorTarget, type CronPreviewState } from '../lib/cronPreview';
 import { kKeepCounts, kKeepLabels } from '../lib/retention';
 import { defaultScheduleForm, formatZoned, scheduleBody, scheduleToForm, type ScheduleForm } from '../lib/scheduleForm';
+import { ScheduleWindows } from '../components/WindowTimeline';
 
 const kKinds: ScheduleKind[] = ['backup', 'forget', 'prune', 'check'];
 
@@ -390,6 +391,20 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
       </form>
       {original && original.next_fires.length > 0 && (
         <p class="muted">Server-computed next runs: {original.next_fires.map(formatZoned).join(' · ')}</p>
+      )}
+      {original && (
+        <section class="section" aria-labelledby="windows-heading">
+          <h2 id="windows-heading">Last windows</h2>
+          <p class="muted">
+            Every slot of this schedule, per source group: ✓ ran, ! partial, ✗ failed, – missed (hover or focus a mark for
+            the reason), … in progress, · due.
+          </p>
+          <ScheduleWindows
+            scheduleId={original.id}
+            limit={30}
+            groupName={(gid) => groups.data?.find((g) => g.id === gid)?.name ?? gid}
+          />
+        </section>
       )}
     </section>
   );
