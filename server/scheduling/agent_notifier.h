@@ -36,7 +36,9 @@ class AgentNotifier {
   virtual void SchedulesChanged(const std::string& host_id) = 0;
   //! Jobs were queued for the host: dispatch what can start.
   virtual void JobsQueued(const std::string& host_id) = 0;
-  //! A dispatched or running job should stop: send command.cancel.
+  //! A dispatched or running job should stop: send command.cancel to its
+  //! connected agent. The caller has kept the request in the store
+  //! (WriteTx::RequestJobCancel), which the next hello delivers if the agent is away.
   virtual void CancelRequested(const std::string& host_id, const std::string& job_id) = 0;
   //! The host was deleted: close its agent's connection with a reason the
   //! agent acts on (it stops firing and says why).

@@ -19,13 +19,20 @@ void ConnectionHandler::Connected(const ws::AgentIdentity& who, std::uint64_t co
                                   const std::string& remote_address) {
   ctx_.presence.Connect(who.host_id, connection_id, ctx_.Now());
   Log()->info("agent of host {} ({}) connected from {}", who.host_name, who.host_id, remote_address);
+  RecordConnected(who.host_id, true);
+}
+
+void ConnectionHandler::RecordConnected(const std::string& host_id, bool connected) {
   store::HostStatus status;
-  status.connected = true;
+  status.connected = connected;
   status.seen_at = ctx_.Now();
-  auto noted = ctx_.store.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
+  auto noted = ctx_.store.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(host_id, status); },
                                 store::Durability::kRelaxed);
-  if (!noted) Log()->warn("cannot mark host {} connected: {}", who.host_id, noted.error().message);
-  ctx_.publish.Host(who.host_id);
+  if (!noted) {
+    Log()->warn("cannot mark host {} {}: {}", host_id, connected ? "connected" : "disconnected",
+                noted.error().message);
+  }
+  ctx_.publish.Host(host_id);
 }
 
 void ConnectionHandler::Disconnected(const ws::AgentIdentity& who, std::uint64_t connection_id) {
@@ -33,15 +40,9 @@ void ConnectionHandler::Disconnected(const ws::AgentIdentity& who, std::uint64_t
   if (!ctx_.presence.Disconnect(who.host_id, connection_id)) return;
   ctx_.watch.SetAgentRunning(who.host_id, {});
   Log()->info("agent of host {} ({}) disconnected", who.host_name, who.host_id);
-  store::HostStatus status;
-  status.connected = false;
-  status.seen_at = ctx_.Now();
-  auto noted = ctx_.store.Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(who.host_id, status); },
-                                store::Durability::kRelaxed);
-  if (!noted) Log()->warn("cannot mark host {} disconnected: {}", who.host_id, noted.error().message);
   parts_.browse.Fail(who.host_id,
                      MakeError(ErrorCode::kConflict, "the host's agent disconnected before it answered"));
-  ctx_.publish.Host(who.host_id);
+  RecordConnected(who.host_id, false);
 }
 
 void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connection_id,
@@ -117,15 +118,13 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
     // Closing makes the agent retry with its backoff instead of waiting on a
     // connection that will never be ready.
     Log()->error("hello from host {}: {}; closing its connection", who.host_id, reconciled.error().message);
-    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseHelloFailed,
-                      std::string(protocol::CloseCodeMeaning(protocol::kCloseHelloFailed)));
+    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseHelloFailed);
     return;
   }
   if (reconciled->duplicate_install) {
     Log()->error("host {} ({}): a second agent installation ({}, hostname {}) uses its token; refused",
                  who.host_name, who.host_id, hello.install_id.value_or(""), hello.hostname);
-    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseDuplicateInstall,
-                      std::string(protocol::CloseCodeMeaning(protocol::kCloseDuplicateInstall)));
+    ctx_.sender.Close(who.host_id, connection_id, protocol::kCloseDuplicateInstall);
     ctx_.publish.Host(reconciled->host);
     return;
   }

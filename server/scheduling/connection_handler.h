@@ -45,6 +45,9 @@ class ConnectionHandler {
   void Disconnected(const ws::AgentIdentity& who, std::uint64_t connection_id);
 
  private:
+  //! Writes the host's connected flag (and last seen) and publishes the host.
+  void RecordConnected(const std::string& host_id, bool connected);
+
   SchedulingContext& ctx_;
   Parts parts_;
 };

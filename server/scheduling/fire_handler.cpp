@@ -20,6 +20,7 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
   struct Outcome {
     protocol::FireOutcome answer = protocol::FireOutcome::kJob;
     std::vector<std::string> job_ids;
+    bool made = false;  // the jobs were made now (a re-sent fire only repeats the answer)
     std::optional<std::string> reason;
   };
   const TimePoint slot = fire.scheduled_at;
@@ -103,6 +104,7 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
       auto ids = CreateJobs(tx, JobsForSchedule(*schedule, store::ActorKind::kSchedule, schedule->id, slot));
       if (!ids) return ids.error();
       out.job_ids = std::move(*ids);
+      out.made = !out.job_ids.empty();
       detail["job_ids"] = JsonIds(out.job_ids);
       if (out.job_ids.empty()) {
         out.reason = "this slot already had its jobs";
@@ -133,8 +135,9 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
   }
   ctx_.Send(who.host_id, connection_id,
             protocol::FireAnswer{fire.schedule_id, slot, outcome->answer, outcome->job_ids, outcome->reason});
+  if (!outcome->made) return;
   ctx_.publish.Jobs(outcome->job_ids);
-  if (!outcome->job_ids.empty()) dispatcher_.DispatchReady(who.host_id);
+  dispatcher_.DispatchReady(who.host_id);
 }
 
 }  // namespace rmgr::server::scheduling

@@ -6,7 +6,8 @@ namespace rmgr::server::scheduling {
 
 using store::JobStatus;
 
-Result<std::vector<store::Job>> JobsIn(store::ReadTx& tx, const std::string& host_id, JobStatus status) {
+Result<std::vector<store::Job>> JobsIn(store::ReadTx& tx, const std::optional<std::string>& host_id,
+                                       JobStatus status) {
   std::vector<store::Job> jobs;
   store::JobFilter filter{host_id, status, std::nullopt};
   store::PageRequest page{"", store::kMaxPageLimit};
@@ -67,6 +68,15 @@ store::JobResult ServerVerdict(JobStatus status, std::string error, std::string 
   result.error = std::move(error);
   result.error_kind = std::move(kind);
   return result;
+}
+
+Result<void> MarkLost(store::WriteTx& tx, const store::Job& job, std::string error, boost::json::object detail) {
+  auto finished = tx.FinishJob(job.id, ServerVerdict(JobStatus::kLost, std::move(error), "lost"));
+  if (!finished) return finished.error();
+  detail["host_id"] = job.host_id;
+  auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "job.lost", "job", job.id, std::move(detail)));
+  if (!logged) return logged.error();
+  return Ok();
 }
 
 Result<std::vector<std::string>> CreateJobs(store::WriteTx& tx, const std::vector<store::NewJob>& jobs) {

@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -15,8 +16,9 @@
 
 namespace rmgr::server::scheduling {
 
-//! Every job of the host in `status`, oldest first.
-Result<std::vector<store::Job>> JobsIn(store::ReadTx& tx, const std::string& host_id, store::JobStatus status);
+//! Every job in `status` — of one host, or of all when `host_id` is empty — oldest first.
+Result<std::vector<store::Job>> JobsIn(store::ReadTx& tx, const std::optional<std::string>& host_id,
+                                       store::JobStatus status);
 
 //! Jobs that hold their repository on the host: dispatched or running, oldest first per state.
 Result<std::vector<store::Job>> ActiveJobs(store::ReadTx& tx, const std::string& host_id);
@@ -35,6 +37,9 @@ store::AuditEntry SystemAudit(store::ActorKind kind, std::string actor_id, std::
 
 //! A final state the server decides (lost, interrupted, failed before dispatch).
 store::JobResult ServerVerdict(store::JobStatus status, std::string error, std::string kind);
+
+//! Gives up on an unfinished job: `lost` with `error`, audited as job.lost with `detail`.
+Result<void> MarkLost(store::WriteTx& tx, const store::Job& job, std::string error, boost::json::object detail);
 
 //! Creates `jobs`, skipping fire slots that already have one (a re-sent fire); the ids made.
 Result<std::vector<std::string>> CreateJobs(store::WriteTx& tx, const std::vector<store::NewJob>& jobs);

@@ -88,23 +88,16 @@ void JobReports::Running(const ws::AgentIdentity& who, const protocol::JobsRunni
   for (const auto& id : running) ctx_.watch.NoteWord(id, ctx_.Now());
   ctx_.watch.SetAgentRunning(who.host_id, running);
   const TimePoint now = ctx_.Now();
-  const auto& last_word = ctx_.watch.LastWords();
   auto lost = ctx_.store.Write([&](store::WriteTx& tx) -> rmgr::Result<std::vector<std::string>> {
     std::vector<std::string> marked;
     auto active = ActiveJobs(tx, who.host_id);
     if (!active) return active.error();
     for (const auto& job : *active) {
       if (known.count(job.id) != 0) continue;
-      TimePoint heard = job.started_at.value_or(job.dispatched_at.value_or(job.created_at));
-      if (auto word = last_word.find(job.id); word != last_word.end()) heard = std::max(heard, word->second);
-      if (now - heard < kUnlistedGrace) continue;
-      auto finished = tx.FinishJob(
-          job.id, ServerVerdict(JobStatus::kLost,
-                                "the agent no longer runs this job and has no result for it", "lost"));
-      if (!finished) return finished.error();
-      auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "job.lost", "job", job.id,
-                                               {{"host_id", job.host_id}, {"reason", "not in jobs.running"}}));
-      if (!logged) return logged.error();
+      if (now - ctx_.watch.LastHeard(job) < kUnlistedGrace) continue;
+      auto marked_lost = MarkLost(tx, job, "the agent no longer runs this job and has no result for it",
+                                  {{"reason", "not in jobs.running"}});
+      if (!marked_lost) return marked_lost.error();
       marked.push_back(job.id);
     }
     return marked;

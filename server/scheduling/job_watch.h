@@ -8,12 +8,14 @@
 // are kept in the store (jobs.cancel_requested_at), not here.
 // Thread safety: none; used only on the scheduling thread.
 
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "common/util/time_format.h"
+#include "server/store/store_types.h"
 
 namespace rmgr::server::scheduling {
 
@@ -22,8 +24,12 @@ class JobWatch {
  public:
   //! The job's agent spoke of it at `at`.
   void NoteWord(const std::string& job_id, TimePoint at) { last_word_[job_id] = at; }
-  //! Last word per job id.
-  const std::map<std::string, TimePoint, std::less<>>& LastWords() const { return last_word_; }
+  //! When the job was last heard of: its last word, or else its start, dispatch or creation.
+  TimePoint LastHeard(const store::Job& job) const {
+    TimePoint heard = job.started_at.value_or(job.dispatched_at.value_or(job.created_at));
+    if (auto word = last_word_.find(job.id); word != last_word_.end()) heard = std::max(heard, word->second);
+    return heard;
+  }
   //! The job ended (or is not this server's concern any more): forget its word.
   void Forget(const std::string& job_id) { last_word_.erase(job_id); }
 

@@ -21,7 +21,6 @@ LostSweep::LostSweep(SchedulingContext& ctx, Dispatcher& dispatcher)
 
 int LostSweep::Sweep() {
   const TimePoint now = ctx_.Now();
-  const auto& last_word = ctx_.watch.LastWords();
   const auto connected = ctx_.presence.Hosts();  // host id → ready link
   // Connected hosts were heard from (the hub drops silent ones): note it.
   for (const auto& [host, ready] : connected) {
@@ -37,14 +36,9 @@ int LostSweep::Sweep() {
   auto lost = ctx_.store.Write([&](store::WriteTx& tx) -> Result<std::vector<store::Job>> {
     std::vector<store::Job> candidates;
     for (JobStatus status : {JobStatus::kDispatched, JobStatus::kRunning}) {
-      store::PageRequest page{"", store::kMaxPageLimit};
-      for (;;) {
-        auto got = tx.ListJobs(store::JobFilter{std::nullopt, status, std::nullopt}, page);
-        if (!got) return got.error();
-        candidates.insert(candidates.end(), got->items.begin(), got->items.end());
-        if (got->next_cursor.empty()) break;
-        page.cursor = got->next_cursor;
-      }
+      auto jobs = JobsIn(tx, std::nullopt, status);
+      if (!jobs) return jobs.error();
+      candidates.insert(candidates.end(), jobs->begin(), jobs->end());
     }
     std::vector<store::Job> marked;
     for (const auto& job : candidates) {
@@ -54,16 +48,12 @@ int LostSweep::Sweep() {
           job.status == JobStatus::kRunning && link != connected.end() && link->second) {
         continue;
       }
-      TimePoint heard = job.started_at.value_or(job.dispatched_at.value_or(job.created_at));
-      if (auto word = last_word.find(job.id); word != last_word.end()) heard = std::max(heard, word->second);
+      const TimePoint heard = ctx_.watch.LastHeard(job);
       if (now - heard < ctx_.options.lost_after) continue;
       const auto silent = std::chrono::duration_cast<std::chrono::seconds>(now - heard).count();
-      auto finished = tx.FinishJob(
-          job.id, ServerVerdict(JobStatus::kLost, "no word from the agent for " + std::to_string(silent) + " s", "lost"));
-      if (!finished) return finished.error();
-      auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "job.lost", "job", job.id,
-                                               {{"host_id", job.host_id}, {"silent_seconds", silent}}));
-      if (!logged) return logged.error();
+      auto marked_lost = MarkLost(tx, job, "no word from the agent for " + std::to_string(silent) + " s",
+                                  {{"silent_seconds", silent}});
+      if (!marked_lost) return marked_lost.error();
       marked.push_back(job);
     }
     return marked;
@@ -86,14 +76,9 @@ int LostSweep::Sweep() {
   // not be sent) is dispatched again here.
   auto waiting = ctx_.store.Read([&](store::ReadTx& tx) -> Result<std::set<std::string>> {
     std::set<std::string> out;
-    store::PageRequest page{"", store::kMaxPageLimit};
-    for (;;) {
-      auto got = tx.ListJobs(store::JobFilter{std::nullopt, JobStatus::kQueued, std::nullopt}, page);
-      if (!got) return got.error();
-      for (const auto& job : got->items) out.insert(job.host_id);
-      if (got->next_cursor.empty()) break;
-      page.cursor = got->next_cursor;
-    }
+    auto queued = JobsIn(tx, std::nullopt, JobStatus::kQueued);
+    if (!queued) return queued.error();
+    for (const auto& job : *queued) out.insert(job.host_id);
     for (const auto& [host, ready] : connected) {
       if (!ready || out.count(host) != 0) continue;
       auto pending = tx.ListPendingRuns(host);

@@ -146,13 +146,10 @@ void SchedulingCore::JobsQueued(const std::string& host_id) {
 }
 
 void SchedulingCore::CancelRequested(const std::string& host_id, const std::string& job_id) {
+  // The API kept the request in the store with its audit entry, so a cancel
+  // survives a server restart and the next hello delivers it; here it is
+  // only sent to a connected agent.
   Post([this, host_id, job_id] {
-    // Kept in the store (the API wrote it too, with its audit entry): a
-    // cancel survives a server restart and is delivered after the next hello.
-    auto kept = ctx_.store.Write([&](store::WriteTx& tx) { return tx.RequestJobCancel(job_id, ctx_.Now()); });
-    if (!kept && kept.error().code != ErrorCode::kConflict) {
-      Log()->warn("cancel of job {}: {}", job_id, kept.error().message);
-    }
     auto connection = presence_.Ready(host_id);
     if (!connection) return;  // delivered after the next hello
     ctx_.Send(host_id, *connection, protocol::CommandCancel{job_id});
@@ -164,8 +161,7 @@ void SchedulingCore::HostDeleted(const std::string& host_id) {
     auto link = presence_.Find(host_id);  // ready or not
     if (!link) return;
     Log()->info("host {} was deleted: closing its agent's connection", host_id);
-    ctx_.sender.Close(host_id, link->connection_id, protocol::kCloseHostDeleted,
-                      std::string(protocol::CloseCodeMeaning(protocol::kCloseHostDeleted)));
+    ctx_.sender.Close(host_id, link->connection_id, protocol::kCloseHostDeleted);
   });
 }
 

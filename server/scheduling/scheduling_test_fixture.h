@@ -436,7 +436,7 @@ class FireTest : public SchedulingTest {
   }
 
   //! The host's agent is dispatched `job`, starts it, then goes away; a
-  //! cancel is asked for while it is gone.
+  //! cancel is asked for while it is gone (kept in the store, as the API does).
   void StartedThenGoneWithACancelPending(const std::string& job) {
     auto client = ConnectAndGreet(host_);
     ASSERT_TRUE(client);
@@ -445,6 +445,8 @@ class FireTest : public SchedulingTest {
     ASSERT_TRUE(client->Sync());
     client->Close();
     ASSERT_TRUE(WaitDisconnected(host_.id));
+    auto kept = Store().Write([&](store::WriteTx& tx) { return tx.RequestJobCancel(job, Now()); });
+    ASSERT_TRUE(kept.ok()) << kept.error().Describe();
     Controller().CancelRequested(host_.id, job);
     DrainPosts();
   }

@@ -20,6 +20,7 @@
 #include <utility>
 #include <variant>
 
+#include "common/protocol/close_codes.h"
 #include "common/util/log.h"
 #include "common/util/ulid.h"
 
@@ -512,10 +513,10 @@ bool AgentHub::Send(const std::string& host_id, std::uint64_t connection_id, pro
   return SendOn(host_id, connection_id, protocol::Envelope{"", std::move(payload)});
 }
 
-void AgentHub::Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code,
-                     const std::string& reason) {
+void AgentHub::Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code) {
   if (auto connection = state_->Find(host_id, connection_id)) {
-    connection->Close(websocket::close_reason(static_cast<websocket::close_code>(code), reason));
+    connection->Close(websocket::close_reason(static_cast<websocket::close_code>(code),
+                                              std::string(protocol::CloseCodeMeaning(code))));
   }
 }
 

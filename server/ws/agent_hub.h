@@ -118,8 +118,7 @@ class AgentHub final : public CommandSender {
 
   // CommandSender: SendOn / a close with a private-use code on one connection.
   bool Send(const std::string& host_id, std::uint64_t connection_id, protocol::Payload payload) override;
-  void Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code,
-             const std::string& reason) override;
+  void Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code) override;
 
   //! Number of live connections (one per host).
   std::size_t ConnectionCount() const;

@@ -25,10 +25,9 @@ class CommandSender {
   virtual bool Send(const std::string& host_id, std::uint64_t connection_id, protocol::Payload payload) = 0;
 
   //! Closes the host's connection `connection_id` with a WebSocket close
-  //! `code` (4000-4999, see common/protocol/close_codes.h) and a reason the
-  //! agent logs. No-op when that connection is gone.
-  virtual void Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code,
-                     const std::string& reason) = 0;
+  //! `code` from common/protocol/close_codes.h; its plain-words meaning goes
+  //! along as the close reason the agent logs. No-op when that connection is gone.
+  virtual void Close(const std::string& host_id, std::uint64_t connection_id, std::uint16_t code) = 0;
 };
 
 }  // namespace rmgr::server::ws

@@ -21,9 +21,9 @@ bool Presence::MarkReady(const std::string& host_id, std::uint64_t connection_id
 }
 
 std::optional<Presence::Link> Presence::Current(std::string_view host_id, std::uint64_t connection_id) const {
-  auto link = links_.find(host_id);
-  if (link == links_.end() || link->second.connection_id != connection_id) return std::nullopt;
-  return link->second;
+  auto link = Find(host_id);
+  if (!link || link->connection_id != connection_id) return std::nullopt;
+  return link;
 }
 
 std::optional<Presence::Link> Presence::Find(std::string_view host_id) const {
