@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "cli/cli_app.h"
+#include "common/protocol/enums.h"
 
 namespace rmgr::cli {
 namespace {
@@ -59,7 +60,9 @@ ApiResult<std::size_t> PrintLogPage(CommandEnv& env, const std::string& path, st
 }  // namespace
 
 bool IsTerminalJobStatus(std::string_view status) {
-  return status != "queued" && status != "dispatched" && status != "running";
+  protocol::JobStatus parsed{};
+  // A name this CLI does not know (a newer server) ends a wait too.
+  return !protocol::FromString(status, parsed) || protocol::IsTerminal(parsed);
 }
 
 JobCommand::JobCommand(CLI::App& root)

@@ -93,6 +93,9 @@ bool Contains(std::string_view haystack, std::string_view needle) {
 int Rank(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kNone:
+    case ErrorKind::kCancelled:    // server-only kinds: never classified here
+    case ErrorKind::kInterrupted:
+    case ErrorKind::kLost:
       return 0;
     case ErrorKind::kOther:
       return 1;
@@ -204,6 +207,10 @@ void ResticOutputCollector::FillResult(int exit_code, bool cancelled, protocol::
     case JobStatus::kSucceeded:
     case JobStatus::kCancelled:
     case JobStatus::kInterrupted:
+    case JobStatus::kQueued:  // server-only statuses: StatusFromExit never gives them
+    case JobStatus::kDispatched:
+    case JobStatus::kRunning:
+    case JobStatus::kLost:
       return;
     case JobStatus::kPartial:
       result.error = error_text_.empty() ? std::string("some files could not be read") : error_text_;

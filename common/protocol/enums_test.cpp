@@ -4,34 +4,61 @@
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/protocol/close_codes.h"
 
 namespace rmgr::protocol {
 namespace {
 
-// Every value from 0 to `last` has a unique name that parses back to it.
+// Every value has a unique name that parses back to it; wire values also
+// through FromWireString, server-only ones never.
 template <class E>
-void ExpectAllRoundTrip(E last) {
+void ExpectAllRoundTrip(std::size_t count) {
+  const std::vector<E> values = AllValues<E>();
+  EXPECT_EQ(values.size(), count);
   std::set<std::string_view> names;
-  for (int i = 0; i <= static_cast<int>(last); ++i) {
-    const auto value = static_cast<E>(i);
+  for (const E value : values) {
     const std::string_view name = ToString(value);
-    EXPECT_NE(name, "invalid") << i;
+    EXPECT_FALSE(name.empty()) << static_cast<int>(value);
     EXPECT_TRUE(names.insert(name).second) << "duplicate name " << name;
     E parsed{};
     ASSERT_TRUE(FromString(name, parsed)) << name;
     EXPECT_EQ(parsed, value) << name;
+    E wire = value;
+    EXPECT_EQ(FromWireString(name, wire), IsWire(value)) << name;
+    EXPECT_EQ(wire, value) << name;
   }
 }
 
-TEST(ProtocolEnums, EveryValueRoundTripsThroughItsWireName) {
-  ExpectAllRoundTrip(JobKind::kLs);
-  ExpectAllRoundTrip(JobStatus::kInterrupted);
-  ExpectAllRoundTrip(ErrorKind::kTimeout);
-  ExpectAllRoundTrip(FireOutcome::kDeferred);
-  ExpectAllRoundTrip(LogStream::kAgent);
-  ExpectAllRoundTrip(NodeType::kOther);
+TEST(ProtocolEnums, EveryValueRoundTripsThroughItsName) {
+  ExpectAllRoundTrip<JobKind>(9);
+  ExpectAllRoundTrip<JobStatus>(9);
+  ExpectAllRoundTrip<ErrorKind>(10);
+  ExpectAllRoundTrip<FireOutcome>(4);
+  ExpectAllRoundTrip<LogStream>(4);
+  ExpectAllRoundTrip<NodeType>(9);
+}
+
+TEST(ProtocolEnums, ServerOnlyValuesAreMarked) {
+  for (const JobStatus status : {JobStatus::kQueued, JobStatus::kDispatched, JobStatus::kRunning, JobStatus::kLost}) {
+    EXPECT_FALSE(IsWire(status)) << ToString(status);
+  }
+  for (const ErrorKind kind : {ErrorKind::kCancelled, ErrorKind::kInterrupted, ErrorKind::kLost}) {
+    EXPECT_FALSE(IsWire(kind)) << ToString(kind);
+  }
+  EXPECT_FALSE(IsWire(LogStream::kHook));
+  EXPECT_TRUE(IsWire(JobStatus::kInterrupted));
+  EXPECT_TRUE(IsWire(ErrorKind::kTimeout));
+  for (const JobKind kind : AllValues<JobKind>()) EXPECT_TRUE(IsWire(kind)) << ToString(kind);
+}
+
+TEST(ProtocolEnums, OnlyRecurringKindsAreSchedulable) {
+  std::set<std::string_view> schedulable;
+  for (const JobKind kind : AllValues<JobKind>()) {
+    if (IsSchedulable(kind)) schedulable.insert(ToString(kind));
+  }
+  EXPECT_EQ(schedulable, (std::set<std::string_view>{"backup", "forget", "prune", "check"}));
 }
 
 TEST(ProtocolEnums, WireNamesAreTheDocumentedSnakeCase) {
@@ -54,7 +81,10 @@ TEST(ProtocolEnums, FromStringIsExactAndLeavesOutputAloneOnFailure) {
     EXPECT_EQ(kind, JobKind::kPrune) << text;
   }
   JobStatus status = JobStatus::kFailed;
-  EXPECT_FALSE(FromString("lost", status));  // server-only state, never on the wire
+  EXPECT_TRUE(FromString("lost", status));  // a name of the vocabulary...
+  status = JobStatus::kFailed;
+  EXPECT_FALSE(FromWireString("lost", status));  // ...that never travels on the wire
+  EXPECT_EQ(status, JobStatus::kFailed);
 }
 
 TEST(ProtocolCloseCodes, AreInTheApplicationRangeAndExplainedInPlainWords) {

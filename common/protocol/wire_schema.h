@@ -12,6 +12,7 @@
 
 #include "common/schema/field_codec.h"
 #include "common/schema/text_shapes.h"
+#include "common/protocol/job_args.h"
 #include "common/protocol/limits.h"
 #include "common/protocol/messages.h"
 #include "common/util/ulid.h"
@@ -193,6 +194,12 @@ void Fields(F& f, Is<JobOptions> auto& s) {
   f("backup", s.backup);
   f("check", s.check);
   f("restore", s.restore);
+}
+
+template <class F>
+void Fields(F& f, Is<JobArgs> auto& s) {
+  f("retention", s.retention);
+  f("options", s.options);
 }
 
 template <class F>

@@ -251,7 +251,7 @@ void ReadValue(const json::value& v, T& out, const Rule& rule, const Path& path,
     ReadReal(v, rule, path, failure, out);
   } else if constexpr (std::is_enum_v<T>) {
     std::string_view name;
-    if (ReadEnumName(v, path, failure, name) && !FromString(name, out)) FailEnum(name, path, failure);
+    if (ReadEnumName(v, path, failure, name) && !FromWireString(name, out)) FailEnum(name, path, failure);
   } else if constexpr (std::is_same_v<T, TimePoint>) {
     ReadTime(v, path, failure, out);
   } else if constexpr (kIsVector<T>) {
@@ -334,6 +334,7 @@ json::value WriteValue(const T& value, const Rule& rule, bool redact, const json
   } else if constexpr (std::is_same_v<T, double>) {
     return WriteReal(value, sp);
   } else if constexpr (std::is_enum_v<T>) {
+    assert(IsWire(value) && "a server-only value must not be written on the wire");
     return WriteText(ToString(value), kNoCut, sp);
   } else if constexpr (std::is_same_v<T, TimePoint>) {
     return WriteTime(value, sp);

@@ -20,11 +20,18 @@ bool IsHostMode(std::string_view text) {
 }
 
 bool IsScheduleKind(std::string_view text) {
-  return text == "backup" || text == "forget" || text == "prune" || text == "check";
+  const auto kind = store::FromString<store::JobKind>(text);
+  return kind && protocol::IsSchedulable(*kind);
 }
 
 bool IsJobKind(std::string_view text) {
   return store::FromString<store::JobKind>(text).has_value();
+}
+
+Result<store::JobKind> JobKindOf(std::string_view text, std::string_view field) {
+  auto kind = store::FromString<store::JobKind>(text);
+  if (!kind) return MakeError(ErrorCode::kInvalidArgument, "unknown job kind", std::string(field));
+  return *kind;
 }
 
 Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view field, bool absolute) {
@@ -64,9 +71,9 @@ void Normalize(JobOptionsSpec& options) {
   if (options.restore && !options.restore->include_paths) options.restore->include_paths.emplace();
 }
 
-Result<void> CheckKindSpecs(std::string_view kind, const std::optional<RetentionSpec>& retention,
+Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<RetentionSpec>& retention,
                             const JobOptionsSpec& options) {
-  if (kind == "forget") {
+  if (kind == store::JobKind::kForget) {
     if (!retention) return MakeError(ErrorCode::kMissingField, "a forget needs a retention policy", "retention");
     if (!retention->HasKeepRule()) {
       return MakeError(ErrorCode::kInvalidArgument, "a retention policy needs at least one keep_* rule",
@@ -75,17 +82,17 @@ Result<void> CheckKindSpecs(std::string_view kind, const std::optional<Retention
   } else if (retention) {
     return MakeError(ErrorCode::kInvalidArgument, "only a forget takes a retention policy", "retention");
   }
-  if (options.backup && kind != "backup") {
+  if (options.backup && kind != store::JobKind::kBackup) {
     return MakeError(ErrorCode::kInvalidArgument, "backup options on a job that is not a backup", "options.backup");
   }
-  if (options.check && kind != "check") {
+  if (options.check && kind != store::JobKind::kCheck) {
     return MakeError(ErrorCode::kInvalidArgument, "check options on a job that is not a check", "options.check");
   }
-  if (options.restore && kind != "restore") {
+  if (options.restore && kind != store::JobKind::kRestore) {
     return MakeError(ErrorCode::kInvalidArgument, "restore options on a job that is not a restore",
                      "options.restore");
   }
-  if (kind == "restore") {
+  if (kind == store::JobKind::kRestore) {
     if (!options.restore) return MakeError(ErrorCode::kMissingField, "a restore needs options.restore", "options.restore");
     if (auto ok = CheckPaths({options.restore->target}, "options.restore.target", true); !ok) {
       return MakeError(ErrorCode::kInvalidArgument, ok.error().message, "options.restore.target");

@@ -21,6 +21,7 @@
 #include "common/schema/document.h"
 #include "common/schema/field_codec.h"
 #include "common/schema/text_shapes.h"
+#include "server/store/store_types.h"
 
 namespace rmgr::server::api {
 
@@ -42,6 +43,9 @@ bool IsHostMode(std::string_view text);
 bool IsScheduleKind(std::string_view text);
 //! Any job kind (store::JobKind name).
 bool IsJobKind(std::string_view text);
+//! The job kind `text` names; kInvalidArgument naming `field` for none (a
+//! second guard: bodies check the name with IsJobKind or IsScheduleKind).
+Result<store::JobKind> JobKindOf(std::string_view text, std::string_view field);
 
 namespace lim = ::rmgr::protocol::limits;
 
@@ -188,7 +192,7 @@ Result<T> SpecFromJson(std::string_view stored) {
 //! Kind rules shared by schedules and run-now jobs: `retention` only for
 //! forget (and then with a keep rule), options only of the job's own kind,
 //! restore paths absolute. Errors name the field ("options.check", "retention").
-Result<void> CheckKindSpecs(std::string_view kind, const std::optional<RetentionSpec>& retention,
+Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<RetentionSpec>& retention,
                             const JobOptionsSpec& options);
 
 }  // namespace rmgr::server::api

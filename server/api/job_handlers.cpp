@@ -33,9 +33,9 @@ void Fields(F& f, schema::Is<RunJobBody> auto& b) {
 
 // The body checks that need no store. Every kind runs restic against a
 // repository; a backup needs the group to read.
-Result<void> CheckRun(RunJobBody& body) {
+Result<void> CheckRun(RunJobBody& body, store::JobKind kind) {
   JobArgsSpec& args = body.args ? *body.args : body.args.emplace();
-  if (auto ok = CheckKindSpecs(body.kind, args.retention, args.options.value_or(JobOptionsSpec{})); !ok) {
+  if (auto ok = CheckKindSpecs(kind, args.retention, args.options.value_or(JobOptionsSpec{})); !ok) {
     Error error = ok.error();
     error.field = "args." + error.field;
     return error;
@@ -43,7 +43,7 @@ Result<void> CheckRun(RunJobBody& body) {
   if (!body.repository_id) {
     return MakeError(ErrorCode::kMissingField, "every job runs against a repository", "repository_id");
   }
-  if (body.kind == "backup" && !body.source_group_id) {
+  if (kind == store::JobKind::kBackup && !body.source_group_id) {
     return MakeError(ErrorCode::kMissingField, "a backup needs a source group", "source_group_id");
   }
   if (args.retention) Normalize(*args.retention);
@@ -100,10 +100,12 @@ http::Response JobLogs(ApiRequest& req, ApiDeps& deps) {
 http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
   auto body = req.Body<RunJobBody>();
   if (!body) return ApiError(body.error());
-  if (auto ok = CheckRun(*body); !ok) return ApiError(ok.error());
+  auto kind = JobKindOf(body->kind, "kind");
+  if (!kind) return ApiError(kind.error());
+  if (auto ok = CheckRun(*body, *kind); !ok) return ApiError(ok.error());
   store::NewJob job;
   job.host_id = body->host_id;
-  job.kind = store::FromString<store::JobKind>(body->kind).value_or(store::JobKind::kBackup);
+  job.kind = *kind;
   job.actor_kind = req.caller().actor_kind;
   job.actor_id = req.caller().actor_id;
   job.repository_id = body->repository_id;
@@ -153,7 +155,7 @@ http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
       store::JobResult result;
       result.status = store::JobStatus::kCancelled;
       result.error = "cancelled before it was dispatched";
-      result.error_kind = "cancelled";
+      result.error_kind = store::ErrorKind::kCancelled;
       auto finished = tx.FinishJob(id, result);
       if (!finished) return finished.error();
       job = std::move(finished->job);

@@ -109,10 +109,14 @@ PatchScheduleBody AsPatch(const CreateScheduleBody& b) {
 }
 
 // Applies the body's fields that are present onto `draft`.
-void Apply(const PatchScheduleBody& body, Draft& draft) {
+Result<void> Apply(const PatchScheduleBody& body, Draft& draft) {
   store::Schedule& s = draft.schedule;
   if (body.name) s.name = *body.name;
-  if (body.kind) s.kind = store::FromString<store::JobKind>(*body.kind).value_or(store::JobKind::kBackup);
+  if (body.kind) {
+    auto kind = JobKindOf(*body.kind, "kind");
+    if (!kind) return kind.error();
+    s.kind = *kind;
+  }
   if (body.cron) s.cron = *body.cron;
   if (body.timezone) s.timezone = *body.timezone;
   if (body.repository_id) s.repository_id = *body.repository_id;
@@ -124,6 +128,7 @@ void Apply(const PatchScheduleBody& body, Draft& draft) {
   if (body.hook_timeout_seconds) s.hook_timeout = std::chrono::seconds(*body.hook_timeout_seconds);
   if (body.enabled) s.enabled = *body.enabled;
   if (body.jitter_seconds) s.jitter = std::chrono::seconds(*body.jitter_seconds);
+  return Ok();
 }
 
 // The stored schedule as a draft (for a PATCH to merge into).
@@ -151,8 +156,7 @@ Result<void> Check(Draft& draft) {
   if (auto zone = cron::Location::Load(s.timezone); !zone) {
     return MakeError(ErrorCode::kInvalidArgument, zone.error().message, "timezone");
   }
-  const std::string_view kind = ToString(s.kind);
-  if (auto ok = CheckKindSpecs(kind, draft.retention, draft.options); !ok) return ok;
+  if (auto ok = CheckKindSpecs(s.kind, draft.retention, draft.options); !ok) return ok;
   if (s.kind == store::JobKind::kBackup && s.source_group_ids.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "a backup schedule needs at least one source group",
                      "source_group_ids");
@@ -298,7 +302,7 @@ http::Response CreateSchedule(ApiRequest& req, ApiDeps& deps) {
   if (!body) return ApiError(body.error());
   Draft draft;
   draft.schedule.host_id = body->host_id;
-  Apply(AsPatch(*body), draft);
+  if (auto applied = Apply(AsPatch(*body), draft); !applied) return ApiError(applied.error());
   if (auto allowed = CheckHookChange(req, store::Schedule{}, draft.schedule); !allowed) {
     return ApiError(allowed.error());
   }
@@ -327,7 +331,7 @@ http::Response PatchSchedule(ApiRequest& req, ApiDeps& deps) {
     if (!stored) return stored.error();
     auto draft = DraftOf(*stored);
     if (!draft) return draft.error();
-    Apply(*body, *draft);
+    if (auto applied = Apply(*body, *draft); !applied) return applied.error();
     if (auto allowed = CheckHookChange(req, *stored, draft->schedule); !allowed) return allowed.error();
     if (auto ok = Check(*draft); !ok) return ok.error();
     if (auto ok = CheckReferences(tx, draft->schedule); !ok) return ok.error();

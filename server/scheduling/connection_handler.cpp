@@ -98,7 +98,7 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
       auto finished = tx.FinishJob(
           job.id, ServerVerdict(JobStatus::kInterrupted,
                                 "the agent reconnected without this job (it restarted or never received it)",
-                                "interrupted"));
+                                store::ErrorKind::kInterrupted));
       if (!finished) return finished.error();
       out.interrupted.push_back(job.id);
     }

@@ -38,7 +38,7 @@ bool Dispatcher::DispatchReady(const std::string& host_id) {
     auto start = [&](const store::Job& job) -> Result<void> {
       auto command = BuildCommandRun(tx, job, ctx_.secrets);
       if (!command) {
-        auto failed = tx.FinishJob(job.id, ServerVerdict(JobStatus::kFailed, command.error().message, "other"));
+        auto failed = tx.FinishJob(job.id, ServerVerdict(JobStatus::kFailed, command.error().message, store::ErrorKind::kOther));
         if (!failed) return failed.error();
         changed.push_back(job.id);
         return Ok();

@@ -156,7 +156,7 @@ TEST_F(FireTest, AJobTheAgentNoLongerListsIsLostAfterTheGraceAndTheNextOneStarts
   EXPECT_EQ(next->job_id, second);
   const store::Job lost = JobOf(first);
   EXPECT_EQ(lost.status, store::JobStatus::kLost);
-  EXPECT_EQ(lost.error_kind, "lost");
+  EXPECT_EQ(lost.error_kind, store::ErrorKind::kLost);
   EXPECT_EQ(Audits("job.lost").size(), 1u);
 }
 

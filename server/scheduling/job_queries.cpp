@@ -62,16 +62,16 @@ store::AuditEntry SystemAudit(store::ActorKind kind, std::string actor_id, std::
   return entry;
 }
 
-store::JobResult ServerVerdict(JobStatus status, std::string error, std::string kind) {
+store::JobResult ServerVerdict(JobStatus status, std::string error, store::ErrorKind kind) {
   store::JobResult result;
   result.status = status;
   result.error = std::move(error);
-  result.error_kind = std::move(kind);
+  result.error_kind = kind;
   return result;
 }
 
 Result<void> MarkLost(store::WriteTx& tx, const store::Job& job, std::string error, boost::json::object detail) {
-  auto finished = tx.FinishJob(job.id, ServerVerdict(JobStatus::kLost, std::move(error), "lost"));
+  auto finished = tx.FinishJob(job.id, ServerVerdict(JobStatus::kLost, std::move(error), store::ErrorKind::kLost));
   if (!finished) return finished.error();
   detail["host_id"] = job.host_id;
   auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "job.lost", "job", job.id, std::move(detail)));

@@ -36,7 +36,7 @@ store::AuditEntry SystemAudit(store::ActorKind kind, std::string actor_id, std::
                               std::string target_kind, std::string target_id, boost::json::object detail);
 
 //! A final state the server decides (lost, interrupted, failed before dispatch).
-store::JobResult ServerVerdict(store::JobStatus status, std::string error, std::string kind);
+store::JobResult ServerVerdict(store::JobStatus status, std::string error, store::ErrorKind kind);
 
 //! Gives up on an unfinished job: `lost` with `error`, audited as job.lost with `detail`.
 Result<void> MarkLost(store::WriteTx& tx, const store::Job& job, std::string error, boost::json::object detail);

@@ -159,7 +159,7 @@ TEST_F(FireTest, HelloMarksJobsTheAgentNoLongerRunsInterruptedAndAnOutboxResultW
   EXPECT_EQ(JobOf(kept).status, store::JobStatus::kRunning);
   store::Job interrupted = JobOf(dropped);
   EXPECT_EQ(interrupted.status, store::JobStatus::kInterrupted);
-  EXPECT_EQ(interrupted.error_kind, "interrupted");
+  EXPECT_EQ(interrupted.error_kind, store::ErrorKind::kInterrupted);
 
   // The agent finished the job after all and sends the result from its outbox.
   ASSERT_TRUE(second->Send(Succeeded(dropped)));

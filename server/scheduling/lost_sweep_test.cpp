@@ -20,7 +20,7 @@ TEST_F(FireTest, SweepMarksASilentDispatchedJobLost) {
   EXPECT_EQ(Controller().SweepLostJobs(), 1);
   const store::Job lost = JobOf(job);
   EXPECT_EQ(lost.status, store::JobStatus::kLost);
-  EXPECT_EQ(lost.error_kind, "lost");
+  EXPECT_EQ(lost.error_kind, store::ErrorKind::kLost);
   const auto audits = Audits("job.lost");
   ASSERT_EQ(audits.size(), 1u);
   EXPECT_EQ(audits[0].target_kind, "job");

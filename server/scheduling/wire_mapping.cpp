@@ -2,7 +2,12 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+
 #include "common/protocol/envelope.h"
+#include "common/protocol/job_args.h"
 #include "server/auth/secret_box.h"
 
 namespace rmgr::server::scheduling {
@@ -10,29 +15,12 @@ namespace {
 
 namespace json = boost::json;
 
-// A stored JSON object, or an empty one.
-json::object StoredObject(const std::string& text) {
-  json::error_code ec;
-  json::value value = json::parse(text, ec);
-  if (ec || !value.is_object()) return {};
-  return std::move(value.as_object());
-}
-
-json::array Strings(const std::vector<std::string>& items) {
-  json::array out;
-  for (const auto& item : items) out.emplace_back(item);
-  return out;
-}
-
 Error CannotRun(std::string why) { return MakeError(ErrorCode::kInvalidArgument, std::move(why)); }
 
-// Decodes `payload` as a `T` with the wire protocol's strict decoder.
+// Whether the peer will accept `message`: its wire rules, checked before it is sent.
 template <class T>
-Result<T> DecodeAs(json::object payload) {
-  const std::string frame = json::serialize(json::object{{"type", T::kType}, {"id", ""}, {"payload", std::move(payload)}});
-  auto envelope = protocol::Decode(frame);
-  if (!envelope) return envelope.error();
-  return std::get<T>(std::move(envelope->payload));
+Result<void> CheckWire(const T& message) {
+  return protocol::Validate(protocol::Envelope{"", message});
 }
 
 }  // namespace
@@ -47,7 +35,7 @@ Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::str
   for (const auto& s : *schedules) {
     protocol::ScheduleEntry entry;
     entry.id = s.id;
-    if (!protocol::FromString(store::ToString(s.kind), entry.kind)) continue;  // schedules are backup/forget/prune/check
+    entry.kind = s.kind;
     entry.cron = s.cron;
     entry.enabled = s.enabled;
     entry.timezone = s.timezone;
@@ -57,9 +45,10 @@ Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::str
   return set;
 }
 
-// The payload is assembled as JSON and decoded with the wire protocol's own
-// strict decoder, so the server never sends a command.run the agent would
-// refuse: what fails here fails the job with the decoder's reason instead.
+// The command is built as the struct it is and checked with the wire
+// protocol's own rules (protocol::Validate), so the server never sends a
+// command.run the agent would refuse: what fails here fails the job with the
+// reason instead.
 Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job& job,
                                              const auth::SecretBox& secrets) {
   if (!job.repository_id) return CannotRun("the job's repository was deleted");
@@ -68,42 +57,40 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
   auto password = secrets.Open(auth::SealedSecret{repository->secret_nonce, repository->secret_ciphertext});
   if (!password) return CannotRun("the repository password does not open with this server's key");
 
-  json::object payload;
-  payload["job_id"] = job.id;
-  payload["kind"] = store::ToString(job.kind);
-  payload["repository"] = json::object{{"id", repository->id}, {"url", repository->url}, {"password", *password}};
+  protocol::CommandRun command;
+  command.job_id = job.id;
+  command.kind = job.kind;
+  command.repository.id = repository->id;
+  command.repository.url = repository->url;
+  command.repository.password = protocol::Secret(std::move(*password));
   if (job.source_group_id) {
     auto group = tx.GetSourceGroup(job.host_id, *job.source_group_id);
     if (!group) return CannotRun("the job's source group was deleted");
-    payload["source_group"] = json::object{{"id", group->id},
-                                           {"name", group->name},
-                                           {"paths", Strings(group->paths)},
-                                           {"excludes", Strings(group->excludes)},
-                                           {"tags", Strings(group->tags)}};
+    command.source_group = protocol::SourceGroup{group->id, group->name, group->paths, group->excludes, group->tags};
   } else if (job.kind == store::JobKind::kBackup) {
     return CannotRun("a backup needs a source group and this job has none (was it deleted?)");
   }
-  json::object args = StoredObject(job.args_json);
-  if (auto* retention = args.if_contains("retention")) payload["retention"] = *retention;
-  json::value options = json::object{};
-  if (auto* stored = args.if_contains("options")) options = *stored;
-  payload["options"] = std::move(options);
+  auto args = protocol::DecodeJobArgs(job.args_json);
+  if (!args) return CannotRun("cannot read the job's arguments: " + args.error().Describe());
+  command.retention = std::move(args->retention);
+  if (args->options) command.options = std::move(*args->options);
   if (job.schedule_id) {
     auto schedule = tx.GetScheduleById(*job.schedule_id);
     if (schedule && (!schedule->pre_hook.empty() || !schedule->post_hook.empty())) {
-      json::object hooks{{"timeout_seconds", schedule->hook_timeout.count()}};
-      if (!schedule->pre_hook.empty()) hooks["pre"] = schedule->pre_hook;
-      if (!schedule->post_hook.empty()) hooks["post"] = schedule->post_hook;
-      payload["hooks"] = std::move(hooks);
+      protocol::Hooks& hooks = command.hooks.emplace();
+      // Past the wire's range on purpose when too large: CheckWire then names it.
+      hooks.timeout_seconds = static_cast<uint32_t>(
+          std::min<int64_t>(schedule->hook_timeout.count(), std::numeric_limits<uint32_t>::max()));
+      if (!schedule->pre_hook.empty()) hooks.pre = schedule->pre_hook;
+      if (!schedule->post_hook.empty()) hooks.post = schedule->post_hook;
     }
-    payload["schedule_id"] = *job.schedule_id;
+    command.schedule_id = job.schedule_id;
   }
-  if (job.scheduled_at) payload["scheduled_at"] = FormatRfc3339Utc(*job.scheduled_at);
+  command.scheduled_at = job.scheduled_at;
 
-  auto command = DecodeAs<protocol::CommandRun>(std::move(payload));
-  if (!command) {
-    return CannotRun("cannot build the command: " + command.error().message +
-                     (command.error().field.empty() ? "" : " (" + command.error().field + ")"));
+  if (auto valid = CheckWire(command); !valid) {
+    return CannotRun("cannot build the command: " + valid.error().message +
+                     (valid.error().field.empty() ? "" : " (" + valid.error().field + ")"));
   }
   return command;
 }
@@ -117,15 +104,16 @@ Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std:
   if (!password) {
     return MakeError(ErrorCode::kInternal, "the repository password does not open with this server's key");
   }
-  json::object payload;
-  payload["request_id"] = request_id;
-  payload["repository"] = json::object{{"id", repository->id}, {"url", repository->url}, {"password", *password}};
-  payload["snapshot_id"] = snapshot_id;
-  payload["path"] = path;
-  auto request = DecodeAs<protocol::BrowseRequest>(std::move(payload));
-  if (!request) {
+  protocol::BrowseRequest request;
+  request.request_id = request_id;
+  request.repository.id = repository->id;
+  request.repository.url = repository->url;
+  request.repository.password = protocol::Secret(std::move(*password));
+  request.snapshot_id = snapshot_id;
+  request.path = path;
+  if (auto valid = CheckWire(request); !valid) {
     // Only the caller's values can be at fault: name them as the REST API does.
-    Error error = request.error();
+    Error error = valid.error();
     error.code = ErrorCode::kInvalidArgument;
     if (error.field.find("snapshot_id") != std::string::npos) error.field = "snapshot_id";
     if (error.field.find("path") != std::string::npos) error.field = "path";
@@ -136,10 +124,10 @@ Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std:
 
 store::JobResult ToStoreResult(const protocol::JobResult& result) {
   store::JobResult out;
-  out.status = store::FromString<store::JobStatus>(protocol::ToString(result.status)).value_or(store::JobStatus::kFailed);
+  out.status = result.status;  // one vocabulary: the decoder admitted only wire statuses
   if (result.exit_code) out.exit_code = *result.exit_code;
   out.error = result.error.value_or("");
-  if (result.error_kind != protocol::ErrorKind::kNone) out.error_kind = protocol::ToString(result.error_kind);
+  out.error_kind = result.error_kind;
   out.snapshot_id = result.snapshot_id.value_or("");
   out.reported_finished_at = result.finished_at;
   // restic 0.14 names a new snapshot by its short id only; the index the
@@ -180,7 +168,7 @@ std::vector<store::JobLogLine> ToLogLines(const protocol::JobLog& log) {
   for (const auto& line : log.lines) {
     store::JobLogLine out;
     out.seq = seq++;
-    out.stream = store::FromString<store::LogStream>(protocol::ToString(line.stream)).value_or(store::LogStream::kAgent);
+    out.stream = line.stream;
     out.at = line.at;
     out.text = line.text;
     lines.push_back(std::move(out));

@@ -23,8 +23,9 @@ namespace rmgr::server::scheduling {
 //! The host's full schedule set at its canonical version.
 Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::string& host_id);
 
-//! The command.run for a dispatched job: repository (secret opened), source
-//! group, retention and options from its args, hooks from its schedule.
+//! The command.run for a dispatched job, built as the struct and checked
+//! with the wire rules: repository (secret opened), source group, retention
+//! and options from its args, hooks from its schedule.
 //! kInvalidArgument (with a reason an operator understands) when the job
 //! cannot run: its repository or group is gone, the secret does not open,
 //! or its kind lacks what it needs.
@@ -32,7 +33,7 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
                                              const auth::SecretBox& secrets);
 
 //! The browse.request listing `path` of `snapshot_id` in `repository_id`
-//! (secret opened), checked by the wire decoder: kInvalidArgument naming
+//! (secret opened), checked with the wire rules: kInvalidArgument naming
 //! `snapshot_id` or `path` for values the agent would refuse, kNotFound for
 //! an unknown repository.
 Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std::string& request_id,

@@ -189,21 +189,21 @@ TEST_P(JobsTest, LifecycleStampsEveryTransitionAndTracksTheCurrentJob) {
 TEST_P(JobsTest, IllegalTransitionsAreConflictsAndChangeNothing) {
   const Job job = MakeJob(host_.id);
   EXPECT_EQ(Transition(job.id, JobStatus::kRunning).error().code, ErrorCode::kConflict);
-  EXPECT_EQ(Finish(job.id, JobResult{JobStatus::kSucceeded, 0, "", "", "", ""}).error().code,
+  EXPECT_EQ(Finish(job.id, JobResult{JobStatus::kSucceeded, 0, "", ErrorKind::kNone, "", ""}).error().code,
             ErrorCode::kConflict);
   Must(Transition(job.id, JobStatus::kDispatched));
   EXPECT_EQ(Transition(job.id, JobStatus::kDispatched).error().code,
             ErrorCode::kConflict);  // no double dispatch
   Must(Transition(job.id, JobStatus::kRunning));
   EXPECT_EQ(Transition(job.id, JobStatus::kDispatched).error().code, ErrorCode::kConflict);
-  Must(Finish(job.id, JobResult{JobStatus::kFailed, 1, "repository locked", "restic", "", ""}));
+  Must(Finish(job.id, JobResult{JobStatus::kFailed, 1, "repository locked", ErrorKind::kRepositoryLocked, "", ""}));
   EXPECT_EQ(Transition(job.id, JobStatus::kRunning).error().code, ErrorCode::kConflict);
   EXPECT_EQ(Get(job.id).status, JobStatus::kFailed);
 
   // Wrong method for the target state, unknown job.
   EXPECT_EQ(Transition(job.id, JobStatus::kLost).error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(Transition(job.id, JobStatus::kQueued).error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(Finish(job.id, JobResult{JobStatus::kRunning, {}, "", "", "", ""}).error().code,
+  EXPECT_EQ(Finish(job.id, JobResult{JobStatus::kRunning, {}, "", ErrorKind::kNone, "", ""}).error().code,
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(Transition("missing", JobStatus::kDispatched).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(Finish("missing", JobResult{}).error().code, ErrorCode::kNotFound);
@@ -211,12 +211,12 @@ TEST_P(JobsTest, IllegalTransitionsAreConflictsAndChangeNothing) {
 
 TEST_P(JobsTest, QueuedJobCanBeCancelledAndDispatchedJobLost) {
   const Job cancelled = MakeJob(host_.id);
-  EXPECT_EQ(Must(Finish(cancelled.id, JobResult{JobStatus::kCancelled, {}, "", "", "", ""})).job.status,
+  EXPECT_EQ(Must(Finish(cancelled.id, JobResult{JobStatus::kCancelled, {}, "", ErrorKind::kCancelled, "", ""})).job.status,
             JobStatus::kCancelled);
   const Job lost = MakeJob(host_.id);
   Must(Transition(lost.id, JobStatus::kDispatched));
   const Job read =
-      Must(Finish(lost.id, JobResult{JobStatus::kLost, {}, "no word from agent", "lost", "", ""})).job;
+      Must(Finish(lost.id, JobResult{JobStatus::kLost, {}, "no word from agent", ErrorKind::kLost, "", ""})).job;
   EXPECT_EQ(read.status, JobStatus::kLost);
   EXPECT_EQ(read.error, "no word from agent");
   EXPECT_FALSE(read.started_at.has_value());
@@ -227,7 +227,7 @@ TEST_P(JobsTest, StoringTheSameResultAgainIsAnIdempotentNoOp) {
   Must(Transition(job.id, JobStatus::kDispatched));
   Must(Transition(job.id, JobStatus::kRunning));
   const JobResult result{JobStatus::kPartial, 3,       "2 files unreadable",
-                         "partial",           "snap1", R"({"files_new":1})"};
+                         ErrorKind::kNone,    "snap1", R"({"files_new":1})"};
   const FinishOutcome first = Must(Finish(job.id, result));
   EXPECT_FALSE(first.replayed);
   const Job stored = Get(job.id);
@@ -252,9 +252,9 @@ TEST_P(JobsTest, AnAgentResultReplacesTheServersLostOrInterruptedGuess) {
     const Job job = MakeJob(Fire(Now() + std::chrono::minutes(static_cast<int>(guess))));
     Must(Transition(job.id, JobStatus::kDispatched));
     Must(Transition(job.id, JobStatus::kRunning));
-    Must(Finish(job.id, JobResult{guess, {}, "no word from the agent", "lost", "", ""}));
+    Must(Finish(job.id, JobResult{guess, {}, "no word from the agent", ErrorKind::kLost, "", ""}));
     // The agent's outbox delivers the real result after a reconnect.
-    const JobResult real{JobStatus::kSucceeded, 0, "", "", "abcd1234", R"({"files_new":2})"};
+    const JobResult real{JobStatus::kSucceeded, 0, "", ErrorKind::kNone, "abcd1234", R"({"files_new":2})"};
     const FinishOutcome outcome = Must(Finish(job.id, real));
     EXPECT_FALSE(outcome.replayed);
     EXPECT_EQ(Get(job.id).ToJobResult(), real);
@@ -274,13 +274,13 @@ TEST_P(JobsTest, FinishedJobsRecordTheScheduleGroupOutcome) {
   const Job ok = MakeJob(Fire(Now()));
   Must(Transition(ok.id, JobStatus::kDispatched));
   Advance(std::chrono::minutes(1));
-  Must(Finish(ok.id, JobResult{JobStatus::kSucceeded, 0, "", "", "s1", ""}));
+  Must(Finish(ok.id, JobResult{JobStatus::kSucceeded, 0, "", ErrorKind::kNone, "s1", ""}));
   const TimePoint success_at = Now();
 
   Advance(std::chrono::hours(24));
   const Job bad = MakeJob(Fire(Now()));
   Must(Transition(bad.id, JobStatus::kDispatched));
-  Must(Finish(bad.id, JobResult{JobStatus::kFailed, 1, "boom", "restic", "", ""}));
+  Must(Finish(bad.id, JobResult{JobStatus::kFailed, 1, "boom", ErrorKind::kOther, "", ""}));
 
   const auto states = Must(store().Read([&](ReadTx& tx) { return tx.ListScheduleGroupStates(host_.id); }));
   ASSERT_EQ(states.size(), 1u);
@@ -303,7 +303,7 @@ TEST_P(JobsTest, ProgressIsAcceptedOnlyWhileTheJobIsActive) {
   MustOk(set(R"({"percent":42.5})"));
   EXPECT_EQ(Get(job.id).progress_json, R"({"percent":42.5})");
   EXPECT_EQ(set("{broken").error().code, ErrorCode::kConstraint);
-  Must(Finish(job.id, JobResult{JobStatus::kSucceeded, 0, "", "", "", ""}));
+  Must(Finish(job.id, JobResult{JobStatus::kSucceeded, 0, "", ErrorKind::kNone, "", ""}));
   EXPECT_EQ(set(R"({"percent":100})").error().code, ErrorCode::kConflict);
   EXPECT_EQ(store().Write([](WriteTx& tx) { return tx.SetJobProgress("missing", "{}"); }).error().code,
             ErrorCode::kNotFound);

@@ -7,76 +7,21 @@
 namespace rmgr::store {
 namespace {
 
-// Names in enum order; the round-trip test in store_types_test.cpp keeps
-// each table in step with its enum.
-constexpr std::array<std::string_view, 9> kJobKindNames = {
-    "backup", "forget", "prune", "check", "restore", "init", "unlock", "snapshots", "ls"};
-constexpr std::array<std::string_view, 9> kJobStatusNames = {
-    "queued", "dispatched", "running", "succeeded", "partial", "failed", "cancelled", "interrupted", "lost"};
 constexpr std::array<std::string_view, 6> kActorKindNames = {"user",    "api",   "schedule",
                                                              "catchup", "agent", "system"};
-constexpr std::array<std::string_view, 4> kLogStreamNames = {"stdout", "stderr", "hook", "agent"};
-
-template <class E, size_t N>
-std::string_view NameOf(const std::array<std::string_view, N>& names, E value) {
-  const auto index = static_cast<size_t>(value);
-  return index < N ? names[index] : std::string_view("unknown");
-}
-
-template <class E, size_t N>
-std::optional<E> ParseName(const std::array<std::string_view, N>& names, std::string_view text) {
-  const auto* it = std::find(names.begin(), names.end(), text);
-  if (it == names.end()) return std::nullopt;
-  return static_cast<E>(it - names.begin());
-}
 
 }  // namespace
 
-std::string_view ToString(JobKind kind) {
-  return NameOf(kJobKindNames, kind);
-}
-std::string_view ToString(JobStatus status) {
-  return NameOf(kJobStatusNames, status);
-}
 std::string_view ToString(ActorKind kind) {
-  return NameOf(kActorKindNames, kind);
-}
-std::string_view ToString(LogStream stream) {
-  return NameOf(kLogStreamNames, stream);
+  const auto index = static_cast<size_t>(kind);
+  return index < kActorKindNames.size() ? kActorKindNames[index] : std::string_view("unknown");
 }
 
-template <>
-std::optional<JobKind> FromString<JobKind>(std::string_view text) {
-  return ParseName<JobKind>(kJobKindNames, text);
-}
-template <>
-std::optional<JobStatus> FromString<JobStatus>(std::string_view text) {
-  return ParseName<JobStatus>(kJobStatusNames, text);
-}
 template <>
 std::optional<ActorKind> FromString<ActorKind>(std::string_view text) {
-  return ParseName<ActorKind>(kActorKindNames, text);
-}
-template <>
-std::optional<LogStream> FromString<LogStream>(std::string_view text) {
-  return ParseName<LogStream>(kLogStreamNames, text);
-}
-
-bool IsTerminal(JobStatus status) {
-  switch (status) {
-    case JobStatus::kQueued:
-    case JobStatus::kDispatched:
-    case JobStatus::kRunning:
-      return false;
-    case JobStatus::kSucceeded:
-    case JobStatus::kPartial:
-    case JobStatus::kFailed:
-    case JobStatus::kCancelled:
-    case JobStatus::kInterrupted:
-    case JobStatus::kLost:
-      return true;
-  }
-  return true;
+  const auto* it = std::find(kActorKindNames.begin(), kActorKindNames.end(), text);
+  if (it == kActorKindNames.end()) return std::nullopt;
+  return static_cast<ActorKind>(it - kActorKindNames.begin());
 }
 
 bool IsAllowedTransition(JobStatus from, JobStatus to) {

@@ -13,53 +13,43 @@
 #include <string_view>
 #include <vector>
 
+#include "common/protocol/enums.h"
 #include "common/util/time_format.h"
 
 namespace rmgr::store {
 
-//! What a job does; the restic sub-command it runs.
-enum class JobKind { kBackup, kForget, kPrune, kCheck, kRestore, kInit, kUnlock, kSnapshots, kLs };
+// The job vocabulary (kind, status, error kind, log stream) is defined once,
+// in common/protocol/enums.h, with its server-only values marked there; the
+// store uses it as is. Names are stored as the enums' ToString (error kind
+// "none" is stored as ''), and the CHECK lists in migrations/ are tested
+// against those sets (vocabulary_test.cpp).
 
-//! Where a job is in its lifecycle (DESIGN.md "Job kinds and lifecycle").
-enum class JobStatus {
-  kQueued,       ///< Created, not yet sent to the agent.
-  kDispatched,   ///< command.run sent.
-  kRunning,      ///< The agent reported job.started.
-  kSucceeded,    ///< Terminal: restic exited 0.
-  kPartial,      ///< Terminal: snapshot made but some files were unreadable (restic exit 3).
-  kFailed,       ///< Terminal: restic or a hook failed.
-  kCancelled,    ///< Terminal: cancelled by an operator.
-  kInterrupted,  ///< Terminal: the agent reconnected without the job.
-  kLost,         ///< Terminal: no word from the agent for too long.
-};
+using JobKind = protocol::JobKind;      ///< What a job does; the restic sub-command it runs.
+using JobStatus = protocol::JobStatus;  ///< Where a job is in its lifecycle.
+using ErrorKind = protocol::ErrorKind;  ///< Why a job failed.
+using LogStream = protocol::LogStream;  ///< Which stream a job log line came from.
+using protocol::IsTerminal;  ///< True for the states a job never leaves.
+using protocol::ToString;
 
 //! Who or what caused a job or an audited action. Jobs accept only user,
 //! api, schedule and catchup; the audit log accepts all.
 enum class ActorKind { kUser, kApi, kSchedule, kCatchup, kAgent, kSystem };
 
-//! Which stream a job log line came from.
-enum class LogStream { kStdout, kStderr, kHook, kAgent };
-
-//! Stable lower-case name, as stored and as sent on the API ("queued", "backup", ...).
-std::string_view ToString(JobKind kind);
-std::string_view ToString(JobStatus status);
+//! Stable lower-case name, as stored and as sent on the API ("user", "catchup", ...).
 std::string_view ToString(ActorKind kind);
-std::string_view ToString(LogStream stream);
 
-//! Parses a stable name back into its enum; nullopt when the name is unknown.
+//! Parses a stable name back into its enum (any name of the job
+//! vocabulary, server-only ones included); nullopt when the name is unknown.
+//! ActorKind and WindowNoteKind have their own specializations.
 template <class E>
-std::optional<E> FromString(std::string_view text);
-template <>
-std::optional<JobKind> FromString<JobKind>(std::string_view text);
-template <>
-std::optional<JobStatus> FromString<JobStatus>(std::string_view text);
+std::optional<E> FromString(std::string_view text) {
+  static_assert(protocol::Vocabulary<E>, "no stable names for this enum");
+  E value{};
+  if (!protocol::FromString(text, value)) return std::nullopt;
+  return value;
+}
 template <>
 std::optional<ActorKind> FromString<ActorKind>(std::string_view text);
-template <>
-std::optional<LogStream> FromString<LogStream>(std::string_view text);
-
-//! True for the states a job never leaves.
-bool IsTerminal(JobStatus status);
 
 //! The lifecycle rule: queued → dispatched | cancelled | failed;
 //! dispatched → running | any terminal; running → any terminal;
@@ -244,7 +234,7 @@ struct JobResult {
   JobStatus status = JobStatus::kSucceeded;  ///< Must be terminal.
   std::optional<int> exit_code;              ///< restic's exit code, when it ran.
   std::string error;                         ///< One line; empty on success.
-  std::string error_kind;                    ///< Machine-readable class ("hook_failed", ...).
+  ErrorKind error_kind = ErrorKind::kNone;   ///< Machine-readable class (hook_failed, lost, ...).
   std::string snapshot_id;                   ///< Snapshot made, if any.
   std::string summary_json;                  ///< restic's summary message; empty for none.
   //! When the agent says the job ended (its clock). The store keeps it,
@@ -277,7 +267,7 @@ struct Job {
   std::optional<TimePoint> finished_at;        ///< Set by the transition to a terminal state.
   std::optional<int> exit_code;                ///< From the result.
   std::string error;                           ///< From the result.
-  std::string error_kind;                      ///< From the result.
+  ErrorKind error_kind = ErrorKind::kNone;     ///< From the result.
   std::string snapshot_id;                     ///< From the result.
   std::string summary_json;                    ///< From the result; empty for none.
   std::string progress_json;                   ///< Latest progress; empty for none.

@@ -11,9 +11,7 @@ namespace {
 // ("store/JobStatusRules.TerminalIsFinal/lost").
 class JobStatusRules : public ::testing::TestWithParam<JobStatus> {};
 
-constexpr JobStatus kAllStatuses[] = {JobStatus::kQueued,    JobStatus::kDispatched,  JobStatus::kRunning,
-                                      JobStatus::kSucceeded, JobStatus::kPartial,     JobStatus::kFailed,
-                                      JobStatus::kCancelled, JobStatus::kInterrupted, JobStatus::kLost};
+const std::vector<JobStatus> kAllStatuses = protocol::AllValues<JobStatus>();
 
 TEST_P(JobStatusRules, NameRoundTrips) {
   const JobStatus status = GetParam();
@@ -55,18 +53,15 @@ TEST_P(StoreTypes, LifecycleForwardPath) {
 }
 
 TEST_P(StoreTypes, EnumNamesRoundTrip) {
-  for (int i = 0; i <= static_cast<int>(JobKind::kLs); ++i) {
-    const auto kind = static_cast<JobKind>(i);
-    EXPECT_EQ(FromString<JobKind>(ToString(kind)), kind);
-  }
+  for (const JobKind kind : protocol::AllValues<JobKind>()) EXPECT_EQ(FromString<JobKind>(ToString(kind)), kind);
   for (int i = 0; i <= static_cast<int>(ActorKind::kSystem); ++i) {
     const auto kind = static_cast<ActorKind>(i);
     EXPECT_EQ(FromString<ActorKind>(ToString(kind)), kind);
   }
-  for (int i = 0; i <= static_cast<int>(LogStream::kAgent); ++i) {
-    const auto stream = static_cast<LogStream>(i);
+  for (const LogStream stream : protocol::AllValues<LogStream>()) {
     EXPECT_EQ(FromString<LogStream>(ToString(stream)), stream);
   }
+  for (const ErrorKind kind : protocol::AllValues<ErrorKind>()) EXPECT_EQ(FromString<ErrorKind>(ToString(kind)), kind);
   EXPECT_EQ(FromString<JobStatus>("Queued"), std::nullopt);
   EXPECT_EQ(FromString<JobKind>(""), std::nullopt);
 }

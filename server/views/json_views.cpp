@@ -162,7 +162,7 @@ json::object JobJson(const store::Job& job) {
   out["finished_at"] = TimeJson(job.finished_at);
   out["exit_code"] = job.exit_code ? json::value(*job.exit_code) : json::value(nullptr);
   out["error"] = TextOrNull(job.error);
-  out["error_kind"] = TextOrNull(job.error_kind);
+  out["error_kind"] = TextOrNull(job.error_kind == store::ErrorKind::kNone ? "" : ToString(job.error_kind));
   out["snapshot_id"] = TextOrNull(job.snapshot_id);
   json::value args = StoredJson(job.args_json);
   if (!args.is_object()) args = json::object{};

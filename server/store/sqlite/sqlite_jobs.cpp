@@ -37,7 +37,7 @@ Job MapJob(Row& row) {
   job.finished_at = row.OptTime(13);
   job.exit_code = row.OptInt(14);
   job.error = row.Text(15);
-  job.error_kind = row.Text(16);
+  job.error_kind = row.Text(16).empty() ? ErrorKind::kNone : row.Enum<ErrorKind>(16);
   job.snapshot_id = row.Text(17);
   job.summary_json = row.Text(18);
   job.progress_json = row.Text(19);
@@ -61,6 +61,11 @@ Error IllegalTransition(const Job& job, JobStatus to) {
                    "job " + job.id + " cannot go from " + std::string(ToString(job.status)) + " to " +
                        std::string(ToString(to)),
                    "status");
+}
+
+// jobs.error_kind keeps "no error" as '' (as it always has); every other kind by its name.
+std::string_view ErrorKindColumn(ErrorKind kind) {
+  return kind == ErrorKind::kNone ? std::string_view("") : ToString(kind);  // "", not {}: a null view binds NULL
 }
 
 bool IsSuccess(JobStatus status) {
@@ -187,7 +192,7 @@ Result<FinishOutcome> SqliteTx::StoreResult(const Job& job, const JobResult& res
       Execute(conn_,
               "UPDATE jobs SET status = ?, finished_at = ?, exit_code = ?, error = ?, error_kind = ?,"
               " snapshot_id = ?, summary = ? WHERE id = ?",
-              result.status, finished_at, result.exit_code, result.error, result.error_kind, result.snapshot_id,
+              result.status, finished_at, result.exit_code, result.error, ErrorKindColumn(result.error_kind), result.snapshot_id,
               NullIfEmpty(result.summary_json), id);
   if (!updated.ok()) return updated.error();
   auto finished = GetJob(id);

@@ -31,6 +31,8 @@ class RawDb {
     EXPECT_EQ(rc, SQLITE_OK) << sql << ": " << (message == nullptr ? "" : message);
     sqlite3_free(message);
   }
+  //! sqlite3_exec's result code, for statements that are meant to fail.
+  int TryExec(const std::string& sql) { return sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr); }
   //! First column of every row, as text.
   std::vector<std::string> Column(const std::string& sql) {
     std::vector<std::string> out;
@@ -141,16 +143,43 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
                     .ok());
   }
   {
-    // Back to the schema before 0005, with the jobs as they were then.
+    // Back to the schema before 0005 (so before 0006 too), with the jobs as they were then.
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
+        "DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
+        " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
-        " DELETE FROM schema_migrations WHERE version = 5");
+        " DELETE FROM schema_migrations WHERE version >= 5");
   }
   ASSERT_NE(Open(), nullptr);
   EXPECT_EQ(RawDb(file_).Column("SELECT COALESCE(window_slot, 'null') FROM jobs ORDER BY id"),
             (std::vector<std::string>{"1767225600000", "null"}));
+}
+
+// jobs.error_kind keeps each kind by name and "none" as '' (as before
+// 0006); 0006 refuses any other text.
+TEST_P(SqliteStoreFile, ErrorKindIsStoredByNameWithNoneAsEmptyAndNothingElse) {
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->Write([](WriteTx& tx) -> Result<void> {
+                     auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+                     if (!host.ok()) return host.error();
+                     for (const ErrorKind kind : {ErrorKind::kHookFailed, ErrorKind::kNone}) {
+                       NewJob job;
+                       job.host_id = host->id;
+                       auto made = tx.CreateJob(job);
+                       if (!made.ok()) return made.error();
+                       auto finished = tx.FinishJob(made->id, JobResult{JobStatus::kFailed, 1, "x", kind, "", ""});
+                       if (!finished.ok()) return finished.error();
+                       if (finished->job.error_kind != kind) return MakeError(ErrorCode::kInternal, "read back differs");
+                     }
+                     return Ok();
+                   })
+                  .ok());
+  RawDb raw(file_);
+  EXPECT_EQ(raw.Column("SELECT error_kind FROM jobs ORDER BY error_kind DESC"), (std::vector<std::string>{"hook_failed", ""}));
+  EXPECT_NE(raw.TryExec("UPDATE jobs SET error_kind = 'restic'"), SQLITE_OK);
+  EXPECT_EQ(raw.TryExec("UPDATE jobs SET error_kind = 'lost'"), SQLITE_OK);
 }
 
 TEST_P(SqliteStoreFile, RefusesANewerSchemaAndLeavesTheFileUntouched) {

@@ -191,6 +191,8 @@ export interface ScheduleWindow {
   reason: string | null;
 }
 
+// The job vocabulary (JobKind, JobStatus, ScheduleKind, ErrorKind, LogStream) is
+// common/protocol/enums.h; server/store/vocabulary_test.cpp checks these unions against it.
 export type JobKind = 'backup' | 'forget' | 'prune' | 'check' | 'restore' | 'init' | 'unlock' | 'snapshots' | 'ls';
 export type JobStatus =
   | 'queued'
@@ -216,6 +218,21 @@ export const kJobStatuses: JobStatus[] = [
   'lost',
 ];
 export const kActorKinds = ['user', 'api', 'schedule', 'catchup', 'agent', 'system'] as const;
+
+/** Why a job failed (null: it did not). cancelled, interrupted and lost are decided by the server. */
+export type ErrorKind =
+  | 'wrong_password'
+  | 'repository_missing'
+  | 'repository_locked'
+  | 'hook_failed'
+  | 'other'
+  | 'timeout'
+  | 'cancelled'
+  | 'interrupted'
+  | 'lost';
+
+/** Where a job log line came from (agents send hook output as 'agent'). */
+export type LogStream = 'stdout' | 'stderr' | 'agent' | 'hook';
 
 export interface JobProgress {
   percent_done: number;
@@ -271,7 +288,7 @@ export interface Job {
   finished_at: string | null;
   exit_code: number | null;
   error: string | null;
-  error_kind: string | null;
+  error_kind: ErrorKind | null;
   snapshot_id: string | null;
   summary: BackupSummary | null;
   progress: Partial<JobProgress> | null;
@@ -281,7 +298,7 @@ export interface Job {
 
 export interface LogLine {
   seq: number;
-  stream: string;
+  stream: LogStream;
   at: string;
   text: string;
 }
