@@ -169,7 +169,9 @@ struct SourceGroup {
   friend bool operator==(const SourceGroup&, const SourceGroup&) = default;
 };
 
-//! restic forget policy; absent keep_* fields are not passed.
+//! restic forget policy; absent keep_* fields are not passed. The one
+//! retention type: the REST API reads, stores (Schedule::retention_json,
+//! Job::args_json) and answers it in this form (retention_schema.h).
 struct Retention {
   std::optional<uint32_t> keep_last{};       ///< --keep-last, 1..1e6.
   std::optional<uint32_t> keep_hourly{};     ///< --keep-hourly, 1..1e6.
@@ -178,8 +180,8 @@ struct Retention {
   std::optional<uint32_t> keep_monthly{};    ///< --keep-monthly, 1..1e6.
   std::optional<uint32_t> keep_yearly{};     ///< --keep-yearly, 1..1e6.
   std::optional<std::string> keep_within{};  ///< --keep-within duration, e.g. "1y6m" (units y m d h).
-  std::vector<std::string> keep_tags{};      ///< --keep-tag values (no commas).
-  bool prune = false;                        ///< Pass --prune.
+  std::vector<std::string> keep_tags{};      ///< --keep-tag values (no commas); may be left out.
+  bool prune = false;                        ///< Pass --prune; may be left out (false).
 
   friend bool operator==(const Retention&, const Retention&) = default;
 };

@@ -15,6 +15,7 @@
 #include "common/protocol/job_args.h"
 #include "common/protocol/limits.h"
 #include "common/protocol/messages.h"
+#include "common/protocol/retention_schema.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::protocol::detail {
@@ -31,7 +32,6 @@ using schema::IsAbsolutePath;
 using schema::IsDataSubset;
 using schema::IsEnvName;
 using schema::IsLowerHex;
-using schema::IsResticDuration;
 using schema::IsTag;
 using schema::IsZoneName;
 
@@ -41,16 +41,12 @@ inline constexpr Text kUlid{.min = 26, .max = 26, .shape = &IsUlid, .shape_name 
 inline constexpr Text kSnapshotId{.min = 8, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
 inline constexpr Text kName{.min = 1, .max = lim::kMaxNameBytes};
 inline constexpr Text kPath{.min = 1, .max = lim::kMaxPathBytes};
-inline constexpr Text kTag{
-    .min = 1, .max = lim::kMaxNameBytes, .shape = &IsTag, .shape_name = "a tag without commas"};
 inline constexpr Text kCommand{.min = 1, .max = lim::kMaxCommandBytes};
 inline constexpr Text kError{.min = 0, .max = lim::kMaxErrorBytes, .cut_on_encode = true};
 inline constexpr Text kNonce{.min = 0, .max = lim::kMaxNonceBytes};
 inline constexpr Int kCount{.min = 0, .max = lim::kMaxCount};
-inline constexpr Int kKeep{.min = 1, .max = lim::kMaxKeepCount};
 inline constexpr Int kLimitSeconds{.min = 1, .max = lim::kMaxWeekSeconds};
 inline constexpr List kPaths{lim::kMaxPaths, kPath};
-inline constexpr List kTags{lim::kMaxTags, kTag};
 
 // ---------------------------------------------------------------- connection
 
@@ -156,19 +152,7 @@ void Fields(F& f, Is<SourceGroup> auto& s) {
   f.Expect(!s.paths.empty(), ErrorCode::kOutOfRange, "paths", "a source group needs at least one path");
 }
 
-template <class F>
-void Fields(F& f, Is<Retention> auto& s) {
-  f("keep_last", s.keep_last, kKeep);
-  f("keep_hourly", s.keep_hourly, kKeep);
-  f("keep_daily", s.keep_daily, kKeep);
-  f("keep_weekly", s.keep_weekly, kKeep);
-  f("keep_monthly", s.keep_monthly, kKeep);
-  f("keep_yearly", s.keep_yearly, kKeep);
-  f("keep_within", s.keep_within,
-    Text{.min = 1, .max = 64, .shape = &IsResticDuration, .shape_name = "a duration like 1y6m7d"});
-  f("keep_tags", s.keep_tags, kTags);
-  f("prune", s.prune);
-}
+// Retention: common/protocol/retention_schema.h (the REST API reads it too).
 
 template <class F>
 void Fields(F& f, Is<BackupOptions> auto& s) {

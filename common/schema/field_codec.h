@@ -14,7 +14,8 @@
 // struct), Writer (encode to Boost.JSON) and NameCollector (the field names,
 // for unknown-field errors). The member's C++ type decides the JSON type;
 // the rule adds lengths, ranges and shapes. std::optional members are
-// optional fields; f.Expect(...) states a rule across fields that only the
+// optional fields; a rule wrapped in OrDefault lets a plain member be left
+// out (it keeps its default); f.Expect(...) states a rule across fields that only the
 // Reader checks.
 // Thread safety: visitors are single-use stack objects.
 
@@ -92,6 +93,15 @@ struct Map {
 };
 template <class Elem>
 Map(std::size_t, Text, Elem) -> Map<Elem>;
+
+//! Rule of a non-optional member that a sender may leave out: absent, it
+//! keeps its default value when read; it is always written.
+template <class Rule = Plain>
+struct OrDefault {
+  Rule rule{};  ///< Rule of the value when present.
+};
+template <class Rule>
+OrDefault(Rule) -> OrDefault<Rule>;
 
 //! `Is<T> auto& s` accepts T and const T: one field list serves reading and writing.
 template <class S, class T>
@@ -206,6 +216,12 @@ class Reader {
     }
   }
 
+  //! Reads field `name` into `out` when present; absent, `out` keeps its value.
+  template <class T, class Rule>
+  void operator()(std::string_view name, T& out, const OrDefault<Rule>& rule) {
+    if (obj_.if_contains(name) != nullptr) (*this)(name, out, rule.rule);
+  }
+
   //! A rule across fields: when `ok` is false, fails with `code` at field `name`.
   void Expect(bool ok, ErrorCode code, std::string_view name, std::string_view message) {
     if (failure_ || ok) return;
@@ -307,6 +323,12 @@ class Writer {
     } else {
       obj_.emplace(name, WriteValue(value, rule, redact_, obj_.storage()));
     }
+  }
+
+  //! Writes field `name` (a defaulted field is written like any other).
+  template <class T, class Rule>
+  void operator()(std::string_view name, const T& value, const OrDefault<Rule>& rule) {
+    (*this)(name, value, rule.rule);
   }
 
   //! Cross-field rules are the reader's business.

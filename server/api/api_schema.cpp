@@ -56,26 +56,16 @@ Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view 
   return Ok();
 }
 
-bool RetentionSpec::HasKeepRule() const {
-  return keep_last || keep_hourly || keep_daily || keep_weekly || keep_monthly || keep_yearly || keep_within ||
-         (keep_tags && !keep_tags->empty());
-}
-
-void Normalize(RetentionSpec& retention) {
-  if (!retention.keep_tags) retention.keep_tags.emplace();
-  if (!retention.prune) retention.prune = false;
-}
-
 void Normalize(JobOptionsSpec& options) {
   if (options.backup && !options.backup->extra_tags) options.backup->extra_tags.emplace();
   if (options.restore && !options.restore->include_paths) options.restore->include_paths.emplace();
 }
 
-Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<RetentionSpec>& retention,
+Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<protocol::Retention>& retention,
                             const JobOptionsSpec& options) {
   if (kind == store::JobKind::kForget) {
     if (!retention) return MakeError(ErrorCode::kMissingField, "a forget needs a retention policy", "retention");
-    if (!retention->HasKeepRule()) {
+    if (!protocol::HasKeepRule(*retention)) {
       return MakeError(ErrorCode::kInvalidArgument, "a retention policy needs at least one keep_* rule",
                        "retention");
     }

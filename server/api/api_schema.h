@@ -1,10 +1,11 @@
 #pragma once
 // Request-body rules shared by the resource handlers: text shapes, the path
 // rule (the "path traversal" check), and the retention policy and job
-// options that schedules and run-now jobs both carry. The JSON these specs
-// are stored as (Schedule::retention_json, options_json, Job::args_json) is
-// exactly the shape of the wire protocol's Retention / JobOptions, so the
-// dispatcher can copy it into command.run unchanged. Limits come from
+// options that schedules and run-now jobs both carry. The retention policy
+// is the wire protocol's own Retention (read with its rules); the JSON the
+// option specs are stored as (Schedule::options_json, Job::args_json) is
+// exactly the shape of the protocol's JobOptions, so the dispatcher reads
+// both into command.run unchanged. Limits come from
 // common/protocol/limits.h so the API never accepts what the wire rejects.
 // Thread safety: constants, value types and pure functions.
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "common/protocol/limits.h"
+#include "common/protocol/retention_schema.h"
 #include "common/result.h"
 #include "common/schema/document.h"
 #include "common/schema/field_codec.h"
@@ -73,22 +75,6 @@ Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view 
 
 // ---------------------------------------------------------------- specs
 
-//! restic forget policy (wire protocol Retention).
-struct RetentionSpec {
-  std::optional<uint32_t> keep_last;       ///< --keep-last.
-  std::optional<uint32_t> keep_hourly;     ///< --keep-hourly.
-  std::optional<uint32_t> keep_daily;      ///< --keep-daily.
-  std::optional<uint32_t> keep_weekly;     ///< --keep-weekly.
-  std::optional<uint32_t> keep_monthly;    ///< --keep-monthly.
-  std::optional<uint32_t> keep_yearly;     ///< --keep-yearly.
-  std::optional<std::string> keep_within;  ///< --keep-within.
-  std::optional<std::vector<std::string>> keep_tags;  ///< --keep-tag values.
-  std::optional<bool> prune;               ///< Pass --prune.
-
-  //! True when at least one keep_* rule is set (restic forget needs one).
-  bool HasKeepRule() const;
-};
-
 //! Options of a backup (wire protocol BackupOptions).
 struct BackupOptionsSpec {
   std::optional<std::vector<std::string>> extra_tags;  ///< Tags added to the group's.
@@ -113,21 +99,6 @@ struct JobOptionsSpec {
   std::optional<CheckOptionsSpec> check;      ///< For check.
   std::optional<RestoreOptionsSpec> restore;  ///< For restore.
 };
-
-template <class F>
-void Fields(F& f, schema::Is<RetentionSpec> auto& s) {
-  constexpr schema::Int kKeep{.min = 1, .max = lim::kMaxKeepCount};
-  f("keep_last", s.keep_last, kKeep);
-  f("keep_hourly", s.keep_hourly, kKeep);
-  f("keep_daily", s.keep_daily, kKeep);
-  f("keep_weekly", s.keep_weekly, kKeep);
-  f("keep_monthly", s.keep_monthly, kKeep);
-  f("keep_yearly", s.keep_yearly, kKeep);
-  f("keep_within", s.keep_within,
-    schema::Text{.min = 1, .max = 64, .shape = &IsResticDuration, .shape_name = "a duration like 1y6m7d"});
-  f("keep_tags", s.keep_tags, kTagsRule);
-  f("prune", s.prune);
-}
 
 template <class F>
 void Fields(F& f, schema::Is<BackupOptionsSpec> auto& s) {
@@ -159,7 +130,7 @@ void Fields(F& f, schema::Is<JobOptionsSpec> auto& s) {
 //! What a job carries for the dispatcher (Job::args_json): its retention
 //! policy and options, copied from the schedule or given to POST /jobs.
 struct JobArgsSpec {
-  std::optional<RetentionSpec> retention;  ///< For forget.
+  std::optional<protocol::Retention> retention;  ///< For forget.
   std::optional<JobOptionsSpec> options;   ///< Kind-specific options.
 };
 
@@ -169,11 +140,8 @@ void Fields(F& f, schema::Is<JobArgsSpec> auto& s) {
   f("options", s.options);
 }
 
-//! Fills the lists and flags the wire protocol requires (keep_tags, prune,
-//! extra_tags, include_paths) with their defaults, so the stored JSON
-//! decodes as the protocol's Retention / JobOptions.
-void Normalize(RetentionSpec& retention);
-//! See Normalize(RetentionSpec&).
+//! Fills the lists the wire protocol requires (extra_tags, include_paths)
+//! with their defaults, so the stored JSON decodes as the protocol's JobOptions.
 void Normalize(JobOptionsSpec& options);
 
 //! The JSON object of a spec, as stored and answered.
@@ -192,7 +160,7 @@ Result<T> SpecFromJson(std::string_view stored) {
 //! Kind rules shared by schedules and run-now jobs: `retention` only for
 //! forget (and then with a keep rule), options only of the job's own kind,
 //! restore paths absolute. Errors name the field ("options.check", "retention").
-Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<RetentionSpec>& retention,
+Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<protocol::Retention>& retention,
                             const JobOptionsSpec& options);
 
 }  // namespace rmgr::server::api

@@ -46,7 +46,6 @@ Result<void> CheckRun(RunJobBody& body, store::JobKind kind) {
   if (kind == store::JobKind::kBackup && !body.source_group_id) {
     return MakeError(ErrorCode::kMissingField, "a backup needs a source group", "source_group_id");
   }
-  if (args.retention) Normalize(*args.retention);
   if (args.options) Normalize(*args.options);
   return Ok();
 }

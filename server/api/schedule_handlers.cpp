@@ -54,7 +54,7 @@ struct CreateScheduleBody {
   std::optional<std::string> timezone;
   std::string repository_id;
   std::optional<std::vector<std::string>> source_group_ids;
-  std::optional<RetentionSpec> retention;
+  std::optional<protocol::Retention> retention;
   std::optional<JobOptionsSpec> options;
   std::optional<std::string> pre_hook;
   std::optional<std::string> post_hook;
@@ -76,7 +76,7 @@ struct PatchScheduleBody {
   std::optional<std::string> timezone;
   std::optional<std::string> repository_id;
   std::optional<std::vector<std::string>> source_group_ids;
-  std::optional<RetentionSpec> retention;
+  std::optional<protocol::Retention> retention;
   std::optional<JobOptionsSpec> options;
   std::optional<std::string> pre_hook;
   std::optional<std::string> post_hook;
@@ -92,13 +92,14 @@ void Fields(F& f, schema::Is<PatchScheduleBody> auto& b) {
 //! A schedule being created or changed, with its policy and options as specs.
 struct Draft {
   store::Schedule schedule;
-  std::optional<RetentionSpec> retention;  // nullopt: no policy
+  std::optional<protocol::Retention> retention;  // nullopt: no policy
   JobOptionsSpec options;
 };
 
-//! An empty spec object ({}) means "none": that is how a PATCH clears one.
-bool IsEmpty(const RetentionSpec& retention) {
-  return SpecJson(retention) == "{}";
+//! An empty policy ({}, or one that only repeats the defaults) means
+//! "none": that is how a PATCH clears it.
+bool IsEmpty(const protocol::Retention& retention) {
+  return retention == protocol::Retention{};
 }
 
 // A create body as the patch of a default schedule (host_id aside).
@@ -135,7 +136,7 @@ Result<void> Apply(const PatchScheduleBody& body, Draft& draft) {
 Result<Draft> DraftOf(const store::Schedule& schedule) {
   Draft draft;
   draft.schedule = schedule;
-  auto retention = SpecFromJson<RetentionSpec>(schedule.retention_json);
+  auto retention = SpecFromJson<protocol::Retention>(schedule.retention_json);
   auto options = SpecFromJson<JobOptionsSpec>(schedule.options_json);
   if (!retention || !options) {
     return MakeError(ErrorCode::kInternal, "stored retention/options of schedule " + schedule.id + " do not decode");
@@ -165,7 +166,6 @@ Result<void> Check(Draft& draft) {
   if (unique.size() != s.source_group_ids.size()) {
     return MakeError(ErrorCode::kInvalidArgument, "a source group is listed twice", "source_group_ids");
   }
-  if (draft.retention) Normalize(*draft.retention);
   Normalize(draft.options);
   s.retention_json = draft.retention ? SpecJson(*draft.retention) : std::string("{}");
   s.options_json = SpecJson(draft.options);
