@@ -105,6 +105,7 @@ TEST_F(FireTest, WindowsThatDidNotRunLeaveANoteWithTheReason) {
   ASSERT_TRUE(client->Send(Fire(hourly, Slot(0))));  // holds the repository
   ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(1))));
   ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(2))));  // replaces the pending run of slot 1
+  ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(0))));  // an older slot arriving late: it will not run either
   ASSERT_TRUE(client->Sync());
 
   auto notes_of = [&](const std::string& schedule_id) {
@@ -118,10 +119,13 @@ TEST_F(FireTest, WindowsThatDidNotRunLeaveANoteWithTheReason) {
   EXPECT_EQ(refused[0].kind, store::WindowNoteKind::kRefused);
   EXPECT_EQ(refused[0].slot, Slot(0));
   EXPECT_EQ(refused[0].reason, "the schedule is disabled");
-  const auto coalesced = notes_of(nightly_.id);
-  ASSERT_EQ(coalesced.size(), 1u);
+  const auto coalesced = notes_of(nightly_.id);  // newest first
+  ASSERT_EQ(coalesced.size(), 2u);
   EXPECT_EQ(coalesced[0].kind, store::WindowNoteKind::kCoalesced);
   EXPECT_EQ(coalesced[0].slot, Slot(1));
+  EXPECT_EQ(coalesced[1].kind, store::WindowNoteKind::kCoalesced);
+  EXPECT_EQ(coalesced[1].slot, Slot(0));
+  EXPECT_EQ(PendingOf(host_.id).at(0).scheduled_at, Slot(2));
   EXPECT_TRUE(notes_of(hourly).empty()) << "a window with a job needs no note";
 }
 

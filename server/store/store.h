@@ -238,8 +238,12 @@ class WriteTx : public ReadTx {
   //! are harmless). Returns how many lines were new.
   virtual Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) = 0;
 
-  //! Records a pending run, replacing the schedule's previous one (coalescing).
-  virtual Result<void> UpsertPendingRun(const PendingRun& run) = 0;
+  //! Records a pending run, replacing the schedule's previous one (coalescing:
+  //! the first request time and the newest slot are kept). Returns the slot
+  //! that will not run because of it — the previous pending slot when `run` is
+  //! newer, or `run`'s own slot when it is older — and nullopt when nothing
+  //! was dropped (no previous run, or the same slot).
+  virtual Result<std::optional<TimePoint>> UpsertPendingRun(const PendingRun& run) = 0;
   //! Removes the schedule's pending run; kNotFound when it has none.
   virtual Result<void> DeletePendingRun(std::string_view schedule_id) = 0;
 

@@ -2,6 +2,7 @@
 // version in the same transaction), their group state and pending runs.
 #include <map>
 #include <set>
+#include <algorithm>
 #include <string>
 
 #include "common/util/ulid.h"
@@ -208,7 +209,10 @@ Result<std::vector<PendingRun>> SqliteTx::ListPendingRuns(std::string_view host_
       host_id);
 }
 
-Result<void> SqliteTx::UpsertPendingRun(const PendingRun& run) {
+Result<std::optional<TimePoint>> SqliteTx::UpsertPendingRun(const PendingRun& run) {
+  auto previous = QueryAll<TimePoint>(conn_, "SELECT scheduled_at FROM pending_runs WHERE schedule_id = ?",
+                                      [](Row& row) { return row.Time(0); }, run.schedule_id);
+  if (!previous.ok()) return previous.error();
   // Coalesce: keep the first request time (queue order) and the latest slot.
   auto upserted = Execute(conn_,
                           "INSERT INTO pending_runs (schedule_id, host_id, requested_at, scheduled_at)"
@@ -216,7 +220,8 @@ Result<void> SqliteTx::UpsertPendingRun(const PendingRun& run) {
                           " scheduled_at = MAX(pending_runs.scheduled_at, excluded.scheduled_at)",
                           run.schedule_id, run.host_id, run.requested_at, run.scheduled_at);
   if (!upserted.ok()) return upserted.error();
-  return Ok();
+  if (previous->empty() || previous->front() == run.scheduled_at) return std::optional<TimePoint>{};
+  return std::optional<TimePoint>{std::min(previous->front(), run.scheduled_at)};
 }
 
 Result<void> SqliteTx::DeletePendingRun(std::string_view schedule_id) {
