@@ -5,6 +5,7 @@
 // cloned tokens are closed with a reason, cancels are kept in the store,
 // catch-up never re-runs a cancelled backup and measures the agent's end time.
 #include "common/protocol/close_codes.h"
+#include "common/util/time_format.h"
 #include "server/scheduling/scheduling_test_fixture.h"
 
 namespace rmgr::server::scheduling {
@@ -241,6 +242,14 @@ TEST_F(FireTest, EntriesTheAgentCouldNotApplyAreKeptWithTheAck) {
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(rejected[0].at("schedule_id").as_string(), nightly_.id);
   EXPECT_EQ(rejected[0].at("reason").as_string(), "unknown time zone \"Mars/Olympus\"");
+  const std::string since(rejected[0].at("since").as_string());  // when its windows began to be missed
+  EXPECT_LE(ParseRfc3339(since)->time, Now());
+
+  // Still rejected at the next ack: it has been since the first one.
+  AdvanceClock(std::chrono::hours(1));
+  ASSERT_TRUE(client->Send(ack));
+  ASSERT_TRUE(client->Sync());
+  EXPECT_EQ(json::parse(HostOf(host_.id).schedule_rejected_json).at(0).at("since").as_string(), since);
 
   // A clean ack clears it.
   ack.rejected.reset();

@@ -518,6 +518,7 @@ struct WindowRecord {
   std::optional<TimePoint> presence_since;       ///< The host's first recorded connect; before it presence is unknown.
   std::vector<ServerRun> server_runs;            ///< Runs overlapping [from, to), oldest first.
   std::optional<TimePoint> server_runs_since;    ///< First recorded run start; before it server uptime is unknown.
+  std::string schedule_rejected_json;            ///< Its host's entries the agent could not apply (Host's field, as stored).
 };
 
 //! How long presence and server-run history is kept.

@@ -68,6 +68,8 @@ export interface Host {
 export interface ScheduleRejection {
   schedule_id: string;
   reason: string;
+  /** Since when (server time) the agent has not applied it; absent on entries stored before it was kept. */
+  since?: string;
 }
 
 export interface EnrollmentToken {
