@@ -96,6 +96,7 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
       if (!schedule->post_hook.empty()) hooks["post"] = schedule->post_hook;
       payload["hooks"] = std::move(hooks);
     }
+    if (schedule && schedule->max_runtime.count() > 0) payload["max_runtime_seconds"] = schedule->max_runtime.count();
     payload["schedule_id"] = *job.schedule_id;
   }
   if (job.scheduled_at) payload["scheduled_at"] = FormatRfc3339Utc(*job.scheduled_at);

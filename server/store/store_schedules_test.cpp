@@ -180,6 +180,7 @@ TEST_P(SchedulesTest, CreateBumpsVersionAndRoundTripsEveryField) {
   schedule.hook_timeout = std::chrono::seconds(90);
   schedule.enabled = false;
   schedule.jitter = std::chrono::seconds(120);
+  schedule.max_runtime = std::chrono::hours(3);
   const ScheduleChange made = Must(store().Write([&](WriteTx& tx) { return tx.CreateSchedule(schedule); }));
   EXPECT_EQ(made.version, 1);
   EXPECT_EQ(VersionOf(host.id), 1);
@@ -199,6 +200,7 @@ TEST_P(SchedulesTest, CreateBumpsVersionAndRoundTripsEveryField) {
   EXPECT_EQ(read.hook_timeout, std::chrono::seconds(90));
   EXPECT_FALSE(read.enabled);
   EXPECT_EQ(read.jitter, std::chrono::seconds(120));
+  EXPECT_EQ(read.max_runtime, std::chrono::hours(3));
   EXPECT_EQ(read.created_at, Now());
   EXPECT_EQ(read.updated_at, Now());
 }

@@ -192,6 +192,7 @@ struct Schedule {
   std::chrono::seconds hook_timeout{300};     ///< Per hook; must be positive.
   bool enabled = true;                        ///< Disabled schedules are pushed but never fire.
   std::chrono::seconds jitter{0};             ///< Random delay the agent adds to each fire.
+  std::chrono::seconds max_runtime{0};        ///< One job's limit (then stopped, "timeout"); 0: the agent's default for the kind.
   TimePoint created_at;                       ///< Set by the store.
   TimePoint updated_at;                       ///< Set by the store.
 };

@@ -141,12 +141,14 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
                     .ok());
   }
   {
-    // Back to the schema before 0005, with the jobs as they were then.
+    // Back to the schema before 0005, with the jobs as they were then (the
+    // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
+        "ALTER TABLE schedules DROP COLUMN max_runtime_s;"
+        " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
-        " DELETE FROM schema_migrations WHERE version = 5");
+        " DELETE FROM schema_migrations WHERE version >= 5");
   }
   ASSERT_NE(Open(), nullptr);
   EXPECT_EQ(RawDb(file_).Column("SELECT COALESCE(window_slot, 'null') FROM jobs ORDER BY id"),

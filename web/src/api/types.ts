@@ -144,6 +144,8 @@ export interface Schedule {
   hook_timeout_seconds: number;
   enabled: boolean;
   jitter_seconds: number;
+  /** One job's limit before the agent stops it (error_kind "timeout"); 0: the agent's default for the kind. */
+  max_runtime_seconds: number;
   next_fires: string[];
   schedule_version: number;
   created_at: string;
