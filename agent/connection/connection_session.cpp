@@ -6,7 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/websocket.hpp>
-
 #include <string_view>
 #include <utility>
 
@@ -62,7 +61,9 @@ asio::awaitable<std::optional<std::string>> Session::NextFrame() {
   co_return std::nullopt;
 }
 
-void Session::CloseSocket() { beast::get_lowest_layer(ws).close(); }
+void Session::CloseSocket() {
+  beast::get_lowest_layer(ws).close();
+}
 
 void Session::WakeWriter() {
   if (!writer_asleep_) return;

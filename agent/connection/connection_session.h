@@ -12,7 +12,6 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <deque>
