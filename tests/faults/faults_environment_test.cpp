@@ -26,12 +26,11 @@ TEST_F(FaultMatrixTest, NetworkPartitionedMidJob) {
     GTEST_SKIP() << "no private network namespace for the partition: " << missing;
   }
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  ASSERT_NO_FATAL_FAILURE(StartHeartbeat());
   const std::int64_t fault = NowMs();
   ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
   const std::string job_id = RunWork();
   ASSERT_FALSE(job_id.empty());
-  ASSERT_TRUE(WaitStatus(job_id, "dispatched")) << json::serialize(GetJob(job_id));
+  ASSERT_TRUE(WaitCommandInAgentSocket(job_id)) << json::serialize(GetJob(job_id));
 
   // Cut while the command is on its way: the job starts, runs and ends, and a
   // fire comes, with no way to tell the server.
@@ -55,12 +54,11 @@ TEST_F(FaultMatrixTest, AgentStateDiskFullWhenAJobEnds) {
     GTEST_SKIP() << "no small disk for the agent's state: " << missing;
   }
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  ASSERT_NO_FATAL_FAILURE(StartHeartbeat());
   const std::int64_t fault = NowMs();
   ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
   const std::string job_id = RunWork();
   ASSERT_FALSE(job_id.empty());
-  ASSERT_TRUE(WaitStatus(job_id, "dispatched")) << json::serialize(GetJob(job_id));
+  ASSERT_TRUE(WaitCommandInAgentSocket(job_id)) << json::serialize(GetJob(job_id));
   // The disk fills and the server freezes: the job ends with nowhere to keep its result.
   ASSERT_NO_FATAL_FAILURE(Freeze(ServerPid()));
   ASSERT_NO_FATAL_FAILURE(FillDisk());
@@ -75,9 +73,12 @@ TEST_F(FaultMatrixTest, AgentStateDiskFullWhenAJobEnds) {
 
   // The agent's own result arrives, whatever restic made of the full disk;
   // the server's guess (`interrupted`) would mean the result was lost.
-  const auto job = WaitFinished(job_id);
-  const std::string status = Str(job, "status");
-  EXPECT_TRUE(status == "succeeded" || status == "failed") << json::serialize(job) << Logs();
+  json::value job;
+  const bool landed = WaitUntil([&] {
+    job = GetJob(job_id);
+    return Str(job, "status") == "succeeded" || Str(job, "status") == "failed";
+  });
+  EXPECT_TRUE(landed) << json::serialize(job) << Logs();
   Blind(fault);
   ExpectNothingLost();
 }
@@ -109,12 +110,11 @@ class DatabaseLock {
 
 TEST_F(FaultMatrixTest, DatabaseWriteLockHeldPastTheBusyTimeoutWhileAResultArrives) {
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  ASSERT_NO_FATAL_FAILURE(StartHeartbeat());
   const std::int64_t fault = NowMs();
   ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
   const std::string job_id = RunWork();
   ASSERT_FALSE(job_id.empty());
-  ASSERT_TRUE(WaitStatus(job_id, "dispatched")) << json::serialize(GetJob(job_id));
+  ASSERT_TRUE(WaitCommandInAgentSocket(job_id)) << json::serialize(GetJob(job_id));
 
   DatabaseLock lock(dir_ / "data" / "restic-manager.db");
   ASSERT_TRUE(lock.held()) << lock.error();
@@ -130,9 +130,8 @@ TEST_F(FaultMatrixTest, DatabaseWriteLockHeldPastTheBusyTimeoutWhileAResultArriv
   const auto job = WaitFinished(job_id);
   EXPECT_EQ(Str(job, "status"), "succeeded") << json::serialize(job);
   // ... and its repository is not left busy: the next job on it runs.
-  const auto next = RunToEnd({{"host_id", agent_->host_id},
-                              {"kind", "check"},
-                              {"repository_id", work_repo_id_}});
+  const auto next =
+      RunToEnd({{"host_id", agent_->host_id}, {"kind", "check"}, {"repository_id", work_repo_id_}});
   EXPECT_EQ(Str(next, "status"), "succeeded") << json::serialize(next);
   Blind(fault);
   ExpectNothingLost();

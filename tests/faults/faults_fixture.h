@@ -40,15 +40,18 @@ class FaultMatrixTest : public LoopTest {
   void BeforeCleanup() override;
 
   // --- the world ----------------------------------------------------------------------
-  //! Server, agent, both repositories and their groups; the heartbeat is not started.
+  //! Server, agent, both repositories and their groups, and the heartbeat,
+  //! once its first job exists (the checked span starts there).
   //! Use with ASSERT_NO_FATAL_FAILURE.
   void StartWorld(const std::vector<std::string>& server_flags = {});
-  //! Creates the heartbeat schedule and waits for its first job: the checked span starts there.
-  void StartHeartbeat();
   //! POST /jobs: a backup of the small "work" group (or the big one); the job id.
   std::string RunWork(bool big = false);
   //! Waits until the job's status is exactly `status` (no failure recorded on timeout).
   bool WaitStatus(const std::string& job_id, const std::string& status);
+  //! For a job dispatched to the frozen agent: waits until the server has
+  //! stored it as dispatched and its command.run waits, unread, in the agent's
+  //! socket (the server sends it only after the commit).
+  bool WaitCommandInAgentSocket(const std::string& job_id);
 
   // --- holding and cutting processes ------------------------------------------------------
   //! SIGSTOP / SIGCONT to a process this test started (remembered, so TearDown thaws it).
