@@ -29,11 +29,6 @@ namespace rmgr::testing {
 //! Milliseconds since the epoch, now.
 std::int64_t NowMs();
 
-//! What a row of the matrix allows beyond the defaults.
-struct Allowances {
-  bool interrupted = false;  ///< A job may end `interrupted` (the agent died with it).
-};
-
 class FaultMatrixTest : public LoopTest {
  protected:
   void TearDown() override;
@@ -64,16 +59,22 @@ class FaultMatrixTest : public LoopTest {
   std::size_t FireCount() const;
   //! True while the agent's outbox holds the result of `job_id`.
   bool InOutbox(const std::string& job_id) const;
-  //! True once the agent has logged the end of `job_id` (its result stored or not).
+  //! True once the agent has logged the end of `job_id` (its result stored or
+  //! not) as anything but `interrupted`.
   bool AgentFinished(const std::string& job_id) const;
   //! True once the agent's log holds `text`.
   bool AgentSaid(const std::string& text) const;
   //! True once the server's log holds `text`.
   bool ServerSaid(const std::string& text) const;
-  //! Heartbeat windows from `from_ms` to now may have no fire of their own (a
-  //! process was down, frozen or cut off: the agent coalesces what it could not
-  //! send, and a restarted timer shifts its phase). Call once the fault is over.
-  void Blind(std::int64_t from_ms);
+  //! A fault begins now (before the first freeze, kill or cut).
+  void BeginFault();
+  //! The fault is over: waits until the agent is connected again — on a new
+  //! connection when `reconnects` (the old one may look alive to a server
+  //! that was just thawed) — and marks the heartbeat windows since
+  //! BeginFault as possibly without a fire of their own (a process was down,
+  //! frozen or cut off: the agent coalesces what it could not send, and a
+  //! restarted timer shifts its phase). Use with ASSERT_NO_FATAL_FAILURE.
+  void EndFault(bool reconnects = true);
 
   // --- the network and the disk ----------------------------------------------------------
   //! Moves this thread (and so every process it starts) into a new network
@@ -91,11 +92,12 @@ class FaultMatrixTest : public LoopTest {
   // --- the invariants --------------------------------------------------------------------
   //! Stops the heartbeat and checks every invariant of the matrix: every fire
   //! answered and every result acknowledged (nothing left in fires/ or
-  //! outbox/), no job queued, dispatched or running, no job `lost` (nor
-  //! `interrupted` unless allowed), no two jobs for one schedule × slot ×
+  //! outbox/), no job queued, dispatched, running or `lost`, no job
+  //! `interrupted` that the agent finished (its result was lost) or that was
+  //! created after the last fault, no two jobs for one schedule × slot ×
   //! group, and every heartbeat window of the span with a job, a pending run
-  //! or a recorded reason — except inside the Blind() spans.
-  void ExpectNothingLost(Allowances allow = {});
+  //! or a recorded reason — except inside the faults (BeginFault to EndFault).
+  void ExpectNothingLost();
 
   LoopAgent* agent_ = nullptr;
   std::string work_repo_id_;
@@ -107,6 +109,8 @@ class FaultMatrixTest : public LoopTest {
   std::string work_small_group_;
   std::string work_big_group_;
   std::int64_t span_from_ms_ = -1;
+  std::int64_t fault_from_ms_ = -1;
+  std::size_t connects_at_fault_ = 0;
   std::vector<std::pair<std::int64_t, std::int64_t>> blind_;
   std::vector<pid_t> frozen_;
   int saved_netns_ = -1;

@@ -19,20 +19,19 @@ constexpr std::chrono::seconds kFireWait{30};  // the heartbeat fires every 5 s
 
 TEST_F(FaultMatrixTest, ServerKilledAfterAFireBeforeItsDispatch) {
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  const std::int64_t fault = NowMs();
+  BeginFault();
   ASSERT_NO_FATAL_FAILURE(Freeze(ServerPid()));
   // The agent's next fire is on its disk and in the frozen server's socket, unanswered.
   ASSERT_TRUE(WaitUntil([&] { return FireCount() > 0; }, kFireWait)) << Logs();
   ASSERT_NO_FATAL_FAILURE(CutServer());
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
-  Blind(fault);
+  ASSERT_NO_FATAL_FAILURE(EndFault());
   ExpectNothingLost();
 }
 
 TEST_F(FaultMatrixTest, AgentKilledAfterAFireBeforeItsAnswer) {
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  const std::int64_t fault = NowMs();
+  BeginFault();
   ASSERT_NO_FATAL_FAILURE(Freeze(ServerPid()));
   ASSERT_TRUE(WaitUntil([&] { return FireCount() > 0; }, kFireWait)) << Logs();
   ASSERT_NO_FATAL_FAILURE(CutAgent());
@@ -40,14 +39,13 @@ TEST_F(FaultMatrixTest, AgentKilledAfterAFireBeforeItsAnswer) {
   // restarted agent sends it again from its disk: the same job, not a second.
   ASSERT_NO_FATAL_FAILURE(Thaw(ServerPid()));
   ASSERT_NO_FATAL_FAILURE(RestartAgent(*agent_));
-  ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
-  Blind(fault);
-  ExpectNothingLost({.interrupted = true});  // a heartbeat backup may have died with the agent
+  ASSERT_NO_FATAL_FAILURE(EndFault());
+  ExpectNothingLost();
 }
 
 TEST_F(FaultMatrixTest, AgentKilledAfterADispatchBeforeTheJobStarted) {
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  const std::int64_t fault = NowMs();
+  BeginFault();
   ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
   const std::string job_id = RunWork();
   ASSERT_FALSE(job_id.empty());
@@ -55,17 +53,16 @@ TEST_F(FaultMatrixTest, AgentKilledAfterADispatchBeforeTheJobStarted) {
   ASSERT_TRUE(WaitCommandInAgentSocket(job_id)) << json::serialize(GetJob(job_id));
   ASSERT_NO_FATAL_FAILURE(CutAgent());
   ASSERT_NO_FATAL_FAILURE(RestartAgent(*agent_));
-  ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
+  ASSERT_NO_FATAL_FAILURE(EndFault());
   const auto job = WaitFinished(job_id);
   // The agent came back without it: the server says so instead of waiting forever.
   EXPECT_EQ(Str(job, "status"), "interrupted") << json::serialize(job);
-  Blind(fault);
-  ExpectNothingLost({.interrupted = true});
+  ExpectNothingLost();
 }
 
 TEST_F(FaultMatrixTest, ServerKilledAfterADispatchBeforeTheJobStarted) {
   ASSERT_NO_FATAL_FAILURE(StartWorld());
-  const std::int64_t fault = NowMs();
+  BeginFault();
   ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
   const std::string job_id = RunWork();
   ASSERT_FALSE(job_id.empty());
@@ -76,12 +73,11 @@ TEST_F(FaultMatrixTest, ServerKilledAfterADispatchBeforeTheJobStarted) {
   ASSERT_NO_FATAL_FAILURE(Thaw(agent_->process->pid()));
   ASSERT_TRUE(WaitUntil([&] { return AgentFinished(job_id); })) << Logs();
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
+  ASSERT_NO_FATAL_FAILURE(EndFault());
   // The server's guess (`interrupted`) may show until the resent result lands.
   EXPECT_TRUE(WaitUntil([&] { return !InOutbox(job_id); })) << "never acknowledged" << Logs();
   const auto job = WaitFinished(job_id);
   EXPECT_EQ(Str(job, "status"), "succeeded") << json::serialize(job);
-  Blind(fault);
   ExpectNothingLost();
 }
 
@@ -90,16 +86,15 @@ TEST_F(FaultMatrixTest, ServerRestartedMidRunWithFiresAndResultsInFlight) {
   const std::string job_id = RunWork(/*big=*/true);
   ASSERT_FALSE(job_id.empty());
   ASSERT_FALSE(WaitRunning(job_id).is_null()) << Logs();
-  const std::int64_t fault = NowMs();
+  BeginFault();
   ASSERT_NO_FATAL_FAILURE(CutServer());
   // While the server is down the backup ends and the heartbeat fires: both wait on the agent's disk.
   ASSERT_TRUE(WaitUntil([&] { return InOutbox(job_id) && FireCount() > 0; })) << Logs();
   ASSERT_NO_FATAL_FAILURE(StartServer());
-  ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
+  ASSERT_NO_FATAL_FAILURE(EndFault());
   EXPECT_TRUE(WaitUntil([&] { return !InOutbox(job_id); })) << "never acknowledged" << Logs();
   const auto job = WaitFinished(job_id);
   EXPECT_EQ(Str(job, "status"), "succeeded") << json::serialize(job);
-  Blind(fault);
   ExpectNothingLost();
 }
 
@@ -110,7 +105,7 @@ class ResultInFlightTest : public FaultMatrixTest {
  protected:
   void ResultWaitsForItsAck() {
     ASSERT_NO_FATAL_FAILURE(StartWorld());
-    fault_ = NowMs();
+    BeginFault();
     ASSERT_NO_FATAL_FAILURE(Freeze(agent_->process->pid()));
     job_id_ = RunWork();
     ASSERT_FALSE(job_id_.empty());
@@ -122,15 +117,13 @@ class ResultInFlightTest : public FaultMatrixTest {
 
   // After the cut: the result is stored once, as the agent reported it, and acknowledged.
   void ResultLandsOnce() {
-    ASSERT_TRUE(WaitConnected(*agent_)) << Logs();
+    ASSERT_NO_FATAL_FAILURE(EndFault());
     EXPECT_TRUE(WaitUntil([&] { return !InOutbox(job_id_); })) << "never acknowledged" << Logs();
     const auto job = WaitFinished(job_id_);
     EXPECT_EQ(Str(job, "status"), "succeeded") << json::serialize(job);
     EXPECT_EQ(Str(job, "snapshot_id").empty(), false) << json::serialize(job);
-    Blind(fault_);
   }
 
-  std::int64_t fault_ = 0;
   std::string job_id_;
 };
 
@@ -142,7 +135,7 @@ TEST_F(ResultInFlightTest, AgentKilledAfterTheResultBeforeItsAck) {
   ASSERT_NO_FATAL_FAILURE(Thaw(ServerPid()));
   ASSERT_NO_FATAL_FAILURE(RestartAgent(*agent_));
   ASSERT_NO_FATAL_FAILURE(ResultLandsOnce());
-  ExpectNothingLost({.interrupted = true});  // a heartbeat backup may have died with the agent
+  ExpectNothingLost();
 }
 
 TEST_F(ResultInFlightTest, ServerKilledAfterTheResultBeforeItsAck) {
