@@ -252,8 +252,9 @@ void AgentApp::Fire(const std::string& schedule_id, Seconds slot, bool late) {
                                     .late = late || !ready ? std::optional<bool>(true) : std::nullopt};
   auto stored = fire_outbox_->Put(fire);
   if (!stored) {
-    Log()->error("schedule {} fired for {} but the fire could not be stored: {}", schedule_id,
-                 FormatRfc3339Utc(fire.scheduled_at), stored.error().Describe());
+    Log()->error(
+        "schedule {} fired for {}; the fire is not stored on disk (kept in memory until answered): {}",
+        schedule_id, FormatRfc3339Utc(fire.scheduled_at), stored.error().Describe());
   }
   const bool sent = ready && Send(fire);
   Log()->info("schedule {} fired for {}{}{}", schedule_id, FormatRfc3339Utc(fire.scheduled_at),
