@@ -217,9 +217,11 @@ class WriteTx : public ReadTx {
   //! scheduled_at, source_group_id) fire slot is kConflict.
   virtual Result<Job> CreateJob(const NewJob& job) = 0;
   //! Moves a job to dispatched or running, stamping dispatched_at /
-  //! started_at. Dispatching makes it the host's current job. An illegal
-  //! transition (see IsAllowedTransition) is kConflict; a terminal `to` is
-  //! kInvalidArgument (use FinishJob).
+  //! started_at, or a dispatched one back to queued (its agent never
+  //! received it: dispatched_at cleared, no longer the host's current job).
+  //! Dispatching makes it the host's current job. An illegal transition (see
+  //! IsAllowedTransition) is kConflict; a terminal `to` is kInvalidArgument
+  //! (use FinishJob).
   virtual Result<Job> TransitionJob(std::string_view id, JobStatus to) = 0;
   //! Moves a job to the terminal status in `result`, storing the result and
   //! finished_at, clearing it as the host's current job, and recording the
