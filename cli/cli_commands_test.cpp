@@ -498,12 +498,14 @@ TEST_F(CliCommandsTest, ScheduleAddBuildsTheBodyFromFlags) {
                       "30d",
                       "--prune",
                       "--jitter",
-                      "60"});
+                      "60",
+                      "--max-runtime",
+                      "7200"});
   ASSERT_EQ(o.code, kExitOk) << o.err;
   EXPECT_EQ(OnlyBody("POST", "/api/v1/schedules"),
             json::parse(R"({"host_id": "h1", "name": "nightly", "kind": "backup", "cron": "30 2 * * *",
                             "repository_id": "r1", "source_group_ids": ["g1", "g2"], "enabled": true,
-                            "timezone": "Europe/Berlin", "jitter_seconds": 60,
+                            "timezone": "Europe/Berlin", "jitter_seconds": 60, "max_runtime_seconds": 7200,
                             "retention": {"keep_daily": 7, "keep_weekly": 4, "keep_within": "30d", "prune": true}})"));
   EXPECT_NE(o.out.find("Next fires:        2026-05-02T02:30:00+02:00"), std::string::npos) << o.out;
 }

@@ -44,6 +44,8 @@ ScheduleCommand::ScheduleCommand(CLI::App& root)
   add_->add_option("--keep-tag", keep_tags_, "Retention: keep snapshots with this tag (repeatable)");
   add_->add_flag("--prune", prune_, "Prune after forget");
   add_->add_option("--jitter", jitter_seconds_, "Random delay of up to this many seconds before each run");
+  add_->add_option("--max-runtime", max_runtime_seconds_,
+                   "Seconds one job may run before the agent stops it (0: the agent's default for the kind)");
   add_->add_option("--pre-hook", pre_hook_, "Command run before the job (admins only)");
   add_->add_option("--post-hook", post_hook_, "Command run after the job (admins only)");
   add_->add_option("--hook-timeout", hook_timeout_seconds_, "Seconds a hook may run");
@@ -97,6 +99,7 @@ int ScheduleCommand::Run(CommandEnv& env) {
       Field("Post hook", "/post_hook"),
       Field("Hook timeout", "/hook_timeout_seconds"),
       Field("Jitter", "/jitter_seconds"),
+      Field("Max runtime", "/max_runtime_seconds"),
       Field("Enabled", "/enabled"),
       FieldLines("Next fires", "/next_fires"),
       Field("Schedule version", "/schedule_version"),
@@ -144,6 +147,7 @@ int ScheduleCommand::RunAdd(CommandEnv& env, const std::vector<Column>& detail) 
   if (!timezone_.empty()) body["timezone"] = timezone_;
   if (auto retention = Retention(); !retention.empty()) body["retention"] = std::move(retention);
   PutIfSet(body, "jitter_seconds", jitter_seconds_);
+  PutIfSet(body, "max_runtime_seconds", max_runtime_seconds_);
   if (!pre_hook_.empty()) body["pre_hook"] = pre_hook_;
   if (!post_hook_.empty()) body["post_hook"] = post_hook_;
   PutIfSet(body, "hook_timeout_seconds", hook_timeout_seconds_);

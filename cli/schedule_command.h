@@ -53,6 +53,7 @@ class ScheduleCommand : public ApiCommand {
   std::vector<std::string> keep_tags_;
   bool prune_ = false;
   std::optional<int> jitter_seconds_;
+  std::optional<int> max_runtime_seconds_;
   std::string pre_hook_;
   std::string post_hook_;
   std::optional<int> hook_timeout_seconds_;

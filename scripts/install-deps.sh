@@ -15,6 +15,7 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   restic curl wrk
+  iproute2
   chromium
 )
 # The web UI builds with node and npm; use whichever is on PATH (nvm, a

@@ -252,8 +252,9 @@ void AgentApp::Fire(const std::string& schedule_id, Seconds slot, bool late) {
                                     .late = late || !ready ? std::optional<bool>(true) : std::nullopt};
   auto stored = fire_outbox_->Put(fire);
   if (!stored) {
-    Log()->error("schedule {} fired for {} but the fire could not be stored: {}", schedule_id,
-                 FormatRfc3339Utc(fire.scheduled_at), stored.error().Describe());
+    Log()->error(
+        "schedule {} fired for {}; the fire is not stored on disk (kept in memory until answered): {}",
+        schedule_id, FormatRfc3339Utc(fire.scheduled_at), stored.error().Describe());
   }
   const bool sent = ready && Send(fire);
   Log()->info("schedule {} fired for {}{}{}", schedule_id, FormatRfc3339Utc(fire.scheduled_at),
@@ -267,11 +268,17 @@ protocol::JobsRunning AgentApp::Report() {
   if (report.running_job_ids.size() > protocol::limits::kMaxRunningJobs) {
     report.running_job_ids.resize(protocol::limits::kMaxRunningJobs);
   }
-  for (const auto& result : outbox_->Pending()) {
-    if (report.unacked_job_ids.size() == protocol::limits::kMaxUnackedJobs) break;
-    report.unacked_job_ids.push_back(result.job_id);
-  }
+  report.unacked_job_ids = UnackedJobIds();
   return report;
+}
+
+std::vector<std::string> AgentApp::UnackedJobIds() const {
+  std::vector<std::string> ids;
+  for (const auto& result : outbox_->Pending()) {
+    if (ids.size() == protocol::limits::kMaxUnackedJobs) break;
+    ids.push_back(result.job_id);
+  }
+  return ids;
 }
 
 // ------------------------------------------------------------ connection
@@ -292,6 +299,7 @@ protocol::Hello AgentApp::MakeHello() {
   hello.applied_schedule_version = scheduler_->applied_version();
   hello.running_job_ids = executor_->RunningJobIds();
   hello.unacked_results = outbox_->Size();
+  hello.unacked_job_ids = UnackedJobIds();
   hello.install_id = state_->install_id;
   return hello;
 }

@@ -93,6 +93,8 @@ class AgentApp final : public ConnectionHandler {
   void ApplySchedules(const protocol::ScheduleSet& set, bool from_server);
   void Fire(const std::string& schedule_id, Seconds slot, bool late);
   protocol::JobsRunning Report();
+  // Results in the outbox awaiting result.ack (at most the wire's limit).
+  std::vector<std::string> UnackedJobIds() const;
   void Shutdown();
 
   AgentOptions options_;

@@ -14,13 +14,13 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <cmath>
-#include <deque>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <utility>
 
+#include "agent/connection/connection_session.h"
 #include "agent/connection/server_url.h"
 #include "common/protocol/close_codes.h"
 #include "common/util/log.h"
@@ -32,9 +32,12 @@ namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
-using Strand = asio::strand<asio::io_context::executor_type>;
 
 namespace {
+
+using connection_detail::ReadFailure;
+using connection_detail::Session;
+using connection_detail::Strand;
 
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // The server's WebSocket endpoint, under the URL's path prefix.
@@ -58,112 +61,6 @@ auto LogEscape(std::string_view what) {
       Log()->critical("{} ended by an exception: {}", what, ex.what());
     }
   };
-}
-
-// One connection attempt and, once upgraded, its session; shared by the
-// coroutines working on it. Only the write queue may be touched off the
-// strand (Send comes from any thread); it is guarded by its own mutex.
-class Session : public std::enable_shared_from_this<Session> {
- public:
-  //! What Enqueue did with a frame.
-  enum class Push { kQueued, kClosed, kFull };
-
-  Session(const Strand& strand, std::size_t max_queue_frames)
-      : resolver(strand), ws(strand), heartbeat(strand), wake_(strand), max_queue_frames_(max_queue_frames) {}
-
-  //! Starts accepting frames, with `hello` first in the queue. Strand.
-  void Open(std::string hello) {
-    std::scoped_lock lock(mu_);
-    queue_.push_back(std::move(hello));
-    accepting_ = true;
-  }
-
-  //! Queues `frame` if the session is open and the queue has room. Any thread.
-  Push Enqueue(std::string frame) {
-    std::scoped_lock lock(mu_);
-    if (!accepting_) return Push::kClosed;
-    if (queue_.size() >= max_queue_frames_) return Push::kFull;
-    queue_.push_back(std::move(frame));
-    WakeWriter();
-    return Push::kQueued;
-  }
-
-  //! Refuses frames from now on and drops the queued ones. Any thread.
-  void Refuse() {
-    std::scoped_lock lock(mu_);
-    accepting_ = false;
-    queue_.clear();
-    WakeWriter();
-  }
-
-  //! True while frames are accepted. Any thread.
-  bool accepting() const {
-    std::scoped_lock lock(mu_);
-    return accepting_;
-  }
-
-  //! The next frame to write; when there is none, waits until Enqueue or
-  //! Refuse wakes it and answers nullopt. Strand; one caller.
-  asio::awaitable<std::optional<std::string>> NextFrame() {
-    {
-      std::scoped_lock lock(mu_);
-      if (!queue_.empty()) {
-        std::string frame = std::move(queue_.front());
-        queue_.pop_front();
-        co_return frame;
-      }
-      writer_asleep_ = true;
-    }
-    // Enqueue's wake-up is posted to the strand, so it runs only after this wait has begun.
-    wake_.expires_at(SteadyClock::time_point::max());
-    co_await wake_.async_wait(kUseTuple);
-    co_return std::nullopt;
-  }
-
-  //! Closes the TCP socket: every pending operation fails. Strand.
-  void CloseSocket() { beast::get_lowest_layer(ws).close(); }
-
-  tcp::resolver resolver;
-  websocket::stream<beast::tcp_stream> ws;
-  asio::steady_timer heartbeat;  // the next ping or the idle deadline
-  SteadyClock::time_point last_received{};
-  bool received_frame = false;      // the server sent something: the failure streak is over
-  bool closing = false;             // a close handshake began (only one may)
-  bool ended = false;               // over; coroutines still holding it just return
-  std::string end_reason;           // why, when something else than the read loop ended it
-  std::size_t protocol_errors = 0;  // on this connection
-  std::uint64_t pings_sent = 0;
-  std::uint16_t server_close_code = 0;  // the code of the server's close frame, if it sent one
-  std::string server_close_reason;
-
- private:
-  // Called under mu_. The wake-up goes through the strand, which owns the timer.
-  void WakeWriter() {
-    if (!writer_asleep_) return;
-    writer_asleep_ = false;
-    asio::post(wake_.get_executor(), [self = shared_from_this()] { self->wake_.cancel(); });
-  }
-
-  asio::steady_timer wake_;  // the writer sleeps on it while the queue is empty
-  const std::size_t max_queue_frames_;
-  mutable std::mutex mu_;
-  std::deque<std::string> queue_;  // guarded by mu_
-  bool accepting_ = false;         // guarded by mu_
-  bool writer_asleep_ = false;     // guarded by mu_
-};
-
-// A one-line reason for a read that ended the session.
-std::string ReadFailure(const Session& s, const beast::error_code& ec, std::size_t max_frame_bytes) {
-  if (ec == websocket::error::closed) {
-    const auto& why = s.ws.reason();
-    if (why.reason.empty()) return fmt::format("the server closed the connection ({})", why.code);
-    return fmt::format("the server closed the connection ({} {})", why.code,
-                       std::string_view(why.reason.data(), why.reason.size()));
-  }
-  if (ec == websocket::error::message_too_big) {
-    return fmt::format("the server sent a frame larger than {} bytes", max_frame_bytes);
-  }
-  return "connection lost: " + ec.message();
 }
 
 }  // namespace

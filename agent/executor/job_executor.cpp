@@ -138,7 +138,8 @@ void JobExecutor::RunJob(Job& job) {
     Log()->error("job {}: the server will reject this result: {}", result.job_id, valid.error().Describe());
   }
   if (auto stored = outbox_.Put(result); !stored.ok()) {
-    Log()->error("job {}: result not stored in the outbox: {}", result.job_id, stored.error().Describe());
+    Log()->error("job {}: result not stored on disk (kept in memory until acknowledged): {}", result.job_id,
+                 stored.error().Describe());
   }
   Log()->info("job {}: {}", result.job_id, protocol::ToString(result.status));
   emit_(std::move(result));

@@ -36,8 +36,10 @@ Result<bool> FireOutbox::Put(const protocol::ScheduleFire& fire) {
     if (it->second.scheduled_at > prepared->stored.scheduled_at) return false;
     if (it->second == prepared->stored) return true;
   }
-  if (auto written = StoreFrame(dir_, fire.schedule_id, prepared->text); !written) return written.error();
+  // Kept even when the disk refuses it (see Put's comment).
+  auto written = StoreFrame(dir_, fire.schedule_id, prepared->text);
   fires_.insert_or_assign(fire.schedule_id, std::move(prepared->stored));
+  if (!written) return written.error();
   return true;
 }
 

@@ -42,7 +42,9 @@ class FireOutbox {
   //! Stores `fire` durably unless a fire of the same schedule for a later slot
   //! is kept (then it is a no-op, false). True when `fire` is now the kept one.
   //! Errors: kInvalidArgument for a schedule id unusable as a file name, the
-  //! peer's decode error for a frame the server would reject, kUnavailable on I/O.
+  //! peer's decode error for a frame the server would reject, kUnavailable on
+  //! I/O (a full disk): the fire is then still kept in memory and resent until
+  //! answered, so only a restart of the agent before the answer loses it.
   Result<bool> Put(const protocol::ScheduleFire& fire);
 
   //! Drops the fire of (schedule_id, scheduled_at), on any fire.answer for it.

@@ -62,6 +62,20 @@ TEST(FireOutbox, AnyAnswerForTheKeptSlotDropsItAndOthersChangeNothing) {
   EXPECT_FALSE(box->Answer(kA, Minute(3))) << "answers may repeat";
 }
 
+TEST(FireOutbox, AFireTheDiskRefusesIsKeptInMemoryUntilAnswered) {
+  TempDir tmp;
+  auto box = OpenOrDie(tmp.path());
+  // A directory where the temp file goes makes the write fail, as a full disk would.
+  fs::create_directories(tmp.path() / "fires" / (std::string(kA) + ".json.tmp"));
+  const auto stored = box->Put(Fire(kA, 1));
+  ASSERT_FALSE(stored.ok());
+  EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable) << stored.error().Describe();
+  ASSERT_EQ(box->Pending().size(), 1u) << "still resent";
+  EXPECT_EQ(box->Pending().front(), Fire(kA, 1));
+  EXPECT_TRUE(box->Answer(kA, Minute(1)));
+  EXPECT_EQ(box->Size(), 0u);
+}
+
 TEST(FireOutbox, SurvivesARestartAndWritesPrivateFiles) {
   TempDir tmp;
   {

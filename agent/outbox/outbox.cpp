@@ -51,9 +51,11 @@ Result<void> Outbox::Put(const protocol::JobResult& result) {
                                                " results await result.ack (limit " +
                                                std::to_string(max_entries_) + ")");
   }
-  if (auto stored_frame = StoreFrame(dir_, result.job_id, frame); !stored_frame) return stored_frame.error();
+  // Kept even when the disk refuses it: resent until acknowledged, it is lost
+  // only if the agent stops first, never just because the disk was full.
+  auto stored_frame = StoreFrame(dir_, result.job_id, frame);
   entries_.emplace(result.job_id, std::move(*stored));
-  return Ok();
+  return stored_frame;
 }
 
 Result<void> Outbox::Ack(std::string_view job_id) {

@@ -46,7 +46,9 @@ class Outbox {
   //! stays: it may already have been sent). Errors: kOutOfRange etc. when the
   //! server would reject the frame (see protocol::Validate), kInvalidArgument
   //! for a job id unusable as a file name, kTooLarge when max_entries results
-  //! are already pending, kUnavailable on an I/O failure.
+  //! are already pending, kUnavailable on an I/O failure (a full disk): the
+  //! result is then still kept in memory and pending until acknowledged, so
+  //! only a restart of the agent before the ack loses it.
   Result<void> Put(const protocol::JobResult& result);
 
   //! Drops the result of `job_id` (on result.ack). Unknown ids are a no-op

@@ -70,6 +70,21 @@ TEST(Outbox, PutAckPendingInFinishOrder) {
   EXPECT_TRUE(box->Ack(NewUlid()).ok()) << "an unknown ack is harmless";
 }
 
+TEST(Outbox, AResultTheDiskRefusesIsKeptInMemoryUntilAcknowledged) {
+  TempDir tmp;
+  auto box = OpenOrDie(tmp.path());
+  const auto r = MakeResult(1000);
+  // A directory where the temp file goes makes the write fail, as a full disk would.
+  fs::create_directories(tmp.path() / "outbox" / (r.job_id + ".json.tmp"));
+  const auto stored = box->Put(r);
+  ASSERT_FALSE(stored.ok());
+  EXPECT_EQ(stored.error().code, ErrorCode::kUnavailable) << stored.error().Describe();
+  EXPECT_EQ(Ids(box->Pending()), std::vector<std::string>{r.job_id}) << "still resent";
+  EXPECT_TRUE(box->Put(r).ok()) << "the same result again is a no-op";
+  ASSERT_TRUE(box->Ack(r.job_id).ok());
+  EXPECT_EQ(box->Size(), 0u);
+}
+
 TEST(Outbox, FilesAreReadableOnlyByTheAgent) {
   TempDir tmp;
   auto box = OpenOrDie(tmp.path());

@@ -43,6 +43,8 @@ struct Hello {
   uint64_t unacked_results = 0;                ///< job.result frames in the outbox awaiting result.ack.
   std::optional<std::string> install_id{};     ///< ULID the agent made once and keeps in its state file:
                                                ///< two ids for one host token = two machines.
+  std::optional<std::vector<std::string>> unacked_job_ids{};  ///< Whose results those are (up to the
+                                                              ///< wire's limit); absent from older agents.
 
   friend bool operator==(const Hello&, const Hello&) = default;
 };

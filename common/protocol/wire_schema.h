@@ -61,6 +61,7 @@ void Fields(F& f, Is<Hello> auto& s) {
   f("running_job_ids", s.running_job_ids, List{lim::kMaxRunningJobs, kUlid});
   f("unacked_results", s.unacked_results, kCount);
   f("install_id", s.install_id, kUlid);
+  f("unacked_job_ids", s.unacked_job_ids, List{lim::kMaxUnackedJobs, kUlid});
 }
 
 template <class F>

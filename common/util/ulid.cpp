@@ -2,12 +2,32 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <mutex>
 
 namespace rmgr {
 namespace {
 constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// The spec's monotonic mode: an id made in the same millisecond as the
+// previous one of this process takes its random part plus one, so ids made
+// one after the other sort in the order they were made (jobs listed newest
+// first by id stay in order). A wrap of the 80 bits, never seen in practice,
+// falls back to fresh random bytes.
+struct Last {
+  std::mutex mu;
+  uint64_t ms = 0;
+  std::array<uint8_t, 10> random{};
+};
+
+bool Increment(std::array<uint8_t, 10>& random) {
+  for (size_t i = random.size(); i-- > 0;) {
+    if (++random[i] != 0) return true;
+  }
+  return false;
+}
 }  // namespace
 
 std::string NewUlid(TimePoint at) {
@@ -17,7 +37,13 @@ std::string NewUlid(TimePoint at) {
       std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count());
   std::array<uint8_t, 16> bytes{};
   for (int i = 0; i < 6; ++i) bytes[static_cast<size_t>(i)] = static_cast<uint8_t>(ms >> (8 * (5 - i)));
-  randombytes_buf(bytes.data() + 6, 10);
+  {
+    static Last last;
+    std::lock_guard lock(last.mu);
+    if (ms != last.ms || !Increment(last.random)) randombytes_buf(last.random.data(), last.random.size());
+    last.ms = ms;
+    std::copy(last.random.begin(), last.random.end(), bytes.begin() + 6);
+  }
   // 128 bits -> 26 base32 digits, most significant first; the first digit
   // carries only the top 3 bits (130 bit positions, 2 of them padding).
   std::string out(26, '0');

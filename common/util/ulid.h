@@ -10,6 +10,7 @@
 namespace rmgr {
 
 //! A fresh ULID for the given instant (default: now), Crockford base32, upper case.
+//! Ids this process makes in one millisecond increase in the order they are made.
 std::string NewUlid(TimePoint at = Clock::now());
 
 //! True when `text` has the shape of a ULID (26 Crockford base32 characters).

@@ -23,6 +23,17 @@ TEST(Ulid, SortsByTime) {
   EXPECT_LT(earlier.substr(0, 10), later.substr(0, 10));
 }
 
+TEST(Ulid, IdsMadeInOneMillisecondSortInTheOrderTheyWereMade) {
+  const auto t = Clock::now();
+  std::string previous = NewUlid(t);
+  for (int i = 0; i < 1000; ++i) {
+    std::string next = NewUlid(t);
+    ASSERT_LT(previous, next);
+    EXPECT_EQ(previous.substr(0, 10), next.substr(0, 10)) << "same millisecond, same time part";
+    previous = std::move(next);
+  }
+}
+
 TEST(Ulid, IsUlidRejectsOtherShapes) {
   EXPECT_FALSE(IsUlid(""));
   EXPECT_FALSE(IsUlid("01ARZ3NDEKTSV4RRFFQ69G5FA"));    // 25 chars

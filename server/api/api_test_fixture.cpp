@@ -79,6 +79,7 @@ ApiRoutes& ApiFixture::Routes() {
 
 void ApiFixture::Start(http::HttpLimits limits) {
   server_ = std::make_unique<http::HttpServer>(io_, router_, limits);
+  server_->SetHandlerExecutor(handlers_.get_executor());
   auto endpoint = server_->Listen("127.0.0.1", 0);
   ASSERT_TRUE(endpoint.ok()) << endpoint.error().Describe();
   port_ = endpoint->port();

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/thread_pool.hpp>
 #include <boost/json.hpp>
 
 #include <filesystem>
@@ -86,6 +87,7 @@ class ApiFixture : public ::testing::Test {
   Authenticator* auth_ = &header_auth_;
   std::shared_ptr<http::Router> router_;
   std::unique_ptr<ApiRoutes> routes_;
+  boost::asio::thread_pool handlers_{2};  // handlers run here, as in the server
   boost::asio::io_context io_;
   std::unique_ptr<http::HttpServer> server_;
   std::thread thread_;

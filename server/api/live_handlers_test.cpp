@@ -6,6 +6,7 @@
 // speed.
 #include "server/api/live_handlers.h"
 
+#include <boost/asio/thread_pool.hpp>
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -146,6 +147,7 @@ class LiveRoutesTest : public testing::ApiFixture {
     options.heartbeat = 50ms;
     options.recheck_every = 1;
     options.max_backlog_bytes = 64 * 1024;
+    options.recheck_executor = checks_.get_executor();
     streams_ = std::make_unique<events::EventStreams>(bus_, options);
     RegisterLiveRoutes(Routes(), Deps(), auth_, *streams_);
     RegisterScheduleRoutes(Routes(), Deps());
@@ -185,6 +187,7 @@ class LiveRoutesTest : public testing::ApiFixture {
   }
 
   events::EventBus bus_;
+  boost::asio::thread_pool checks_{1};  // credential checks run here, as in the server
   std::unique_ptr<events::EventStreams> streams_;
   SwitchableAuthenticator auth_;
   FakeAgents agents_;

@@ -26,6 +26,7 @@ constexpr schema::Text kZoneRule{.min = 1, .max = lim::kMaxTimezoneBytes};
 constexpr schema::List kGroupIdsRule{lim::kMaxPaths, kIdRule};
 constexpr schema::Int kHookTimeoutRule{.min = 1, .max = lim::kMaxDaySeconds};
 constexpr schema::Int kJitterRule{.min = 0, .max = lim::kMaxDaySeconds};
+constexpr schema::Int kMaxRuntimeRule{.min = 0, .max = 7 * lim::kMaxDaySeconds};
 
 // The fields a create and a patch share; in a create only some are required,
 // which the member types (plain or std::optional) decide.
@@ -44,6 +45,7 @@ void ScheduleFields(F& f, Body& b) {
   f("hook_timeout_seconds", b.hook_timeout_seconds, kHookTimeoutRule);
   f("enabled", b.enabled);
   f("jitter_seconds", b.jitter_seconds, kJitterRule);
+  f("max_runtime_seconds", b.max_runtime_seconds, kMaxRuntimeRule);
 }
 
 struct CreateScheduleBody {
@@ -61,6 +63,7 @@ struct CreateScheduleBody {
   std::optional<int64_t> hook_timeout_seconds;
   std::optional<bool> enabled;
   std::optional<int64_t> jitter_seconds;
+  std::optional<int64_t> max_runtime_seconds;
 };
 template <class F>
 void Fields(F& f, schema::Is<CreateScheduleBody> auto& b) {
@@ -83,6 +86,7 @@ struct PatchScheduleBody {
   std::optional<int64_t> hook_timeout_seconds;
   std::optional<bool> enabled;
   std::optional<int64_t> jitter_seconds;
+  std::optional<int64_t> max_runtime_seconds;
 };
 template <class F>
 void Fields(F& f, schema::Is<PatchScheduleBody> auto& b) {
@@ -106,7 +110,7 @@ bool IsEmpty(const protocol::Retention& retention) {
 PatchScheduleBody AsPatch(const CreateScheduleBody& b) {
   return PatchScheduleBody{b.name,      b.kind,     b.cron,     b.timezone,  b.repository_id,
                            b.source_group_ids, b.retention, b.options, b.pre_hook, b.post_hook,
-                           b.hook_timeout_seconds, b.enabled, b.jitter_seconds};
+                           b.hook_timeout_seconds, b.enabled, b.jitter_seconds, b.max_runtime_seconds};
 }
 
 // Applies the body's fields that are present onto `draft`.
@@ -129,6 +133,7 @@ Result<void> Apply(const PatchScheduleBody& body, Draft& draft) {
   if (body.hook_timeout_seconds) s.hook_timeout = std::chrono::seconds(*body.hook_timeout_seconds);
   if (body.enabled) s.enabled = *body.enabled;
   if (body.jitter_seconds) s.jitter = std::chrono::seconds(*body.jitter_seconds);
+  if (body.max_runtime_seconds) s.max_runtime = std::chrono::seconds(*body.max_runtime_seconds);
   return Ok();
 }
 

@@ -45,6 +45,7 @@ TEST_F(SchedulesApi, CreateAnswersNextFiresAndBumpsTheHostVersion) {
   EXPECT_EQ(s.at("enabled"), true);
   EXPECT_EQ(s.at("jitter_seconds"), 120);
   EXPECT_EQ(s.at("hook_timeout_seconds"), 300);
+  EXPECT_EQ(s.at("max_runtime_seconds"), 0) << "0: the agent's default for the kind";
   EXPECT_TRUE(s.at("pre_hook").is_null());
   EXPECT_TRUE(s.at("retention").is_null());
   EXPECT_EQ(s.at("source_group_ids"), json::value(Strings({group_})));
@@ -189,6 +190,8 @@ TEST_F(SchedulesApi, ValidationReferencesAndConflictsChangeNothing) {
                       400, "options.backup.extra_tags[0]"));
   EXPECT_TRUE(IsError(post(With(Body(), "options", json::object{{"prune", true}})), 400, "options.prune"));
   EXPECT_TRUE(IsError(post(With(Body(), "jitter_seconds", -1)), 400, "jitter_seconds"));
+  EXPECT_TRUE(IsError(post(With(Body(), "max_runtime_seconds", -1)), 400, "max_runtime_seconds"));
+  EXPECT_TRUE(IsError(post(With(Body(), "max_runtime_seconds", 7 * 86400 + 1)), 400, "max_runtime_seconds"));
   EXPECT_TRUE(IsError(post(With(Body(), "hook_timeout_seconds", 0)), 400, "hook_timeout_seconds"));
   EXPECT_TRUE(IsError(post(With(Body(), "enabled", "yes")), 400, "enabled"));
   EXPECT_TRUE(IsError(post(Body("taken")), 409, "name"));

@@ -47,13 +47,15 @@ Result<void> ServerApp::Init() {
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
   // Before any agent connects: the new run closes presence the last one left open.
-  run_keeper_ = std::make_unique<ServerRunKeeper>(io_, *store_, ServerRunKeeper::Settings{});
+  run_keeper_ = std::make_unique<ServerRunKeeper>(blocking_.get_executor(), *store_, ServerRunKeeper::Settings{});
   if (auto started = run_keeper_->Start(); !started) return started.error();
   auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
   if (!key) return key.error();
   secrets_ = std::make_unique<auth::SecretBox>(std::move(key).value());
   events_ = std::make_unique<events::EventBus>();
-  streams_ = std::make_unique<events::EventStreams>(*events_);
+  events::StreamOptions stream_options;
+  stream_options.recheck_executor = blocking_.get_executor();
+  streams_ = std::make_unique<events::EventStreams>(*events_, stream_options);
   deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
   deps_->events = events_.get();
 
@@ -112,6 +114,7 @@ Result<void> ServerApp::Init() {
   deps_->agents = agents_.get();
 
   http_ = std::make_unique<http::HttpServer>(io_, router);
+  http_->SetHandlerExecutor(blocking_.get_executor());
   http_->SetUpgradeHandler("/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request,
                                                std::string remote) {
     hub_->Accept(std::move(stream), std::move(request), std::move(remote));
@@ -138,12 +141,13 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   agents_->Start();
   if (on_ready) on_ready();
 
-  // A few threads so one slow request does not hold up the others.
+  // A few io threads; handlers run on blocking_.
   const unsigned threads = std::max(2u, std::thread::hardware_concurrency());
   std::vector<std::thread> pool;
   for (unsigned i = 1; i < threads; ++i) pool.emplace_back([this] { io_.run(); });
   io_.run();
   for (auto& t : pool) t.join();
+  blocking_.join();  // the run keeper has stopped; no request is left
   agents_.reset();
   hub_.reset();
   run_keeper_.reset();

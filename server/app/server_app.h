@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <functional>
 #include <memory>
@@ -78,6 +79,9 @@ class ServerApp {
  private:
   ServerConfig config_;
   boost::asio::io_context io_;
+  // Where work that may wait on the store's disk runs (REST handlers, the
+  // server-run keep-alive), so that the io threads only move bytes.
+  boost::asio::thread_pool blocking_{4};
   boost::asio::signal_set signals_{io_};
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServerRunKeeper> run_keeper_;                // this run in server_runs ("server down")

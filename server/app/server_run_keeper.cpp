@@ -1,12 +1,14 @@
 #include "server/app/server_run_keeper.h"
 
+#include <utility>
+
 #include "common/util/log.h"
 #include "server/store/store.h"
 
 namespace rmgr::server {
 
-ServerRunKeeper::ServerRunKeeper(boost::asio::io_context& io, store::Store& store, Settings settings)
-    : store_(store), settings_(settings), timer_(io) {}
+ServerRunKeeper::ServerRunKeeper(boost::asio::any_io_executor executor, store::Store& store, Settings settings)
+    : store_(store), settings_(settings), timer_(std::move(executor)) {}
 
 Result<void> ServerRunKeeper::Start() {
   auto run = store_.Write([](store::WriteTx& tx) { return tx.StartServerRun(); });

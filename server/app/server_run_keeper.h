@@ -8,7 +8,7 @@
 // Thread safety: Start, Stop and the timer's handler may run on any
 // threads; one mutex serialises them (and the timer's use).
 
-#include <boost/asio/io_context.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
@@ -31,8 +31,8 @@ class ServerRunKeeper {
     std::chrono::milliseconds keep_alive{std::chrono::seconds(30)};  ///< How often last_alive_at moves.
   };
 
-  //! Keeps runs in `store` with a timer on `io`; both must outlive the keeper.
-  ServerRunKeeper(boost::asio::io_context& io, store::Store& store, Settings settings);
+  //! Keeps runs in `store` with a timer on `executor`; both must outlive the keeper.
+  ServerRunKeeper(boost::asio::any_io_executor executor, store::Store& store, Settings settings);
   ~ServerRunKeeper() = default;
   ServerRunKeeper(const ServerRunKeeper&) = delete;
   ServerRunKeeper& operator=(const ServerRunKeeper&) = delete;

@@ -44,7 +44,7 @@ class ServerRunKeeperTest : public ::testing::Test {
 
 TEST_F(ServerRunKeeperTest, StartsTouchesAndStopsItsRun) {
   const TimePoint start{std::chrono::milliseconds{now_ms_.load()}};
-  ServerRunKeeper keeper(io_, *store_, {std::chrono::milliseconds(1)});
+  ServerRunKeeper keeper(io_.get_executor(), *store_, {std::chrono::milliseconds(1)});
   ASSERT_TRUE(keeper.Start().ok());
   EXPECT_EQ(keeper.RunId(), Latest().id);
   EXPECT_EQ(Latest().started_at, start);

@@ -101,15 +101,35 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
     heartbeat_.expires_after(owner_.options_.heartbeat);
     heartbeat_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->closed_) return;
-      if (++self->beats_ % self->owner_.options_.recheck_every == 0 && self->still_allowed_ &&
-          !self->still_allowed_()) {
-        Logger("events")->info("event stream {} ended: its credentials are no longer valid", self->id_);
-        self->Close();
+      if (++self->beats_ % self->owner_.options_.recheck_every == 0 && self->still_allowed_) {
+        self->Recheck();
         return;
       }
-      self->Enqueue(std::make_shared<const std::string>(kHeartbeat));
-      self->ArmHeartbeat();
+      self->Beat();
     });
+  }
+
+  void Beat() {
+    Enqueue(std::make_shared<const std::string>(kHeartbeat));
+    ArmHeartbeat();
+  }
+
+  // The credential check may wait on the store: it runs on the recheck
+  // executor and its answer comes back to the strand.
+  void Recheck() {
+    auto check = [self = shared_from_this()] {
+      const bool allowed = self->still_allowed_();
+      asio::post(self->strand_, [self, allowed] {
+        if (self->closed_) return;
+        if (!allowed) {
+          Logger("events")->info("event stream {} ended: its credentials are no longer valid", self->id_);
+          self->Close();
+          return;
+        }
+        self->Beat();
+      });
+    };
+    asio::post(owner_.options_.recheck_executor.value_or(strand_), std::move(check));
   }
 
   // The browser sends nothing after its request; any end of the read

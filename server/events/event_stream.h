@@ -13,6 +13,7 @@
 // its connections' handlers: destroy it once the io_context stopped running,
 // or after Stop() once Count() is 0 (a closed connection touches neither).
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
@@ -21,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "server/auth/principal.h"
@@ -35,6 +37,9 @@ struct StreamOptions {
   int recheck_every = 2;                             ///< Heartbeats between credential checks.
   std::chrono::seconds write_timeout{30};            ///< One write may take this long.
   std::size_t max_streams = 1000;                    ///< Open streams at once (more: 503).
+  //! Where the credential check runs (it may touch the store's disk); the
+  //! stream's own strand when unset.
+  std::optional<boost::asio::any_io_executor> recheck_executor;
 };
 
 class EventStreams {

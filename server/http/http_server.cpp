@@ -150,6 +150,17 @@ void HttpServer::Stop() {
   }
 }
 
+void HttpServer::SetHandlerExecutor(asio::any_io_executor executor) { handler_executor_ = std::move(executor); }
+
+asio::awaitable<Outcome> HttpServer::Route(const Request& request, const std::string& remote) const {
+  if (!handler_executor_) co_return router_->Dispatch(request, remote);
+  // The caller waits, so the references outlive the handler; the session
+  // resumes on its own strand.
+  co_return co_await asio::co_spawn(
+      *handler_executor_, [&]() -> asio::awaitable<Outcome> { co_return router_->Dispatch(request, remote); },
+      asio::use_awaitable);
+}
+
 void HttpServer::SetUpgradeHandler(std::string path, UpgradeHandler handler) {
   upgrade_path_ = std::move(path);
   upgrade_handler_ = std::move(handler);
@@ -247,7 +258,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
       upgrade_handler_(std::move(stream), std::move(request), remote);
       co_return;
     }
-    Outcome outcome = router_->Dispatch(request, remote);
+    Outcome outcome = co_await Route(request, remote);
     if (auto* takeover = std::get_if<Takeover>(&outcome)) {
       stream.expires_never();
       Unregister(session->id);

@@ -6,10 +6,16 @@
 // SetUpgradeHandler, whose connections are handed over for good.
 // Data flow: Listen -> AcceptLoop -> RunSession -> Router | UpgradeHandler.
 //
+// Handlers run on the executor given to SetHandlerExecutor (the server gives
+// them a pool of their own: a handler waiting on the store's disk never holds
+// an io thread, so agent pings and other connections go on), else inline on
+// the session's strand.
+//
 // Thread safety: Listen/Start on one thread before the io_context runs;
 // Stop() may be called from any thread. Each session runs on its own strand,
 // so any number of threads may run the io_context.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -22,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
@@ -60,6 +67,11 @@ class HttpServer {
   //! ConnectionCount() no longer counts it. Call before Start.
   void SetUpgradeHandler(std::string path, UpgradeHandler handler);
 
+  //! Runs route handlers (and the fallback) on `executor` instead of the
+  //! session's strand; the session resumes on its strand with the outcome.
+  //! Call before Start.
+  void SetHandlerExecutor(boost::asio::any_io_executor executor);
+
   //! Starts accepting. Call once, after Listen.
   void Start();
 
@@ -75,6 +87,7 @@ class HttpServer {
 
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> RunSession(std::shared_ptr<Session> session);
+  boost::asio::awaitable<Outcome> Route(const Request& request, const std::string& remote) const;
   void Unregister(std::uint64_t id);
 
   boost::asio::io_context& io_;
@@ -83,6 +96,7 @@ class HttpServer {
   boost::asio::ip::tcp::acceptor acceptor_;
   std::string upgrade_path_;        // set before Start, then read-only
   UpgradeHandler upgrade_handler_;  // set before Start, then read-only
+  std::optional<boost::asio::any_io_executor> handler_executor_;  // set before Start, then read-only
 
   std::atomic<bool> stopping_{false};  // read by sessions between requests
   mutable std::mutex mu_;              // guards sessions_ and next_id_

@@ -1,6 +1,7 @@
 #include "server/http/http_server.h"
 
 #include <boost/asio/connect.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
@@ -18,7 +19,7 @@ using tcp = asio::ip::tcp;
 // An in-process server on 127.0.0.1 with its own io_context thread.
 class HttpServerTest : public ::testing::Test {
  protected:
-  void StartServer(HttpLimits limits = {}) {
+  void StartServer(HttpLimits limits = {}, bool handler_pool = false) {
     auto router = std::make_shared<Router>();
     router->Add(beast_http::verb::get, "/api/v1/hosts/{id}", [](RequestContext& ctx) {
       return JsonResponse(Status::ok, boost::json::object{{"id", ctx.path_params.at("id")},
@@ -39,6 +40,7 @@ class HttpServerTest : public ::testing::Test {
       throw std::runtime_error("boom");
     });
     server_ = std::make_unique<HttpServer>(io_, router, limits);
+    if (handler_pool) server_->SetHandlerExecutor(handlers_.get_executor());
     auto endpoint = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(endpoint.ok()) << endpoint.error().Describe();
     port_ = endpoint->port();
@@ -75,6 +77,7 @@ class HttpServerTest : public ::testing::Test {
     return boost::json::value_to<std::string>(boost::json::parse(res.body()).at("error").at("code"));
   }
 
+  asio::thread_pool handlers_{2};  // outlives server_
   asio::io_context io_;
   asio::io_context client_io_;
   std::unique_ptr<HttpServer> server_;
@@ -84,6 +87,19 @@ class HttpServerTest : public ::testing::Test {
   std::promise<void> entered_;
   std::promise<void> release_;
 };
+
+// A GET /slow sent on `stream` from another thread; its response when it comes.
+std::future<Response> SendSlow(beast::tcp_stream& stream) {
+  return std::async(std::launch::async, [&stream] {
+    beast::flat_buffer buf;
+    Request req{beast_http::verb::get, "/slow", 11};
+    req.set(beast_http::field::host, "127.0.0.1");
+    beast_http::write(stream, req);
+    Response res;
+    beast_http::read(stream, buf, res);
+    return res;
+  });
+}
 
 TEST_F(HttpServerTest, RoutesPathParamsAndQuery) {
   StartServer();
@@ -226,15 +242,7 @@ TEST_F(HttpServerTest, StopLetsAnInFlightRequestFinishThenCloses) {
   // The idle connection has served one request and now waits in keep-alive.
   EXPECT_EQ(RoundTrip(idle, Request{beast_http::verb::get, "/api/v1/hosts/i", 11}).result(), Status::ok);
 
-  auto pending = std::async(std::launch::async, [&] {
-    beast::flat_buffer buf;
-    Request req{beast_http::verb::get, "/slow", 11};
-    req.set(beast_http::field::host, "127.0.0.1");
-    beast_http::write(busy, req);
-    Response res;
-    beast_http::read(busy, buf, res);
-    return res;
-  });
+  auto pending = SendSlow(busy);
   entered_.get_future().wait();
   server_->Stop();
   release_.set_value();
@@ -249,6 +257,21 @@ TEST_F(HttpServerTest, StopLetsAnInFlightRequestFinishThenCloses) {
   Response none;
   beast_http::read(idle, buffer_, none, ec);
   EXPECT_TRUE(ec) << "the idle keep-alive connection must have been closed";
+}
+
+// One io thread, as a loaded server has none to spare: a handler stuck on
+// the store's disk must not stop other connections (agent pings among them).
+TEST_F(HttpServerTest, AHandlerThatBlocksDoesNotHoldTheIoThread) {
+  StartServer({}, /*handler_pool=*/true);
+  auto busy = Connect();
+  auto slow = SendSlow(busy);
+  entered_.get_future().wait();
+  auto quick = std::async(std::launch::async, [&] { return Get("/api/v1/hosts/q"); });
+  const bool answered = quick.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  release_.set_value();  // either way, so that the test ends
+  EXPECT_TRUE(answered) << "a request waited for another one's blocked handler";
+  EXPECT_EQ(quick.get().result(), Status::ok);
+  EXPECT_EQ(slow.get().result(), Status::ok);
 }
 
 TEST_F(HttpServerTest, ListenRejectsABadAddress) {

@@ -1,5 +1,6 @@
 #include "server/scheduling/connection_handler.h"
 
+#include <algorithm>
 #include <set>
 
 #include "common/protocol/close_codes.h"
@@ -12,6 +13,15 @@ namespace {
 using store::JobStatus;
 
 std::shared_ptr<spdlog::logger> Log() { return Logger("scheduling"); }
+
+// Whether a result waiting in the agent's outbox may be the job's: its id is
+// listed, or the agent did not list them all (an older agent lists none).
+bool MayHaveResultFor(const protocol::Hello& hello, const std::string& job_id) {
+  if (hello.unacked_results == 0) return false;
+  if (!hello.unacked_job_ids || hello.unacked_job_ids->size() < hello.unacked_results) return true;
+  return std::find(hello.unacked_job_ids->begin(), hello.unacked_job_ids->end(), job_id) !=
+         hello.unacked_job_ids->end();
+}
 
 }  // namespace
 
@@ -62,11 +72,14 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
 
   // Jobs the server thinks are on the agent but the agent does not report:
   // it restarted or never got them. Only those dispatched before this
-  // connection opened — a job dispatched since was sent on it.
+  // connection opened — a job dispatched since was sent on it. One that
+  // never started goes back to the queue (dispatched again below); one
+  // that did is interrupted.
   struct Reconciled {
     store::Host host;
     bool duplicate_install = false;           // another installation owns the token: refused
     std::vector<std::string> interrupted;
+    std::vector<std::string> requeued;        // dispatched, never received: sent again
     std::vector<std::string> cancels;         // running on the agent: unknown here, another host's, or cancelled
   };
   auto reconciled = ctx_.store.Write([&](store::WriteTx& tx) -> Result<Reconciled> {
@@ -95,6 +108,15 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
     for (const auto& job : *active) {
       if (running.count(job.id) != 0) continue;
       if (job.dispatched_at && *job.dispatched_at > connected_at) continue;
+      // Never started, and no result in the agent's outbox is its: the
+      // command never arrived (or died with the agent before restic ran).
+      // Sending it again is the only way its window runs.
+      if (job.status == JobStatus::kDispatched && !MayHaveResultFor(hello, job.id)) {
+        auto requeued = tx.TransitionJob(job.id, JobStatus::kQueued);
+        if (!requeued) return requeued.error();
+        out.requeued.push_back(job.id);
+        continue;
+      }
       auto finished = tx.FinishJob(
           job.id, ServerVerdict(JobStatus::kInterrupted,
                                 "the agent reconnected without this job (it restarted or never received it)",
@@ -132,9 +154,14 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
     Log()->warn("job {} on host {} marked interrupted: the agent no longer runs it", id, who.host_name);
     ctx_.watch.Forget(id);
   }
+  for (const auto& id : reconciled->requeued) {
+    Log()->warn("job {} on host {} queued again: the agent never received it", id, who.host_name);
+    ctx_.watch.Forget(id);
+  }
   ctx_.watch.SetAgentRunning(who.host_id, running);
   ctx_.publish.Host(reconciled->host);
   ctx_.publish.Jobs(reconciled->interrupted);
+  ctx_.publish.Jobs(reconciled->requeued);
 
   ctx_.Send(who.host_id, connection_id, protocol::HelloOk{who.host_id, ctx_.Now()});
   if (!ctx_.presence.MarkReady(who.host_id, connection_id)) return;  // replaced meanwhile

@@ -5,6 +5,7 @@
 // cloned tokens are closed with a reason, cancels are kept in the store,
 // catch-up never re-runs a cancelled backup and measures the agent's end time.
 #include "common/protocol/close_codes.h"
+#include "common/util/time_format.h"
 #include "server/scheduling/scheduling_test_fixture.h"
 
 namespace rmgr::server::scheduling {
@@ -105,6 +106,7 @@ TEST_F(FireTest, WindowsThatDidNotRunLeaveANoteWithTheReason) {
   ASSERT_TRUE(client->Send(Fire(hourly, Slot(0))));  // holds the repository
   ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(1))));
   ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(2))));  // replaces the pending run of slot 1
+  ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(0))));  // an older slot arriving late: it will not run either
   ASSERT_TRUE(client->Sync());
 
   auto notes_of = [&](const std::string& schedule_id) {
@@ -118,10 +120,13 @@ TEST_F(FireTest, WindowsThatDidNotRunLeaveANoteWithTheReason) {
   EXPECT_EQ(refused[0].kind, store::WindowNoteKind::kRefused);
   EXPECT_EQ(refused[0].slot, Slot(0));
   EXPECT_EQ(refused[0].reason, "the schedule is disabled");
-  const auto coalesced = notes_of(nightly_.id);
-  ASSERT_EQ(coalesced.size(), 1u);
+  const auto coalesced = notes_of(nightly_.id);  // newest first
+  ASSERT_EQ(coalesced.size(), 2u);
   EXPECT_EQ(coalesced[0].kind, store::WindowNoteKind::kCoalesced);
   EXPECT_EQ(coalesced[0].slot, Slot(1));
+  EXPECT_EQ(coalesced[1].kind, store::WindowNoteKind::kCoalesced);
+  EXPECT_EQ(coalesced[1].slot, Slot(0));
+  EXPECT_EQ(PendingOf(host_.id).at(0).scheduled_at, Slot(2));
   EXPECT_TRUE(notes_of(hourly).empty()) << "a window with a job needs no note";
 }
 
@@ -237,6 +242,14 @@ TEST_F(FireTest, EntriesTheAgentCouldNotApplyAreKeptWithTheAck) {
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(rejected[0].at("schedule_id").as_string(), nightly_.id);
   EXPECT_EQ(rejected[0].at("reason").as_string(), "unknown time zone \"Mars/Olympus\"");
+  const std::string since(rejected[0].at("since").as_string());  // when its windows began to be missed
+  EXPECT_LE(ParseRfc3339(since)->time, Now());
+
+  // Still rejected at the next ack: it has been since the first one.
+  AdvanceClock(std::chrono::hours(1));
+  ASSERT_TRUE(client->Send(ack));
+  ASSERT_TRUE(client->Sync());
+  EXPECT_EQ(json::parse(HostOf(host_.id).schedule_rejected_json).at(0).at("since").as_string(), since);
 
   // A clean ack clears it.
   ack.rejected.reset();

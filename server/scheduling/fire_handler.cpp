@@ -85,18 +85,16 @@ void FireHandler::Handle(const ws::AgentIdentity& who, std::uint64_t connection_
     const bool busy = std::any_of(active->begin(), active->end(), uses_repository) ||
                       std::any_of(queued->begin(), queued->end(), uses_repository);
     if (busy) {
-      // A pending run keeps only the newest slot: an older one it replaces
-      // will not run, and its window says why.
-      auto waiting = tx.ListPendingRuns(who.host_id);
-      if (!waiting) return waiting.error();
-      for (const auto& run : *waiting) {
-        if (run.schedule_id != schedule->id || run.scheduled_at >= slot) continue;
-        auto noted = note(store::WindowNoteKind::kCoalesced, run.scheduled_at,
-                          "the repository was busy; a later slot (" + FormatRfc3339Utc(slot) + ") runs instead");
+      // A pending run keeps only the newest slot: the older one will not
+      // run (the one it replaced, or this fire's own when it came late), and
+      // its window says why.
+      auto dropped = tx.UpsertPendingRun(store::PendingRun{schedule->id, who.host_id, ctx_.Now(), slot});
+      if (!dropped) return dropped.error();
+      if (*dropped) {
+        auto noted = note(store::WindowNoteKind::kCoalesced, **dropped,
+                          "the repository was busy; a later slot of the schedule runs instead");
         if (!noted) return noted.error();
       }
-      auto upserted = tx.UpsertPendingRun(store::PendingRun{schedule->id, who.host_id, ctx_.Now(), slot});
-      if (!upserted) return upserted.error();
       out.answer = protocol::FireOutcome::kPending;
       out.reason = "the repository is busy on this host; the run starts when it is free";
       detail["pending"] = true;

@@ -77,6 +77,26 @@ TEST_F(FireTest, FireMakesOneJobPerGroupAndDispatchesOnlyOnePerRepository) {
   EXPECT_EQ(Nightly().size(), 2u);
 }
 
+// No job runs forever: the schedule's own limit goes with its command; without
+// one the agent applies its default for the kind.
+TEST_F(FireTest, TheSchedulesMaxRuntimeTravelsWithItsCommand) {
+  store::Schedule limited = Backup(host_.id, repository_, {etc_}, "limited");
+  limited.max_runtime = std::chrono::hours(2);
+  const std::string limited_id = Create(limited);
+  const std::string plain_id = Create(Backup(host_.id, MakeRepository("usb"), {srv_}, "plain"));  // another repository: not held
+  auto client = ConnectAndGreet(host_);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send(Fire(limited_id, Slot(0))));
+  auto run = client->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->max_runtime_seconds, 7200u);
+  ASSERT_TRUE(client->Send(Fire(plain_id, Slot(0))));
+  run = client->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->schedule_id, plain_id);
+  EXPECT_FALSE(run->max_runtime_seconds);
+}
+
 TEST_F(FireTest, ResentFireOfAServedSlotMakesNoPendingRun) {
   auto client = ConnectAndGreet(host_);
   ASSERT_TRUE(client);

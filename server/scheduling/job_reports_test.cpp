@@ -244,6 +244,59 @@ TEST_F(FireTest, CancelForADisconnectedHostIsDeliveredAfterTheNextHello) {
 }
 
 
+// The command.run went out as the connection died: the agent comes back
+// without the job, which never started. Interrupting it would lose the
+// window of an always-on host for good; it is sent again instead — unless a
+// result waiting in the agent's outbox could be its own.
+TEST_F(FireTest, ADispatchedJobTheAgentNeverReceivedIsSentAgainOnItsReturn) {
+  const std::string job = QueueJob(host_.id, repository_, etc_);
+  auto first = ConnectAndGreet(host_);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->Expect<protocol::CommandRun>());
+  ASSERT_EQ(JobOf(job).status, store::JobStatus::kDispatched);
+  first->Close();  // before job.started
+  ASSERT_TRUE(WaitDisconnected(host_.id));
+
+  auto second = ConnectAndGreet(host_);
+  ASSERT_TRUE(second);
+  auto again = second->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(again) << "the job its agent never received was not sent again";
+  EXPECT_EQ(again->job_id, job);
+  EXPECT_EQ(JobOf(job).status, store::JobStatus::kDispatched);
+  second->Close();
+  ASSERT_TRUE(WaitDisconnected(host_.id));
+
+  // A result in the outbox of another job changes nothing: sent again.
+  protocol::Hello hello = HelloWith({});
+  hello.unacked_results = 1;
+  hello.unacked_job_ids = std::vector<std::string>{"01HZX3P000000000000000J0B2"};
+  auto third = Connect(host_);
+  ASSERT_TRUE(third->Open());
+  ASSERT_TRUE(third->Send(hello));
+  ASSERT_TRUE(third->Expect<protocol::HelloOk>());
+  again = third->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->job_id, job);
+  third->Close();
+  ASSERT_TRUE(WaitDisconnected(host_.id));
+
+  // With a result in the outbox that may be this job's (its id listed, or
+  // ids not listed at all by an older agent), the guess stands
+  // (interrupted) and the result, when it comes, replaces it.
+  hello.unacked_job_ids = std::vector<std::string>{job};
+  third = Connect(host_);
+  ASSERT_TRUE(third->Open());
+  ASSERT_TRUE(third->Send(hello));
+  ASSERT_TRUE(third->Expect<protocol::HelloOk>());
+  auto frames = third->Sync();
+  ASSERT_TRUE(frames);
+  EXPECT_TRUE(Of<protocol::CommandRun>(*frames).empty());
+  EXPECT_EQ(JobOf(job).status, store::JobStatus::kInterrupted);
+  ASSERT_TRUE(third->Send(Succeeded(job)));
+  ASSERT_TRUE(third->Expect<protocol::ResultAck>());
+  EXPECT_EQ(JobOf(job).status, store::JobStatus::kSucceeded);
+}
+
 // ================================================================ foreign jobs
 
 TEST_F(FireTest, JobMessagesForAnotherHostsJobAreNotStored) {

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include <boost/json.hpp>
+
 #include "common/cron/cron_parser.h"
+#include "common/util/time_format.h"
 
 namespace rmgr::server::scheduling {
 namespace {
@@ -42,7 +45,7 @@ std::string_view DefaultReason(store::WindowNoteKind kind) {
   switch (kind) {
     case store::WindowNoteKind::kRefused: return "the server refused the fire";
     case store::WindowNoteKind::kCoalesced: return "repository busy; a later fire replaced this pending run";
-    case store::WindowNoteKind::kNotApplied: return "the agent could not apply the schedule";
+    case store::WindowNoteKind::kNotApplied: return kReasonNotApplied;
     case store::WindowNoteKind::kDeferred: return "handed to catch-up";
     case store::WindowNoteKind::kOffline: return kReasonHostOffline;
   }
@@ -88,6 +91,34 @@ bool HostOfflineAt(const store::WindowRecord& record, TimePoint slot, TimePoint 
   });
 }
 
+//! Why the agent could not apply the schedule, and since when (server
+//! time), from its host's last ack; nullopt when it applied it. An entry
+//! stored before "since" was kept counts from the start of time.
+struct NotApplied {
+  std::string reason;
+  TimePoint since;
+};
+std::optional<NotApplied> NotAppliedOf(const store::WindowRecord& record) {
+  if (record.schedule_rejected_json.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto rejected = boost::json::parse(record.schedule_rejected_json, ec);
+  if (ec || !rejected.is_array()) return std::nullopt;
+  for (const auto& item : rejected.as_array()) {
+    const auto* entry = item.if_object();
+    const auto* id = entry ? entry->if_contains("schedule_id") : nullptr;
+    if (!id || !id->is_string() || id->as_string() != record.schedule.id) continue;
+    NotApplied out{std::string(kReasonNotApplied), TimePoint{}};
+    if (const auto* reason = entry->if_contains("reason"); reason && reason->is_string()) {
+      out.reason += ": " + std::string(reason->as_string());
+    }
+    if (const auto* since = entry->if_contains("since"); since && since->is_string()) {
+      if (auto parsed = ParseRfc3339(since->as_string())) out.since = parsed->time;
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
 //! Up to `count` fire times of `schedule` in [lower, last], newest first.
 //! Walking back with LastFireAtOrBefore lists a day's candidates per slot,
 //! which adds up for dense schedules; Next is cheap. So list forward from a
@@ -118,8 +149,8 @@ std::vector<Seconds> CronSlotsBefore(const cron::CronSchedule& schedule, const c
 }
 
 Window Classify(const store::WindowRecord& record, TimePoint slot, TimePoint end,
-                const std::optional<std::string>& group, std::optional<seconds> interval, TimePoint now,
-                const WindowSettings& settings) {
+                const std::optional<std::string>& group, std::optional<seconds> interval,
+                const std::optional<NotApplied>& not_applied, TimePoint now, const WindowSettings& settings) {
   const store::Schedule& schedule = record.schedule;
   Window window{schedule.id, slot, group, WindowOutcome::kMissed, std::nullopt, {}};
   // Jobs come newest slot first, newest job first: the first match is the latest word.
@@ -149,6 +180,8 @@ Window Classify(const store::WindowRecord& record, TimePoint slot, TimePoint end
   const TimePoint latest_fire = (interval ? slot + *interval : slot) + schedule.jitter;
   if (!schedule.enabled && slot >= schedule.updated_at) {
     window.reason = kReasonDisabled;
+  } else if (not_applied && slot >= not_applied->since) {
+    window.reason = not_applied->reason;
   } else if (now < latest_fire + settings.grace) {
     window.outcome = WindowOutcome::kDue;
   } else if (ServerDownAt(record, slot, settings)) {
@@ -244,6 +277,7 @@ std::pair<TimePoint, TimePoint> RecordRange(const store::Schedule& schedule, std
 std::vector<Window> ClassifyWindows(const store::WindowRecord& record, std::span<const TimePoint> slots,
                                     TimePoint now, const WindowSettings& settings) {
   const auto interval = IntervalOf(record.schedule);
+  const auto not_applied = NotAppliedOf(record);
   std::vector<std::optional<std::string>> groups(record.schedule.source_group_ids.begin(),
                                                  record.schedule.source_group_ids.end());
   if (groups.empty()) groups.emplace_back(std::nullopt);
@@ -251,7 +285,7 @@ std::vector<Window> ClassifyWindows(const store::WindowRecord& record, std::span
   out.reserve(slots.size() * groups.size());
   for (const TimePoint slot : slots) {
     const TimePoint end = WindowEnd(slot, interval);
-    for (const auto& group : groups) out.push_back(Classify(record, slot, end, group, interval, now, settings));
+    for (const auto& group : groups) out.push_back(Classify(record, slot, end, group, interval, not_applied, now, settings));
   }
   return out;
 }

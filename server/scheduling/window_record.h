@@ -22,7 +22,9 @@
 //      note's reason (coalesced, not applied, offline);
 //   4. inferred, when nobody recorded anything:
 //      schedule disabled now and the slot after its last change → missed
-//      "schedule disabled"; the slot within jitter + grace of now → due (not
+//      "schedule disabled"; the agent's last ack listed the schedule as
+//      not applied since before the slot (bad cron, unknown zone) → missed
+//      "the agent could not apply the schedule: <why>"; the slot within jitter + grace of now → due (not
 //      missed yet: the fire may be in flight or waiting out its jitter); the
 //      server not running at the slot (a gap in server runs) → missed
 //      "server down"; the host's agent not connected at any moment from the
@@ -80,6 +82,7 @@ inline constexpr std::string_view kReasonHostOffline = "host offline";
 inline constexpr std::string_view kReasonServerDown = "server down";
 inline constexpr std::string_view kReasonNoFire = "no fire received from the agent";
 inline constexpr std::string_view kReasonDisabled = "schedule disabled";
+inline constexpr std::string_view kReasonNotApplied = "the agent could not apply the schedule";
 
 //! One window and what happened in it.
 struct Window {

@@ -232,6 +232,23 @@ TEST_F(Classify, ADisabledScheduleMissesWindowsSinceItsLastChange) {
   EXPECT_EQ(Of("2026-02-28T03:00:00Z")[0].reason, kReasonNoFire);
 }
 
+TEST_F(Classify, AScheduleTheAgentCouldNotApplyMissesWindowsSinceItsAckSaidSo) {
+  record_.schedule_rejected_json =
+      R"([{"schedule_id":"other","reason":"bad cron","since":"2026-01-01T00:00:00Z"},)"
+      R"({"schedule_id":"S","reason":"unknown time zone \"Mars/Olympus\"","since":"2026-03-01T00:00:00Z"}])";
+  const auto windows = Of("2026-03-01T03:00:00Z", "2026-03-01T03:00:01Z");  // not "due": it will never fire
+  ASSERT_EQ(windows.size(), 2u);
+  for (const auto& w : windows) {
+    EXPECT_EQ(w.outcome, WindowOutcome::kMissed);
+    EXPECT_EQ(w.reason, "the agent could not apply the schedule: unknown time zone \"Mars/Olympus\"");
+  }
+  EXPECT_EQ(Of("2026-02-28T03:00:00Z")[0].reason, kReasonNoFire) << "before the ack that said so";
+  record_.schedule_rejected_json = R"([{"schedule_id":"S","reason":"bad cron"}])";  // stored before "since" was kept
+  EXPECT_EQ(Of("2026-02-28T03:00:00Z")[0].reason, "the agent could not apply the schedule: bad cron");
+  record_.schedule_rejected_json = "not json";
+  EXPECT_EQ(Of("2026-02-28T03:00:00Z")[0].reason, kReasonNoFire);
+}
+
 TEST_F(Classify, AGapBetweenServerRunsIsServerDown) {
   record_.server_runs = {{1, At("2026-02-01T00:00:00Z"), At("2026-03-01T02:00:00Z"), std::nullopt},
                          {2, At("2026-03-01T04:00:00Z"), At("2026-03-02T00:00:00Z"), At("2026-03-02T00:00:00Z")},

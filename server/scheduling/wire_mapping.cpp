@@ -84,6 +84,10 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
       if (!schedule->pre_hook.empty()) hooks.pre = schedule->pre_hook;
       if (!schedule->post_hook.empty()) hooks.post = schedule->post_hook;
     }
+    if (schedule && schedule->max_runtime.count() > 0) {
+      command.max_runtime_seconds = static_cast<uint32_t>(
+          std::min<int64_t>(schedule->max_runtime.count(), std::numeric_limits<uint32_t>::max()));
+    }
     command.schedule_id = job.schedule_id;
   }
   command.scheduled_at = job.scheduled_at;

@@ -217,9 +217,11 @@ class WriteTx : public ReadTx {
   //! scheduled_at, source_group_id) fire slot is kConflict.
   virtual Result<Job> CreateJob(const NewJob& job) = 0;
   //! Moves a job to dispatched or running, stamping dispatched_at /
-  //! started_at. Dispatching makes it the host's current job. An illegal
-  //! transition (see IsAllowedTransition) is kConflict; a terminal `to` is
-  //! kInvalidArgument (use FinishJob).
+  //! started_at, or a dispatched one back to queued (its agent never
+  //! received it: dispatched_at cleared, no longer the host's current job).
+  //! Dispatching makes it the host's current job. An illegal transition (see
+  //! IsAllowedTransition) is kConflict; a terminal `to` is kInvalidArgument
+  //! (use FinishJob).
   virtual Result<Job> TransitionJob(std::string_view id, JobStatus to) = 0;
   //! Moves a job to the terminal status in `result`, storing the result and
   //! finished_at, clearing it as the host's current job, and recording the
@@ -238,8 +240,12 @@ class WriteTx : public ReadTx {
   //! are harmless). Returns how many lines were new.
   virtual Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) = 0;
 
-  //! Records a pending run, replacing the schedule's previous one (coalescing).
-  virtual Result<void> UpsertPendingRun(const PendingRun& run) = 0;
+  //! Records a pending run, replacing the schedule's previous one (coalescing:
+  //! the first request time and the newest slot are kept). Returns the slot
+  //! that will not run because of it — the previous pending slot when `run` is
+  //! newer, or `run`'s own slot when it is older — and nullopt when nothing
+  //! was dropped (no previous run, or the same slot).
+  virtual Result<std::optional<TimePoint>> UpsertPendingRun(const PendingRun& run) = 0;
   //! Removes the schedule's pending run; kNotFound when it has none.
   virtual Result<void> DeletePendingRun(std::string_view schedule_id) = 0;
 

@@ -202,11 +202,23 @@ TEST_P(JobsTest, IllegalTransitionsAreConflictsAndChangeNothing) {
 
   // Wrong method for the target state, unknown job.
   EXPECT_EQ(Transition(job.id, JobStatus::kLost).error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(Transition(job.id, JobStatus::kQueued).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Transition(job.id, JobStatus::kQueued).error().code, ErrorCode::kConflict);  // only a dispatched one
   EXPECT_EQ(Finish(job.id, JobResult{JobStatus::kRunning, {}, "", ErrorKind::kNone, "", ""}).error().code,
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(Transition("missing", JobStatus::kDispatched).error().code, ErrorCode::kNotFound);
   EXPECT_EQ(Finish("missing", JobResult{}).error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(JobsTest, ADispatchedJobItsAgentNeverReceivedGoesBackToTheQueue) {
+  const Job job = MakeJob(host_.id);
+  Must(Transition(job.id, JobStatus::kDispatched));
+  const Job requeued = Must(Transition(job.id, JobStatus::kQueued));
+  EXPECT_EQ(requeued.status, JobStatus::kQueued);
+  EXPECT_FALSE(requeued.dispatched_at.has_value());
+  EXPECT_FALSE(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host_.id); })).current_job_id.has_value());
+  EXPECT_EQ(Must(Transition(job.id, JobStatus::kDispatched)).status, JobStatus::kDispatched);  // sent again
+  Must(Transition(job.id, JobStatus::kRunning));
+  EXPECT_EQ(Transition(job.id, JobStatus::kQueued).error().code, ErrorCode::kConflict) << "it has started";
 }
 
 TEST_P(JobsTest, QueuedJobCanBeCancelledAndDispatchedJobLost) {

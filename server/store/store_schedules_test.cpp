@@ -180,6 +180,7 @@ TEST_P(SchedulesTest, CreateBumpsVersionAndRoundTripsEveryField) {
   schedule.hook_timeout = std::chrono::seconds(90);
   schedule.enabled = false;
   schedule.jitter = std::chrono::seconds(120);
+  schedule.max_runtime = std::chrono::hours(3);
   const ScheduleChange made = Must(store().Write([&](WriteTx& tx) { return tx.CreateSchedule(schedule); }));
   EXPECT_EQ(made.version, 1);
   EXPECT_EQ(VersionOf(host.id), 1);
@@ -199,6 +200,7 @@ TEST_P(SchedulesTest, CreateBumpsVersionAndRoundTripsEveryField) {
   EXPECT_EQ(read.hook_timeout, std::chrono::seconds(90));
   EXPECT_FALSE(read.enabled);
   EXPECT_EQ(read.jitter, std::chrono::seconds(120));
+  EXPECT_EQ(read.max_runtime, std::chrono::hours(3));
   EXPECT_EQ(read.created_at, Now());
   EXPECT_EQ(read.updated_at, Now());
 }
@@ -351,15 +353,19 @@ TEST_P(SchedulesTest, PendingRunsCoalescePerScheduleKeepingTheLatestSlot) {
   const ScheduleChange s1 = MakeSchedule(host.id, repository.id, {});
   const ScheduleChange s2 = MakeSchedule(host.id, repository.id, {});
   const TimePoint t0 = Now();
+  // Each upsert answers the slot that will not run because of it.
   auto upsert = [&](const std::string& schedule_id, TimePoint requested, TimePoint slot) {
-    MustOk(store().Write([&](WriteTx& tx) {
+    return Must(store().Write([&](WriteTx& tx) {
       return tx.UpsertPendingRun(PendingRun{schedule_id, host.id, requested, slot});
     }));
   };
-  upsert(s1.schedule.id, t0, t0);
-  upsert(s2.schedule.id, t0 + std::chrono::seconds(1), t0);
-  upsert(s1.schedule.id, t0 + std::chrono::seconds(2), t0 + std::chrono::hours(1));
-  upsert(s1.schedule.id, t0 + std::chrono::seconds(3), t0 + std::chrono::minutes(1));  // older slot: ignored
+  EXPECT_EQ(upsert(s1.schedule.id, t0, t0), std::nullopt);
+  EXPECT_EQ(upsert(s2.schedule.id, t0 + std::chrono::seconds(1), t0), std::nullopt);
+  EXPECT_EQ(upsert(s2.schedule.id, t0 + std::chrono::seconds(1), t0), std::nullopt);  // the same slot again
+  EXPECT_EQ(upsert(s1.schedule.id, t0 + std::chrono::seconds(2), t0 + std::chrono::hours(1)), t0);
+  // An older slot arriving late is ignored, and is the one that will not run.
+  EXPECT_EQ(upsert(s1.schedule.id, t0 + std::chrono::seconds(3), t0 + std::chrono::minutes(1)),
+            t0 + std::chrono::minutes(1));
 
   auto runs = Must(store().Read([&](ReadTx& tx) { return tx.ListPendingRuns(host.id); }));
   ASSERT_EQ(runs.size(), 2u);

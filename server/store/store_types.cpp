@@ -31,8 +31,9 @@ bool IsAllowedTransition(JobStatus from, JobStatus to) {
       // Never sent: it can only be sent, cancelled, or fail to be sent.
       return to == JobStatus::kDispatched || to == JobStatus::kCancelled || to == JobStatus::kFailed;
     case JobStatus::kDispatched:
-      // A fast job (or a failing pre-hook) may report its result before job.started.
-      return to == JobStatus::kRunning || IsTerminal(to);
+      // A fast job (or a failing pre-hook) may report its result before
+      // job.started; one its agent never received goes back to the queue.
+      return to == JobStatus::kRunning || to == JobStatus::kQueued || IsTerminal(to);
     case JobStatus::kRunning:
       return IsTerminal(to);
     case JobStatus::kSucceeded:

@@ -182,6 +182,7 @@ struct Schedule {
   std::chrono::seconds hook_timeout{300};     ///< Per hook; must be positive.
   bool enabled = true;                        ///< Disabled schedules are pushed but never fire.
   std::chrono::seconds jitter{0};             ///< Random delay the agent adds to each fire.
+  std::chrono::seconds max_runtime{0};        ///< One job's limit (then stopped, "timeout"); 0: the agent's default for the kind.
   TimePoint created_at;                       ///< Set by the store.
   TimePoint updated_at;                       ///< Set by the store.
 };
@@ -508,6 +509,7 @@ struct WindowRecord {
   std::optional<TimePoint> presence_since;       ///< The host's first recorded connect; before it presence is unknown.
   std::vector<ServerRun> server_runs;            ///< Runs overlapping [from, to), oldest first.
   std::optional<TimePoint> server_runs_since;    ///< First recorded run start; before it server uptime is unknown.
+  std::string schedule_rejected_json;            ///< Its host's entries the agent could not apply (Host's field, as stored).
 };
 
 //! How long presence and server-run history is kept.

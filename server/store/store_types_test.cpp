@@ -28,8 +28,9 @@ TEST_P(JobStatusRules, OnlyTerminalStatusesAreFinal) {
   EXPECT_EQ(can_move, !IsTerminal(GetParam()));
 }
 
-TEST_P(JobStatusRules, NothingMovesBackToQueued) {
-  EXPECT_FALSE(IsAllowedTransition(GetParam(), JobStatus::kQueued));
+// Only a dispatched job its agent never received goes back to the queue.
+TEST_P(JobStatusRules, OnlyADispatchedJobMovesBackToQueued) {
+  EXPECT_EQ(IsAllowedTransition(GetParam(), JobStatus::kQueued), GetParam() == JobStatus::kDispatched);
 }
 
 std::string StatusName(const ::testing::TestParamInfo<JobStatus>& param_info) {

@@ -216,11 +216,11 @@ TEST_P(WindowsTest, HistoryOlderThanTheKeepIsPrunedWhenNewHistoryStarts) {
 
 TEST_P(WindowsTest, RecordCarriesThePendingRunOfItsScheduleOnly) {
   const Schedule other = MakeSchedule(host_.id, repository_.id, {group_.id}, "other").schedule;
-  MustOk(store().Write([&](WriteTx& tx) {
+  Must(store().Write([&](WriteTx& tx) {
     return tx.UpsertPendingRun(PendingRun{other.id, host_.id, Now(), Now() - minutes(1)});
   }));
   EXPECT_FALSE(Record(Now() - hours(1), Now()).pending_run);
-  MustOk(store().Write([&](WriteTx& tx) {
+  Must(store().Write([&](WriteTx& tx) {
     return tx.UpsertPendingRun(PendingRun{schedule_.id, host_.id, Now(), Now() - minutes(2)});
   }));
   const auto pending = Record(Now() - hours(1), Now()).pending_run;

@@ -137,6 +137,7 @@ json::object ScheduleJson(const store::Schedule& schedule, int64_t schedule_vers
   out["hook_timeout_seconds"] = schedule.hook_timeout.count();
   out["enabled"] = schedule.enabled;
   out["jitter_seconds"] = schedule.jitter.count();
+  out["max_runtime_seconds"] = schedule.max_runtime.count();
   out["next_fires"] = StringArray(next_fires);
   out["schedule_version"] = schedule_version;
   out["created_at"] = TimeJson(schedule.created_at);

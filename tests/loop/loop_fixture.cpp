@@ -134,6 +134,7 @@ void LoopTest::TearDown() {
     server_.reset();
   }
   if (HasFailure()) std::cout << Logs();
+  BeforeCleanup();
   std::error_code ec;
   fs::remove_all(dir_, ec);
 }
@@ -174,6 +175,10 @@ void LoopTest::StartServer(const std::vector<std::string>& extra_flags) {
     const std::string failed = api_.Login("admin", kAdminPassword, "loop-test");
     ASSERT_EQ(failed, "") << Logs();
   }
+}
+
+pid_t LoopTest::ServerPid() const {
+  return server_ ? server_->pid() : -1;
 }
 
 void LoopTest::KillServer() {

@@ -55,6 +55,8 @@ class LoopTest : public ::testing::Test {
   void StartServer(const std::vector<std::string>& extra_flags = {});
   //! SIGKILL to the server and reap it.
   void KillServer();
+  //! The running server's pid, or -1.
+  pid_t ServerPid() const;
   std::string url() const;
   const ApiClient& api() const { return api_; }
   std::uint16_t port() const { return port_; }
@@ -130,6 +132,10 @@ class LoopTest : public ::testing::Test {
 
   //! Everything the server and agents logged so far (for failure messages).
   std::string Logs() const;
+
+  //! Called by TearDown once every process is stopped, before the temp dir is
+  //! removed: a subclass undoes what it set up inside it (e.g. a mount).
+  virtual void BeforeCleanup() {}
 
   std::filesystem::path dir_;  ///< This test's temp dir, removed by TearDown.
 

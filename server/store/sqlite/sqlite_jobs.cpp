@@ -138,15 +138,22 @@ Result<Job> SqliteTx::CreateJob(const NewJob& job) {
 }
 
 Result<Job> SqliteTx::TransitionJob(std::string_view id, JobStatus to) {
-  if (to != JobStatus::kDispatched && to != JobStatus::kRunning) {
-    return MakeError(ErrorCode::kInvalidArgument, "TransitionJob moves a job to dispatched or running only",
+  if (IsTerminal(to)) {
+    return MakeError(ErrorCode::kInvalidArgument, "TransitionJob moves a job to queued, dispatched or running only",
                      "status");
   }
   auto job = GetJob(id);
   if (!job.ok()) return job;
   if (!IsAllowedTransition(job->status, to)) return IllegalTransition(*job, to);
   const TimePoint now = Now();
-  const auto dispatched_at = to == JobStatus::kDispatched ? std::optional(now) : job->dispatched_at;
+  std::optional<TimePoint> dispatched_at = job->dispatched_at;
+  if (to == JobStatus::kDispatched) dispatched_at = now;
+  if (to == JobStatus::kQueued) {
+    dispatched_at.reset();
+    auto current = Execute(conn_, "UPDATE hosts SET current_job_id = NULL WHERE id = ? AND current_job_id = ?",
+                           job->host_id, id);
+    if (!current.ok()) return current.error();
+  }
   const auto started_at = to == JobStatus::kRunning ? std::optional(now) : job->started_at;
   auto updated = Execute(conn_, "UPDATE jobs SET status = ?, dispatched_at = ?, started_at = ? WHERE id = ?",
                          to, dispatched_at, started_at, id);

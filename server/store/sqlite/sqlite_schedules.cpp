@@ -2,6 +2,7 @@
 // version in the same transaction), their group state and pending runs.
 #include <map>
 #include <set>
+#include <algorithm>
 #include <string>
 
 #include "common/util/ulid.h"
@@ -15,7 +16,7 @@ constexpr std::string_view kScheduleListing = "schedules";
 
 constexpr std::string_view kSelectSchedules =
     "SELECT id, host_id, name, kind, cron, timezone, repository_id, retention, options, pre_hook, post_hook,"
-    " hook_timeout_s, enabled, jitter_s, created_at, updated_at FROM schedules";
+    " hook_timeout_s, enabled, jitter_s, created_at, updated_at, max_runtime_s FROM schedules";
 
 Schedule MapSchedule(Row& row) {
   Schedule schedule;
@@ -35,6 +36,7 @@ Schedule MapSchedule(Row& row) {
   schedule.jitter = row.Seconds(13);
   schedule.created_at = row.Time(14);
   schedule.updated_at = row.Time(15);
+  schedule.max_runtime = row.Seconds(16);
   return schedule;
 }
 
@@ -43,6 +45,9 @@ Result<void> ValidateSchedule(const Schedule& schedule) {
   const std::set<std::string> unique(schedule.source_group_ids.begin(), schedule.source_group_ids.end());
   if (unique.size() != schedule.source_group_ids.size()) {
     return MakeError(ErrorCode::kInvalidArgument, "a source group is listed twice", "source_group_ids");
+  }
+  if (schedule.max_runtime.count() < 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "max runtime must not be negative", "max_runtime_seconds");
   }
   return Ok();
 }
@@ -134,10 +139,10 @@ Result<ScheduleChange> SqliteTx::CreateSchedule(const Schedule& schedule) {
       Execute(conn_,
               "INSERT INTO schedules (id, host_id, name, kind, cron, timezone, repository_id, retention,"
               " options, pre_hook, post_hook, hook_timeout_s, enabled, jitter_s, created_at,"
-              " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              " updated_at, max_runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               stored.id, stored.host_id, stored.name, stored.kind, stored.cron, stored.timezone,
               stored.repository_id, stored.retention_json, stored.options_json, stored.pre_hook,
-              stored.post_hook, stored.hook_timeout, stored.enabled, stored.jitter, now, now);
+              stored.post_hook, stored.hook_timeout, stored.enabled, stored.jitter, now, now, stored.max_runtime);
   if (!inserted.ok()) return inserted.error();
   return FinishScheduleWrite(stored);
 }
@@ -148,10 +153,11 @@ Result<ScheduleChange> SqliteTx::UpdateSchedule(const Schedule& schedule) {
       Execute(conn_,
               "UPDATE schedules SET name = ?, kind = ?, cron = ?, timezone = ?, repository_id = ?,"
               " retention = ?, options = ?, pre_hook = ?, post_hook = ?, hook_timeout_s = ?,"
-              " enabled = ?, jitter_s = ?, updated_at = ? WHERE id = ? AND host_id = ?",
+              " enabled = ?, jitter_s = ?, max_runtime_s = ?, updated_at = ? WHERE id = ? AND host_id = ?",
               schedule.name, schedule.kind, schedule.cron, schedule.timezone, schedule.repository_id,
               schedule.retention_json, schedule.options_json, schedule.pre_hook, schedule.post_hook,
-              schedule.hook_timeout, schedule.enabled, schedule.jitter, Now(), schedule.id, schedule.host_id);
+              schedule.hook_timeout, schedule.enabled, schedule.jitter, schedule.max_runtime, Now(), schedule.id,
+              schedule.host_id);
   if (auto found = RequireChanged(changed, "schedule"); !found.ok()) return found.error();
   return FinishScheduleWrite(schedule);
 }
@@ -208,7 +214,10 @@ Result<std::vector<PendingRun>> SqliteTx::ListPendingRuns(std::string_view host_
       host_id);
 }
 
-Result<void> SqliteTx::UpsertPendingRun(const PendingRun& run) {
+Result<std::optional<TimePoint>> SqliteTx::UpsertPendingRun(const PendingRun& run) {
+  auto previous = QueryAll<TimePoint>(conn_, "SELECT scheduled_at FROM pending_runs WHERE schedule_id = ?",
+                                      [](Row& row) { return row.Time(0); }, run.schedule_id);
+  if (!previous.ok()) return previous.error();
   // Coalesce: keep the first request time (queue order) and the latest slot.
   auto upserted = Execute(conn_,
                           "INSERT INTO pending_runs (schedule_id, host_id, requested_at, scheduled_at)"
@@ -216,7 +225,8 @@ Result<void> SqliteTx::UpsertPendingRun(const PendingRun& run) {
                           " scheduled_at = MAX(pending_runs.scheduled_at, excluded.scheduled_at)",
                           run.schedule_id, run.host_id, run.requested_at, run.scheduled_at);
   if (!upserted.ok()) return upserted.error();
-  return Ok();
+  if (previous->empty() || previous->front() == run.scheduled_at) return std::optional<TimePoint>{};
+  return std::optional<TimePoint>{std::min(previous->front(), run.scheduled_at)};
 }
 
 Result<void> SqliteTx::DeletePendingRun(std::string_view schedule_id) {

@@ -143,10 +143,12 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
                     .ok());
   }
   {
-    // Back to the schema before 0005 (so before 0006 too), with the jobs as they were then.
+    // Back to the schema before 0005, with the jobs as they were then (the
+    // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
+        "ALTER TABLE schedules DROP COLUMN max_runtime_s;"
+        " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
         " DELETE FROM schema_migrations WHERE version >= 5");

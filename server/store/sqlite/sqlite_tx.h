@@ -92,7 +92,7 @@ class SqliteTx final : public WriteTx {
   Result<void> RequestJobCancel(std::string_view id, TimePoint at) override;
   Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) override;
   Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) override;
-  Result<void> UpsertPendingRun(const PendingRun& run) override;
+  Result<std::optional<TimePoint>> UpsertPendingRun(const PendingRun& run) override;
   Result<void> DeletePendingRun(std::string_view schedule_id) override;
   Result<int64_t> AppendAudit(const AuditEntry& entry) override;
   // WriteTx: enrollment tokens and snapshots, host rename and delete.

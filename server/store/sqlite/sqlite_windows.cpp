@@ -117,6 +117,11 @@ Result<WindowRecord> SqliteTx::GetWindowRecord(std::string_view schedule_id, Tim
   if (!schedule.ok()) return schedule.error();
   record.schedule = std::move(*schedule);
 
+  auto rejected = QueryOne<std::string>(conn_, "host", "SELECT schedule_rejected FROM hosts WHERE id = ?",
+                                       [](Row& row) { return row.Text(0); }, record.schedule.host_id);
+  if (!rejected.ok()) return rejected.error();
+  record.schedule_rejected_json = std::move(*rejected);
+
   auto jobs = ListWindowJobs(schedule_id, from, to);
   if (!jobs.ok()) return jobs.error();
   record.jobs = std::move(*jobs);

@@ -68,6 +68,8 @@ export interface Host {
 export interface ScheduleRejection {
   schedule_id: string;
   reason: string;
+  /** Since when (server time) the agent has not applied it; absent on entries stored before it was kept. */
+  since?: string;
 }
 
 export interface EnrollmentToken {
@@ -142,6 +144,8 @@ export interface Schedule {
   hook_timeout_seconds: number;
   enabled: boolean;
   jitter_seconds: number;
+  /** One job's limit before the agent stops it (error_kind "timeout"); 0: the agent's default for the kind. */
+  max_runtime_seconds: number;
   next_fires: string[];
   schedule_version: number;
   created_at: string;

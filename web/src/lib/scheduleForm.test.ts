@@ -18,6 +18,7 @@ describe('scheduleBody for a new schedule', () => {
         repository_id: 'r1',
         source_group_ids: ['g1'],
         jitter_seconds: 0,
+        max_runtime_seconds: 0,
         enabled: true,
       },
     });
@@ -47,6 +48,9 @@ describe('scheduleBody for a new schedule', () => {
     expect(
       scheduleBody({ ...form, name: 'x', repository_id: 'r', source_group_ids: ['g'], jitter_seconds: '1.5' }, null, false),
     ).toMatchObject({ ok: false, field: 'jitter_seconds' });
+    expect(
+      scheduleBody({ ...form, name: 'x', repository_id: 'r', source_group_ids: ['g'], max_runtime_seconds: '604801' }, null, false),
+    ).toMatchObject({ ok: false, field: 'max_runtime_seconds' });
   });
 });
 

@@ -11,6 +11,7 @@ export interface ScheduleForm
   post_hook: string;
   hook_timeout_seconds: string;
   jitter_seconds: string;
+  max_runtime_seconds: string;
   enabled: boolean;
 }
 
@@ -27,6 +28,7 @@ export function defaultScheduleForm(timezone: string): ScheduleForm {
     post_hook: '',
     hook_timeout_seconds: '300',
     jitter_seconds: '0',
+    max_runtime_seconds: '0',
     enabled: true,
   };
 }
@@ -44,9 +46,13 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
     post_hook: s.post_hook ?? '',
     hook_timeout_seconds: String(s.hook_timeout_seconds),
     jitter_seconds: String(s.jitter_seconds),
+    max_runtime_seconds: String(s.max_runtime_seconds),
     enabled: s.enabled,
   };
 }
+
+/** The longest max runtime the API takes (7 days); 0 means the agent's default for the kind. */
+export const MAX_RUNTIME_LIMIT = 7 * 86400;
 
 export type BodyResult = { ok: true; body: Record<string, unknown> } | { ok: false; field: string; message: string };
 
@@ -72,6 +78,8 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
   }
   const jitter = wholeNumber(form.jitter_seconds, 'jitter_seconds', 'Jitter', 0, 86400);
   if (typeof jitter !== 'number') return { ok: false, ...jitter };
+  const maxRuntime = wholeNumber(form.max_runtime_seconds, 'max_runtime_seconds', 'Max runtime', 0, MAX_RUNTIME_LIMIT);
+  if (typeof maxRuntime !== 'number') return { ok: false, ...maxRuntime };
 
   const full: Record<string, unknown> = {
     name: form.name.trim(),
@@ -81,6 +89,7 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
     repository_id: form.repository_id,
     source_group_ids: form.kind === 'backup' ? form.source_group_ids : [],
     jitter_seconds: jitter,
+    max_runtime_seconds: maxRuntime,
     enabled: form.enabled,
   };
   if (form.kind === 'forget') {
@@ -112,6 +121,7 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
     repository_id: original.repository_id,
     source_group_ids: original.source_group_ids,
     jitter_seconds: original.jitter_seconds,
+    max_runtime_seconds: original.max_runtime_seconds,
     enabled: original.enabled,
     retention: original.retention ?? undefined,
     pre_hook: original.pre_hook ?? '',

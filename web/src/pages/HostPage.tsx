@@ -81,6 +81,7 @@ export function HostPage({ id }: { id: string }) {
                     {h.schedule_rejected.map((r) => (
                       <li key={r.schedule_id}>
                         not applied: schedule {shortId(r.schedule_id)} — {r.reason}
+                        {r.since ? ` (since ${formatTime(r.since)})` : ''}
                       </li>
                     ))}
                   </ul>

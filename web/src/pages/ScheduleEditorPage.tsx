@@ -6,7 +6,14 @@ import { Link, navigate, useQuery } from '../app/navigation';
 import { ConfirmButton, ErrorNote, Field, Loading, Options } from '../components/ui';
 import { CronPreview, previewErrorTarget, type CronPreviewState } from '../lib/cronPreview';
 import { kKeepCounts, kKeepLabels } from '../lib/retention';
-import { defaultScheduleForm, formatZoned, scheduleBody, scheduleToForm, type ScheduleForm } from '../lib/scheduleForm';
+import {
+  defaultScheduleForm,
+  formatZoned,
+  MAX_RUNTIME_LIMIT,
+  scheduleBody,
+  scheduleToForm,
+  type ScheduleForm,
+} from '../lib/scheduleForm';
 import { ScheduleWindows } from '../components/WindowTimeline';
 
 const kKinds: ScheduleKind[] = ['backup', 'forget', 'prune', 'check'];
@@ -371,6 +378,22 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
                 max={86400}
                 value={form.jitter_seconds}
                 onInput={(e) => set('jitter_seconds', e.currentTarget.value)}
+              />
+            </Field>
+            <Field
+              label="Max runtime (seconds)"
+              narrow
+              help="0: the agent's default (backup 24 h, forget/prune/check 12 h)"
+              helpId="max-runtime-help"
+              error={fieldError('max_runtime_seconds')}
+            >
+              <input
+                aria-describedby="max-runtime-help"
+                type="number"
+                min={0}
+                max={MAX_RUNTIME_LIMIT}
+                value={form.max_runtime_seconds}
+                onInput={(e) => set('max_runtime_seconds', e.currentTarget.value)}
               />
             </Field>
             <label class="check check-top">

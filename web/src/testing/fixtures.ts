@@ -45,6 +45,7 @@ export function makeSchedule(partial: Partial<Schedule> = {}): Schedule {
     hook_timeout_seconds: 300,
     enabled: true,
     jitter_seconds: 0,
+    max_runtime_seconds: 0,
     next_fires: [],
     schedule_version: 1,
     created_at: '',
