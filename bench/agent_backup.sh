@@ -16,7 +16,7 @@ root=$PWD
 size_mb=${1:-2048}
 rounds=${2:-2}
 bin=$root/build/release
-for exe in server/restic-manager-server agent/app/restic-manager-agent cli/restic-manager; do
+for exe in server/app/restic-manager-server agent/app/restic-manager-agent cli/restic-manager; do
   [ -x "$bin/$exe" ] || { echo "missing $bin/$exe: run 'make release' first" >&2; exit 1; }
 done
 command -v restic >/dev/null || { echo "restic is not installed" >&2; exit 1; }
@@ -54,7 +54,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 url=http://127.0.0.1:$port
 export XDG_CONFIG_HOME=$work/cli
 (umask 077 && echo "bench-admin-password-$$" >"$work/admin-password")
-"$bin/server/restic-manager-server" --listen "127.0.0.1:$port" --data-dir "$work/server" \
+"$bin/server/app/restic-manager-server" --listen "127.0.0.1:$port" --data-dir "$work/server" \
   --admin-password-file "$work/admin-password" --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 100); do curl -fsS "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -12,7 +12,7 @@ duration=${3:-20}
 connections=${4:-16}
 build=build/release
 command -v wrk >/dev/null || { echo "api_load: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-for exe in "$build/bench/seed_store" "$build/server/restic-manager-server"; do
+for exe in "$build/bench/seed_store" "$build/server/app/restic-manager-server"; do
   [[ -x $exe ]] || { echo "api_load: $exe missing: run 'make release' first" >&2; exit 1; }
 done
 
@@ -29,7 +29,7 @@ echo "# $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | se
 
 port=$((20000 + RANDOM % 20000))
 password=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
-RESTIC_MANAGER_ADMIN_PASSWORD=$password "$build/server/restic-manager-server" \
+RESTIC_MANAGER_ADMIN_PASSWORD=$password "$build/server/app/restic-manager-server" \
   --listen "127.0.0.1:$port" --data-dir "$work" --log-level warn >"$work/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$port"

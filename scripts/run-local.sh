@@ -16,7 +16,7 @@ data_dir=$(realpath -m "${1:-$root/.run}")
 listen=${2:-127.0.0.1:8080}
 url="http://$listen"
 bin=$root/build/release
-server_exe=$bin/server/restic-manager-server
+server_exe=$bin/server/app/restic-manager-server
 agent_exe=$bin/agent/app/restic-manager-agent
 cli_exe=$bin/cli/restic-manager
 
