@@ -1,47 +1,31 @@
 #include "server/scheduling/schedule_pusher.h"
 
-#include <boost/json.hpp>
-
-#include <map>
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "common/util/log.h"
-#include "common/util/time_format.h"
+#include "server/scheduling/stored_rejections.h"
 #include "server/scheduling/wire_mapping.h"
 
 namespace rmgr::server::scheduling {
 namespace {
 std::shared_ptr<spdlog::logger> Log() { return Logger("scheduling"); }
 
-// The stored form of an ack's rejected entries: each with the server time
-// since when it has not been applied (kept from the previous ack while the
-// schedule stays rejected), which is when its windows began to be missed.
-std::string RejectionsJson(const std::vector<protocol::ScheduleRejection>& entries, std::string_view previous_json,
-                           TimePoint now) {
-  std::map<std::string, std::string, std::less<>> since_before;
-  boost::system::error_code ec;
-  const auto previous = boost::json::parse(previous_json, ec);
-  if (!ec && previous.is_array()) {
-    for (const auto& item : previous.as_array()) {
-      const auto* entry = item.if_object();
-      if (entry == nullptr) continue;
-      const auto* id = entry->if_contains("schedule_id");
-      const auto* since = entry->if_contains("since");
-      if (id && id->is_string() && since && since->is_string()) {
-        since_before[std::string(id->as_string())] = std::string(since->as_string());
-      }
-    }
-  }
-  boost::json::array out;
+// An ack's rejected entries as stored: each keeps the "since" of the
+// previous ack while the schedule stays rejected (when its windows began to
+// be missed), else it starts now.
+std::string RejectedNow(const std::vector<protocol::ScheduleRejection>& entries, std::string_view previous_json,
+                        TimePoint now) {
+  const auto previous = ParseRejections(previous_json);
+  std::vector<StoredRejection> out;
   for (const auto& entry : entries) {
-    const auto kept = since_before.find(entry.schedule_id);
-    out.push_back(boost::json::object{
-        {"schedule_id", entry.schedule_id},
-        {"reason", entry.reason},
-        {"since", kept != since_before.end() ? kept->second : FormatRfc3339Utc(now)}});
+    const auto kept = std::find_if(previous.begin(), previous.end(), [&](const StoredRejection& r) {
+      return r.schedule_id == entry.schedule_id && r.since;
+    });
+    out.push_back({entry.schedule_id, entry.reason, kept != previous.end() ? kept->since : now});
   }
-  return boost::json::serialize(out);
+  return RejectionsJson(out);
 }
 }  // namespace
 
@@ -72,7 +56,7 @@ void SchedulePusher::HandleAck(const ws::AgentIdentity& who, const protocol::Sch
     if (ack.rejected && !ack.rejected->empty()) {
       auto host = tx.GetHost(who.host_id);
       if (!host) return host.error();
-      rejected_json = RejectionsJson(*ack.rejected, host->schedule_rejected_json, ctx_.Now());
+      rejected_json = RejectedNow(*ack.rejected, host->schedule_rejected_json, ctx_.Now());
     }
     return tx.SetHostAppliedScheduleVersion(who.host_id, ack.version, ack.applied_at, rejected_json);
   });

@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <cstdlib>
 
-#include <boost/json.hpp>
-
 #include "common/cron/cron_parser.h"
-#include "common/util/time_format.h"
+#include "server/scheduling/stored_rejections.h"
 
 namespace rmgr::server::scheduling {
 namespace {
@@ -99,22 +97,11 @@ struct NotApplied {
   TimePoint since;
 };
 std::optional<NotApplied> NotAppliedOf(const store::WindowRecord& record) {
-  if (record.schedule_rejected_json.empty()) return std::nullopt;
-  boost::system::error_code ec;
-  const auto rejected = boost::json::parse(record.schedule_rejected_json, ec);
-  if (ec || !rejected.is_array()) return std::nullopt;
-  for (const auto& item : rejected.as_array()) {
-    const auto* entry = item.if_object();
-    const auto* id = entry ? entry->if_contains("schedule_id") : nullptr;
-    if (!id || !id->is_string() || id->as_string() != record.schedule.id) continue;
-    NotApplied out{std::string(kReasonNotApplied), TimePoint{}};
-    if (const auto* reason = entry->if_contains("reason"); reason && reason->is_string()) {
-      out.reason += ": " + std::string(reason->as_string());
-    }
-    if (const auto* since = entry->if_contains("since"); since && since->is_string()) {
-      if (auto parsed = ParseRfc3339(since->as_string())) out.since = parsed->time;
-    }
-    return out;
+  for (const auto& rejection : ParseRejections(record.schedule_rejected_json)) {
+    if (rejection.schedule_id != record.schedule.id) continue;
+    std::string reason(kReasonNotApplied);
+    if (!rejection.reason.empty()) reason += ": " + rejection.reason;
+    return NotApplied{std::move(reason), rejection.since.value_or(TimePoint{})};
   }
   return std::nullopt;
 }
