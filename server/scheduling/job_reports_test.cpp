@@ -1,4 +1,8 @@
 // The job lifecycle as agents report it, reconnects, REST notices, foreign jobs.
+#include <algorithm>
+#include <mutex>
+#include <vector>
+
 #include "server/scheduling/scheduling_test_fixture.h"
 
 namespace rmgr::server::scheduling {
@@ -128,7 +132,6 @@ TEST_F(FireTest, JobLifecycleStoresProgressLogsAndResultThenDispatchesTheNextJob
   EXPECT_EQ(Nightly().size(), 2u);
 }
 
-
 // ================================================================ reconnects
 
 TEST_F(FireTest, HelloMarksJobsTheAgentNoLongerRunsInterruptedAndAnOutboxResultWins) {
@@ -243,7 +246,6 @@ TEST_F(FireTest, CancelForADisconnectedHostIsDeliveredAfterTheNextHello) {
   EXPECT_EQ(JobOf(job).status, store::JobStatus::kInterrupted);
 }
 
-
 // The command.run went out as the connection died: the agent comes back
 // without the job, which never started. Interrupting it would lose the
 // window of an always-on host for good; it is sent again instead — unless a
@@ -351,6 +353,57 @@ TEST_F(FireTest, AResultFromAnotherHostDoesNotDropAPendingCancel) {
   auto frames = back->Sync();
   ASSERT_TRUE(frames);
   EXPECT_EQ(Of<protocol::CommandCancel>(*frames).size(), 1u);
+}
+
+//! Records what the core tells its observers.
+class RecordingObserver final : public ChangeObserver {
+ public:
+  void JobChanged(const store::Job& job) override {
+    std::lock_guard lock(mutex_);
+    jobs.push_back(job);
+  }
+  void HostChanged(const store::Host& host) override {
+    std::lock_guard lock(mutex_);
+    hosts.push_back(host);
+  }
+  std::vector<store::Job> jobs;
+  std::vector<store::Host> hosts;
+
+ private:
+  std::mutex mutex_;
+};
+
+class ObservedFireTest : public FireTest {
+ protected:
+  SchedulingOptions Options() override {
+    SchedulingOptions options = FireTest::Options();
+    options.observers = {&observer_};
+    return options;
+  }
+  RecordingObserver observer_;
+};
+
+TEST_F(ObservedFireTest, ObserversHearTheConnectAndEveryCommittedJobChangeUpToTheResult) {
+  auto client = ConnectAndGreet(host_);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send(Fire(nightly_.id, Slot(0))));
+  auto run = client->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(run);
+  ASSERT_TRUE(client->Send(Started(run->job_id)));
+  ASSERT_TRUE(client->Send(Succeeded(run->job_id)));
+  ASSERT_TRUE(client->Sync());
+  DrainPosts();
+
+  ASSERT_FALSE(observer_.hosts.empty());
+  EXPECT_EQ(observer_.hosts.front().id, host_.id);
+  EXPECT_TRUE(observer_.hosts.front().connected);
+  std::vector<store::JobStatus> seen;
+  for (const auto& job : observer_.jobs) {
+    if (job.id == run->job_id) seen.push_back(job.status);
+  }
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), store::JobStatus::kSucceeded);
+  EXPECT_NE(std::find(seen.begin(), seen.end(), store::JobStatus::kRunning), seen.end());
 }
 
 }  // namespace

@@ -4,14 +4,20 @@
 
 namespace rmgr::server::scheduling {
 
-void Publisher::Host(const store::Host& host) { events_.Publish(events::Event{"host", views::HostJson(host)}); }
+void Publisher::Host(const store::Host& host) {
+  events_.Publish(events::Event{"host", views::HostJson(host)});
+  for (auto* observer : observers_) observer->HostChanged(host);
+}
 
 void Publisher::Host(const std::string& host_id) {
   auto host = store_.Read([&](store::ReadTx& tx) { return tx.GetHost(host_id); });
   if (host) Host(*host);
 }
 
-void Publisher::Job(const store::Job& job) { events_.Publish(events::Event{"job", views::JobJson(job)}); }
+void Publisher::Job(const store::Job& job) {
+  events_.Publish(events::Event{"job", views::JobJson(job)});
+  for (auto* observer : observers_) observer->JobChanged(job);
+}
 
 void Publisher::Jobs(const std::vector<std::string>& job_ids) {
   if (job_ids.empty()) return;

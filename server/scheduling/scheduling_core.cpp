@@ -17,7 +17,7 @@ SchedulingCore::SchedulingCore(store::Store& store, const auth::SecretBox& secre
                                SchedulingOptions options)
     : work_(io_.get_executor()),
       options_(std::move(options)),
-      publisher_(store, *options_.events),
+      publisher_(store, *options_.events, options_.observers),
       ctx_{store, secrets, sender, presence_, watch_, publisher_, options_, io_.get_executor()},
       dispatcher_(ctx_),
       pusher_(ctx_),

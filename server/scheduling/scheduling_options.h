@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <functional>
+#include <vector>
 
 #include "common/util/time_format.h"
 #include "server/events/event_bus.h"
+#include "server/scheduling/change_observer.h"
 
 namespace rmgr::server::scheduling {
 
@@ -24,6 +26,8 @@ struct SchedulingOptions {
   std::function<TimePoint()> now = [] { return Clock::now(); };
   //! Where job, progress, log and host changes are published for the UI; never null.
   events::EventSink* events = &events::NoEvents();
+  //! Also told of every committed job and host change (alert engine, pings); each outlives the core.
+  std::vector<ChangeObserver*> observers;
 };
 
 }  // namespace rmgr::server::scheduling
