@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/store/alert_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -159,10 +160,43 @@ class ReadTx {
   // ---- window record (reads) ----
   //! What the window record of schedule `schedule_id` needs for [from, to)
   //! (see WindowRecord), in a few indexed queries; kNotFound for an unknown schedule.
-  virtual Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) = 0;
+  virtual Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from,
+                                               TimePoint to) = 0;
   //! The newest server run (the current one while the server runs); kNotFound before the first.
   virtual Result<ServerRun> GetLatestServerRun() = 0;
   // ---- end window record (reads) ----
+
+  // ---- alerts (reads) ----
+  //! Every host, ordered by id (the alert engine's periodic pass).
+  virtual Result<std::vector<Host>> ListAllHosts() = 0;
+  //! Every schedule with its groups, ordered by host then name.
+  virtual Result<std::vector<Schedule>> ListAllSchedules() = 0;
+  //! Every schedule × group state, ordered by schedule then group.
+  virtual Result<std::vector<ScheduleGroupState>> ListAllScheduleGroupStates() = 0;
+  //! Every source group (paths and all), ordered by host then name.
+  virtual Result<std::vector<SourceGroup>> ListAllSourceGroups() = 0;
+  //! The alert with this id.
+  virtual Result<Alert> GetAlert(std::string_view id) = 0;
+  //! Alerts matching the filter, newest first (keyset on started_at, id).
+  virtual Result<Page<Alert>> ListAlerts(const AlertFilter& filter, const PageRequest& page) = 0;
+  //! Every unresolved alert (of one host when `host_id` is set), oldest first.
+  virtual Result<std::vector<Alert>> ListOpenAlerts(const std::optional<std::string>& host_id) = 0;
+  //! Unresolved alerts counted by kind, state and severity.
+  virtual Result<std::vector<AlertCount>> CountOpenAlerts() = 0;
+  //! The rules an admin changed (kinds without a row run on their defaults).
+  virtual Result<std::vector<AlertRule>> ListAlertRules() = 0;
+  //! The newest job of schedule × group (group "" for none) that ended
+  //! succeeded, partial, failed or lost — the ones that say whether the
+  //! subject works; nullopt when there is none.
+  virtual Result<std::optional<Job>> GetLatestDecisiveJob(std::string_view schedule_id,
+                                                          std::string_view source_group_id) = 0;
+  //! The schedule × group subjects with a job that finished at or after `since`.
+  virtual Result<std::vector<JobSubject>> ListJobSubjectsFinishedSince(TimePoint since) = 0;
+  //! For each host × repository whose newest decisive job failed on a lock:
+  //! the run of lock failures since its last other decisive job (only runs
+  //! whose newest job finished at or after `since`).
+  virtual Result<std::vector<LockStreak>> ListLockStreaks(TimePoint since) = 0;
+  // ---- end alerts (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -179,7 +213,8 @@ class WriteTx : public ReadTx {
   virtual Result<int64_t> BumpHostScheduleVersion(std::string_view id) = 0;
   //! Records the agent's schedule.ack: kInvalidArgument for version <= 0,
   //! kConflict for a version above the canonical one (nothing is written).
-  virtual Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
+  virtual Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
+                                                     TimePoint applied_at,
                                                      std::string_view rejected_json = {}) = 0;
   //! Binds `install_id` to the host at its agent's hello, or reports that
   //! another installation is bound (then install_conflict_at is set to `at`).
@@ -232,7 +267,8 @@ class WriteTx : public ReadTx {
   //! `lost` and `interrupted`, which are the server's guesses: a real
   //! result that arrives later (from the agent's outbox) replaces them.
   virtual Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) = 0;
-  //! Records an operator's cancel of an unfinished job (kept until it ends). kNotFound / kConflict (finished).
+  //! Records an operator's cancel of an unfinished job (kept until it ends). kNotFound / kConflict
+  //! (finished).
   virtual Result<void> RequestJobCancel(std::string_view id, TimePoint at) = 0;
   //! Replaces the progress JSON of a dispatched or running job (kConflict otherwise).
   virtual Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) = 0;
@@ -265,7 +301,8 @@ class WriteTx : public ReadTx {
   virtual Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) = 0;
   //! Inserts or replaces snapshots in the repository's index (their
   //! repository_id is ignored); returns how many were written.
-  virtual Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) = 0;
+  virtual Result<int64_t> UpsertSnapshots(std::string_view repository_id,
+                                          std::span<const Snapshot> snapshots) = 0;
   //! Drops indexed snapshots of the repository whose ids are not in `keep_ids`
   //! (a complete listing replaced the index); returns how many went.
   virtual Result<int64_t> DeleteSnapshotsExcept(std::string_view repository_id,
@@ -292,7 +329,8 @@ class WriteTx : public ReadTx {
   //! Moves the session's expires_at to `expires_at`, but only when it is now
   //! earlier than `if_before` (so a sliding expiry writes at most once per
   //! step). Returns whether it wrote; kNotFound for an unknown session.
-  virtual Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at, TimePoint if_before) = 0;
+  virtual Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at,
+                                     TimePoint if_before) = 0;
   //! Deletes one session; kNotFound when there is none.
   virtual Result<void> DeleteSession(std::string_view token_hash) = 0;
   //! Deletes every session of a user except the one hashing to `keep_token_hash`
@@ -329,6 +367,18 @@ class WriteTx : public ReadTx {
   //! Stamps the run's stopped_at (and last_alive_at) with the store's now; kNotFound when unknown.
   virtual Result<void> StopServerRun(int64_t id) = 0;
   // ---- end window record (writes) ----
+
+  // ---- alerts (writes) ----
+  //! Stores a new alert (id assigned when empty; started_at / updated_at
+  //! kept as given); kConflict when an unresolved alert of the same kind and
+  //! subject_key exists.
+  virtual Result<Alert> InsertAlert(const Alert& alert) = 0;
+  //! Replaces every field but id, kind, subject_key and started_at of an
+  //! alert; kNotFound when unknown.
+  virtual Result<Alert> UpdateAlert(const Alert& alert) = 0;
+  //! Stores an admin's settings of a rule (updated_at from the store clock).
+  virtual Result<AlertRule> PutAlertRule(const AlertRule& rule) = 0;
+  // ---- end alerts (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

@@ -103,6 +103,7 @@ struct Host {
   std::optional<std::string> install_id{};       ///< Agent installation bound at its first hello.
   std::optional<TimePoint> install_conflict_at{};///< When another installation used the token (a flag).
   std::string schedule_rejected_json{};          ///< Entries the agent could not apply (JSON array); "" = none.
+  std::optional<TimePoint> schedule_changed_at{};///< When the canonical version last moved (drift is measured from it).
 };
 
 //! What BindHostInstall found.

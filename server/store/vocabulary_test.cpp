@@ -5,9 +5,8 @@
 // and forgotten in another fails this test.
 #include <gtest/gtest.h>
 
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +18,7 @@
 #include <vector>
 
 #include "common/protocol/enums.h"
+#include "server/store/alert_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -41,8 +41,9 @@ std::string ReadFile(const fs::path& path) {
 // The names of E's values that `keep` admits, spelled by `spell` (the
 // store's or the API's spelling of a value; its protocol name by default).
 template <class E>
-Names NamesOf(const std::function<bool(E)>& keep = [](E) { return true; },
-              const std::function<std::string(E)>& spell = [](E value) { return std::string(ToString(value)); }) {
+Names NamesOf(
+    const std::function<bool(E)>& keep = [](E) { return true; },
+    const std::function<std::string(E)>& spell = [](E value) { return std::string(ToString(value)); }) {
   Names out;
   for (const E value : protocol::AllValues<E>()) {
     if (keep(value)) out.insert(spell(value));
@@ -86,7 +87,8 @@ Names SqlList(const std::string& sql, std::string_view statement, std::string_vi
   }
   for (std::size_t at = sql.find(column, start); at != std::string::npos; at = sql.find(column, at + 1)) {
     const char before = sql[at - 1];
-    if (std::isalnum(static_cast<unsigned char>(before)) || before == '_') continue;  // e.g. actor_kind for kind
+    if (std::isalnum(static_cast<unsigned char>(before)) || before == '_')
+      continue;  // e.g. actor_kind for kind
     std::size_t next = sql.find_first_not_of(' ', at + column.size());
     if (sql.compare(next, 4, "NOT ") == 0) next = sql.find_first_not_of(' ', next + 4);
     if (sql.compare(next, 4, "IN (") != 0) continue;
@@ -116,6 +118,14 @@ TEST(JobVocabulary, SqlCheckListsAreTheEnums) {
       << "jobs.error_kind (update)";
 }
 
+TEST(AlertVocabulary, SqlCheckListsAreTheEnums) {
+  const std::string sql = AllMigrations();
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE alerts (", "kind"), NamesOf<AlertKind>()) << "alerts.kind";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE alerts (", "severity"), NamesOf<AlertSeverity>()) << "alerts.severity";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE alerts (", "state"), NamesOf<AlertState>()) << "alerts.state";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE alert_rules (", "kind"), NamesOf<AlertKind>()) << "alert_rules.kind";
+}
+
 // -------------------------------------------------------------- OpenAPI --
 
 // The "enum" of components.schemas.<schema>.properties.<property>; a null
@@ -140,8 +150,9 @@ Names OpenApiEnum(const json::value& doc, std::string_view schema, std::string_v
 
 // What the API answers for an error kind: null for none, else its name.
 Names AnsweredErrorKinds() {
-  return NamesOf<ErrorKind>([](ErrorKind) { return true; },
-                            [](ErrorKind kind) { return kind == ErrorKind::kNone ? "null" : std::string(ToString(kind)); });
+  return NamesOf<ErrorKind>(
+      [](ErrorKind) { return true; },
+      [](ErrorKind kind) { return kind == ErrorKind::kNone ? "null" : std::string(ToString(kind)); });
 }
 
 TEST(JobVocabulary, OpenApiEnumsAreTheEnums) {
@@ -150,7 +161,16 @@ TEST(JobVocabulary, OpenApiEnumsAreTheEnums) {
   EXPECT_EQ(OpenApiEnum(doc, "Job", "status"), NamesOf<JobStatus>()) << "Job.status";
   EXPECT_EQ(OpenApiEnum(doc, "Job", "error_kind"), AnsweredErrorKinds()) << "Job.error_kind";
   EXPECT_EQ(OpenApiEnum(doc, "JobLogLine", "stream"), NamesOf<LogStream>()) << "JobLogLine.stream";
-  EXPECT_EQ(OpenApiEnum(doc, "Schedule", "kind"), NamesOf<JobKind>(protocol::IsSchedulable)) << "Schedule.kind";
+  EXPECT_EQ(OpenApiEnum(doc, "Schedule", "kind"), NamesOf<JobKind>(protocol::IsSchedulable))
+      << "Schedule.kind";
+}
+
+TEST(AlertVocabulary, OpenApiEnumsAreTheEnums) {
+  const json::value doc = json::parse(ReadFile(kSourceDir / "server/api/openapi.json"));
+  EXPECT_EQ(OpenApiEnum(doc, "Alert", "kind"), NamesOf<AlertKind>()) << "Alert.kind";
+  EXPECT_EQ(OpenApiEnum(doc, "Alert", "state"), NamesOf<AlertState>()) << "Alert.state";
+  EXPECT_EQ(OpenApiEnum(doc, "Alert", "severity"), NamesOf<AlertSeverity>()) << "Alert.severity";
+  EXPECT_EQ(OpenApiEnum(doc, "AlertRule", "kind"), NamesOf<AlertKind>()) << "AlertRule.kind";
 }
 
 // ------------------------------------------------------------- types.ts --
@@ -177,7 +197,8 @@ TEST(JobVocabulary, WebTypesAreTheEnums) {
   EXPECT_EQ(TsItems(ts, "export type JobKind =", ";"), NamesOf<JobKind>()) << "JobKind";
   EXPECT_EQ(TsItems(ts, "export const kJobKinds: JobKind[] =", ";"), NamesOf<JobKind>()) << "kJobKinds";
   EXPECT_EQ(TsItems(ts, "export type JobStatus =", ";"), NamesOf<JobStatus>()) << "JobStatus";
-  EXPECT_EQ(TsItems(ts, "export const kJobStatuses: JobStatus[] =", ";"), NamesOf<JobStatus>()) << "kJobStatuses";
+  EXPECT_EQ(TsItems(ts, "export const kJobStatuses: JobStatus[] =", ";"), NamesOf<JobStatus>())
+      << "kJobStatuses";
   EXPECT_EQ(TsItems(ts, "export type ScheduleKind =", ";"), NamesOf<JobKind>(protocol::IsSchedulable))
       << "ScheduleKind";
   Names error_kinds = AnsweredErrorKinds();

@@ -13,8 +13,9 @@ constexpr std::string_view kHostListing = "hosts";
 constexpr std::string_view kSelectHosts =
     "SELECT id, name, hostname, os, arch, agent_version, restic_version, always_on, token_hash,"
     " schedule_version_canonical, schedule_version_applied, schedule_applied_at, current_job_id,"
-    " connected, last_seen_at, last_backup_at, created_at, install_id, install_conflict_at, schedule_rejected"
-    " FROM hosts";
+    " connected, last_seen_at, last_backup_at, created_at, install_id, install_conflict_at, "
+    "schedule_rejected,"
+    " schedule_changed_at FROM hosts";
 
 Host MapHost(Row& row) {
   Host host;
@@ -38,6 +39,7 @@ Host MapHost(Row& row) {
   host.install_id = row.OptText(17);
   host.install_conflict_at = row.OptTime(18);
   host.schedule_rejected_json = row.Text(19);
+  host.schedule_changed_at = row.OptTime(20);
   return host;
 }
 
@@ -69,8 +71,8 @@ Result<Page<Host>> SqliteTx::SearchHosts(const HostFilter& host_filter, const Pa
   if (!host_filter.query.empty()) {
     // instr() rather than LIKE: no wildcard characters to escape. A substring
     // search cannot use an index; a scan of the hosts table is cheap enough.
-    filter.And("(instr(lower(name), lower(?)) > 0 OR instr(lower(hostname), lower(?)) > 0)", host_filter.query,
-               host_filter.query);
+    filter.And("(instr(lower(name), lower(?)) > 0 OR instr(lower(hostname), lower(?)) > 0)",
+               host_filter.query, host_filter.query);
   }
   if (!page.cursor.empty()) {
     auto after = DecodeCursor(page.cursor, kHostListing, 1);
@@ -133,19 +135,26 @@ Result<void> SqliteTx::SetHostAlwaysOn(std::string_view id, bool always_on) {
 }
 
 Result<void> SqliteTx::SetHostTokenHash(std::string_view id, std::string_view token_hash) {
-  if (token_hash.empty()) return MakeError(ErrorCode::kInvalidArgument, "token hash must not be empty", "token_hash");
-  return RequireChanged(Execute(conn_, "UPDATE hosts SET token_hash = ? WHERE id = ?", token_hash, id), "host");
+  if (token_hash.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "token hash must not be empty", "token_hash");
+  return RequireChanged(Execute(conn_, "UPDATE hosts SET token_hash = ? WHERE id = ?", token_hash, id),
+                        "host");
+}
+
+Result<std::vector<Host>> SqliteTx::ListAllHosts() {
+  static const std::string kSql = JoinSql(kSelectHosts, " ORDER BY id");
+  return QueryAll<Host>(conn_, kSql, MapHost);
 }
 
 Result<int64_t> SqliteTx::BumpHostScheduleVersion(std::string_view id) {
   return QueryInt(conn_, "host",
-                  "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1 WHERE id = ?"
-                  " RETURNING schedule_version_canonical",
-                  id);
+                  "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1,"
+                  " schedule_changed_at = ? WHERE id = ? RETURNING schedule_version_canonical",
+                  Now(), id);
 }
 
-Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
-                                                     std::string_view rejected_json) {
+Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_t version,
+                                                     TimePoint applied_at, std::string_view rejected_json) {
   if (version <= 0) {
     return MakeError(ErrorCode::kInvalidArgument, "applied schedule version must be positive", "version");
   }
@@ -163,9 +172,12 @@ Result<void> SqliteTx::SetHostAppliedScheduleVersion(std::string_view id, int64_
                    "version");
 }
 
-Result<InstallBinding> SqliteTx::BindHostInstall(std::string_view id, std::string_view install_id, TimePoint at) {
-  if (install_id.empty()) return MakeError(ErrorCode::kInvalidArgument, "install id must not be empty", "install_id");
-  auto bound = Execute(conn_, "UPDATE hosts SET install_id = ? WHERE id = ? AND install_id IS NULL", install_id, id);
+Result<InstallBinding> SqliteTx::BindHostInstall(std::string_view id, std::string_view install_id,
+                                                 TimePoint at) {
+  if (install_id.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "install id must not be empty", "install_id");
+  auto bound =
+      Execute(conn_, "UPDATE hosts SET install_id = ? WHERE id = ? AND install_id IS NULL", install_id, id);
   if (!bound.ok()) return bound.error();
   if (*bound > 0) return InstallBinding::kBound;
   auto host = GetHost(id);
@@ -178,7 +190,8 @@ Result<InstallBinding> SqliteTx::BindHostInstall(std::string_view id, std::strin
 
 Result<void> SqliteTx::ClearHostInstall(std::string_view id) {
   return RequireChanged(
-      Execute(conn_, "UPDATE hosts SET install_id = NULL, install_conflict_at = NULL WHERE id = ?", id), "host");
+      Execute(conn_, "UPDATE hosts SET install_id = NULL, install_conflict_at = NULL WHERE id = ?", id),
+      "host");
 }
 
 }  // namespace rmgr::store::sqlite

@@ -65,7 +65,8 @@ Error IllegalTransition(const Job& job, JobStatus to) {
 
 // jobs.error_kind keeps "no error" as '' (as it always has); every other kind by its name.
 std::string_view ErrorKindColumn(ErrorKind kind) {
-  return kind == ErrorKind::kNone ? std::string_view("") : ToString(kind);  // "", not {}: a null view binds NULL
+  return kind == ErrorKind::kNone ? std::string_view("")
+                                  : ToString(kind);  // "", not {}: a null view binds NULL
 }
 
 bool IsSuccess(JobStatus status) {
@@ -98,10 +99,30 @@ Result<Page<Job>> SqliteTx::ListJobs(const JobFilter& filter, const PageRequest&
   });
 }
 
-Result<std::vector<Job>> SqliteTx::ListWindowJobs(std::string_view schedule_id, TimePoint from, TimePoint to) {
-  static const std::string kSql = JoinSql(
+Result<std::optional<Job>> SqliteTx::GetLatestDecisiveJob(std::string_view schedule_id,
+                                                          std::string_view source_group_id) {
+  // Two spellings so each uses jobs_schedule_finished (schedule_id, source_group_id, finished_at).
+  static const std::string kWithGroup = JoinSql(
       kSelectJobs,
-      " WHERE schedule_id = ? AND window_slot >= ? AND window_slot < ? ORDER BY window_slot DESC, created_at DESC, id DESC");
+      " WHERE schedule_id = ? AND source_group_id = ? AND finished_at IS NOT NULL"
+      " AND status IN ('succeeded', 'partial', 'failed', 'lost') ORDER BY finished_at DESC, id DESC LIMIT 1");
+  static const std::string kWithoutGroup = JoinSql(
+      kSelectJobs,
+      " WHERE schedule_id = ? AND source_group_id IS NULL AND finished_at IS NOT NULL"
+      " AND status IN ('succeeded', 'partial', 'failed', 'lost') ORDER BY finished_at DESC, id DESC LIMIT 1");
+  auto rows = source_group_id.empty()
+                  ? QueryAll<Job>(conn_, kWithoutGroup, MapJob, schedule_id)
+                  : QueryAll<Job>(conn_, kWithGroup, MapJob, schedule_id, source_group_id);
+  if (!rows.ok()) return rows.error();
+  if (rows->empty()) return std::optional<Job>();
+  return std::optional<Job>(std::move(rows->front()));
+}
+
+Result<std::vector<Job>> SqliteTx::ListWindowJobs(std::string_view schedule_id, TimePoint from,
+                                                  TimePoint to) {
+  static const std::string kSql = JoinSql(kSelectJobs,
+                                          " WHERE schedule_id = ? AND window_slot >= ? AND window_slot < ? "
+                                          "ORDER BY window_slot DESC, created_at DESC, id DESC");
   return QueryAll<Job>(conn_, kSql, MapJob, schedule_id, from, to);
 }
 
@@ -139,8 +160,8 @@ Result<Job> SqliteTx::CreateJob(const NewJob& job) {
 
 Result<Job> SqliteTx::TransitionJob(std::string_view id, JobStatus to) {
   if (IsTerminal(to)) {
-    return MakeError(ErrorCode::kInvalidArgument, "TransitionJob moves a job to queued, dispatched or running only",
-                     "status");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "TransitionJob moves a job to queued, dispatched or running only", "status");
   }
   auto job = GetJob(id);
   if (!job.ok()) return job;
@@ -150,8 +171,9 @@ Result<Job> SqliteTx::TransitionJob(std::string_view id, JobStatus to) {
   if (to == JobStatus::kDispatched) dispatched_at = now;
   if (to == JobStatus::kQueued) {
     dispatched_at.reset();
-    auto current = Execute(conn_, "UPDATE hosts SET current_job_id = NULL WHERE id = ? AND current_job_id = ?",
-                           job->host_id, id);
+    auto current =
+        Execute(conn_, "UPDATE hosts SET current_job_id = NULL WHERE id = ? AND current_job_id = ?",
+                job->host_id, id);
     if (!current.ok()) return current.error();
   }
   const auto started_at = to == JobStatus::kRunning ? std::optional(now) : job->started_at;
@@ -175,7 +197,8 @@ Result<FinishOutcome> SqliteTx::FinishJob(std::string_view id, const JobResult& 
     // Idempotent by job id: the agent resends results until acked.
     if (job->ToJobResult() == result) return FinishOutcome{std::move(*job), true};
     // lost / interrupted were the server's guesses; the agent's own result wins.
-    if (job->status == JobStatus::kLost || job->status == JobStatus::kInterrupted) return StoreResult(*job, result);
+    if (job->status == JobStatus::kLost || job->status == JobStatus::kInterrupted)
+      return StoreResult(*job, result);
     return MakeError(ErrorCode::kConflict,
                      "job " + job->id + " already finished as " + std::string(ToString(job->status)) +
                          " with a different result",
@@ -199,8 +222,8 @@ Result<FinishOutcome> SqliteTx::StoreResult(const Job& job, const JobResult& res
       Execute(conn_,
               "UPDATE jobs SET status = ?, finished_at = ?, exit_code = ?, error = ?, error_kind = ?,"
               " snapshot_id = ?, summary = ? WHERE id = ?",
-              result.status, finished_at, result.exit_code, result.error, ErrorKindColumn(result.error_kind), result.snapshot_id,
-              NullIfEmpty(result.summary_json), id);
+              result.status, finished_at, result.exit_code, result.error, ErrorKindColumn(result.error_kind),
+              result.snapshot_id, NullIfEmpty(result.summary_json), id);
   if (!updated.ok()) return updated.error();
   auto finished = GetJob(id);
   if (!finished.ok()) return finished.error();
@@ -243,7 +266,8 @@ Result<void> SqliteTx::RequestJobCancel(std::string_view id, TimePoint at) {
     return MakeError(ErrorCode::kConflict, "job " + job->id + " already finished", "status");
   }
   if (job->cancel_requested_at) return Ok();  // the first request counts
-  return RequireChanged(Execute(conn_, "UPDATE jobs SET cancel_requested_at = ? WHERE id = ?", at, id), "job");
+  return RequireChanged(Execute(conn_, "UPDATE jobs SET cancel_requested_at = ? WHERE id = ?", at, id),
+                        "job");
 }
 
 Result<void> SqliteTx::SetJobProgress(std::string_view id, std::string_view progress_json) {

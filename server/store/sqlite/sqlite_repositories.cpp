@@ -101,13 +101,13 @@ Result<std::vector<HostVersion>> SqliteTx::UpdateRepository(const Repository& re
   if (auto found = RequireChanged(changed, "repository"); !found.ok()) return found.error();
   auto bumped = QueryAll<HostVersion>(
       conn_,
-      "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1"
+      "UPDATE hosts SET schedule_version_canonical = schedule_version_canonical + 1, schedule_changed_at = ?"
       " WHERE id IN (SELECT host_id FROM schedules WHERE repository_id = ?)"
       " RETURNING id, schedule_version_canonical",
       [](Row& row) {
         return HostVersion{row.Text(0), row.Int(1)};
       },
-      repository.id);
+      Now(), repository.id);
   if (!bumped.ok()) return bumped.error();
   // RETURNING order is unspecified; callers (and tests) get a stable one.
   std::sort(bumped->begin(), bumped->end(),
@@ -131,6 +131,11 @@ Result<std::vector<SourceGroup>> SqliteTx::ListSourceGroups(std::string_view hos
   return QueryAll<SourceGroup>(conn_, kSql, MapGroup, host_id);
 }
 
+Result<std::vector<SourceGroup>> SqliteTx::ListAllSourceGroups() {
+  static const std::string kSql = JoinSql(kSelectGroups, " ORDER BY host_id, name");
+  return QueryAll<SourceGroup>(conn_, kSql, MapGroup);
+}
+
 Result<SourceGroup> SqliteTx::GetSourceGroupById(std::string_view id) {
   static const std::string kSql = JoinSql(kSelectGroups, " WHERE id = ?");
   return QueryOne<SourceGroup>(conn_, "source group", kSql, MapGroup, id);
@@ -150,8 +155,9 @@ Result<Page<SourceGroup>> SqliteTx::ListSourceGroupsPage(const std::optional<std
   const std::string sql = JoinSql(kSelectGroups, where.sql() + " ORDER BY name, id LIMIT ?");
   auto rows = QueryAllBound<SourceGroup>(conn_, sql, where.values(), MapGroup);
   if (!rows.ok()) return rows.error();
-  return MakePage(std::move(*rows), limit, kGroupListing,
-                  [](const SourceGroup& group) { return std::vector<std::string>{group.name, group.id}; });
+  return MakePage(std::move(*rows), limit, kGroupListing, [](const SourceGroup& group) {
+    return std::vector<std::string>{group.name, group.id};
+  });
 }
 
 Result<SourceGroup> SqliteTx::CreateSourceGroup(const SourceGroup& group) {

@@ -1,8 +1,8 @@
 // SqliteTx: schedules (each change bumps the host's canonical schedule
 // version in the same transaction), their group state and pending runs.
+#include <algorithm>
 #include <map>
 #include <set>
-#include <algorithm>
 #include <string>
 
 #include "common/util/ulid.h"
@@ -52,6 +52,25 @@ Result<void> ValidateSchedule(const Schedule& schedule) {
   return Ok();
 }
 
+//! A schedule's link to one of its groups.
+using Link = std::pair<std::string, std::string>;
+
+Link MapLink(Row& row) {
+  return Link{row.Text(0), row.Text(1)};
+}
+
+//! Gives each schedule its groups from links ordered by schedule, then position.
+void AttachGroups(std::vector<Schedule>& schedules, std::vector<Link> links) {
+  std::map<std::string, std::vector<std::string>> by_schedule;
+  for (auto& [schedule_id, group_id] : links) by_schedule[schedule_id].push_back(std::move(group_id));
+  for (auto& schedule : schedules) schedule.source_group_ids = std::move(by_schedule[schedule.id]);
+}
+
+ScheduleGroupState MapGroupState(Row& row) {
+  return ScheduleGroupState{row.Text(0), row.Text(1), row.OptTime(2), row.OptText(3),
+                            row.OptEnum<JobStatus>(4)};
+}
+
 }  // namespace
 
 Result<Schedule> SqliteTx::GetSchedule(std::string_view host_id, std::string_view id) {
@@ -70,25 +89,40 @@ Result<std::vector<Schedule>> SqliteTx::ListSchedulesByHost(std::string_view hos
   static const std::string kSql = JoinSql(kSelectSchedules, " WHERE host_id = ? ORDER BY name");
   auto schedules = QueryAll<Schedule>(conn_, kSql, MapSchedule, host_id);
   if (!schedules.ok()) return schedules;
-  using Link = std::pair<std::string, std::string>;
-  auto links = QueryAll<Link>(
-      conn_,
-      "SELECT schedule_id, source_group_id FROM schedule_source_groups WHERE host_id = ?"
-      " ORDER BY schedule_id, position",
-      [](Row& row) {
-        return Link{row.Text(0), row.Text(1)};
-      },
-      host_id);
+  auto links =
+      QueryAll<Link>(conn_,
+                     "SELECT schedule_id, source_group_id FROM schedule_source_groups WHERE host_id = ?"
+                     " ORDER BY schedule_id, position",
+                     MapLink, host_id);
   if (!links.ok()) return links.error();
-  std::map<std::string, std::vector<std::string>> by_schedule;
-  for (auto& [schedule_id, group_id] : *links) by_schedule[schedule_id].push_back(std::move(group_id));
-  for (auto& schedule : *schedules) schedule.source_group_ids = std::move(by_schedule[schedule.id]);
+  AttachGroups(*schedules, std::move(*links));
   return schedules;
+}
+
+Result<std::vector<Schedule>> SqliteTx::ListAllSchedules() {
+  static const std::string kSql = JoinSql(kSelectSchedules, " ORDER BY host_id, name");
+  auto schedules = QueryAll<Schedule>(conn_, kSql, MapSchedule);
+  if (!schedules.ok()) return schedules;
+  auto links = QueryAll<Link>(
+      conn_, "SELECT schedule_id, source_group_id FROM schedule_source_groups ORDER BY schedule_id, position",
+      MapLink);
+  if (!links.ok()) return links.error();
+  AttachGroups(*schedules, std::move(*links));
+  return schedules;
+}
+
+Result<std::vector<ScheduleGroupState>> SqliteTx::ListAllScheduleGroupStates() {
+  return QueryAll<ScheduleGroupState>(
+      conn_,
+      "SELECT schedule_id, source_group_id, last_success_at, last_job_id, last_status"
+      " FROM schedule_group_state ORDER BY schedule_id, source_group_id",
+      MapGroupState);
 }
 
 Result<Schedule> SqliteTx::GetScheduleById(std::string_view id) {
   auto host_id = QueryOne<std::string>(
-      conn_, "schedule", "SELECT host_id FROM schedules WHERE id = ?", [](Row& row) { return row.Text(0); }, id);
+      conn_, "schedule", "SELECT host_id FROM schedules WHERE id = ?", [](Row& row) { return row.Text(0); },
+      id);
   if (!host_id.ok()) return host_id.error();
   return GetSchedule(*host_id, id);
 }
@@ -135,14 +169,14 @@ Result<ScheduleChange> SqliteTx::CreateSchedule(const Schedule& schedule) {
   const TimePoint now = Now();
   Schedule stored = schedule;
   if (stored.id.empty()) stored.id = NewUlid(now);
-  auto inserted =
-      Execute(conn_,
-              "INSERT INTO schedules (id, host_id, name, kind, cron, timezone, repository_id, retention,"
-              " options, pre_hook, post_hook, hook_timeout_s, enabled, jitter_s, created_at,"
-              " updated_at, max_runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              stored.id, stored.host_id, stored.name, stored.kind, stored.cron, stored.timezone,
-              stored.repository_id, stored.retention_json, stored.options_json, stored.pre_hook,
-              stored.post_hook, stored.hook_timeout, stored.enabled, stored.jitter, now, now, stored.max_runtime);
+  auto inserted = Execute(
+      conn_,
+      "INSERT INTO schedules (id, host_id, name, kind, cron, timezone, repository_id, retention,"
+      " options, pre_hook, post_hook, hook_timeout_s, enabled, jitter_s, created_at,"
+      " updated_at, max_runtime_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      stored.id, stored.host_id, stored.name, stored.kind, stored.cron, stored.timezone, stored.repository_id,
+      stored.retention_json, stored.options_json, stored.pre_hook, stored.post_hook, stored.hook_timeout,
+      stored.enabled, stored.jitter, now, now, stored.max_runtime);
   if (!inserted.ok()) return inserted.error();
   return FinishScheduleWrite(stored);
 }
@@ -156,8 +190,8 @@ Result<ScheduleChange> SqliteTx::UpdateSchedule(const Schedule& schedule) {
               " enabled = ?, jitter_s = ?, max_runtime_s = ?, updated_at = ? WHERE id = ? AND host_id = ?",
               schedule.name, schedule.kind, schedule.cron, schedule.timezone, schedule.repository_id,
               schedule.retention_json, schedule.options_json, schedule.pre_hook, schedule.post_hook,
-              schedule.hook_timeout, schedule.enabled, schedule.jitter, schedule.max_runtime, Now(), schedule.id,
-              schedule.host_id);
+              schedule.hook_timeout, schedule.enabled, schedule.jitter, schedule.max_runtime, Now(),
+              schedule.id, schedule.host_id);
   if (auto found = RequireChanged(changed, "schedule"); !found.ok()) return found.error();
   return FinishScheduleWrite(schedule);
 }
@@ -194,11 +228,7 @@ Result<std::vector<ScheduleGroupState>> SqliteTx::ListScheduleGroupStates(std::s
       "SELECT g.schedule_id, g.source_group_id, g.last_success_at, g.last_job_id, g.last_status"
       " FROM schedule_group_state g JOIN schedules s ON s.id = g.schedule_id WHERE s.host_id = ?"
       " ORDER BY g.schedule_id, g.source_group_id",
-      [](Row& row) {
-        return ScheduleGroupState{row.Text(0), row.Text(1), row.OptTime(2), row.OptText(3),
-                                  row.OptEnum<JobStatus>(4)};
-      },
-      host_id);
+      MapGroupState, host_id);
 }
 
 // --------------------------------------------------------- pending runs --
@@ -215,8 +245,9 @@ Result<std::vector<PendingRun>> SqliteTx::ListPendingRuns(std::string_view host_
 }
 
 Result<std::optional<TimePoint>> SqliteTx::UpsertPendingRun(const PendingRun& run) {
-  auto previous = QueryAll<TimePoint>(conn_, "SELECT scheduled_at FROM pending_runs WHERE schedule_id = ?",
-                                      [](Row& row) { return row.Time(0); }, run.schedule_id);
+  auto previous = QueryAll<TimePoint>(
+      conn_, "SELECT scheduled_at FROM pending_runs WHERE schedule_id = ?",
+      [](Row& row) { return row.Time(0); }, run.schedule_id);
   if (!previous.ok()) return previous.error();
   // Coalesce: keep the first request time (queue order) and the latest slot.
   auto upserted = Execute(conn_,

@@ -147,7 +147,9 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "ALTER TABLE schedules DROP COLUMN max_runtime_s;"
+        "DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
+        " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
+        " ALTER TABLE schedules DROP COLUMN max_runtime_s;"
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"

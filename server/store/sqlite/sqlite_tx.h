@@ -67,6 +67,20 @@ class SqliteTx final : public WriteTx {
   // window record (sqlite_windows.cpp)
   Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
   Result<ServerRun> GetLatestServerRun() override;
+  // alerts (sqlite_alerts.cpp; the ListAll* in their area's file)
+  Result<std::vector<Host>> ListAllHosts() override;
+  Result<std::vector<Schedule>> ListAllSchedules() override;
+  Result<std::vector<ScheduleGroupState>> ListAllScheduleGroupStates() override;
+  Result<std::vector<SourceGroup>> ListAllSourceGroups() override;
+  Result<Alert> GetAlert(std::string_view id) override;
+  Result<Page<Alert>> ListAlerts(const AlertFilter& filter, const PageRequest& page) override;
+  Result<std::vector<Alert>> ListOpenAlerts(const std::optional<std::string>& host_id) override;
+  Result<std::vector<AlertCount>> CountOpenAlerts() override;
+  Result<std::vector<AlertRule>> ListAlertRules() override;
+  Result<std::optional<Job>> GetLatestDecisiveJob(std::string_view schedule_id,
+                                                  std::string_view source_group_id) override;
+  Result<std::vector<JobSubject>> ListJobSubjectsFinishedSince(TimePoint since) override;
+  Result<std::vector<LockStreak>> ListLockStreaks(TimePoint since) override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -75,7 +89,8 @@ class SqliteTx final : public WriteTx {
   Result<int64_t> BumpHostScheduleVersion(std::string_view id) override;
   Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
                                              std::string_view rejected_json) override;
-  Result<InstallBinding> BindHostInstall(std::string_view id, std::string_view install_id, TimePoint at) override;
+  Result<InstallBinding> BindHostInstall(std::string_view id, std::string_view install_id,
+                                         TimePoint at) override;
   Result<void> ClearHostInstall(std::string_view id) override;
   Result<Repository> CreateRepository(const Repository& repository) override;
   Result<std::vector<HostVersion>> UpdateRepository(const Repository& repository) override;
@@ -99,7 +114,8 @@ class SqliteTx final : public WriteTx {
   Result<EnrollmentToken> CreateEnrollmentToken(const NewEnrollmentToken& token) override;
   Result<EnrollmentToken> RevokeEnrollmentToken(std::string_view id) override;
   Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) override;
-  Result<int64_t> UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) override;
+  Result<int64_t> UpsertSnapshots(std::string_view repository_id,
+                                  std::span<const Snapshot> snapshots) override;
   Result<int64_t> DeleteSnapshotsExcept(std::string_view repository_id,
                                         std::span<const std::string> keep_ids) override;
   Result<void> SetHostTokenHash(std::string_view id, std::string_view token_hash) override;
@@ -122,6 +138,10 @@ class SqliteTx final : public WriteTx {
   Result<ServerRun> StartServerRun() override;
   Result<void> TouchServerRun(int64_t id) override;
   Result<void> StopServerRun(int64_t id) override;
+  // alerts (sqlite_alerts.cpp)
+  Result<Alert> InsertAlert(const Alert& alert) override;
+  Result<Alert> UpdateAlert(const Alert& alert) override;
+  Result<AlertRule> PutAlertRule(const AlertRule& rule) override;
 
  private:
   //! Presence history for a `connected` update of a host (sqlite_windows.cpp).
