@@ -29,9 +29,12 @@ enum class NoticeEvent {
 //! Stable name: "firing", "reminder", "resolved".
 constexpr std::string_view ToString(NoticeEvent event) {
   switch (event) {
-    case NoticeEvent::kFiring: return "firing";
-    case NoticeEvent::kReminder: return "reminder";
-    case NoticeEvent::kResolved: return "resolved";
+    case NoticeEvent::kFiring:
+      return "firing";
+    case NoticeEvent::kReminder:
+      return "reminder";
+    case NoticeEvent::kResolved:
+      return "resolved";
   }
   return "";
 }

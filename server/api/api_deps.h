@@ -28,11 +28,13 @@ using scheduling::BrowseQuery;
 AgentNotifier& NoAgentNotifier();
 
 struct ApiDeps {
-  store::Store& store;             ///< All persistence.
-  const auth::SecretBox& secrets;  ///< Seals repository passwords at rest.
+  store::Store& store;                                           ///< All persistence.
+  const auth::SecretBox& secrets;                                ///< Seals repository passwords at rest.
   std::function<TimePoint()> now = [] { return Clock::now(); };  ///< Clock (tests pin it).
-  AgentNotifier* agents = &NoAgentNotifier();  ///< The agent side; never null.
-  events::EventSink* events = &events::NoEvents();  ///< Live updates for the UI; never null.
+  AgentNotifier* agents = &NoAgentNotifier();                    ///< The agent side; never null.
+  events::EventSink* events = &events::NoEvents();               ///< Live updates for the UI; never null.
+  //! Told after an admin changed an alert rule (the engine re-evaluates); may be empty.
+  std::function<void()> alert_rules_changed{};
 };
 
 }  // namespace rmgr::server::api

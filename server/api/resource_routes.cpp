@@ -1,5 +1,6 @@
 #include "server/api/resource_routes.h"
 
+#include "server/api/alert_handlers.h"
 #include "server/api/audit_handlers.h"
 #include "server/api/enrollment_handlers.h"
 #include "server/api/host_handlers.h"
@@ -19,6 +20,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterScheduleRoutes(routes, deps);
   RegisterJobRoutes(routes, deps);
   RegisterAuditRoutes(routes, deps);
+  RegisterAlertRoutes(routes, deps);
   RegisterWindowRoutes(routes, deps);
 }
 

@@ -1,31 +1,31 @@
 #include "server/app/server_app.h"
 
 #include <boost/asio/post.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "common/util/log.h"
-#include "server/app/server_run_keeper.h"
+#include "server/alerts/alert_engine.h"
 #include "server/api/api_deps.h"
-#include "server/scheduling/scheduling_core.h"
-#include "server/ws/agent_authenticator.h"
-#include "server/ws/agent_hub.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
+#include "server/app/server_run_keeper.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
 #include "server/auth/session_authenticator.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
+#include "server/scheduling/scheduling_core.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
+#include "server/ws/agent_authenticator.h"
+#include "server/ws/agent_hub.h"
 
 namespace rmgr::server {
 
@@ -47,7 +47,8 @@ Result<void> ServerApp::Init() {
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
   // Before any agent connects: the new run closes presence the last one left open.
-  run_keeper_ = std::make_unique<ServerRunKeeper>(blocking_.get_executor(), *store_, ServerRunKeeper::Settings{});
+  run_keeper_ =
+      std::make_unique<ServerRunKeeper>(blocking_.get_executor(), *store_, ServerRunKeeper::Settings{});
   if (auto started = run_keeper_->Start(); !started) return started.error();
   auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
   if (!key) return key.error();
@@ -59,7 +60,8 @@ Result<void> ServerApp::Init() {
   deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
   deps_->events = events_.get();
 
-  auto admin = auth::EnsureInitialAdmin(*store_, auth::AdminPasswordSourcesFromEnvironment(config_.admin_password_file));
+  auto admin = auth::EnsureInitialAdmin(
+      *store_, auth::AdminPasswordSourcesFromEnvironment(config_.admin_password_file));
   if (!admin) return admin.error();
   if (admin->created) {
     log->info("created the initial admin user \"admin\" (password source: {})", admin->source);
@@ -93,7 +95,8 @@ Result<void> ServerApp::Init() {
     return http::JsonResponse(http::Status::ok, boost::json::object{{"status", "ok"}});
   });
   router->Add(beast_http::verb::get, "/readyz", [this](http::RequestContext&) {
-    auto ping = store_->Read([](store::ReadTx& tx) { return tx.ListHosts(store::PageRequest{.cursor = {}, .limit = 1}); });
+    auto ping = store_->Read(
+        [](store::ReadTx& tx) { return tx.ListHosts(store::PageRequest{.cursor = {}, .limit = 1}); });
     if (!ping) {
       return http::ErrorResponse(http::Status::service_unavailable, "unavailable", "store is not reachable");
     }
@@ -102,11 +105,20 @@ Result<void> ServerApp::Init() {
 
   // The agent side: the hub authenticates through the controller, the
   // controller answers the hub's events and the REST API's notices.
+  // The alert engine hears every committed job and host change from the core.
+  alerts::AlertEngineOptions alert_options;
+  alert_options.period = config_.alert_interval;
+  alert_options.events = events_.get();
+  alerts_ = std::make_unique<alerts::AlertEngine>(*store_, alert_options);
+  deps_->alert_rules_changed = [engine = alerts_.get()] { engine->RequestPass(); };
+
   scheduling::SchedulingOptions agent_options;
   agent_options.catchup_settle = config_.catchup_settle;
   agent_options.lost_after = config_.job_lost_after;
   agent_options.events = events_.get();
-  agent_options.sweep_interval = std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
+  agent_options.observers = {alerts_.get()};
+  agent_options.sweep_interval =
+      std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
   hub_ = std::make_unique<ws::AgentHub>(
       io_, [this](std::string_view token) { return ws::AuthenticateAgent(*store_, token); });
   agents_ = std::make_unique<scheduling::SchedulingCore>(*store_, *secrets_, *hub_, agent_options);
@@ -115,10 +127,10 @@ Result<void> ServerApp::Init() {
 
   http_ = std::make_unique<http::HttpServer>(io_, router);
   http_->SetHandlerExecutor(blocking_.get_executor());
-  http_->SetUpgradeHandler("/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request,
-                                               std::string remote) {
-    hub_->Accept(std::move(stream), std::move(request), std::move(remote));
-  });
+  http_->SetUpgradeHandler(
+      "/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request, std::string remote) {
+        hub_->Accept(std::move(stream), std::move(request), std::move(remote));
+      });
   const auto colon = config_.listen.rfind(':');
   const auto host = config_.listen.substr(0, colon);
   const auto port = static_cast<std::uint16_t>(std::stoi(config_.listen.substr(colon + 1)));
@@ -139,6 +151,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   });
   http_->Start();
   agents_->Start();
+  alerts_->Start();
   if (on_ready) on_ready();
 
   // A few io threads; handlers run on blocking_.
@@ -149,6 +162,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   for (auto& t : pool) t.join();
   blocking_.join();  // the run keeper has stopped; no request is left
   agents_.reset();
+  alerts_.reset();
   hub_.reset();
   run_keeper_.reset();
   store_.reset();
@@ -162,6 +176,7 @@ void ServerApp::RequestStop() {
     http_->Stop();
     streams_->Stop();
     agents_->Stop();
+    alerts_->Stop();
     hub_->Stop();
     run_keeper_->Stop();
     boost::system::error_code ignored;

@@ -8,7 +8,6 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <functional>
 #include <memory>
 
@@ -31,6 +30,9 @@ class SessionAuthenticator;
 namespace ws {
 class AgentHub;
 }  // namespace ws
+namespace alerts {
+class AlertEngine;
+}  // namespace alerts
 namespace scheduling {
 class SchedulingCore;
 }  // namespace scheduling
@@ -94,6 +96,7 @@ class ServerApp {
   std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
   std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets
+  std::unique_ptr<alerts::AlertEngine> alerts_;                // rules → alerts; observes agents_
   std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;

@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/common.h>
-
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -14,11 +13,14 @@ namespace {
 Result<void> ValidateListen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0 || colon + 1 == listen.size()) {
-    return MakeError(ErrorCode::kInvalidArgument, "listen must be HOST:PORT, got \"" + listen + "\"", "listen");
+    return MakeError(ErrorCode::kInvalidArgument, "listen must be HOST:PORT, got \"" + listen + "\"",
+                     "listen");
   }
   const std::string port = listen.substr(colon + 1);
-  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 || std::stoi(port) > 65535) {
-    return MakeError(ErrorCode::kInvalidArgument, "listen port must be 0-65535, got \"" + port + "\"", "listen");
+  if (port.find_first_not_of("0123456789") != std::string::npos || port.size() > 5 ||
+      std::stoi(port) > 65535) {
+    return MakeError(ErrorCode::kInvalidArgument, "listen port must be 0-65535, got \"" + port + "\"",
+                     "listen");
   }
   return Ok();
 }
@@ -26,13 +28,22 @@ Result<void> ValidateListen(const std::string& listen) {
 // Durations are whole seconds, 1 s .. 7 days.
 Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   if (value < 1 || value > 7 * 86400) {
-    return MakeError(ErrorCode::kOutOfRange, fmt::format("{} must be 1..604800 seconds, got {}", name, value), name);
+    return MakeError(ErrorCode::kOutOfRange, fmt::format("{} must be 1..604800 seconds, got {}", name, value),
+                     name);
   }
   return std::chrono::seconds(value);
 }
 
 constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file", "web_root"};
-constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds"};
+constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
+                                        "alert_interval_seconds"};
+
+//! The config field a seconds key sets.
+std::chrono::seconds& SecondsField(ServerConfig& config, const std::string& name) {
+  if (name == "catchup_settle_seconds") return config.catchup_settle;
+  if (name == "job_lost_after_seconds") return config.job_lost_after;
+  return config.alert_interval;
+}
 
 Result<void> ValidateLevel(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
@@ -58,20 +69,22 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (std::find(std::begin(kSecondsKeys), std::end(kSecondsKeys), name) != std::end(kSecondsKeys)) {
       const auto* number = node.as_integer();
       if (number == nullptr) {
-        return MakeError(ErrorCode::kWrongType, fmt::format("{}: \"{}\" must be an integer", path.string(), name),
-                         name);
+        return MakeError(ErrorCode::kWrongType,
+                         fmt::format("{}: \"{}\" must be an integer", path.string(), name), name);
       }
       auto seconds = Seconds(number->get(), name.c_str());
       if (!seconds) return seconds.error();
-      (name == "catchup_settle_seconds" ? config.catchup_settle : config.job_lost_after) = *seconds;
+      SecondsField(config, name) = *seconds;
       continue;
     }
     const auto* value = node.as_string();
     if (std::find(std::begin(kStringKeys), std::end(kStringKeys), name) == std::end(kStringKeys)) {
-      return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name), name);
+      return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name),
+                       name);
     }
     if (value == nullptr) {
-      return MakeError(ErrorCode::kWrongType, fmt::format("{}: \"{}\" must be a string", path.string(), name), name);
+      return MakeError(ErrorCode::kWrongType, fmt::format("{}: \"{}\" must be a string", path.string(), name),
+                       name);
     }
     if (name == "listen") config.listen = value->get();
     if (name == "data_dir") config.data_dir = value->get();
@@ -83,17 +96,23 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
 }
 
 void AddServerFlags(CLI::App& app, ServerFlags& flags) {
-  app.add_option("--listen", flags.listen, "HOST:PORT to serve HTTP and the agent WebSocket on (default 127.0.0.1:8080)");
-  app.add_option("--data-dir", flags.data_dir, "Directory for the SQLite database and server key (default ./data)");
-  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error, critical or off (default info)");
+  app.add_option("--listen", flags.listen,
+                 "HOST:PORT to serve HTTP and the agent WebSocket on (default 127.0.0.1:8080)");
+  app.add_option("--data-dir", flags.data_dir,
+                 "Directory for the SQLite database and server key (default ./data)");
+  app.add_option("--log-level", flags.log_level,
+                 "trace, debug, info, warn, error, critical or off (default info)");
   app.add_option("--config", flags.config_file,
                  "TOML file with listen, data_dir, log_level, admin_password_file, web_root, ...");
   app.add_option("--admin-password-file", flags.admin_password_file,
                  "File with the password of the first admin, used only when there are no users yet");
-  app.add_option("--catchup-settle", flags.catchup_settle_seconds,
-                 "Seconds an intermittent host must stay connected before catch-up backups start (default 60)");
+  app.add_option(
+      "--catchup-settle", flags.catchup_settle_seconds,
+      "Seconds an intermittent host must stay connected before catch-up backups start (default 60)");
   app.add_option("--job-lost-after", flags.job_lost_after_seconds,
                  "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
+  app.add_option("--alert-interval", flags.alert_interval_seconds,
+                 "Seconds between the alert engine's passes over every host (default 60)");
   app.add_option("--web-root", flags.web_root,
                  "Serve the web UI from this directory, read on each request, instead of the built-in copy "
                  "(UI development: point it at a `vite build --watch` output)");
@@ -118,6 +137,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
     auto seconds = Seconds(*flags.job_lost_after_seconds, "job_lost_after_seconds");
     if (!seconds) return seconds.error();
     config.job_lost_after = *seconds;
+  }
+  if (flags.alert_interval_seconds) {
+    auto seconds = Seconds(*flags.alert_interval_seconds, "alert_interval_seconds");
+    if (!seconds) return seconds.error();
+    config.alert_interval = *seconds;
   }
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();

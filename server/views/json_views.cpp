@@ -174,8 +174,8 @@ json::object JobJson(const store::Job& job) {
 }
 
 json::object JobLogJson(const store::JobLogLine& line) {
-  return json::object{{"seq", line.seq}, {"stream", ToString(line.stream)}, {"at", TimeJson(line.at)},
-                      {"text", line.text}};
+  return json::object{
+      {"seq", line.seq}, {"stream", ToString(line.stream)}, {"at", TimeJson(line.at)}, {"text", line.text}};
 }
 
 json::object AuditJson(const store::AuditEntry& entry) {
@@ -191,6 +191,32 @@ json::object AuditJson(const store::AuditEntry& entry) {
   json::value detail = StoredJson(entry.detail_json);
   if (!detail.is_object()) detail = json::object{};
   out["detail"] = std::move(detail);
+  return out;
+}
+
+json::object AlertJson(const store::Alert& alert) {
+  json::object out;
+  out["id"] = alert.id;
+  out["kind"] = ToString(alert.kind);
+  out["severity"] = ToString(alert.severity);
+  out["state"] = ToString(alert.state);
+  out["host_id"] = alert.host_id;
+  out["host_name"] = alert.host_name;
+  out["schedule_id"] = OptText(alert.schedule_id);
+  out["source_group_id"] = OptText(alert.source_group_id);
+  out["repository_id"] = OptText(alert.repository_id);
+  out["job_id"] = OptText(alert.job_id);
+  out["subject"] = alert.subject;
+  out["reason"] = alert.reason;
+  out["started_at"] = TimeJson(alert.started_at);
+  out["updated_at"] = TimeJson(alert.updated_at);
+  out["resolved_at"] = TimeJson(alert.resolved_at);
+  out["acknowledged_at"] = TimeJson(alert.acknowledged_at);
+  out["acknowledged_by"] = OptText(alert.acknowledged_by);
+  out["silenced_until"] = TimeJson(alert.silenced_until);
+  out["silenced_by"] = OptText(alert.silenced_by);
+  out["last_notified_at"] = TimeJson(alert.last_notified_at);
+  out["notify_count"] = alert.notify_count;
   return out;
 }
 

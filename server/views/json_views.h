@@ -9,13 +9,13 @@
 // Thread safety: pure functions.
 
 #include <boost/json.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/store/alert_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::server::views {
@@ -48,5 +48,7 @@ boost::json::object JobJson(const store::Job& job);
 boost::json::object JobLogJson(const store::JobLogLine& line);
 //! Audit entry with its detail as an object.
 boost::json::object AuditJson(const store::AuditEntry& entry);
+//! Alert (docs/api-contract.md "Alerts").
+boost::json::object AlertJson(const store::Alert& alert);
 
 }  // namespace rmgr::server::views
