@@ -17,6 +17,9 @@ class Store;
 namespace rmgr::server::auth {
 class SecretBox;
 }
+namespace rmgr::server::notify {
+class Notifier;
+}
 
 namespace rmgr::server::api {
 
@@ -33,6 +36,7 @@ struct ApiDeps {
   std::function<TimePoint()> now = [] { return Clock::now(); };  ///< Clock (tests pin it).
   AgentNotifier* agents = &NoAgentNotifier();  ///< The agent side; never null.
   events::EventSink* events = &events::NoEvents();  ///< Live updates for the UI; never null.
+  notify::Notifier* notifier = nullptr;  ///< Notification delivery ("send test"); null: not running.
 };
 
 }  // namespace rmgr::server::api

@@ -4,6 +4,7 @@
 #include "server/api/enrollment_handlers.h"
 #include "server/api/host_handlers.h"
 #include "server/api/job_handlers.h"
+#include "server/api/notification_handlers.h"
 #include "server/api/repository_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
@@ -20,6 +21,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterJobRoutes(routes, deps);
   RegisterAuditRoutes(routes, deps);
   RegisterWindowRoutes(routes, deps);
+  RegisterNotificationRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

@@ -438,11 +438,9 @@ TEST_F(DeliveryTest, QueuedDeliveriesAreSentAfterARestart) {
   // queued but never attempted; it comes back after the backoff.
   auto third = alerts::AlertNotice{alerts::NoticeEvent::kResolved, SomeAlert()};
   third.alert.notify_count = 3;
-  {
-    auto& notifier = MakeNotifier(WorkerSettings());
-    Enqueue(third);
-    notifier_.reset();
-  }
+  MakeNotifier(WorkerSettings());
+  Enqueue(third);
+  notifier_.reset();
   store_.reset();
   SetNow(kT0 + minutes(5));
   OpenStore();
@@ -532,8 +530,9 @@ TEST_F(DeliveryTest, HealthchecksPingsStartSuccessAndFailOfRoutedSchedules) {
   EXPECT_EQ(targets, (std::vector<std::string>{"/ping/laptop-nightly", "/ping/laptop-nightly/fail",
                                                "/ping/laptop-nightly/start"}));
   for (const auto& got : sink_.Got()) {
-    if (got.target.ends_with("/fail"))
+    if (got.target.ends_with("/fail")) {
       EXPECT_NE(got.body.find("some files were unreadable"), std::string::npos);
+    }
   }
   EXPECT_EQ(Log(channel.id).size(), 3u);
 }

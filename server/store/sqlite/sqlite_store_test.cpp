@@ -147,7 +147,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "ALTER TABLE schedules DROP COLUMN max_runtime_s;"
+        "DROP TABLE notification_deliveries;"
+        " ALTER TABLE schedules DROP COLUMN max_runtime_s;"
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
