@@ -10,6 +10,7 @@
 #include "server/auth/secret_box.h"
 #include "server/notify/channel_fields.h"
 #include "server/notify/delivery_worker.h"
+#include "server/notify/job_pings.h"
 #include "server/notify/sender.h"
 
 namespace rmgr::server::notify {
@@ -245,6 +246,28 @@ TEST(ChannelFields, SecretsAreSealedAndOnlyHintsAreShown) {
   EXPECT_TRUE(PlainFields(channel).url.empty());
   const auto other = auth::SecretBox::FromKey(std::array<unsigned char, 32>{8});
   EXPECT_FALSE(LoadFields(other, channel).ok());
+}
+
+TEST(JobPings, QueuesOnlyPingableJobsUpToItsBoundAndWakes) {
+  int wakes = 0;
+  JobPings pings([&] { ++wakes; }, 2);
+  store::Job job;
+  job.kind = store::JobKind::kBackup;
+  job.schedule_id = "01SCHED";
+  job.status = store::JobStatus::kQueued;
+  pings.JobChanged(job);  // nothing to ping yet
+  job.status = store::JobStatus::kRunning;
+  for (const char* id : {"a", "b", "c"}) {
+    job.id = id;
+    pings.JobChanged(job);
+  }
+  EXPECT_EQ(wakes, 2);
+  EXPECT_EQ(pings.Dropped(), 1);
+  const auto drained = pings.Drain();
+  ASSERT_EQ(drained.size(), 2u);
+  EXPECT_EQ(drained[0].id, "a");
+  EXPECT_EQ(drained[1].id, "b");
+  EXPECT_TRUE(pings.Drain().empty());
 }
 
 }  // namespace
