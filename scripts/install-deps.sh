@@ -16,6 +16,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   restic curl wrk
   iproute2
+  python3-aiosmtpd openssl
   chromium
 )
 # The web UI builds with node and npm; use whichever is on PATH (nvm, a

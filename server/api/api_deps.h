@@ -17,6 +17,9 @@ class Store;
 namespace rmgr::server::auth {
 class SecretBox;
 }
+namespace rmgr::server::notify {
+class Notifier;
+}
 
 namespace rmgr::server::api {
 
@@ -35,6 +38,7 @@ struct ApiDeps {
   events::EventSink* events = &events::NoEvents();               ///< Live updates for the UI; never null.
   //! Told after an admin changed an alert rule (the engine re-evaluates); may be empty.
   std::function<void()> alert_rules_changed{};
+  notify::Notifier* notifier = nullptr;  ///< Notification delivery ("send test"); null: not running.
 };
 
 }  // namespace rmgr::server::api

@@ -5,6 +5,7 @@
 #include "server/api/enrollment_handlers.h"
 #include "server/api/host_handlers.h"
 #include "server/api/job_handlers.h"
+#include "server/api/notification_handlers.h"
 #include "server/api/repository_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
@@ -22,6 +23,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterAuditRoutes(routes, deps);
   RegisterAlertRoutes(routes, deps);
   RegisterWindowRoutes(routes, deps);
+  RegisterNotificationRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

@@ -22,6 +22,7 @@
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
 #include "server/scheduling/scheduling_core.h"
+#include "server/notify/notifier.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
 #include "server/ws/agent_authenticator.h"
@@ -59,6 +60,10 @@ Result<void> ServerApp::Init() {
   streams_ = std::make_unique<events::EventStreams>(*events_, stream_options);
   deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
   deps_->events = events_.get();
+  notify::NotifierSettings notify_settings;
+  notify_settings.server_url = config_.public_url;
+  notifier_ = std::make_unique<notify::Notifier>(*store_, *secrets_, notify_settings);
+  deps_->notifier = notifier_.get();
 
   auto admin = auth::EnsureInitialAdmin(
       *store_, auth::AdminPasswordSourcesFromEnvironment(config_.admin_password_file));
@@ -109,6 +114,7 @@ Result<void> ServerApp::Init() {
   alerts::AlertEngineOptions alert_options;
   alert_options.period = config_.alert_interval;
   alert_options.events = events_.get();
+  alert_options.sink = &notifier_->sink();
   alerts_ = std::make_unique<alerts::AlertEngine>(*store_, alert_options);
   deps_->alert_rules_changed = [engine = alerts_.get()] { engine->RequestPass(); };
 
@@ -116,7 +122,7 @@ Result<void> ServerApp::Init() {
   agent_options.catchup_settle = config_.catchup_settle;
   agent_options.lost_after = config_.job_lost_after;
   agent_options.events = events_.get();
-  agent_options.observers = {alerts_.get()};
+  agent_options.observers = {alerts_.get(), &notifier_->observer()};
   agent_options.sweep_interval =
       std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
   hub_ = std::make_unique<ws::AgentHub>(
@@ -152,6 +158,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   http_->Start();
   agents_->Start();
   alerts_->Start();
+  notifier_->Start();
   if (on_ready) on_ready();
 
   // A few io threads; handlers run on blocking_.
@@ -164,6 +171,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   agents_.reset();
   alerts_.reset();
   hub_.reset();
+  notifier_.reset();  // after the core (its observer), before the store; waits for a send in flight
   run_keeper_.reset();
   store_.reset();
   Logger("server")->info("stopped");

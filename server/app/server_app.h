@@ -51,6 +51,10 @@ class EventBus;
 class EventStreams;
 }  // namespace events
 
+namespace notify {
+class Notifier;
+}  // namespace notify
+
 class ServerRunKeeper;
 
 class ServerApp {
@@ -88,6 +92,10 @@ class ServerApp {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServerRunKeeper> run_keeper_;                // this run in server_runs ("server down")
   std::unique_ptr<auth::SecretBox> secrets_;                   // the server key (repository secrets)
+  // Notification delivery: notifier_->sink() is where the alert engine queues
+  // notices; its observer() hears the scheduling core's job changes
+  // (healthchecks pings). Declared before agents_, which holds the observer.
+  std::unique_ptr<notify::Notifier> notifier_;
   std::unique_ptr<web::StaticSite> site_;                      // the web UI's files
   std::unique_ptr<events::EventBus> events_;                   // live updates for the UI
   std::unique_ptr<events::EventStreams> streams_;              // open /api/v1/events connections

@@ -34,7 +34,8 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   return std::chrono::seconds(value);
 }
 
-constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file", "web_root"};
+constexpr const char* kStringKeys[] = {"listen",   "data_dir",  "log_level", "admin_password_file",
+                                       "web_root", "public_url"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds"};
 
@@ -91,6 +92,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "log_level") config.log_level = value->get();
     if (name == "admin_password_file") config.admin_password_file = value->get();
     if (name == "web_root") config.web_root = value->get();
+    if (name == "public_url") config.public_url = value->get();
   }
   return Ok();
 }
@@ -116,6 +118,8 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--web-root", flags.web_root,
                  "Serve the web UI from this directory, read on each request, instead of the built-in copy "
                  "(UI development: point it at a `vite build --watch` output)");
+  app.add_option("--public-url", flags.public_url,
+                 "URL operators reach the web UI at (https://backup.example.com), linked from notifications");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -128,6 +132,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
   if (flags.web_root) config.web_root = *flags.web_root;
+  if (flags.public_url) config.public_url = *flags.public_url;
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();
@@ -148,6 +153,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (config.web_root && config.web_root->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "web_root must not be empty", "web_root");
   }
+  if (!config.public_url.empty() && config.public_url.rfind("http://", 0) != 0 &&
+      config.public_url.rfind("https://", 0) != 0) {
+    return MakeError(ErrorCode::kInvalidArgument, "public_url must start with http:// or https://", "public_url");
+  }
+  while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
   return config;
 }
 

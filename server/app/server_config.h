@@ -29,6 +29,9 @@ struct ServerConfig {
   //! Serve the web UI from this directory (read on each request) instead of
   //! the copy compiled into the binary; for UI development.
   std::optional<std::filesystem::path> web_root;
+  //! The URL operators reach the web UI at (https://backup.example.com),
+  //! mentioned in notifications; empty: notifications carry no link.
+  std::string public_url;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -49,10 +52,11 @@ struct ServerFlags {
   std::optional<int64_t> job_lost_after_seconds;
   std::optional<int64_t> alert_interval_seconds;
   std::optional<std::string> web_root;
+  std::optional<std::string> public_url;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after, --alert-interval and --web-root on `app`.
+//! --catchup-settle, --job-lost-after, --alert-interval, --web-root and --public-url on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

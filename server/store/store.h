@@ -55,6 +55,7 @@
 
 #include "common/result.h"
 #include "server/store/alert_types.h"
+#include "server/store/notification_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -197,6 +198,19 @@ class ReadTx {
   //! whose newest job finished at or after `since`).
   virtual Result<std::vector<LockStreak>> ListLockStreaks(TimePoint since) = 0;
   // ---- end alerts (reads) ----
+  // ---- notification channels and deliveries (reads) ----
+  //! The notification channel with this id.
+  virtual Result<NotificationChannel> GetNotificationChannel(std::string_view id) = 0;
+  //! Notification channels ordered by name, one page at a time.
+  virtual Result<Page<NotificationChannel>> ListNotificationChannels(const PageRequest& page) = 0;
+  //! Every enabled notification channel, ordered by name (for routing).
+  virtual Result<std::vector<NotificationChannel>> ListEnabledNotificationChannels() = 0;
+  //! The delivery with this id.
+  virtual Result<NotificationDelivery> GetNotificationDelivery(std::string_view id) = 0;
+  //! A channel's deliveries, newest first (keyset on created_at, id); empty for an unknown channel.
+  virtual Result<Page<NotificationDelivery>> ListNotificationDeliveries(std::string_view channel_id,
+                                                                        const PageRequest& page) = 0;
+  // ---- end notification channels and deliveries (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -379,6 +393,31 @@ class WriteTx : public ReadTx {
   //! Stores an admin's settings of a rule (updated_at from the store clock).
   virtual Result<AlertRule> PutAlertRule(const AlertRule& rule) = 0;
   // ---- end alerts (writes) ----
+  // ---- notification channels and deliveries (writes) ----
+  //! Creates a channel (id assigned when empty); kConflict (field "name") on a taken name.
+  virtual Result<NotificationChannel> CreateNotificationChannel(const NotificationChannel& channel) = 0;
+  //! Replaces every field but id, kind and created_at; kNotFound / kConflict on a taken name.
+  virtual Result<NotificationChannel> UpdateNotificationChannel(const NotificationChannel& channel) = 0;
+  //! Deletes a channel with its deliveries; kNotFound when unknown.
+  virtual Result<void> DeleteNotificationChannel(std::string_view id) = 0;
+  //! Queues a delivery (id and created_at from the store). A second delivery
+  //! of the same notice_key to the same channel writes nothing and returns
+  //! nullopt: one row per (notice, channel). kConstraint for an unknown channel.
+  virtual Result<std::optional<NotificationDelivery>> QueueNotificationDelivery(
+      const NewNotificationDelivery& delivery) = 0;
+  //! Claims up to `limit` queued deliveries due at `now` (oldest due first):
+  //! counts the attempt and moves next_attempt_at to `lease_until`, so a
+  //! second worker — or this one after a crash mid-send — sees them only
+  //! once the lease ran out. Returns them as claimed.
+  virtual Result<std::vector<NotificationDelivery>> ClaimNotificationDeliveries(TimePoint now,
+                                                                                TimePoint lease_until,
+                                                                                int limit) = 0;
+  //! Records how a claimed attempt ended (sent, queued again, or failed);
+  //! kNotFound when the delivery is gone, kConflict when it is no longer queued.
+  virtual Result<void> RecordNotificationAttempt(const NotificationAttempt& attempt) = 0;
+  //! Deletes sent and failed deliveries created before `before`; returns how many went.
+  virtual Result<int64_t> PruneNotificationDeliveries(TimePoint before) = 0;
+  // ---- end notification channels and deliveries (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

@@ -19,6 +19,7 @@
 
 #include "common/protocol/enums.h"
 #include "server/store/alert_types.h"
+#include "server/store/notification_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -206,6 +207,44 @@ TEST(JobVocabulary, WebTypesAreTheEnums) {
   EXPECT_EQ(TsItems(ts, "export type ErrorKind =", ";"), error_kinds) << "ErrorKind";
   EXPECT_EQ(TsItems(ts, "export type LogStream =", ";"), NamesOf<LogStream>()) << "LogStream";
 }
+
+// ---- notification channels and deliveries (server/store/notification_types.h) ----
+
+TEST(NotificationVocabulary, SqlCheckListsAreTheEnums) {
+  const std::string sql = AllMigrations();
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE notification_channels (", "kind"), NamesOf<ChannelKind>())
+      << "notification_channels.kind";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE notification_channels (", "min_severity"), NamesOf<AlertSeverity>())
+      << "notification_channels.min_severity";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE notification_deliveries (", "event"), NamesOf<DeliveryEvent>())
+      << "notification_deliveries.event";
+  EXPECT_EQ(SqlList(sql, "CREATE TABLE notification_deliveries (", "state"), NamesOf<DeliveryState>())
+      << "notification_deliveries.state";
+}
+
+TEST(NotificationVocabulary, OpenApiEnumsAreTheEnums) {
+  const json::value doc = json::parse(ReadFile(kSourceDir / "server/api/openapi.json"));
+  EXPECT_EQ(OpenApiEnum(doc, "NotificationChannel", "kind"), NamesOf<ChannelKind>()) << "NotificationChannel.kind";
+  EXPECT_EQ(OpenApiEnum(doc, "NotificationChannel", "format"), NamesOf<WebhookFormat>())
+      << "NotificationChannel.format";
+  EXPECT_EQ(OpenApiEnum(doc, "NotificationChannel", "min_severity"), NamesOf<AlertSeverity>())
+      << "NotificationChannel.min_severity";
+  EXPECT_EQ(OpenApiEnum(doc, "NotificationDelivery", "event"), NamesOf<DeliveryEvent>())
+      << "NotificationDelivery.event";
+  EXPECT_EQ(OpenApiEnum(doc, "NotificationDelivery", "state"), NamesOf<DeliveryState>())
+      << "NotificationDelivery.state";
+}
+
+TEST(NotificationVocabulary, WebTypesAreTheEnums) {
+  const std::string ts = ReadFile(kSourceDir / "web/src/api/types.ts");
+  EXPECT_EQ(TsItems(ts, "export type ChannelKind =", ";"), NamesOf<ChannelKind>()) << "ChannelKind";
+  EXPECT_EQ(TsItems(ts, "export const kChannelKinds: ChannelKind[] =", ";"), NamesOf<ChannelKind>())
+      << "kChannelKinds";
+  EXPECT_EQ(TsItems(ts, "export type WebhookFormat =", ";"), NamesOf<WebhookFormat>()) << "WebhookFormat";
+  EXPECT_EQ(TsItems(ts, "export type DeliveryEvent =", ";"), NamesOf<DeliveryEvent>()) << "DeliveryEvent";
+  EXPECT_EQ(TsItems(ts, "export type DeliveryState =", ";"), NamesOf<DeliveryState>()) << "DeliveryState";
+}
+// ---- end notification channels and deliveries ----
 
 }  // namespace
 }  // namespace rmgr::store

@@ -149,6 +149,7 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     raw.Exec(
         "DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
+        "DROP TABLE notification_deliveries;"
         " ALTER TABLE schedules DROP COLUMN max_runtime_s;"
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"

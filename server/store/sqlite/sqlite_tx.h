@@ -5,7 +5,8 @@
 // write transactions (on the write connection). Its methods are split by
 // area: sqlite_hosts.cpp, sqlite_repositories.cpp (repositories and source
 // groups), sqlite_schedules.cpp, sqlite_jobs.cpp, sqlite_audit.cpp, sqlite_users.cpp,
-// sqlite_enrollment.cpp, sqlite_snapshots.cpp, sqlite_windows.cpp (window record).
+// sqlite_enrollment.cpp, sqlite_snapshots.cpp, sqlite_windows.cpp (window record),
+// sqlite_notifications.cpp (notification channels and deliveries).
 // Thread safety: none; lives inside one Store::Read/Write callback.
 
 #include <functional>
@@ -81,6 +82,13 @@ class SqliteTx final : public WriteTx {
                                                   std::string_view source_group_id) override;
   Result<std::vector<JobSubject>> ListJobSubjectsFinishedSince(TimePoint since) override;
   Result<std::vector<LockStreak>> ListLockStreaks(TimePoint since) override;
+  // notification channels and deliveries (sqlite_notifications.cpp)
+  Result<NotificationChannel> GetNotificationChannel(std::string_view id) override;
+  Result<Page<NotificationChannel>> ListNotificationChannels(const PageRequest& page) override;
+  Result<std::vector<NotificationChannel>> ListEnabledNotificationChannels() override;
+  Result<NotificationDelivery> GetNotificationDelivery(std::string_view id) override;
+  Result<Page<NotificationDelivery>> ListNotificationDeliveries(std::string_view channel_id,
+                                                                const PageRequest& page) override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -142,6 +150,16 @@ class SqliteTx final : public WriteTx {
   Result<Alert> InsertAlert(const Alert& alert) override;
   Result<Alert> UpdateAlert(const Alert& alert) override;
   Result<AlertRule> PutAlertRule(const AlertRule& rule) override;
+  // notification channels and deliveries (sqlite_notifications.cpp)
+  Result<NotificationChannel> CreateNotificationChannel(const NotificationChannel& channel) override;
+  Result<NotificationChannel> UpdateNotificationChannel(const NotificationChannel& channel) override;
+  Result<void> DeleteNotificationChannel(std::string_view id) override;
+  Result<std::optional<NotificationDelivery>> QueueNotificationDelivery(
+      const NewNotificationDelivery& delivery) override;
+  Result<std::vector<NotificationDelivery>> ClaimNotificationDeliveries(TimePoint now, TimePoint lease_until,
+                                                                        int limit) override;
+  Result<void> RecordNotificationAttempt(const NotificationAttempt& attempt) override;
+  Result<int64_t> PruneNotificationDeliveries(TimePoint before) override;
 
  private:
   //! Presence history for a `connected` update of a host (sqlite_windows.cpp).

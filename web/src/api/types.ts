@@ -351,3 +351,80 @@ export const kTerminalStatuses: ReadonlySet<JobStatus> = new Set<JobStatus>(
 export function isTerminal(status: JobStatus): boolean {
   return kTerminalStatuses.has(status);
 }
+
+// ---- notification channels and deliveries (server/store/notification_types.h) ----
+
+export type ChannelKind = 'webhook' | 'ntfy' | 'email' | 'healthchecks';
+export const kChannelKinds: ChannelKind[] = ['webhook', 'ntfy', 'email', 'healthchecks'];
+export type WebhookFormat = 'json' | 'slack' | 'mattermost' | 'discord';
+export const kWebhookFormats: WebhookFormat[] = ['json', 'slack', 'mattermost', 'discord'];
+export type DeliveryEvent = 'firing' | 'reminder' | 'resolved' | 'test' | 'start' | 'success' | 'fail';
+export type DeliveryState = 'queued' | 'sent' | 'failed';
+export type AlertSeverityName = 'warning' | 'critical';
+
+/** A notification channel as answered: secret fields never appear (has_secret, url_hint instead). */
+export interface NotificationChannel {
+  id: string;
+  name: string;
+  kind: ChannelKind;
+  enabled: boolean;
+  alert_kinds: string[];
+  hosts: string[];
+  min_severity: AlertSeverityName;
+  has_secret: boolean;
+  url_hint?: string;
+  format?: WebhookFormat;
+  header_name?: string;
+  server_url?: string;
+  topic?: string;
+  priority?: number;
+  smtp_url?: string;
+  require_tls?: boolean;
+  username?: string;
+  from?: string;
+  to?: string[];
+  schedule_ids?: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+/** The body of POST / PATCH /notification-channels (secret fields write-only). */
+export interface NotificationChannelBody {
+  name?: string;
+  kind?: ChannelKind;
+  enabled?: boolean;
+  alert_kinds?: string[];
+  hosts?: string[];
+  min_severity?: AlertSeverityName;
+  url?: string;
+  format?: WebhookFormat;
+  header_name?: string;
+  header_value?: string;
+  server_url?: string;
+  topic?: string;
+  priority?: number;
+  token?: string;
+  smtp_url?: string;
+  require_tls?: boolean;
+  username?: string;
+  password?: string;
+  from?: string;
+  to?: string[];
+  schedule_ids?: string[];
+}
+
+/** One delivery of one notice to one channel (the delivery log). */
+export interface NotificationDelivery {
+  id: string;
+  channel_id: string;
+  alert_id: string | null;
+  event: DeliveryEvent;
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_error: string;
+  payload: string;
+  created_at: string;
+  sent_at: string | null;
+}
+// ---- end notification channels and deliveries ----

@@ -13,6 +13,7 @@ import { JobsPage } from '../pages/JobsPage';
 import { LoginPage } from '../pages/LoginPage';
 import { NotFoundPage } from '../pages/NotFoundPage';
 import { RepositoriesPage } from '../pages/RepositoriesPage';
+import { ChannelsPage } from '../pages/ChannelsPage';
 import { ScheduleEditorPage } from '../pages/ScheduleEditorPage';
 import { SnapshotsPage } from '../pages/SnapshotsPage';
 import { TokensPage } from '../pages/TokensPage';
@@ -77,6 +78,9 @@ export function App() {
       break;
     case 'audit':
       page = <AuditPage />;
+      break;
+    case 'channels':
+      page = <ChannelsPage />;
       break;
     case 'users':
       page = <UsersPage />;

@@ -15,6 +15,7 @@ export type RouteName =
   | 'snapshots'
   | 'browse'
   | 'audit'
+  | 'channels'
   | 'users'
   | 'tokens';
 
@@ -31,6 +32,7 @@ export const kRoutes: readonly RouteDef<RouteName>[] = [
   { name: 'snapshots', pattern: '/snapshots' },
   { name: 'browse', pattern: '/snapshots/:repositoryId/:snapshotId' },
   { name: 'audit', pattern: '/audit' },
+  { name: 'channels', pattern: '/channels' },
   { name: 'users', pattern: '/users' },
   { name: 'tokens', pattern: '/tokens' },
 ];

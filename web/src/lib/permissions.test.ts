@@ -17,6 +17,7 @@ describe('permissionsFor', () => {
       users: false,
       deleteHosts: false,
       ownTokens: true,
+      channels: false,
     });
   });
   it('lets admins do everything', () => {
@@ -30,7 +31,7 @@ describe('permissionsFor', () => {
 describe('navFor', () => {
   it('shows Users only to admins and API tokens to all', () => {
     const labels = (role: 'admin' | 'operator' | 'viewer') => navFor(role).map((n) => n.label);
-    expect(labels('admin')).toEqual(['Dashboard', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Users', 'API tokens']);
+    expect(labels('admin')).toEqual(['Dashboard', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Channels', 'Users', 'API tokens']);
     expect(labels('operator')).not.toContain('Users');
     expect(labels('viewer')).toContain('API tokens');
   });

@@ -13,18 +13,20 @@ export interface Permissions {
   deleteHosts: boolean;
   /** Create and revoke one's own API tokens (every role). */
   ownTokens: boolean;
+  /** Add, change, delete and test notification channels (admin only). */
+  channels: boolean;
 }
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
   switch (role) {
     case 'admin':
-      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true };
+      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, channels: true };
     case 'operator':
-      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false };
     case 'viewer':
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false };
     default:
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, channels: false };
   }
 }
 
@@ -42,6 +44,7 @@ export function navFor(role: Role | null | undefined): NavItem[] {
     { href: '/jobs', label: 'Jobs' },
     { href: '/snapshots', label: 'Snapshots' },
     { href: '/audit', label: 'Audit' },
+    { href: '/channels', label: 'Channels' },
   ];
   if (permissionsFor(role).users) items.push({ href: '/users', label: 'Users' });
   items.push({ href: '/tokens', label: 'API tokens' });
