@@ -44,6 +44,10 @@ namespace web {
 class StaticSite;
 }  // namespace web
 
+namespace metrics {
+class ServerMetrics;
+}  // namespace metrics
+
 namespace events {
 class EventBus;
 class EventStreams;
@@ -95,6 +99,7 @@ class ServerApp {
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
   std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets
   std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
+  std::unique_ptr<metrics::ServerMetrics> metrics_;            // GET /metrics; observes http_
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

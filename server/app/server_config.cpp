@@ -31,7 +31,8 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   return std::chrono::seconds(value);
 }
 
-constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file", "web_root"};
+constexpr const char* kStringKeys[] = {"listen",   "data_dir",          "log_level", "admin_password_file",
+                                       "web_root", "metrics_token_file"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds"};
 
 Result<void> ValidateLevel(const std::string& level) {
@@ -78,6 +79,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "log_level") config.log_level = value->get();
     if (name == "admin_password_file") config.admin_password_file = value->get();
     if (name == "web_root") config.web_root = value->get();
+    if (name == "metrics_token_file") config.metrics_token_file = value->get();
   }
   return Ok();
 }
@@ -97,6 +99,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--web-root", flags.web_root,
                  "Serve the web UI from this directory, read on each request, instead of the built-in copy "
                  "(UI development: point it at a `vite build --watch` output)");
+  app.add_option("--metrics-token-file", flags.metrics_token_file,
+                 "File holding the bearer token Prometheus scrapes GET /metrics with (one line, at least 16 "
+                 "bytes); API tokens are accepted as well");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -109,6 +114,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.log_level) config.log_level = *flags.log_level;
   if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
   if (flags.web_root) config.web_root = *flags.web_root;
+  if (flags.metrics_token_file) config.metrics_token_file = *flags.metrics_token_file;
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();
@@ -123,6 +129,10 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
   if (config.web_root && config.web_root->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "web_root must not be empty", "web_root");
+  }
+  if (config.metrics_token_file && config.metrics_token_file->empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "metrics_token_file must not be empty",
+                     "metrics_token_file");
   }
   return config;
 }

@@ -28,6 +28,9 @@ struct ServerConfig {
   //! Serve the web UI from this directory (read on each request) instead of
   //! the copy compiled into the binary; for UI development.
   std::optional<std::filesystem::path> web_root;
+  //! File holding the dedicated Prometheus scrape token for GET /metrics
+  //! (read once at start; API tokens are accepted as well).
+  std::optional<std::filesystem::path> metrics_token_file;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -47,10 +50,11 @@ struct ServerFlags {
   std::optional<int64_t> catchup_settle_seconds;
   std::optional<int64_t> job_lost_after_seconds;
   std::optional<std::string> web_root;
+  std::optional<std::string> metrics_token_file;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after and --web-root on `app`.
+//! --catchup-settle, --job-lost-after, --web-root and --metrics-token-file on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/store/metrics_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -163,6 +164,12 @@ class ReadTx {
   //! The newest server run (the current one while the server runs); kNotFound before the first.
   virtual Result<ServerRun> GetLatestServerRun() = 0;
   // ---- end window record (reads) ----
+
+  // ---- metrics (reads) ----
+  //! Everything a Prometheus scrape shows (see metrics_types.h), in a few
+  //! aggregated queries whatever the number of hosts.
+  virtual Result<MetricsSnapshot> GetMetricsSnapshot() = 0;
+  // ---- end metrics (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied

@@ -67,6 +67,8 @@ class SqliteTx final : public WriteTx {
   // window record (sqlite_windows.cpp)
   Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
   Result<ServerRun> GetLatestServerRun() override;
+  // metrics (sqlite_metrics.cpp)
+  Result<MetricsSnapshot> GetMetricsSnapshot() override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
