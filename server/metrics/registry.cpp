@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <cmath>
+#include <iterator>
 #include <limits>
 
 namespace rmgr::server::metrics {
@@ -39,9 +40,21 @@ std::size_t Utf8Length(std::string_view text, std::size_t i) {
   return length;
 }
 
-std::string Escape(std::string_view text, bool quote) {
-  std::string out;
-  out.reserve(text.size());
+// Appends `text` escaped to `out`: \\ and \n always, " when `quote`, and
+// bytes that are not valid UTF-8 as U+FFFD. Plain ASCII (nearly every host
+// and schedule name) is appended as is, without a byte-by-byte copy.
+void AppendEscaped(std::string& out, std::string_view text, bool quote) {
+  bool plain = true;
+  for (const char c : text) {
+    if (c == '\\' || c == '\n' || (quote && c == '"') || static_cast<unsigned char>(c) >= 0x80) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.append(text);
+    return;
+  }
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     if (c == '\\') {
@@ -63,7 +76,18 @@ std::string Escape(std::string_view text, bool quote) {
     }
     ++i;
   }
-  return out;
+}
+
+void AppendValue(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "+Inf" : "-Inf";
+  } else if (value == std::floor(value) && std::fabs(value) < 1e15) {
+    fmt::format_to(std::back_inserter(out), "{}", static_cast<std::int64_t>(value));
+  } else {
+    fmt::format_to(std::back_inserter(out), "{}", value);
+  }
 }
 
 std::vector<Label> Zip(const std::vector<std::string>& names, const std::vector<std::string>& values) {
@@ -76,19 +100,21 @@ std::vector<Label> Zip(const std::vector<std::string>& names, const std::vector<
 }  // namespace
 
 std::string EscapeLabelValue(std::string_view value) {
-  return Escape(value, true);
+  std::string out;
+  AppendEscaped(out, value, true);
+  return out;
 }
 
 std::string EscapeHelp(std::string_view help) {
-  return Escape(help, false);
+  std::string out;
+  AppendEscaped(out, help, false);
+  return out;
 }
 
 std::string FormatValue(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "+Inf" : "-Inf";
-  if (value == std::floor(value) && std::fabs(value) < 1e15)
-    return fmt::format("{}", static_cast<std::int64_t>(value));
-  return fmt::format("{}", value);
+  std::string out;
+  AppendValue(out, value);
+  return out;
 }
 
 // ---------------------------------------------------------------- TextWriter
@@ -97,7 +123,7 @@ void TextWriter::Family(std::string_view name, std::string_view type, std::strin
   out_ += "# HELP ";
   out_ += name;
   out_ += ' ';
-  out_ += EscapeHelp(help);
+  AppendEscaped(out_, help, false);
   out_ += "\n# TYPE ";
   out_ += name;
   out_ += ' ';
@@ -121,13 +147,13 @@ void TextWriter::SampleLine(std::string_view name, const Label* labels, std::siz
       if (i > 0) out_ += ',';
       out_ += labels[i].first;
       out_ += "=\"";
-      out_ += EscapeLabelValue(labels[i].second);
+      AppendEscaped(out_, labels[i].second, true);
       out_ += '"';
     }
     out_ += '}';
   }
   out_ += ' ';
-  out_ += FormatValue(value);
+  AppendValue(out_, value);
   out_ += '\n';
 }
 
