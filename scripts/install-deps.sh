@@ -15,6 +15,10 @@ packages=(
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev
   restic curl wrk
+  # promtool for the metrics tests (Debian ships it only inside prometheus;
+  # on a systemd machine the package also starts a Prometheus on :9090 —
+  # `systemctl disable --now prometheus` if that is not wanted).
+  prometheus
   iproute2
   python3-aiosmtpd openssl
   chromium

@@ -23,6 +23,9 @@
 #include "server/http/http_server.h"
 #include "server/scheduling/scheduling_core.h"
 #include "server/notify/notifier.h"
+#include "server/metrics/alert_metrics.h"
+#include "server/metrics/metrics_route.h"
+#include "server/metrics/server_metrics.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
 #include "server/ws/agent_authenticator.h"
@@ -31,6 +34,11 @@
 namespace rmgr::server {
 
 namespace beast_http = http::beast_http;
+
+namespace {
+// When the process started, for process_start_time_seconds.
+const TimePoint kProcessStart = Clock::now();
+}  // namespace
 
 ServerApp::ServerApp(ServerConfig config) : config_(std::move(config)) {}
 
@@ -131,8 +139,27 @@ Result<void> ServerApp::Init() {
   hub_->SetEvents(agents_.get());
   deps_->agents = agents_.get();
 
+  // GET /metrics: the scrape token (if configured) or any API token.
+  metrics::ScrapeAuth scrape_auth{.scrape_token_hash = {}, .api_tokens = authenticator_.get()};
+  if (config_.metrics_token_file) {
+    auto hash = metrics::LoadScrapeTokenHash(*config_.metrics_token_file);
+    if (!hash) return hash.error();
+    scrape_auth.scrape_token_hash = std::move(*hash);
+  }
+  metrics_ = std::make_unique<metrics::ServerMetrics>(metrics::MetricsSources{
+      .store = store_.get(),
+      .hub = hub_.get(),
+      .scheduling_queue_depth = [core = agents_.get()] { return core->QueueDepth(); },
+      .started_at = kProcessStart,
+      .version = RMGR_VERSION,
+  });
+  alert_metrics_ = std::make_unique<metrics::AlertMetrics>(*store_);
+  metrics_->AddCollector(alert_metrics_.get());
+  metrics::RegisterMetricsRoute(*router, *metrics_, std::move(scrape_auth));
+
   http_ = std::make_unique<http::HttpServer>(io_, router);
   http_->SetHandlerExecutor(blocking_.get_executor());
+  http_->SetRequestObserver(metrics_.get());
   http_->SetUpgradeHandler(
       "/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request, std::string remote) {
         hub_->Accept(std::move(stream), std::move(request), std::move(remote));

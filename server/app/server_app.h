@@ -46,6 +46,11 @@ namespace web {
 class StaticSite;
 }  // namespace web
 
+namespace metrics {
+class AlertMetrics;
+class ServerMetrics;
+}  // namespace metrics
+
 namespace events {
 class EventBus;
 class EventStreams;
@@ -106,6 +111,8 @@ class ServerApp {
   std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets
   std::unique_ptr<alerts::AlertEngine> alerts_;                // rules → alerts; observes agents_
   std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
+  std::unique_ptr<metrics::AlertMetrics> alert_metrics_;       // rmgr_alerts in a scrape
+  std::unique_ptr<metrics::ServerMetrics> metrics_;            // GET /metrics; observes http_
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

@@ -35,7 +35,7 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
 }
 
 constexpr const char* kStringKeys[] = {"listen",   "data_dir",  "log_level", "admin_password_file",
-                                       "web_root", "public_url"};
+                                       "web_root", "public_url", "metrics_token_file"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds"};
 
@@ -93,6 +93,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "admin_password_file") config.admin_password_file = value->get();
     if (name == "web_root") config.web_root = value->get();
     if (name == "public_url") config.public_url = value->get();
+    if (name == "metrics_token_file") config.metrics_token_file = value->get();
   }
   return Ok();
 }
@@ -120,6 +121,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
                  "(UI development: point it at a `vite build --watch` output)");
   app.add_option("--public-url", flags.public_url,
                  "URL operators reach the web UI at (https://backup.example.com), linked from notifications");
+  app.add_option("--metrics-token-file", flags.metrics_token_file,
+                 "File holding the bearer token Prometheus scrapes GET /metrics with (one line, at least 16 "
+                 "bytes); API tokens are accepted as well");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -133,6 +137,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.admin_password_file) config.admin_password_file = *flags.admin_password_file;
   if (flags.web_root) config.web_root = *flags.web_root;
   if (flags.public_url) config.public_url = *flags.public_url;
+  if (flags.metrics_token_file) config.metrics_token_file = *flags.metrics_token_file;
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();
@@ -158,6 +163,10 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
     return MakeError(ErrorCode::kInvalidArgument, "public_url must start with http:// or https://", "public_url");
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
+  if (config.metrics_token_file && config.metrics_token_file->empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "metrics_token_file must not be empty",
+                     "metrics_token_file");
+  }
   return config;
 }
 

@@ -32,6 +32,9 @@ struct ServerConfig {
   //! The URL operators reach the web UI at (https://backup.example.com),
   //! mentioned in notifications; empty: notifications carry no link.
   std::string public_url;
+  //! File holding the dedicated Prometheus scrape token for GET /metrics
+  //! (read once at start; API tokens are accepted as well).
+  std::optional<std::filesystem::path> metrics_token_file;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -53,10 +56,12 @@ struct ServerFlags {
   std::optional<int64_t> alert_interval_seconds;
   std::optional<std::string> web_root;
   std::optional<std::string> public_url;
+  std::optional<std::string> metrics_token_file;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after, --alert-interval, --web-root and --public-url on `app`.
+//! --catchup-settle, --job-lost-after, --alert-interval, --web-root, --public-url and
+//! --metrics-token-file on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

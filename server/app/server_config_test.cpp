@@ -78,6 +78,21 @@ TEST_F(ServerConfigTest, WebRootFlagIsParsedAndMustNotBeEmpty) {
   EXPECT_EQ(ResolveConfig(flags).error().code, ErrorCode::kWrongType);
 }
 
+TEST_F(ServerConfigTest, MetricsTokenFileFromTheFileOrTheFlag) {
+  EXPECT_FALSE(ResolveConfig({})->metrics_token_file.has_value());
+  ServerFlags flags;
+  flags.config_file = Write("metrics_token_file = \"/etc/restic-manager/metrics.token\"\n").string();
+  auto from_file = ResolveConfig(flags);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().Describe();
+  EXPECT_EQ(from_file->metrics_token_file, std::filesystem::path("/etc/restic-manager/metrics.token"));
+  CLI::App app;
+  AddServerFlags(app, flags);
+  app.parse("--metrics-token-file /run/secrets/scrape", false);
+  EXPECT_EQ(ResolveConfig(flags)->metrics_token_file, std::filesystem::path("/run/secrets/scrape"));
+  flags.metrics_token_file = "";
+  EXPECT_EQ(ResolveConfig(flags).error().field, "metrics_token_file");
+}
+
 TEST_F(ServerConfigTest, UnknownKeyIsRejected) {
   ServerFlags flags;
   flags.config_file = Write("listne = \"127.0.0.1:9000\"\n").string();

@@ -152,13 +152,19 @@ void HttpServer::Stop() {
 
 void HttpServer::SetHandlerExecutor(asio::any_io_executor executor) { handler_executor_ = std::move(executor); }
 
-asio::awaitable<Outcome> HttpServer::Route(const Request& request, const std::string& remote) const {
-  if (!handler_executor_) co_return router_->Dispatch(request, remote);
+asio::awaitable<Outcome> HttpServer::Route(const Request& request, const std::string& remote,
+                                           std::string_view* matched) const {
+  if (!handler_executor_) co_return router_->Dispatch(request, remote, matched);
   // The caller waits, so the references outlive the handler; the session
   // resumes on its own strand.
   co_return co_await asio::co_spawn(
-      *handler_executor_, [&]() -> asio::awaitable<Outcome> { co_return router_->Dispatch(request, remote); },
+      *handler_executor_,
+      [&]() -> asio::awaitable<Outcome> { co_return router_->Dispatch(request, remote, matched); },
       asio::use_awaitable);
+}
+
+void HttpServer::SetRequestObserver(RequestObserver* observer) {
+  observer_ = observer;
 }
 
 void HttpServer::SetUpgradeHandler(std::string path, UpgradeHandler handler) {
@@ -258,8 +264,16 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
       upgrade_handler_(std::move(stream), std::move(request), remote);
       co_return;
     }
-    Outcome outcome = co_await Route(request, remote);
+    const auto began = std::chrono::steady_clock::now();
+    std::string_view route = Router::kUnmatchedRoute;
+    Outcome outcome = co_await Route(request, remote, &route);
+    const auto observe = [&](unsigned status) {
+      if (observer_ == nullptr) return;
+      observer_->OnRequest(
+          RequestRecord{request.method(), route, status, std::chrono::steady_clock::now() - began});
+    };
     if (auto* takeover = std::get_if<Takeover>(&outcome)) {
+      observe(200);
       stream.expires_never();
       Unregister(session->id);
       takeover->take(std::move(stream), std::move(request));
@@ -286,6 +300,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
       response.prepare_payload();
     }
     auto [write_ec, written] = co_await beast_http::async_write(stream, response, kUseTuple);
+    observe(response.result_int());
     if (write_ec) {
       if (!IsQuietClose(write_ec)) log->debug("write to {} failed: {}", remote, write_ec.message());
       break;

@@ -44,6 +44,24 @@ struct HttpLimits {
   std::chrono::seconds idle_timeout{75};             ///< Keep-alive wait for the next request.
 };
 
+//! One answered request, as metrics see it.
+struct RequestRecord {
+  beast_http::verb method = beast_http::verb::unknown;  ///< Request method.
+  std::string_view route;  ///< The router's pattern, or one of Router's labels ("(unmatched)", ...).
+  unsigned status = 0;     ///< Status sent; 101-like takeovers (event streams) count as 200.
+  std::chrono::steady_clock::duration elapsed{};  ///< From the request read to its response written.
+};
+
+//! Hears of every routed request once it is answered (metrics implement it).
+//! Called on the session's strand, from any io thread, concurrently: it must
+//! be thread safe and quick (no I/O).
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  //! One request answered (or handed over, for a takeover).
+  virtual void OnRequest(const RequestRecord& record) = 0;
+};
+
 class HttpServer {
  public:
   //! Takes over an upgrade: called on the connection's strand with the stream
@@ -72,6 +90,11 @@ class HttpServer {
   //! Call before Start.
   void SetHandlerExecutor(boost::asio::any_io_executor executor);
 
+  //! Tells `observer` of every routed request (not of WebSocket upgrades or
+  //! requests that could not be read). Not owned; must outlive the server's
+  //! sessions. Call before Start.
+  void SetRequestObserver(RequestObserver* observer);
+
   //! Starts accepting. Call once, after Listen.
   void Start();
 
@@ -87,7 +110,8 @@ class HttpServer {
 
   boost::asio::awaitable<void> AcceptLoop();
   boost::asio::awaitable<void> RunSession(std::shared_ptr<Session> session);
-  boost::asio::awaitable<Outcome> Route(const Request& request, const std::string& remote) const;
+  boost::asio::awaitable<Outcome> Route(const Request& request, const std::string& remote,
+                                        std::string_view* matched) const;
   void Unregister(std::uint64_t id);
 
   boost::asio::io_context& io_;
@@ -97,6 +121,7 @@ class HttpServer {
   std::string upgrade_path_;        // set before Start, then read-only
   UpgradeHandler upgrade_handler_;  // set before Start, then read-only
   std::optional<boost::asio::any_io_executor> handler_executor_;  // set before Start, then read-only
+  RequestObserver* observer_ = nullptr;                           // set before Start, then read-only
 
   std::atomic<bool> stopping_{false};  // read by sessions between requests
   mutable std::mutex mu_;              // guards sessions_ and next_id_

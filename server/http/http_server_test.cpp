@@ -6,7 +6,9 @@
 #include <boost/beast/http.hpp>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <thread>
 
 namespace rmgr::server::http {
@@ -15,6 +17,33 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+// Keeps what the server reports of each request; lets a test wait for N of them.
+class RecordingObserver : public RequestObserver {
+ public:
+  struct Seen {
+    std::string method;
+    std::string route;
+    unsigned status = 0;
+  };
+  void OnRequest(const RequestRecord& record) override {
+    std::lock_guard lock(mu_);
+    seen_.push_back(
+        Seen{std::string(beast_http::to_string(record.method)), std::string(record.route), record.status});
+    changed_.notify_all();
+  }
+  // The first `n` requests, once reported (the report follows the response's write).
+  std::vector<Seen> WaitFor(std::size_t n) {
+    std::unique_lock lock(mu_);
+    changed_.wait_for(lock, std::chrono::seconds(10), [&] { return seen_.size() >= n; });
+    return seen_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::vector<Seen> seen_;
+};
 
 // An in-process server on 127.0.0.1 with its own io_context thread.
 class HttpServerTest : public ::testing::Test {
@@ -41,6 +70,7 @@ class HttpServerTest : public ::testing::Test {
     });
     server_ = std::make_unique<HttpServer>(io_, router, limits);
     if (handler_pool) server_->SetHandlerExecutor(handlers_.get_executor());
+    if (observer_ != nullptr) server_->SetRequestObserver(observer_);
     auto endpoint = server_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(endpoint.ok()) << endpoint.error().Describe();
     port_ = endpoint->port();
@@ -77,6 +107,7 @@ class HttpServerTest : public ::testing::Test {
     return boost::json::value_to<std::string>(boost::json::parse(res.body()).at("error").at("code"));
   }
 
+  RequestObserver* observer_ = nullptr;  // set before StartServer
   asio::thread_pool handlers_{2};  // outlives server_
   asio::io_context io_;
   asio::io_context client_io_;
@@ -280,6 +311,27 @@ TEST_F(HttpServerTest, ListenRejectsABadAddress) {
   auto bad = server.Listen("not-an-ip", 0);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().field, "listen");
+}
+
+TEST_F(HttpServerTest, ObserverSeesRoutePatternsNotRawPaths) {
+  RecordingObserver observer;
+  observer_ = &observer;
+  StartServer({}, /*handler_pool=*/true);
+  EXPECT_EQ(Get("/api/v1/hosts/01ABC?q=x").result(), Status::ok);
+  EXPECT_EQ(Get("/no/such/thing").result(), Status::not_found);
+  EXPECT_EQ(Get("/throws").result(), Status::internal_server_error);
+  EXPECT_EQ(Get("/%zz").result(), Status::bad_request);
+  const auto seen = observer.WaitFor(4);
+  ASSERT_EQ(seen.size(), 4u);
+  EXPECT_EQ(seen[0].method, "GET");
+  EXPECT_EQ(seen[0].route, "/api/v1/hosts/{id}");
+  EXPECT_EQ(seen[0].status, 200u);
+  EXPECT_EQ(seen[1].route, Router::kUnmatchedRoute);
+  EXPECT_EQ(seen[1].status, 404u);
+  EXPECT_EQ(seen[2].route, "/throws");
+  EXPECT_EQ(seen[2].status, 500u);
+  EXPECT_EQ(seen[3].route, Router::kMalformedRoute);
+  EXPECT_EQ(seen[3].status, 400u);
 }
 
 }  // namespace

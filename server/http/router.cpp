@@ -59,9 +59,14 @@ void Router::AddOutcome(beast_http::verb method, std::string pattern, OutcomeHan
   routes_.push_back(Route{method, std::move(pattern), std::move(segments), std::move(handler)});
 }
 
-Outcome Router::Dispatch(const Request& request, const std::string& remote_address) const {
+Outcome Router::Dispatch(const Request& request, const std::string& remote_address,
+                         std::string_view* matched) const {
+  std::string_view ignored;
+  std::string_view& answered = matched != nullptr ? *matched : ignored;
+  answered = kMalformedRoute;
   auto target = boost::urls::parse_origin_form(request.target());
   if (!target) return ErrorResponse(Status::bad_request, "malformed", "request target is not a valid URL path");
+  answered = kUnmatchedRoute;
 
   RequestContext ctx{request, std::string(target->path()), {}, {}, remote_address};
   for (const auto& param : target->params()) ctx.query[param.key] = param.value;
@@ -77,6 +82,7 @@ Outcome Router::Dispatch(const Request& request, const std::string& remote_addre
       continue;
     }
     ctx.path_params = std::move(params);
+    answered = route.pattern;
     try {
       return route.handler(ctx);
     } catch (const std::exception& e) {
@@ -93,7 +99,10 @@ Outcome Router::Dispatch(const Request& request, const std::string& remote_addre
   }
   const bool read = request.method() == beast_http::verb::get || request.method() == beast_http::verb::head;
   if (read && fallback_) {
-    if (auto answer = fallback_(request)) return std::move(*answer);
+    if (auto answer = fallback_(request)) {
+      answered = kFallbackRoute;
+      return std::move(*answer);
+    }
   }
   return ErrorResponse(Status::not_found, "not_found", "no such resource: " + ctx.path);
 }

@@ -74,10 +74,20 @@ class Router {
   //! Sets the answer for GET/HEAD requests whose path no route matches.
   void SetFallback(Fallback fallback);
 
+  //! Label for a request no route matched (404, 405).
+  static constexpr std::string_view kUnmatchedRoute = "(unmatched)";
+  //! Label for a request the fallback answered (the web UI's files).
+  static constexpr std::string_view kFallbackRoute = "(fallback)";
+  //! Label for a request whose target could not be decoded (400).
+  static constexpr std::string_view kMalformedRoute = "(malformed)";
+
   //! Routes a request: 404 for no matching path (after the fallback), 405
   //! (with Allow) when the path matches under other methods, 400 for an
-  //! undecodable target.
-  Outcome Dispatch(const Request& request, const std::string& remote_address) const;
+  //! undecodable target. When `matched` is given it is set to the pattern that
+  //! answered (valid as long as the router) or one of the labels above: a
+  //! bounded name for metrics, never the raw path.
+  Outcome Dispatch(const Request& request, const std::string& remote_address,
+                   std::string_view* matched = nullptr) const;
 
   //! Every registered route, in registration order.
   std::vector<RouteInfo> Routes() const;

@@ -46,7 +46,15 @@ SchedulingCore::~SchedulingCore() {
 
 template <class F>
 void SchedulingCore::Post(F&& work) {
-  boost::asio::post(io_, std::forward<F>(work));
+  queued_.fetch_add(1, std::memory_order_relaxed);
+  boost::asio::post(io_, [this, work = std::forward<F>(work)]() mutable {
+    queued_.fetch_sub(1, std::memory_order_relaxed);
+    work();
+  });
+}
+
+std::size_t SchedulingCore::QueueDepth() const {
+  return queued_.load(std::memory_order_relaxed);
 }
 
 template <class F>

@@ -24,6 +24,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -71,6 +73,8 @@ class SchedulingCore final : public ws::AgentEvents, public AgentNotifier {
   int SweepLostJobs();
   //! Waits until everything enqueued before this call has been handled.
   void Drain();
+  //! Agent events and API notices enqueued but not yet handled (for metrics). Any thread.
+  std::size_t QueueDepth() const;
 
   // ws::AgentEvents (from the hub's connection strands: enqueued)
   void OnAgentConnected(const ws::AgentIdentity& who, std::uint64_t connection_id,
@@ -99,6 +103,7 @@ class SchedulingCore final : public ws::AgentEvents, public AgentNotifier {
   // Declared first: destroyed last, after every timer of the parts below.
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::atomic<std::size_t> queued_{0};  // posted through Post, not yet run
   const SchedulingOptions options_;
   ws::Presence presence_;
   JobWatch watch_;

@@ -56,6 +56,7 @@
 #include "common/result.h"
 #include "server/store/alert_types.h"
 #include "server/store/notification_types.h"
+#include "server/store/metrics_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -211,6 +212,11 @@ class ReadTx {
   virtual Result<Page<NotificationDelivery>> ListNotificationDeliveries(std::string_view channel_id,
                                                                         const PageRequest& page) = 0;
   // ---- end notification channels and deliveries (reads) ----
+  // ---- metrics (reads) ----
+  //! Everything a Prometheus scrape shows (see metrics_types.h), in a few
+  //! aggregated queries whatever the number of hosts.
+  virtual Result<MetricsSnapshot> GetMetricsSnapshot() = 0;
+  // ---- end metrics (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied

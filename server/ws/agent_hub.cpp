@@ -11,6 +11,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <deque>
@@ -111,6 +112,8 @@ class AgentHub::Connection : public std::enable_shared_from_this<Connection> {
   // Queues a frame; false once closing or when the queue overflowed (then the
   // connection is dropped as a slow consumer).
   bool Enqueue(std::string frame);
+  // Encodes and queues an envelope, counting it by type when queued.
+  bool EnqueueEnvelope(const protocol::Envelope& envelope);
 
   // Starts the closing handshake with `reason`; a no-op once closing. The hub
   // has already forgotten the connection.
@@ -174,6 +177,11 @@ struct AgentHub::State {
   std::atomic<std::uint64_t> protocol_errors{0};
   std::atomic<std::uint64_t> slow_consumers{0};
   std::atomic<std::uint64_t> replaced{0};
+  static constexpr std::size_t kTypes = std::variant_size_v<protocol::Payload>;
+  std::array<std::atomic<std::uint64_t>, kTypes> frames_received{};  // by Payload alternative
+  std::array<std::atomic<std::uint64_t>, kTypes> frames_sent{};      // by Payload alternative
+  std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> closed{0};
 
   struct Entry {
     std::uint64_t id = 0;
@@ -254,12 +262,14 @@ asio::awaitable<void> AgentHub::Connection::Run(std::shared_ptr<Connection> self
     co_return;
   }
   id_ = *id;
+  ++state_->opened;
   log->info("host {} ({}) connected from {} as connection {}", who_.host_id, who_.host_name, remote_, id_);
   state_->Notify([&](AgentEvents& events) { events.OnAgentConnected(who_, id_, remote_); });
   asio::co_spawn(strand_, PingLoop(self), kLogEscaped);
 
   co_await ReadLoop();
 
+  ++state_->closed;
   StopAccepting();
   state_->Forget(who_.host_id, id_);
   ping_timer_.cancel();
@@ -341,6 +351,7 @@ asio::awaitable<void> AgentHub::Connection::ReadLoop() {
     buffer.clear();
     if (buffer.capacity() > kKeptReadBufferBytes) buffer.shrink_to_fit();
     if (envelope) {
+      ++state_->frames_received[envelope->payload.index()];
       Dispatch(std::move(envelope).value());
       continue;
     }
@@ -358,8 +369,7 @@ asio::awaitable<void> AgentHub::Connection::ReadLoop() {
 
 void AgentHub::Connection::Dispatch(protocol::Envelope envelope) {
   if (const auto* ping = std::get_if<protocol::Ping>(&envelope.payload)) {
-    Enqueue(protocol::Encode(
-        {.id = envelope.id, .payload = protocol::Pong{.nonce = ping->nonce, .sent_at = Clock::now()}}));
+    EnqueueEnvelope({.id = envelope.id, .payload = protocol::Pong{.nonce = ping->nonce, .sent_at = Clock::now()}});
     return;
   }
   // A pong needs no answer: that it arrived already reset the idle deadline.
@@ -396,7 +406,7 @@ asio::awaitable<void> AgentHub::Connection::PingLoop(std::shared_ptr<Connection>
     auto [ec] = co_await ping_timer_.async_wait(kUseTuple);
     if (ec) co_return;
     const protocol::Envelope ping{.payload = protocol::Ping{.nonce = NewUlid(), .sent_at = Clock::now()}};
-    if (!Enqueue(protocol::Encode(ping))) co_return;
+    if (!EnqueueEnvelope(ping)) co_return;
   }
 }
 
@@ -422,6 +432,12 @@ bool AgentHub::Connection::Enqueue(std::string frame) {
     return false;
   }
   if (start_writer) asio::co_spawn(strand_, WriteLoop(shared_from_this()), kLogEscaped);
+  return true;
+}
+
+bool AgentHub::Connection::EnqueueEnvelope(const protocol::Envelope& envelope) {
+  if (!Enqueue(protocol::Encode(envelope))) return false;
+  ++state_->frames_sent[envelope.payload.index()];
   return true;
 }
 
@@ -500,13 +516,13 @@ std::optional<std::uint64_t> AgentHub::ConnectionOf(std::string_view host_id) co
 
 bool AgentHub::Send(std::string_view host_id, const protocol::Envelope& envelope) {
   auto connection = state_->Find(host_id);
-  return connection && connection->Enqueue(protocol::Encode(envelope));
+  return connection && connection->EnqueueEnvelope(envelope);
 }
 
 bool AgentHub::SendOn(std::string_view host_id, std::uint64_t connection_id,
                       const protocol::Envelope& envelope) {
   auto connection = state_->Find(host_id, connection_id);
-  return connection && connection->Enqueue(protocol::Encode(envelope));
+  return connection && connection->EnqueueEnvelope(envelope);
 }
 
 bool AgentHub::Send(const std::string& host_id, std::uint64_t connection_id, protocol::Payload payload) {
@@ -557,6 +573,21 @@ std::uint64_t AgentHub::SlowConsumersDropped() const {
 
 std::uint64_t AgentHub::ConnectionsReplaced() const {
   return state_->replaced;
+}
+
+HubCounters AgentHub::Counters() const {
+  HubCounters counters;
+  const auto names = protocol::TypeNames();
+  for (std::size_t i = 0; i < State::kTypes; ++i) {
+    counters.frames_received.emplace_back(names[i], state_->frames_received[i].load());
+    counters.frames_sent.emplace_back(names[i], state_->frames_sent[i].load());
+  }
+  counters.connections_opened = state_->opened;
+  counters.connections_closed = state_->closed;
+  counters.protocol_errors = state_->protocol_errors;
+  counters.slow_consumers_dropped = state_->slow_consumers;
+  counters.connections_replaced = state_->replaced;
+  return counters;
 }
 
 }  // namespace rmgr::server::ws

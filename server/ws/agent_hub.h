@@ -33,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/protocol/envelope.h"
@@ -84,6 +85,19 @@ class AgentEvents {
   //! replaced it, this may arrive after the newer one's OnAgentConnected:
   //! compare connection ids.
   virtual void OnAgentDisconnected(const AgentIdentity& who, std::uint64_t connection_id) = 0;
+};
+
+//! What the hub has counted since it was made (for metrics).
+struct HubCounters {
+  //! Frames decoded, by envelope type; every type is listed (0 included), in protocol order.
+  std::vector<std::pair<std::string_view, std::uint64_t>> frames_received;
+  //! Frames queued for sending, by envelope type; every type listed.
+  std::vector<std::pair<std::string_view, std::uint64_t>> frames_sent;
+  std::uint64_t connections_opened = 0;      ///< Connections that became live (authenticated, upgraded).
+  std::uint64_t connections_closed = 0;      ///< Live connections that ended, for whatever reason.
+  std::uint64_t protocol_errors = 0;         ///< As ProtocolErrors().
+  std::uint64_t slow_consumers_dropped = 0;  ///< As SlowConsumersDropped().
+  std::uint64_t connections_replaced = 0;    ///< As ConnectionsReplaced().
 };
 
 //! The agents' WebSocket connections: one live connection per host.
@@ -138,6 +152,9 @@ class AgentHub final : public CommandSender {
 
   //! Connections closed because a newer one of the same host arrived.
   std::uint64_t ConnectionsReplaced() const;
+
+  //! Every counter at once (each read atomically; together only roughly consistent).
+  HubCounters Counters() const;
 
  private:
   class Connection;

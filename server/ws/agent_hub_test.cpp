@@ -521,5 +521,37 @@ TEST_F(AgentHubTest, TheHubMayBeDestroyedAfterTheIoContextStopped) {
   EXPECT_EQ(events_.Count(Event::Kind::kDisconnected), 0u) << "a stopped io_context runs no more handlers";
 }
 
+TEST_F(AgentHubTest, CountersCountFramesByTypeAndConnections) {
+  Start();
+  const auto count = [](const std::vector<std::pair<std::string_view, std::uint64_t>>& by_type,
+                        std::string_view type) {
+    for (const auto& [name, n] : by_type) {
+      if (name == type) return n;
+    }
+    ADD_FAILURE() << "no counter for " << type;
+    return std::uint64_t{0};
+  };
+  auto client = Connect("token-1");
+  Write(*client, HelloEnvelope());
+  ASSERT_TRUE(events_.WaitFor(Event::Kind::kMessage, 1));
+  ASSERT_TRUE(Answers(*client));  // a ping in, a pong out
+  ASSERT_TRUE(hub_->Send("host-1", protocol::Envelope{.payload = protocol::ResultAck{.job_id = NewUlid()}}));
+  EXPECT_TRUE(std::holds_alternative<protocol::ResultAck>(Read(*client).payload));
+
+  auto counters = hub_->Counters();
+  EXPECT_EQ(counters.frames_received.size(), protocol::TypeNames().size()) << "every type listed";
+  EXPECT_EQ(count(counters.frames_received, "hello"), 1u);
+  EXPECT_EQ(count(counters.frames_received, "ping"), 1u);
+  EXPECT_EQ(count(counters.frames_received, "job.result"), 0u);
+  EXPECT_EQ(count(counters.frames_sent, "pong"), 1u);
+  EXPECT_EQ(count(counters.frames_sent, "result.ack"), 1u);
+  EXPECT_EQ(counters.connections_opened, 1u);
+  EXPECT_EQ(counters.connections_closed, 0u);
+
+  client->close(websocket::close_code::normal);
+  ASSERT_TRUE(events_.WaitFor(Event::Kind::kDisconnected, 1));
+  EXPECT_EQ(hub_->Counters().connections_closed, 1u);
+}
+
 }  // namespace
 }  // namespace rmgr::server::ws

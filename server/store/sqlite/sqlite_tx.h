@@ -89,6 +89,8 @@ class SqliteTx final : public WriteTx {
   Result<NotificationDelivery> GetNotificationDelivery(std::string_view id) override;
   Result<Page<NotificationDelivery>> ListNotificationDeliveries(std::string_view channel_id,
                                                                 const PageRequest& page) override;
+  // metrics (sqlite_metrics.cpp)
+  Result<MetricsSnapshot> GetMetricsSnapshot() override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
