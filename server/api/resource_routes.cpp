@@ -7,6 +7,7 @@
 #include "server/api/repository_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
+#include "server/api/stats_handlers.h"
 #include "server/api/window_handlers.h"
 
 namespace rmgr::server::api {
@@ -20,6 +21,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterJobRoutes(routes, deps);
   RegisterAuditRoutes(routes, deps);
   RegisterWindowRoutes(routes, deps);
+  RegisterStatsRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

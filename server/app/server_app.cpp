@@ -1,31 +1,31 @@
 #include "server/app/server_app.h"
 
 #include <boost/asio/post.hpp>
-
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "common/util/log.h"
-#include "server/app/server_run_keeper.h"
 #include "server/api/api_deps.h"
-#include "server/scheduling/scheduling_core.h"
-#include "server/ws/agent_authenticator.h"
-#include "server/ws/agent_hub.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
+#include "server/app/server_run_keeper.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
 #include "server/auth/session_authenticator.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
+#include "server/scheduling/scheduling_core.h"
+#include "server/scheduling/stats_planner.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
+#include "server/ws/agent_authenticator.h"
+#include "server/ws/agent_hub.h"
 
 namespace rmgr::server {
 
@@ -112,6 +112,14 @@ Result<void> ServerApp::Init() {
   agents_ = std::make_unique<scheduling::SchedulingCore>(*store_, *secrets_, *hub_, agent_options);
   hub_->SetEvents(agents_.get());
   deps_->agents = agents_.get();
+  scheduling::StatsPlanner::Settings stats_settings;
+  stats_settings.plan.interval = config_.stats_interval;
+  stats_settings.plan.retry_after =
+      std::min<std::chrono::milliseconds>(stats_settings.plan.retry_after, config_.stats_interval);
+  stats_settings.check_every =
+      std::min<std::chrono::milliseconds>(stats_settings.check_every, config_.stats_interval);
+  stats_planner_ = std::make_unique<scheduling::StatsPlanner>(blocking_.get_executor(), *store_, *agents_,
+                                                              *events_, stats_settings);
 
   http_ = std::make_unique<http::HttpServer>(io_, router);
   http_->SetHandlerExecutor(blocking_.get_executor());
@@ -139,6 +147,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   });
   http_->Start();
   agents_->Start();
+  stats_planner_->Start();
   if (on_ready) on_ready();
 
   // A few io threads; handlers run on blocking_.
@@ -148,6 +157,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   io_.run();
   for (auto& t : pool) t.join();
   blocking_.join();  // the run keeper has stopped; no request is left
+  stats_planner_.reset();
   agents_.reset();
   hub_.reset();
   run_keeper_.reset();
@@ -161,6 +171,7 @@ void ServerApp::RequestStop() {
   boost::asio::post(io_, [this] {
     http_->Stop();
     streams_->Stop();
+    stats_planner_->Stop();
     agents_->Stop();
     hub_->Stop();
     run_keeper_->Stop();

@@ -33,6 +33,7 @@ class AgentHub;
 }  // namespace ws
 namespace scheduling {
 class SchedulingCore;
+class StatsPlanner;
 }  // namespace scheduling
 namespace api {
 struct ApiDeps;
@@ -95,6 +96,7 @@ class ServerApp {
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
   std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets
   std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
+  std::unique_ptr<scheduling::StatsPlanner> stats_planner_;    // queues stats jobs (repository size)
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

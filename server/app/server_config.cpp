@@ -32,7 +32,8 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
 }
 
 constexpr const char* kStringKeys[] = {"listen", "data_dir", "log_level", "admin_password_file", "web_root"};
-constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds"};
+constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
+                                        "stats_interval_seconds"};
 
 Result<void> ValidateLevel(const std::string& level) {
   const auto parsed = spdlog::level::from_str(level);
@@ -63,7 +64,9 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
       }
       auto seconds = Seconds(number->get(), name.c_str());
       if (!seconds) return seconds.error();
-      (name == "catchup_settle_seconds" ? config.catchup_settle : config.job_lost_after) = *seconds;
+      if (name == "catchup_settle_seconds") config.catchup_settle = *seconds;
+      if (name == "job_lost_after_seconds") config.job_lost_after = *seconds;
+      if (name == "stats_interval_seconds") config.stats_interval = *seconds;
       continue;
     }
     const auto* value = node.as_string();
@@ -94,6 +97,8 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
                  "Seconds an intermittent host must stay connected before catch-up backups start (default 60)");
   app.add_option("--job-lost-after", flags.job_lost_after_seconds,
                  "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
+  app.add_option("--stats-interval", flags.stats_interval_seconds,
+                 "Seconds after which a repository's size is measured again by a stats job (default 86400)");
   app.add_option("--web-root", flags.web_root,
                  "Serve the web UI from this directory, read on each request, instead of the built-in copy "
                  "(UI development: point it at a `vite build --watch` output)");
@@ -118,6 +123,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
     auto seconds = Seconds(*flags.job_lost_after_seconds, "job_lost_after_seconds");
     if (!seconds) return seconds.error();
     config.job_lost_after = *seconds;
+  }
+  if (flags.stats_interval_seconds) {
+    auto seconds = Seconds(*flags.stats_interval_seconds, "stats_interval_seconds");
+    if (!seconds) return seconds.error();
+    config.stats_interval = *seconds;
   }
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();

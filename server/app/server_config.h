@@ -25,6 +25,8 @@ struct ServerConfig {
   std::chrono::seconds catchup_settle{60};
   //! A dispatched job (or a running one whose agent is gone) with no word for this long is marked lost.
   std::chrono::seconds job_lost_after{600};
+  //! How old a repository's last size may get before the stats planner measures it again.
+  std::chrono::seconds stats_interval{86400};
   //! Serve the web UI from this directory (read on each request) instead of
   //! the copy compiled into the binary; for UI development.
   std::optional<std::filesystem::path> web_root;
@@ -46,11 +48,12 @@ struct ServerFlags {
   std::optional<std::string> admin_password_file;
   std::optional<int64_t> catchup_settle_seconds;
   std::optional<int64_t> job_lost_after_seconds;
+  std::optional<int64_t> stats_interval_seconds;
   std::optional<std::string> web_root;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after and --web-root on `app`.
+//! --catchup-settle, --job-lost-after, --stats-interval and --web-root on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -163,6 +164,19 @@ class ReadTx {
   //! The newest server run (the current one while the server runs); kNotFound before the first.
   virtual Result<ServerRun> GetLatestServerRun() = 0;
   // ---- end window record (reads) ----
+
+  // ---- repository stats and drills (reads) ----
+  //! The repository's size series with at >= `since`, oldest first, at most
+  //! `limit` rows (the newest ones when there are more; <= 0 → 10,000).
+  virtual Result<std::vector<RepositoryStatsRow>> ListRepositoryStats(std::string_view repository_id,
+                                                                      TimePoint since, int limit) = 0;
+  //! The newest size of every repository that has one, by repository id.
+  virtual Result<std::vector<RepositoryStatsRow>> ListLatestRepositoryStats() = 0;
+  //! Every repository with what the stats planner needs, by repository id.
+  virtual Result<std::vector<StatsCandidate>> ListStatsCandidates() = 0;
+  //! Each host's newest finished drill (succeeded, partial or failed), by host id.
+  virtual Result<std::vector<LastDrill>> ListLastDrills() = 0;
+  // ---- end repository stats and drills (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -329,6 +343,12 @@ class WriteTx : public ReadTx {
   //! Stamps the run's stopped_at (and last_alive_at) with the store's now; kNotFound when unknown.
   virtual Result<void> StopServerRun(int64_t id) = 0;
   // ---- end window record (writes) ----
+
+  // ---- repository stats and drills (writes) ----
+  //! Adds one point of a repository's size series; a second row for the
+  //! same job is kConflict (a result stored twice adds one point).
+  virtual Result<void> AddRepositoryStats(const RepositoryStatsRow& row) = 0;
+  // ---- end repository stats and drills (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

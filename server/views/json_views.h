@@ -49,4 +49,8 @@ boost::json::object JobLogJson(const store::JobLogLine& line);
 //! Audit entry with its detail as an object.
 boost::json::object AuditJson(const store::AuditEntry& entry);
 
+//! One point of a repository's size series (GET /repositories/{id}/stats,
+//! and a repository's latest_stats).
+boost::json::object RepositoryStatsJson(const store::RepositoryStatsRow& row);
+
 }  // namespace rmgr::server::views

@@ -67,6 +67,12 @@ class SqliteTx final : public WriteTx {
   // window record (sqlite_windows.cpp)
   Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
   Result<ServerRun> GetLatestServerRun() override;
+  // repository stats and drills (sqlite_stats.cpp)
+  Result<std::vector<RepositoryStatsRow>> ListRepositoryStats(std::string_view repository_id, TimePoint since,
+                                                              int limit) override;
+  Result<std::vector<RepositoryStatsRow>> ListLatestRepositoryStats() override;
+  Result<std::vector<StatsCandidate>> ListStatsCandidates() override;
+  Result<std::vector<LastDrill>> ListLastDrills() override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -122,6 +128,8 @@ class SqliteTx final : public WriteTx {
   Result<ServerRun> StartServerRun() override;
   Result<void> TouchServerRun(int64_t id) override;
   Result<void> StopServerRun(int64_t id) override;
+  // repository stats and drills (sqlite_stats.cpp)
+  Result<void> AddRepositoryStats(const RepositoryStatsRow& row) override;
 
  private:
   //! Presence history for a `connected` update of a host (sqlite_windows.cpp).
