@@ -126,10 +126,8 @@ constexpr Spelling Spell(JobKind value) {
     case JobKind::kUnlock: return {"unlock"};
     case JobKind::kSnapshots: return {"snapshots"};
     case JobKind::kLs: return {"ls"};
-    case JobKind::kStats:
-      return {"stats"};
-    case JobKind::kDrill:
-      return {"drill"};
+    case JobKind::kStats: return {"stats"};
+    case JobKind::kDrill: return {"drill"};
   }
   return {};
 }
@@ -163,8 +161,7 @@ constexpr Spelling Spell(ErrorKind value) {
     case ErrorKind::kCancelled: return {"cancelled", Reach::kServerOnly};
     case ErrorKind::kInterrupted: return {"interrupted", Reach::kServerOnly};
     case ErrorKind::kLost: return {"lost", Reach::kServerOnly};
-    case ErrorKind::kVerifyMismatch:
-      return {"verify_mismatch"};
+    case ErrorKind::kVerifyMismatch: return {"verify_mismatch"};
   }
   return {};
 }

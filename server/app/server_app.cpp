@@ -1,31 +1,32 @@
 #include "server/app/server_app.h"
 
 #include <boost/asio/post.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "common/util/log.h"
+#include "server/app/server_run_keeper.h"
 #include "server/api/api_deps.h"
+#include "server/scheduling/scheduling_core.h"
+#include "server/scheduling/stats_planner.h"
+#include "server/ws/agent_authenticator.h"
+#include "server/ws/agent_hub.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
-#include "server/app/server_run_keeper.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
 #include "server/auth/session_authenticator.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
-#include "server/scheduling/scheduling_core.h"
-#include "server/scheduling/stats_planner.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
-#include "server/ws/agent_authenticator.h"
-#include "server/ws/agent_hub.h"
 
 namespace rmgr::server {
 
