@@ -148,8 +148,9 @@ TEST_F(DrillTest, NoSnapshotOfTheGroupFailsTheDrill) {
 }
 
 TEST_F(DrillTest, CancelMidRestoreLeavesNoScratchDirectory) {
-  Init();
-  Backup();
+  // The repository is made with restic itself: the executor is created only after the fake is in place.
+  Restic({"init"});
+  Restic({"backup", src_.string()});
   // restic's restore is held (after it wrote into the scratch directory) until the cancel's SIGINT.
   const fs::path mark = root_ / "restoring";
   UseFakeRestic(
