@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, LatestDrill, RepositoryStats } from '../api/types';
-import { drillSummary, lastDrillView, sizeSeries } from './drills';
+import { drillSummary, lastDrillView, sizeSeries, summaryRows } from './drills';
 
 function drillJob(over: Partial<Job>, summary: Record<string, unknown> | null): Job {
   return {
@@ -111,5 +111,21 @@ describe('sizeSeries', () => {
         ],
       },
     ]);
+  });
+});
+
+describe('summaryRows', () => {
+  it('shows what each kind reports', () => {
+    expect(summaryRows(drillJob({}, null))).toEqual([]);
+    const drill = summaryRows(drillJob({}, { ...kSummary, mismatched_paths: ['/a', '/b'] }));
+    expect(drill[0]).toEqual(['Files sampled', '20']);
+    expect(drill.at(-1)).toEqual(['Mismatched files', '/a, /b']);
+    const stats = summaryRows(
+      drillJob({ kind: 'stats' }, { raw_data_bytes: 2048, restore_size_bytes: 4096, snapshots: 3, blobs: 9, compression_ratio: 1.5 }),
+    );
+    expect(stats.map((r) => r[0])).toEqual(['Stored size', 'Restore size (latest snapshots)', 'Snapshots', 'Blobs', 'Compression ratio']);
+    expect(stats.at(-1)).toEqual(['Compression ratio', '1.50×']);
+    const backup = summaryRows(drillJob({ kind: 'backup' }, { files_new: 3, data_added: 10 }));
+    expect(backup[0]).toEqual(['Files new', '3']);
   });
 });

@@ -2,8 +2,9 @@
 // restore" per host from GET /drills/latest, and the size chart's series
 // from GET /repositories/{id}/stats.
 
-import type { DrillSummary, LatestDrill, RepositoryStats } from '../api/types';
+import type { DrillSummary, Job, LatestDrill, RepositoryStats } from '../api/types';
 import type { Series } from './chart';
+import { formatBytes, formatCount } from './format';
 
 /** How a host's last drill reads: a tone for the badge and one line of text. */
 export interface DrillView {
@@ -72,4 +73,44 @@ export function sizeSeries(
       name: repoName(id),
       points: rows.map((r) => ({ t: Date.parse(r.at), v: r.raw_data_bytes })).sort((a, b) => a.t - b.t),
     }));
+}
+
+/** The job page's result rows for what the job's kind reports in its summary (none without one). */
+export function summaryRows(job: Job): [string, string][] {
+  const s = job.summary as Record<string, unknown> | null;
+  if (!s) return [];
+  const n = (key: string) => (typeof s[key] === 'number' ? (s[key] as number) : null);
+  if (job.kind === 'drill') {
+    const d = drillSummary(s);
+    if (!d) return [];
+    const rows: [string, string][] = [
+      ['Files sampled', formatCount(d.sampled)],
+      ['Verified (byte-equal to the live file)', formatCount(d.verified)],
+      ['Size only (live file changed since)', formatCount(d.size_only)],
+      ['Mismatched', formatCount(d.mismatched)],
+      ['Unreadable', formatCount(d.unreadable)],
+      ['Restored', formatBytes(d.bytes_restored)],
+    ];
+    if (d.mismatched_paths.length) rows.push(['Mismatched files', d.mismatched_paths.join(', ')]);
+    if (d.unreadable_paths.length) rows.push(['Unreadable files', d.unreadable_paths.join(', ')]);
+    return rows;
+  }
+  if (job.kind === 'stats') {
+    const rows: [string, string][] = [
+      ['Stored size', formatBytes(n('raw_data_bytes'))],
+      ['Restore size (latest snapshots)', formatBytes(n('restore_size_bytes'))],
+      ['Snapshots', formatCount(n('snapshots'))],
+      ['Blobs', formatCount(n('blobs'))],
+    ];
+    if (n('uncompressed_bytes') !== null) rows.push(['Uncompressed', formatBytes(n('uncompressed_bytes'))]);
+    if (n('compression_ratio') !== null) rows.push(['Compression ratio', `${(n('compression_ratio') as number).toFixed(2)}×`]);
+    return rows;
+  }
+  return [
+    ['Files new', formatCount(n('files_new'))],
+    ['Files changed', formatCount(n('files_changed'))],
+    ['Files unmodified', formatCount(n('files_unmodified'))],
+    ['Data added', formatBytes(n('data_added'))],
+    ['Processed', `${formatCount(n('total_files_processed'))} files, ${formatBytes(n('total_bytes_processed'))}`],
+  ];
 }
