@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::server::views {
