@@ -109,7 +109,7 @@ http::Response CreateRepository(ApiRequest& req, ApiDeps& deps) {
     return created;
   });
   if (!made) return ApiError(made.error());
-  return Json(http::Status::created, RepositoryJson(*made));
+  return Json(http::Status::created, WithLatestStats(*made, {}));
 }
 
 http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
@@ -120,6 +120,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
   store::Repository sealed;
   if (body->password) Seal(deps, *body->password, sealed);
   std::vector<store::HostVersion> bumped_hosts;  // set by the (possibly re-run) transaction
+  std::vector<store::RepositoryStatsRow> latest;  // likewise
   auto updated = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Repository> {
     auto repository = tx.GetRepository(id);
     if (!repository) return repository;
@@ -147,11 +148,14 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
                                              {"changed", std::move(changed)},
                                              {"bumped_hosts", std::move(hosts)}}));
     if (!logged) return logged.error();
+    auto sizes = tx.ListLatestRepositoryStats();
+    if (!sizes) return sizes.error();
+    latest = std::move(*sizes);
     return tx.GetRepository(id);
   });
   if (!updated) return ApiError(updated.error());
   for (const auto& host : bumped_hosts) deps.agents->SchedulesChanged(host.host_id);
-  return Json(http::Status::ok, RepositoryJson(*updated));
+  return Json(http::Status::ok, WithLatestStats(*updated, latest));
 }
 
 http::Response DeleteRepository(ApiRequest& req, ApiDeps& deps) {

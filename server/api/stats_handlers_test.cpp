@@ -64,7 +64,8 @@ TEST_F(StatsApi, SeriesIsOldestFirstFromSinceAndTheLatestIsOnTheRepository) {
   AddPoint(t0 + hours(48), 900);  // after a prune
   auto all = As("viewer", "GET", "/api/v1/repositories/" + repo_ + "/stats");
   ASSERT_EQ(all.status, 200u) << all.body;
-  const auto& items = all.Json().at("items").as_array();
+  const json::value body = all.Json();
+  const auto& items = body.at("items").as_array();
   ASSERT_EQ(items.size(), 3u);
   EXPECT_EQ(items[0].at("raw_data_bytes").as_int64(), 1000);
   EXPECT_EQ(items[2].at("raw_data_bytes").as_int64(), 900);
@@ -96,7 +97,7 @@ TEST_F(StatsApi, MeasureNowQueuesOneStatsJobOnAHostThatUsesTheRepository) {
   const int64_t audits = AuditCount();
   auto made = As("operator", "POST", "/api/v1/repositories/" + repo_ + "/stats");
   ASSERT_EQ(made.status, 201u) << made.body;
-  const json::object job = made.Json().as_object();
+  const json::object job = made.Json().as_object();  // a copy: Json() answers a temporary
   EXPECT_EQ(job.at("kind").as_string(), "stats");
   EXPECT_EQ(job.at("status").as_string(), "queued");
   EXPECT_EQ(job.at("host_id").as_string(), host_);
@@ -125,7 +126,8 @@ TEST_F(StatsApi, DrillSchedulesTakeTheirOptionsAndNeedAGroup) {
                     {"options", json::object{{"drill", json::object{{"sample_files", 5}}}}}};
   auto made = As("operator", "POST", "/api/v1/schedules", body);
   ASSERT_EQ(made.status, 201u) << made.body;
-  const auto& drill = made.Json().at("options").at("drill");
+  const json::value schedule = made.Json();
+  const auto& drill = schedule.at("options").at("drill");
   EXPECT_EQ(drill.at("sample_files").as_int64(), 5);
   EXPECT_EQ(drill.at("max_bytes").as_int64(), int64_t{256} << 20) << "the default";
 
@@ -173,7 +175,8 @@ TEST_F(StatsApi, LatestDrillsNameEachHostsNewestFinishedDrill) {
   ASSERT_TRUE(made.ok()) << made.error().Describe();
   auto latest = As("viewer", "GET", "/api/v1/drills/latest");
   ASSERT_EQ(latest.status, 200u);
-  const auto& items = latest.Json().at("items").as_array();
+  const json::value body = latest.Json();
+  const auto& items = body.at("items").as_array();
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].at("host_id").as_string(), host_);
   const auto& job = items[0].at("job");
