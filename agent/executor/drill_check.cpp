@@ -64,8 +64,8 @@ DrillLsLine ParseDrillLsLine(std::string_view line) {
     if (v == nullptr || !v->is_string()) return std::nullopt;
     return std::string_view(v->get_string());
   };
-  const auto struct_type = text("struct_type");
-  if (struct_type == "snapshot") {
+  // restic 0.14 names the line's kind "struct_type"; 0.17+ adds "message_type" (struct_type deprecated).
+  if (text("struct_type") == "snapshot" || text("message_type") == "snapshot") {
     if (const auto id = text("id"); id && id->size() == 64) out.snapshot_id = std::string(*id);
     return out;
   }

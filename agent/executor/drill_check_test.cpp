@@ -24,6 +24,9 @@ TEST(DrillLsLine, ReadsTheSnapshotAndRegularFilesOnly) {
       std::string(64, 'a') + R"(","short_id":"aaaaaaaa","struct_type":"snapshot"})");
   EXPECT_EQ(snapshot.snapshot_id, std::string(64, 'a'));
   EXPECT_FALSE(snapshot.file.has_value());
+  const auto newer = ParseDrillLsLine(R"({"time":"2026-12-07T11:58:28Z","id":")" + std::string(64, 'c') +
+                                      R"(","message_type":"snapshot"})");
+  EXPECT_EQ(newer.snapshot_id, std::string(64, 'c')) << "restic 0.17+'s message_type";
   const auto file = ParseDrillLsLine(
       R"({"name":"a","type":"file","path":"/src/a","size":100000,"mtime":"2026-12-07T11:58:28.12509453Z","struct_type":"node"})");
   ASSERT_TRUE(file.file.has_value());
