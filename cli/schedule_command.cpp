@@ -8,7 +8,8 @@
 namespace rmgr::cli {
 namespace {
 
-void PutIfSet(boost::json::object& object, const char* key, const std::optional<int>& value) {
+template <class T>
+void PutIfSet(boost::json::object& object, const char* key, const std::optional<T>& value) {
   if (value) object[key] = *value;
 }
 
@@ -25,9 +26,9 @@ ScheduleCommand::ScheduleCommand(CLI::App& root)
   add_ = AddVerb("add", "Add a schedule to a host");
   add_->add_option("--host", host_id_, "Host ID")->required();
   add_->add_option("--name", name_, "Schedule name")->required();
-  add_->add_option("--kind", kind_, "backup, forget, prune or check")
+  add_->add_option("--kind", kind_, "backup, forget, prune, check or drill")
       ->capture_default_str()
-      ->check(CLI::IsMember({"backup", "forget", "prune", "check"}));
+      ->check(CLI::IsMember({"backup", "forget", "prune", "check", "drill"}));
   add_->add_option("--cron", cron_, "Cron expression, e.g. \"30 2 * * *\" or @daily (see `cron next`)")
       ->required();
   add_->add_option("--tz", timezone_, "IANA time zone the cron expression is read in (server default UTC)");
@@ -43,6 +44,8 @@ ScheduleCommand::ScheduleCommand(CLI::App& root)
                    "Retention: keep everything within this duration, e.g. 30d");
   add_->add_option("--keep-tag", keep_tags_, "Retention: keep snapshots with this tag (repeatable)");
   add_->add_flag("--prune", prune_, "Prune after forget");
+  add_->add_option("--sample-files", drill_sample_files_, "Drill: files restored and checked per run (default 20)");
+  add_->add_option("--max-bytes", drill_max_bytes_, "Drill: most bytes restored per run (default 268435456)");
   add_->add_option("--jitter", jitter_seconds_, "Random delay of up to this many seconds before each run");
   add_->add_option("--max-runtime", max_runtime_seconds_,
                    "Seconds one job may run before the agent stops it (0: the agent's default for the kind)");
@@ -148,6 +151,12 @@ int ScheduleCommand::RunAdd(CommandEnv& env, const std::vector<Column>& detail) 
   if (auto retention = Retention(); !retention.empty()) body["retention"] = std::move(retention);
   PutIfSet(body, "jitter_seconds", jitter_seconds_);
   PutIfSet(body, "max_runtime_seconds", max_runtime_seconds_);
+  if (drill_sample_files_ || drill_max_bytes_) {
+    boost::json::object drill;
+    PutIfSet(drill, "sample_files", drill_sample_files_);
+    PutIfSet(drill, "max_bytes", drill_max_bytes_);
+    body["options"] = boost::json::object{{"drill", std::move(drill)}};
+  }
   if (!pre_hook_.empty()) body["pre_hook"] = pre_hook_;
   if (!post_hook_.empty()) body["post_hook"] = post_hook_;
   PutIfSet(body, "hook_timeout_seconds", hook_timeout_seconds_);

@@ -4,6 +4,7 @@
 // and (windows) what happened in each of its past slots.
 // Thread safety: one instance per RunCli call.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,8 @@ class ScheduleCommand : public ApiCommand {
   bool prune_ = false;
   std::optional<int> jitter_seconds_;
   std::optional<int> max_runtime_seconds_;
+  std::optional<int> drill_sample_files_;
+  std::optional<int64_t> drill_max_bytes_;
   std::string pre_hook_;
   std::string post_hook_;
   std::optional<int> hook_timeout_seconds_;

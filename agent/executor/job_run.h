@@ -6,6 +6,12 @@
 //   locked; `restic unlock` after a SIGKILL) → snapshot index → post-hook
 //   → last job.log batch → the result, fitted into one frame.
 //
+// A stats job's restic is `stats --mode raw-data`; then `snapshots` (which
+// also refreshes the whole index) and `stats --mode restore-size` over the
+// latest snapshot of each host × paths. A drill runs `ls latest` of its
+// group, restores a sample into <state_dir>/drill/<job_id> (removed however
+// the drill ends) and checks it (drill_check.h).
+//
 // Outcomes without restic: hooks refused by allow_hooks (failed,
 // hook_failed, naming the setting), a failing or timed-out pre-hook
 // (failed, hook_failed; the post-hook still runs), a command restic cannot
@@ -19,6 +25,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -57,6 +65,15 @@ class JobRun {
  private:
   bool PreHookLetsResticRun();
   void RunRestic();
+  void MeasureRestoreSize(const runner::ResticOutputCollector& collector);
+  void RunDrill();
+  bool RunDrillSteps(const std::filesystem::path& scratch, protocol::DrillSummary& summary);
+  Result<runner::ProcessExit> RunSideRestic(const runner::ResticInvocation& invocation,
+                                            const std::function<void(std::string_view)>& on_stdout,
+                                            runner::ResticOutputCollector& collector,
+                                            std::size_t max_line_bytes);
+  void FailFromRestic(const runner::ResticOutputCollector& collector, const runner::ProcessExit& exit,
+                      const std::string& what);
   Result<runner::ProcessExit> RunResticOnce(const runner::ResticInvocation& invocation,
                                             runner::ResticOutputCollector& collector);
   void Unlock(const std::string& why);

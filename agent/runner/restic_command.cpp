@@ -94,6 +94,10 @@ std::string_view Subcommand(JobKind kind) {
       return "snapshots";
     case JobKind::kLs:
       return "ls";
+    case JobKind::kStats:
+      return "stats";
+    case JobKind::kDrill:
+      return "restore";
   }
   return "";
 }
@@ -104,6 +108,11 @@ Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
                                             const ResticCommandConfig& config) {
   if (run.kind == JobKind::kLs) {
     return MakeError(ErrorCode::kInvalidArgument, "ls is built from a browse request (BuildLsCommand)",
+                     "kind");
+  }
+  if (run.kind == JobKind::kDrill) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a drill runs several commands (BuildDrillListCommand, BuildDrillRestoreCommand)",
                      "kind");
   }
   auto base = Base(run.repository, config, Subcommand(run.kind));
@@ -156,6 +165,10 @@ Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
     case JobKind::kSnapshots:
       argv.emplace_back("--json");
       break;
+    case JobKind::kStats:
+      // The real size: every blob the snapshots use, once, as stored.
+      argv.insert(argv.end(), {"--json", "--mode", "raw-data"});
+      break;
     case JobKind::kRestore: {
       if (!run.options.restore)
         return MakeError(ErrorCode::kMissingField, "restore needs options", "options.restore");
@@ -175,8 +188,81 @@ Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
     case JobKind::kInit:
     case JobKind::kUnlock:
     case JobKind::kLs:
+    case JobKind::kDrill:
       break;
   }
+  return base;
+}
+
+Result<ResticInvocation> BuildRestoreSizeCommand(const protocol::Repository& repository,
+                                                 const std::vector<std::string>& snapshot_ids,
+                                                 const ResticCommandConfig& config) {
+  if (snapshot_ids.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "no snapshot to measure", "snapshot_ids");
+  for (const auto& id : snapshot_ids) {
+    if (!ValidSnapshotId(id))
+      return MakeError(ErrorCode::kInvalidArgument, "bad snapshot id", "snapshot_ids");
+  }
+  auto base = Base(repository, config, "stats");
+  if (!base) return base;
+  base->argv.insert(base->argv.end(), {"--no-lock", "--json", "--mode", "restore-size"});
+  base->argv.insert(base->argv.end(), snapshot_ids.begin(), snapshot_ids.end());
+  return base;
+}
+
+Result<ResticInvocation> BuildDrillListCommand(const protocol::Repository& repository,
+                                               const protocol::SourceGroup& group,
+                                               const std::string& hostname,
+                                               const ResticCommandConfig& config) {
+  if (group.paths.empty())
+    return MakeError(ErrorCode::kMissingField, "a drill needs the group's paths", "source_group");
+  auto base = Base(repository, config, "ls");
+  if (!base) return base;
+  auto& argv = base->argv;
+  argv.insert(argv.end(), {"--no-lock", "--json"});
+  // The group's own snapshots: this host, the group's paths (restic matches
+  // the whole set) and its tags, as its backups make them.
+  if (!hostname.empty()) argv.insert(argv.end(), {"--host", hostname});
+  AddRepeated(argv, "--path", group.paths);
+  if (!group.tags.empty()) {
+    std::string tags;
+    for (const auto& tag : group.tags) tags += (tags.empty() ? "" : ",") + tag;
+    argv.insert(argv.end(), {"--tag", tags});
+  }
+  argv.emplace_back("latest");
+  return base;
+}
+
+std::string IncludePattern(std::string_view path) {
+  // restic matches --include per path component with Go's filepath.Match:
+  // escape its metacharacters so a name like "a[1].txt" means itself.
+  std::string out;
+  out.reserve(path.size());
+  for (const char c : path) {
+    if (c == '*' || c == '?' || c == '[' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+Result<ResticInvocation> BuildDrillRestoreCommand(const protocol::Repository& repository,
+                                                  const std::string& snapshot_id, const std::string& target,
+                                                  const std::vector<std::string>& paths,
+                                                  const ResticCommandConfig& config) {
+  if (!ValidSnapshotId(snapshot_id) || snapshot_id == "latest") {
+    return MakeError(ErrorCode::kInvalidArgument, "bad snapshot id", "snapshot_id");
+  }
+  if (target.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty target", "target");
+  if (paths.empty()) return MakeError(ErrorCode::kInvalidArgument, "nothing to restore", "paths");
+  auto base = Base(repository, config, "restore");
+  if (!base) return base;
+  auto& argv = base->argv;
+  argv.insert(argv.end(), {"--no-lock", "--target", target});
+  for (const auto& path : paths) {
+    argv.emplace_back("--include");
+    argv.push_back(IncludePattern(path));
+  }
+  argv.push_back(snapshot_id);
   return base;
 }
 

@@ -7,6 +7,7 @@
 // Thread safety: pure functions.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/protocol/messages.h"
@@ -35,9 +36,34 @@ struct ResticInvocation {
 //! command lacks what its kind needs (source group, retention, restore
 //! options), names a malformed snapshot id, or its repository env tries to set
 //! a RESTIC_PASSWORD* / RESTIC_REPOSITORY / RESTIC_CACHE_DIR variable. Kind ls
-//! is built with BuildLsCommand instead (it comes as a BrowseRequest).
+//! is built with BuildLsCommand instead (it comes as a BrowseRequest), a drill
+//! with BuildDrillListCommand and BuildDrillRestoreCommand; a stats job's
+//! command is its raw-data half (BuildRestoreSizeCommand is the other).
 Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
                                             const ResticCommandConfig& config);
+
+//! `restic stats --no-lock --json --mode restore-size <ids...>`: what restoring
+//! these snapshots writes (a stats job measures the latest of each host × paths).
+Result<ResticInvocation> BuildRestoreSizeCommand(const protocol::Repository& repository,
+                                                 const std::vector<std::string>& snapshot_ids,
+                                                 const ResticCommandConfig& config);
+
+//! `restic ls --no-lock --json --host <hostname> --path <p>... [--tag <t,...>] latest`:
+//! the newest snapshot of `group` made on this host (hostname "" = any host).
+Result<ResticInvocation> BuildDrillListCommand(const protocol::Repository& repository,
+                                               const protocol::SourceGroup& group,
+                                               const std::string& hostname,
+                                               const ResticCommandConfig& config);
+
+//! The --include pattern that matches exactly `path` (glob metacharacters escaped).
+std::string IncludePattern(std::string_view path);
+
+//! `restic restore --no-lock --target <target> --include <path>... <snapshot_id>`:
+//! restores the drill's sample into its scratch directory.
+Result<ResticInvocation> BuildDrillRestoreCommand(const protocol::Repository& repository,
+                                                  const std::string& snapshot_id, const std::string& target,
+                                                  const std::vector<std::string>& paths,
+                                                  const ResticCommandConfig& config);
 
 //! `restic ls --json <snapshot_id> <path>` for a BrowseRequest.
 Result<ResticInvocation> BuildLsCommand(const protocol::Repository& repository,

@@ -96,6 +96,7 @@ int Rank(ErrorKind kind) {
     case ErrorKind::kCancelled:    // server-only kinds: never classified here
     case ErrorKind::kInterrupted:
     case ErrorKind::kLost:
+    case ErrorKind::kVerifyMismatch:  // decided by the drill, never from restic's words
       return 0;
     case ErrorKind::kOther:
       return 1;

@@ -17,9 +17,10 @@
 #include <vector>
 
 #include "agent/runner/restic_command.h"
-#include "common/testing/files.h"
 #include "agent/runner/restic_output.h"
 #include "agent/runner/restic_process.h"
+#include "agent/runner/restic_stats.h"
+#include "common/testing/files.h"
 
 namespace rmgr::agent::runner {
 namespace {
@@ -310,6 +311,35 @@ TEST_F(ResticReal, LsListsSnapshotDirectory) {
   bool found = false;
   for (const auto& l : lines) found = found || l.find("\"a.txt\"") != std::string::npos;
   EXPECT_TRUE(found);
+}
+
+TEST_F(ResticReal, StatsRawDataAndRestoreSizeParse) {
+  Init();
+  const std::string snapshot = Backup();
+  const auto raw = MustSucceed(MakeRun(JobKind::kStats));
+  ASSERT_EQ(raw.json_lines.size(), 1u);
+  const auto parsed = ParseStatsOutput(raw.json_lines.front());
+  ASSERT_TRUE(parsed.ok()) << parsed.error().Describe() << ": " << raw.json_lines.front();
+  EXPECT_GT(parsed->total_size, 0u);
+  EXPECT_GT(parsed->total_blob_count, 0u);
+  EXPECT_EQ(parsed->snapshots_count, 1u);
+
+  auto inv = BuildRestoreSizeCommand(MakeRun(JobKind::kStats).repository, {snapshot}, config_);
+  ASSERT_TRUE(inv.ok());
+  std::vector<std::string> lines;
+  auto process = ResticProcess::Start(
+      *inv, schema::Secret(std::string("correct horse")),
+      [&](LogStream stream, std::string_view line) {
+        if (stream == LogStream::kStdout) lines.emplace_back(line);
+      },
+      std::size_t{1} << 20);
+  ASSERT_TRUE(process.ok());
+  ASSERT_EQ((*process)->Wait().exit_code, 0);
+  ASSERT_EQ(lines.size(), 1u);
+  const auto restore = ParseStatsOutput(lines.front());
+  ASSERT_TRUE(restore.ok()) << lines.front();
+  EXPECT_EQ(restore->total_size, 13u + 10u);
+  EXPECT_EQ(restore->snapshots_count, 1u);
 }
 
 }  // namespace

@@ -47,6 +47,8 @@ enum class JobKind {
   kUnlock,     ///< "unlock": remove stale locks.
   kSnapshots,  ///< "snapshots": refresh the server's snapshot index.
   kLs,         ///< "ls": list a snapshot.
+  kStats,      ///< "stats": measure the repository (restic stats raw-data and restore-size).
+  kDrill,      ///< "drill": restore a random sample of a group's latest snapshot and verify it.
 };
 
 //! Where a job is in its lifecycle (docs/DESIGN.md "Job kinds and
@@ -77,6 +79,7 @@ enum class ErrorKind {
   kCancelled,          ///< "cancelled" (server only): cancelled before it was dispatched.
   kInterrupted,        ///< "interrupted" (server only): the agent reconnected without the job.
   kLost,               ///< "lost" (server only): no word from the agent for too long.
+  kVerifyMismatch,     ///< "verify_mismatch": a drill restored a file that differs from what was backed up.
 };
 
 //! Where a job log line came from.
@@ -123,6 +126,8 @@ constexpr Spelling Spell(JobKind value) {
     case JobKind::kUnlock: return {"unlock"};
     case JobKind::kSnapshots: return {"snapshots"};
     case JobKind::kLs: return {"ls"};
+    case JobKind::kStats: return {"stats"};
+    case JobKind::kDrill: return {"drill"};
   }
   return {};
 }
@@ -156,6 +161,7 @@ constexpr Spelling Spell(ErrorKind value) {
     case ErrorKind::kCancelled: return {"cancelled", Reach::kServerOnly};
     case ErrorKind::kInterrupted: return {"interrupted", Reach::kServerOnly};
     case ErrorKind::kLost: return {"lost", Reach::kServerOnly};
+    case ErrorKind::kVerifyMismatch: return {"verify_mismatch"};
   }
   return {};
 }
@@ -217,18 +223,22 @@ constexpr bool IsTerminal(JobStatus status) {
 }
 
 //! Whether a schedule may fire this kind; the others run only on demand.
+//! stats is not: it belongs to a repository, not a host, and the server's
+//! stats planner queues it (server/scheduling/stats_planner.h).
 constexpr bool IsSchedulable(JobKind kind) {
   switch (kind) {
     case JobKind::kBackup:
     case JobKind::kForget:
     case JobKind::kPrune:
     case JobKind::kCheck:
+    case JobKind::kDrill:
       return true;
     case JobKind::kRestore:
     case JobKind::kInit:
     case JobKind::kUnlock:
     case JobKind::kSnapshots:
     case JobKind::kLs:
+    case JobKind::kStats:
       return false;
   }
   return false;

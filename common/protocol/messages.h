@@ -212,11 +212,23 @@ struct RestoreOptions {
   friend bool operator==(const RestoreOptions&, const RestoreOptions&) = default;
 };
 
+//! Options of a restore drill (kind drill); absent = these defaults.
+struct DrillOptions {
+  static constexpr uint32_t kDefaultSampleFiles = 20;                ///< Files sampled by default.
+  static constexpr uint64_t kDefaultMaxBytes = uint64_t{256} << 20;  ///< 256 MiB restored at most by default.
+
+  uint32_t sample_files = kDefaultSampleFiles;  ///< Regular files to sample, 1..1000.
+  uint64_t max_bytes = kDefaultMaxBytes;        ///< Total bytes the sample may restore, 1 B..1 TiB.
+
+  friend bool operator==(const DrillOptions&, const DrillOptions&) = default;
+};
+
 //! Kind-specific options; only the one matching the job kind is read.
 struct JobOptions {
   std::optional<BackupOptions> backup{};    ///< For backup.
   std::optional<CheckOptions> check{};      ///< For check.
   std::optional<RestoreOptions> restore{};  ///< For restore (required there).
+  std::optional<DrillOptions> drill{};      ///< For drill (absent = defaults).
 
   friend bool operator==(const JobOptions&, const JobOptions&) = default;
 };
@@ -231,7 +243,7 @@ struct Hooks {
 };
 
 //! server → agent: run a job. The decoder also checks the kind's needs:
-//! backup needs source_group, forget needs retention, restore needs options.restore.
+//! backup and drill need source_group, forget needs retention, restore needs options.restore.
 struct CommandRun {
   static constexpr std::string_view kType = "command.run";  ///< Envelope type.
 
@@ -331,6 +343,48 @@ struct BackupSummary {
   friend bool operator==(const BackupSummary&, const BackupSummary&) = default;
 };
 
+//! What a stats job measured: `restic stats --json --mode raw-data` over the
+//! whole repository and `--mode restore-size` over the latest snapshot of
+//! each host × paths. Compression fields come only from repositories of
+//! format 2 and restic versions that print them (0.14 does not; 0.16+ does).
+struct RepositoryStats {
+  uint64_t raw_data_bytes = 0;  ///< raw-data total_size: bytes stored (deduplicated, compressed).
+  std::optional<uint64_t> uncompressed_bytes{};      ///< raw-data total_uncompressed_size.
+  std::optional<double> compression_ratio{};         ///< raw-data compression_ratio (x, 1e-6 resolution).
+  std::optional<double> compression_progress{};      ///< Percent of the data that is compressed, 0..100.
+  std::optional<double> compression_space_saving{};  ///< Percent saved by compression, -100..100.
+  uint64_t blobs = 0;                                ///< raw-data total_blob_count.
+  uint64_t snapshots = 0;                            ///< raw-data snapshots_count: every snapshot.
+  uint64_t restore_size_bytes = 0;                   ///< restore-size total_size of the latest snapshots.
+  uint64_t restore_files = 0;                        ///< restore-size total_file_count.
+  uint64_t restore_snapshots = 0;                    ///< Latest snapshots measured (one per host × paths).
+
+  friend bool operator==(const RepositoryStats&, const RepositoryStats&) = default;
+};
+
+//! What a restore drill found. Each sampled regular file is restored and
+//! ends in exactly one count: verified (restored with the size restic
+//! recorded, and byte-equal to the live file, which has the snapshot's size
+//! and mtime), size_only (restored with the recorded size; the live file
+//! changed or is gone since, so it was not compared), mismatched (restored
+//! with another size, or other bytes than the unchanged live file), or
+//! unreadable (not restored, or the restored copy could not be read).
+struct DrillSummary {
+  static constexpr std::size_t kMaxExamples = 10;  ///< Example paths kept per list.
+
+  std::string snapshot_id{};                    ///< The snapshot restored from (lower-case hex).
+  uint64_t sampled = 0;                         ///< Files sampled.
+  uint64_t verified = 0;                        ///< Byte-equal to the unchanged live file.
+  uint64_t size_only = 0;                       ///< Right size; the live file changed, not compared.
+  uint64_t mismatched = 0;                      ///< Wrong size or other bytes.
+  uint64_t unreadable = 0;                      ///< Not restored or not readable.
+  uint64_t bytes_restored = 0;                  ///< Bytes of the sample restic restored.
+  std::vector<std::string> mismatched_paths{};  ///< Up to kMaxExamples mismatched paths.
+  std::vector<std::string> unreadable_paths{};  ///< Up to kMaxExamples unreadable paths.
+
+  friend bool operator==(const DrillSummary&, const DrillSummary&) = default;
+};
+
 //! One snapshot as `restic snapshots --json` lists it.
 struct SnapshotInfo {
   std::string id{};                  ///< Full snapshot id (64 lower-case hex).
@@ -367,6 +421,8 @@ struct JobResult {
   TimePoint started_at{};                    ///< Agent clock.
   TimePoint finished_at{};                   ///< Agent clock (not checked against started_at: clocks jump).
   std::optional<SnapshotIndex> snapshot_index{};  ///< For the index (backup, forget, snapshots).
+  std::optional<RepositoryStats> stats{};         ///< What a stats job measured.
+  std::optional<DrillSummary> drill{};            ///< What a drill found.
 
   friend bool operator==(const JobResult&, const JobResult&) = default;
 };

@@ -99,6 +99,12 @@ std::vector<Envelope> SampleEnvelopes() {
                                                             .scheduled_at = At("2026-11-22T02:00:00Z"),
                                                             .late = true}});
   out.push_back({"01HZX3P000000000000000RVN1", SampleCommandRun()});
+  CommandRun drill = SampleCommandRun();
+  drill.kind = JobKind::kDrill;
+  drill.retention.reset();
+  drill.options = JobOptions{.drill = DrillOptions{.sample_files = 50, .max_bytes = uint64_t{1} << 30}};
+  drill.hooks.reset();
+  out.push_back({"01HZX3P000000000000000RVN2", drill});
   out.push_back({"", CommandCancel{.job_id = std::string(kJobId)}});
   out.push_back({"", JobStarted{.job_id = std::string(kJobId),
                                 .started_at = At("2026-11-22T02:00:05.125Z"),
@@ -150,6 +156,38 @@ std::vector<Envelope> SampleEnvelopes() {
                                .started_at = At("2026-11-22T02:00:05Z"),
                                .finished_at = At("2026-11-22T02:14:09Z"),
                                .snapshot_index = index}});
+  // A stats job's measurement (restic 0.18 on a repository of format 2) and a drill that found a mismatch.
+  out.push_back({"", JobResult{.job_id = std::string(kJobId),
+                               .status = JobStatus::kSucceeded,
+                               .exit_code = 0,
+                               .started_at = At("2026-11-22T04:00:00Z"),
+                               .finished_at = At("2026-11-22T04:01:30Z"),
+                               .stats = RepositoryStats{.raw_data_bytes = 667561804647,
+                                                        .uncompressed_bytes = 681918411961,
+                                                        .compression_ratio = 1.021506,
+                                                        .compression_progress = 100,
+                                                        .compression_space_saving = 2.105326,
+                                                        .blobs = 680045,
+                                                        .snapshots = 22,
+                                                        .restore_size_bytes = 4685851012530,
+                                                        .restore_files = 2119631,
+                                                        .restore_snapshots = 3}}});
+  out.push_back({"", JobResult{.job_id = std::string(kJobId),
+                               .status = JobStatus::kFailed,
+                               .exit_code = 0,
+                               .error = "1 of 20 sampled files came back different from the backup",
+                               .error_kind = ErrorKind::kVerifyMismatch,
+                               .started_at = At("2026-11-22T05:00:00Z"),
+                               .finished_at = At("2026-11-22T05:00:42Z"),
+                               .drill = DrillSummary{.snapshot_id = "4f2a9c1e",
+                                                     .sampled = 20,
+                                                     .verified = 17,
+                                                     .size_only = 2,
+                                                     .mismatched = 1,
+                                                     .unreadable = 0,
+                                                     .bytes_restored = 1048576,
+                                                     .mismatched_paths = {"/home/ann/ünïcode.txt"},
+                                                     .unreadable_paths = {}}}});
   out.push_back({"", ResultAck{.job_id = std::string(kJobId)}});
   BrowseRequest browse{.request_id = request_id,
                        .repository = SampleRepository(),

@@ -175,10 +175,17 @@ void Fields(F& f, Is<RestoreOptions> auto& s) {
 }
 
 template <class F>
+void Fields(F& f, Is<DrillOptions> auto& s) {
+  f("sample_files", s.sample_files, schema::OrDefault{Int{.min = 1, .max = 1000}});
+  f("max_bytes", s.max_bytes, schema::OrDefault{Int{.min = 1, .max = std::int64_t{1} << 40}});
+}
+
+template <class F>
 void Fields(F& f, Is<JobOptions> auto& s) {
   f("backup", s.backup);
   f("check", s.check);
   f("restore", s.restore);
+  f("drill", s.drill);
 }
 
 template <class F>
@@ -209,6 +216,8 @@ void Fields(F& f, Is<CommandRun> auto& s) {
   f("stall_timeout_seconds", s.stall_timeout_seconds, kLimitSeconds);
   f.Expect(s.kind != JobKind::kBackup || s.source_group.has_value(), ErrorCode::kMissingField, "source_group",
            "a backup needs a source group");
+  f.Expect(s.kind != JobKind::kDrill || s.source_group.has_value(), ErrorCode::kMissingField, "source_group",
+           "a drill needs a source group");
   f.Expect(s.kind != JobKind::kForget || s.retention.has_value(), ErrorCode::kMissingField, "retention",
            "a forget needs a retention policy");
   f.Expect(s.kind != JobKind::kRestore || s.options.restore.has_value(), ErrorCode::kMissingField, "options",
@@ -276,6 +285,38 @@ void Fields(F& f, Is<BackupSummary> auto& s) {
 }
 
 template <class F>
+void Fields(F& f, Is<RepositoryStats> auto& s) {
+  f("raw_data_bytes", s.raw_data_bytes, kCount);
+  f("uncompressed_bytes", s.uncompressed_bytes, kCount);
+  f("compression_ratio", s.compression_ratio, Real{.min = 0, .max = 1e6, .scale = 1e6});
+  f("compression_progress", s.compression_progress, Real{.min = 0, .max = 100, .scale = 1e6});
+  f("compression_space_saving", s.compression_space_saving, Real{.min = -100, .max = 100, .scale = 1e6});
+  f("blobs", s.blobs, kCount);
+  f("snapshots", s.snapshots, kCount);
+  f("restore_size_bytes", s.restore_size_bytes, kCount);
+  f("restore_files", s.restore_files, kCount);
+  f("restore_snapshots", s.restore_snapshots, kCount);
+}
+
+template <class F>
+void Fields(F& f, Is<DrillSummary> auto& s) {
+  const List examples{DrillSummary::kMaxExamples,
+                      Text{.min = 1, .max = lim::kMaxPathBytes, .cut_on_encode = true}, true};
+  const Int files{.min = 0, .max = 1000};  // at most DrillOptions::sample_files
+  f("snapshot_id", s.snapshot_id, kSnapshotId);
+  f("sampled", s.sampled, files);
+  f("verified", s.verified, files);
+  f("size_only", s.size_only, files);
+  f("mismatched", s.mismatched, files);
+  f("unreadable", s.unreadable, files);
+  f("bytes_restored", s.bytes_restored, kCount);
+  f("mismatched_paths", s.mismatched_paths, examples);
+  f("unreadable_paths", s.unreadable_paths, examples);
+  f.Expect(s.verified + s.size_only + s.mismatched + s.unreadable == s.sampled, ErrorCode::kOutOfRange,
+           "sampled", "every sampled file is counted once");
+}
+
+template <class F>
 void Fields(F& f, Is<SnapshotInfo> auto& s) {
   f("id", s.id, Text{.min = 64, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"});
   f("short_id", s.short_id, Text{.min = 8, .max = 8, .shape = &IsLowerHex, .shape_name = "lower-case hex"});
@@ -303,6 +344,8 @@ void Fields(F& f, Is<JobResult> auto& s) {
   f("started_at", s.started_at);
   f("finished_at", s.finished_at);
   f("snapshot_index", s.snapshot_index);
+  f("stats", s.stats);
+  f("drill", s.drill);
 }
 
 template <class F>

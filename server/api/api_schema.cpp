@@ -59,6 +59,11 @@ Result<void> CheckPaths(const std::vector<std::string>& paths, std::string_view 
 void Normalize(JobOptionsSpec& options) {
   if (options.backup && !options.backup->extra_tags) options.backup->extra_tags.emplace();
   if (options.restore && !options.restore->include_paths) options.restore->include_paths.emplace();
+  if (options.drill) {
+    if (!options.drill->sample_files)
+      options.drill->sample_files = protocol::DrillOptions::kDefaultSampleFiles;
+    if (!options.drill->max_bytes) options.drill->max_bytes = protocol::DrillOptions::kDefaultMaxBytes;
+  }
 }
 
 Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<protocol::Retention>& retention,
@@ -81,6 +86,10 @@ Result<void> CheckKindSpecs(store::JobKind kind, const std::optional<protocol::R
   if (options.restore && kind != store::JobKind::kRestore) {
     return MakeError(ErrorCode::kInvalidArgument, "restore options on a job that is not a restore",
                      "options.restore");
+  }
+  if (options.drill && kind != store::JobKind::kDrill) {
+    return MakeError(ErrorCode::kInvalidArgument, "drill options on a job that is not a drill",
+                     "options.drill");
   }
   if (kind == store::JobKind::kRestore) {
     if (!options.restore) return MakeError(ErrorCode::kMissingField, "a restore needs options.restore", "options.restore");

@@ -93,11 +93,18 @@ struct RestoreOptionsSpec {
   std::string target;                                     ///< Absolute target directory.
 };
 
+//! Options of a drill (wire protocol DrillOptions); absent members take their defaults.
+struct DrillOptionsSpec {
+  std::optional<uint32_t> sample_files;  ///< Files sampled, 1..1000 (default 20).
+  std::optional<uint64_t> max_bytes;     ///< Bytes restored at most, 1 B..1 TiB (default 256 MiB).
+};
+
 //! Kind-specific options (wire protocol JobOptions): only the kind's own may be set.
 struct JobOptionsSpec {
   std::optional<BackupOptionsSpec> backup;    ///< For backup.
   std::optional<CheckOptionsSpec> check;      ///< For check.
   std::optional<RestoreOptionsSpec> restore;  ///< For restore.
+  std::optional<DrillOptionsSpec> drill;      ///< For drill.
 };
 
 template <class F>
@@ -121,10 +128,17 @@ void Fields(F& f, schema::Is<RestoreOptionsSpec> auto& s) {
 }
 
 template <class F>
+void Fields(F& f, schema::Is<DrillOptionsSpec> auto& s) {
+  f("sample_files", s.sample_files, schema::Int{.min = 1, .max = 1000});
+  f("max_bytes", s.max_bytes, schema::Int{.min = 1, .max = std::int64_t{1} << 40});
+}
+
+template <class F>
 void Fields(F& f, schema::Is<JobOptionsSpec> auto& s) {
   f("backup", s.backup);
   f("check", s.check);
   f("restore", s.restore);
+  f("drill", s.drill);
 }
 
 //! What a job carries for the dispatcher (Job::args_json): its retention
@@ -141,7 +155,7 @@ void Fields(F& f, schema::Is<JobArgsSpec> auto& s) {
 }
 
 //! Fills the lists the wire protocol requires (extra_tags, include_paths)
-//! with their defaults, so the stored JSON decodes as the protocol's JobOptions.
+//! and a drill's sample bounds with their defaults, so the stored JSON decodes as the protocol's JobOptions.
 void Normalize(JobOptionsSpec& options);
 
 //! The JSON object of a spec, as stored and answered.

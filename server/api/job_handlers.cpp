@@ -43,8 +43,9 @@ Result<void> CheckRun(RunJobBody& body, store::JobKind kind) {
   if (!body.repository_id) {
     return MakeError(ErrorCode::kMissingField, "every job runs against a repository", "repository_id");
   }
-  if (kind == store::JobKind::kBackup && !body.source_group_id) {
-    return MakeError(ErrorCode::kMissingField, "a backup needs a source group", "source_group_id");
+  if ((kind == store::JobKind::kBackup || kind == store::JobKind::kDrill) && !body.source_group_id) {
+    return MakeError(ErrorCode::kMissingField,
+                     "a " + std::string(store::ToString(kind)) + " needs a source group", "source_group_id");
   }
   if (args.options) Normalize(*args.options);
   return Ok();

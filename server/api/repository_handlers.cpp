@@ -1,10 +1,13 @@
 #include "server/api/repository_handlers.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "common/schema/secret.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
-#include "server/views/json_views.h"
 #include "server/auth/secret_box.h"
+#include "server/views/json_views.h"
 
 namespace rmgr::server::api {
 
@@ -49,21 +52,44 @@ void Seal(const ApiDeps& deps, const schema::Secret& password, store::Repository
   repository.secret_nonce = std::move(sealed.nonce);
 }
 
+// A repository with its newest size from a stats job (null before the first).
+boost::json::object WithLatestStats(const store::Repository& repository,
+                                    const std::vector<store::RepositoryStatsRow>& latest) {
+  boost::json::object out = RepositoryJson(repository);
+  const auto row = std::find_if(latest.begin(), latest.end(),
+                                [&](const auto& r) { return r.repository_id == repository.id; });
+  out["latest_stats"] =
+      row == latest.end() ? boost::json::value(nullptr) : boost::json::value(RepositoryStatsJson(*row));
+  return out;
+}
+
 http::Response ListRepositories(ApiRequest& req, ApiDeps& deps) {
   auto page = PageParams(req);
   if (!page) return ApiError(page.error());
-  auto repositories = deps.store.Read([&](store::ReadTx& tx) { return tx.ListRepositoriesPage(*page); });
+  std::vector<store::RepositoryStatsRow> latest;
+  auto repositories = deps.store.Read([&](store::ReadTx& tx) -> Result<store::Page<store::Repository>> {
+    auto sizes = tx.ListLatestRepositoryStats();
+    if (!sizes) return sizes.error();
+    latest = std::move(*sizes);
+    return tx.ListRepositoriesPage(*page);
+  });
   if (!repositories) return ApiError(repositories.error());
   boost::json::array items;
   items.reserve(repositories->items.size());
-  for (const auto& repository : repositories->items) items.emplace_back(RepositoryJson(repository));
+  for (const auto& repository : repositories->items) items.emplace_back(WithLatestStats(repository, latest));
   return ListResponse(std::move(items), repositories->next_cursor);
 }
 
 http::Response GetRepository(ApiRequest& req, ApiDeps& deps) {
-  auto repository = deps.store.Read([&](store::ReadTx& tx) { return tx.GetRepository(req.Param("id")); });
+  std::vector<store::RepositoryStatsRow> latest;
+  auto repository = deps.store.Read([&](store::ReadTx& tx) -> Result<store::Repository> {
+    auto sizes = tx.ListLatestRepositoryStats();
+    if (!sizes) return sizes.error();
+    latest = std::move(*sizes);
+    return tx.GetRepository(req.Param("id"));
+  });
   if (!repository) return ApiError(repository.error());
-  return Json(http::Status::ok, RepositoryJson(*repository));
+  return Json(http::Status::ok, WithLatestStats(*repository, latest));
 }
 
 http::Response CreateRepository(ApiRequest& req, ApiDeps& deps) {
@@ -83,7 +109,7 @@ http::Response CreateRepository(ApiRequest& req, ApiDeps& deps) {
     return created;
   });
   if (!made) return ApiError(made.error());
-  return Json(http::Status::created, RepositoryJson(*made));
+  return Json(http::Status::created, WithLatestStats(*made, {}));
 }
 
 http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
@@ -94,6 +120,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
   store::Repository sealed;
   if (body->password) Seal(deps, *body->password, sealed);
   std::vector<store::HostVersion> bumped_hosts;  // set by the (possibly re-run) transaction
+  std::vector<store::RepositoryStatsRow> latest;  // likewise
   auto updated = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Repository> {
     auto repository = tx.GetRepository(id);
     if (!repository) return repository;
@@ -121,11 +148,14 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
                                              {"changed", std::move(changed)},
                                              {"bumped_hosts", std::move(hosts)}}));
     if (!logged) return logged.error();
+    auto sizes = tx.ListLatestRepositoryStats();
+    if (!sizes) return sizes.error();
+    latest = std::move(*sizes);
     return tx.GetRepository(id);
   });
   if (!updated) return ApiError(updated.error());
   for (const auto& host : bumped_hosts) deps.agents->SchedulesChanged(host.host_id);
-  return Json(http::Status::ok, RepositoryJson(*updated));
+  return Json(http::Status::ok, WithLatestStats(*updated, latest));
 }
 
 http::Response DeleteRepository(ApiRequest& req, ApiDeps& deps) {

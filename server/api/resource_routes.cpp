@@ -9,6 +9,7 @@
 #include "server/api/repository_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
+#include "server/api/stats_handlers.h"
 #include "server/api/window_handlers.h"
 
 namespace rmgr::server::api {
@@ -24,6 +25,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterAlertRoutes(routes, deps);
   RegisterWindowRoutes(routes, deps);
   RegisterNotificationRoutes(routes, deps);
+  RegisterStatsRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

@@ -163,9 +163,11 @@ Result<void> Check(Draft& draft) {
     return MakeError(ErrorCode::kInvalidArgument, zone.error().message, "timezone");
   }
   if (auto ok = CheckKindSpecs(s.kind, draft.retention, draft.options); !ok) return ok;
-  if (s.kind == store::JobKind::kBackup && s.source_group_ids.empty()) {
-    return MakeError(ErrorCode::kInvalidArgument, "a backup schedule needs at least one source group",
-                     "source_group_ids");
+  if ((s.kind == store::JobKind::kBackup || s.kind == store::JobKind::kDrill) && s.source_group_ids.empty()) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "a " + std::string(store::ToString(s.kind)) + " schedule needs at least one source group",
+        "source_group_ids");
   }
   const std::set<std::string> unique(s.source_group_ids.begin(), s.source_group_ids.end());
   if (unique.size() != s.source_group_ids.size()) {

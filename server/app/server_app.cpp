@@ -9,6 +9,7 @@
 #include "common/util/log.h"
 #include "server/alerts/alert_engine.h"
 #include "server/api/api_deps.h"
+#include "server/scheduling/stats_planner.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
@@ -138,6 +139,14 @@ Result<void> ServerApp::Init() {
   agents_ = std::make_unique<scheduling::SchedulingCore>(*store_, *secrets_, *hub_, agent_options);
   hub_->SetEvents(agents_.get());
   deps_->agents = agents_.get();
+  scheduling::StatsPlanner::Settings stats_settings;
+  stats_settings.plan.interval = config_.stats_interval;
+  stats_settings.plan.retry_after =
+      std::min<std::chrono::milliseconds>(stats_settings.plan.retry_after, config_.stats_interval);
+  stats_settings.check_every =
+      std::min<std::chrono::milliseconds>(stats_settings.check_every, config_.stats_interval);
+  stats_planner_ = std::make_unique<scheduling::StatsPlanner>(blocking_.get_executor(), *store_, *agents_,
+                                                              *events_, stats_settings);
 
   // GET /metrics: the scrape token (if configured) or any API token.
   metrics::ScrapeAuth scrape_auth{.scrape_token_hash = {}, .api_tokens = authenticator_.get()};
@@ -186,6 +195,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   agents_->Start();
   alerts_->Start();
   notifier_->Start();
+  stats_planner_->Start();
   if (on_ready) on_ready();
 
   // A few io threads; handlers run on blocking_.
@@ -195,6 +205,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   io_.run();
   for (auto& t : pool) t.join();
   blocking_.join();  // the run keeper has stopped; no request is left
+  stats_planner_.reset();
   agents_.reset();
   alerts_.reset();
   hub_.reset();
@@ -210,6 +221,7 @@ void ServerApp::RequestStop() {
   boost::asio::post(io_, [this] {
     http_->Stop();
     streams_->Stop();
+    stats_planner_->Stop();
     agents_->Stop();
     alerts_->Stop();
     hub_->Stop();

@@ -35,6 +35,7 @@ class AlertEngine;
 }  // namespace alerts
 namespace scheduling {
 class SchedulingCore;
+class StatsPlanner;
 }  // namespace scheduling
 namespace api {
 struct ApiDeps;
@@ -113,6 +114,7 @@ class ServerApp {
   std::unique_ptr<scheduling::SchedulingCore> agents_;         // fires, dispatch, catch-up, sweeps
   std::unique_ptr<metrics::AlertMetrics> alert_metrics_;       // rmgr_alerts in a scrape
   std::unique_ptr<metrics::ServerMetrics> metrics_;            // GET /metrics; observes http_
+  std::unique_ptr<scheduling::StatsPlanner> stats_planner_;    // queues stats jobs (repository size)
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

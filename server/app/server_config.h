@@ -26,6 +26,8 @@ struct ServerConfig {
   std::chrono::seconds job_lost_after{600};
   //! How often the alert engine's periodic pass runs (overdue backups, offline hosts, reminders).
   std::chrono::seconds alert_interval{60};
+  //! How old a repository's last size may get before the stats planner measures it again.
+  std::chrono::seconds stats_interval{86400};
   //! Serve the web UI from this directory (read on each request) instead of
   //! the copy compiled into the binary; for UI development.
   std::optional<std::filesystem::path> web_root;
@@ -54,6 +56,7 @@ struct ServerFlags {
   std::optional<int64_t> catchup_settle_seconds;
   std::optional<int64_t> job_lost_after_seconds;
   std::optional<int64_t> alert_interval_seconds;
+  std::optional<int64_t> stats_interval_seconds;
   std::optional<std::string> web_root;
   std::optional<std::string> public_url;
   std::optional<std::string> metrics_token_file;
@@ -62,6 +65,7 @@ struct ServerFlags {
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
 //! --catchup-settle, --job-lost-after, --alert-interval, --web-root, --public-url and
 //! --metrics-token-file on `app`.
+//! --catchup-settle, --job-lost-after, --stats-interval and --web-root on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

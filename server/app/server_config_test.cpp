@@ -63,6 +63,21 @@ TEST_F(ServerConfigTest, WebRootFromTheFileOrTheFlag) {
   EXPECT_EQ(ResolveConfig(flags)->web_root, std::filesystem::path("web/dist"));
 }
 
+TEST_F(ServerConfigTest, StatsIntervalFromTheFileOrTheFlagWithinItsRange) {
+  EXPECT_EQ(ResolveConfig({})->stats_interval, std::chrono::seconds(86400));
+  ServerFlags flags;
+  flags.config_file = Write("stats_interval_seconds = 3600\n").string();
+  auto from_file = ResolveConfig(flags);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().Describe();
+  EXPECT_EQ(from_file->stats_interval, std::chrono::seconds(3600));
+  flags.stats_interval_seconds = 7200;
+  EXPECT_EQ(ResolveConfig(flags)->stats_interval, std::chrono::seconds(7200));
+  flags.stats_interval_seconds = 0;
+  auto zero = ResolveConfig(flags);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_EQ(zero.error().field, "stats_interval_seconds");
+}
+
 TEST_F(ServerConfigTest, WebRootFlagIsParsedAndMustNotBeEmpty) {
   CLI::App app;
   ServerFlags flags;

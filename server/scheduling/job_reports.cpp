@@ -135,6 +135,14 @@ void JobReports::Result(const ws::AgentIdentity& who, std::uint64_t connection_i
         if (auto dropped = tx.DeleteSnapshotsExcept(*job->repository_id, keep); !dropped) return dropped.error();
       }
     }
+    if (result.stats && job->kind == store::JobKind::kStats && job->repository_id) {
+      if (auto added =
+              tx.AddRepositoryStats(ToStatsRow(*result.stats, *job->repository_id, job->id,
+                                               finished->job.finished_at.value_or(result.finished_at)));
+          !added) {
+        return added.error();
+      }
+    }
     return finished;
   });
   bool ack = true;

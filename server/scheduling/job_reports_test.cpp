@@ -406,5 +406,84 @@ TEST_F(ObservedFireTest, ObserversHearTheConnectAndEveryCommittedJobChangeUpToTh
   EXPECT_NE(std::find(seen.begin(), seen.end(), store::JobStatus::kRunning), seen.end());
 }
 
+// A stats job goes out without a source group; its result adds one point to
+// the repository's size series (once, however often it is resent) and is
+// the job's summary.
+TEST_F(FireTest, StatsResultAddsOnePointToTheSizeSeries) {
+  store::NewJob stats;
+  stats.host_id = host_.id;
+  stats.kind = store::JobKind::kStats;
+  stats.actor_kind = store::ActorKind::kSystem;
+  stats.actor_id = "stats_planner";
+  stats.repository_id = repository_;
+  auto queued = Store().Write([&](store::WriteTx& tx) { return tx.CreateJob(stats); });
+  ASSERT_TRUE(queued.ok()) << queued.error().Describe();
+  auto client = ConnectAndGreet(host_);
+  ASSERT_TRUE(client);
+  auto run = client->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->kind, protocol::JobKind::kStats);
+  EXPECT_FALSE(run->source_group.has_value());
+  ASSERT_TRUE(client->Send(Started(run->job_id)));
+  protocol::JobResult result = Succeeded(run->job_id);
+  result.stats = protocol::RepositoryStats{
+      .raw_data_bytes = 5000, .blobs = 7, .snapshots = 2, .restore_size_bytes = 9000};
+  ASSERT_TRUE(client->Send(result));
+  ASSERT_TRUE(client->Send(result));  // resent before the ack arrived
+  ASSERT_TRUE(client->Sync());
+  const auto series =
+      Store().Read([&](store::ReadTx& tx) { return tx.ListRepositoryStats(repository_, TimePoint{}, 0); });
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 1u);
+  EXPECT_EQ(series->front().raw_data_bytes, 5000);
+  EXPECT_EQ(series->front().restore_size_bytes, 9000);
+  EXPECT_EQ(series->front().job_id, run->job_id);
+  const store::Job job = JobOf(run->job_id);
+  EXPECT_EQ(job.status, store::JobStatus::kSucceeded);
+  EXPECT_EQ(json::parse(job.summary_json).at("raw_data_bytes"), 5000);
+}
+
+// A drill schedule's job carries its group and options; a mismatch is kept
+// as failed + verify_mismatch with the drill's summary.
+TEST_F(FireTest, DrillRunsWithItsGroupAndOptionsAndKeepsItsFindings) {
+  store::Schedule drill = Backup(host_.id, repository_, {etc_}, "drill");
+  drill.name = "drill";
+  drill.kind = store::JobKind::kDrill;
+  drill.options_json = R"({"drill":{"sample_files":5,"max_bytes":1000}})";
+  drill.id = Create(drill);
+  auto client = ConnectAndGreet(host_);
+  ASSERT_TRUE(client);
+  ASSERT_TRUE(client->Send(Fire(drill.id, Slot(0))));
+  auto run = client->Expect<protocol::CommandRun>();
+  ASSERT_TRUE(run);
+  EXPECT_EQ(run->kind, protocol::JobKind::kDrill);
+  ASSERT_TRUE(run->source_group.has_value());
+  EXPECT_EQ(run->source_group->id, etc_);
+  ASSERT_TRUE(run->options.drill.has_value());
+  EXPECT_EQ(run->options.drill->sample_files, 5u);
+  EXPECT_EQ(run->options.drill->max_bytes, 1000u);
+  ASSERT_TRUE(client->Send(Started(run->job_id)));
+  protocol::JobResult result = Succeeded(run->job_id);
+  result.status = protocol::JobStatus::kFailed;
+  result.error_kind = protocol::ErrorKind::kVerifyMismatch;
+  result.error = "1 of 5 sampled files came back different from the backup (first: /etc/hosts)";
+  result.drill = protocol::DrillSummary{.snapshot_id = std::string(64, 'b'),
+                                        .sampled = 5,
+                                        .verified = 4,
+                                        .mismatched = 1,
+                                        .bytes_restored = 800,
+                                        .mismatched_paths = {"/etc/hosts"}};
+  ASSERT_TRUE(client->Send(result));
+  ASSERT_TRUE(client->Sync());
+  const store::Job job = JobOf(run->job_id);
+  EXPECT_EQ(job.status, store::JobStatus::kFailed);
+  EXPECT_EQ(job.error_kind, store::ErrorKind::kVerifyMismatch);
+  EXPECT_EQ(json::parse(job.summary_json).at("mismatched_paths").at(0), "/etc/hosts");
+  const auto drills = Store().Read([](store::ReadTx& tx) { return tx.ListLastDrills(); });
+  ASSERT_TRUE(drills.ok());
+  ASSERT_EQ(drills->size(), 1u);
+  EXPECT_EQ(drills->front().job.id, run->job_id);
+}
+
 }  // namespace
 }  // namespace rmgr::server::scheduling

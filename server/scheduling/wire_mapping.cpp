@@ -67,8 +67,9 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
     auto group = tx.GetSourceGroup(job.host_id, *job.source_group_id);
     if (!group) return CannotRun("the job's source group was deleted");
     command.source_group = protocol::SourceGroup{group->id, group->name, group->paths, group->excludes, group->tags};
-  } else if (job.kind == store::JobKind::kBackup) {
-    return CannotRun("a backup needs a source group and this job has none (was it deleted?)");
+  } else if (job.kind == store::JobKind::kBackup || job.kind == store::JobKind::kDrill) {
+    return CannotRun("a " + std::string(store::ToString(job.kind)) +
+                     " needs a source group and this job has none (was it deleted?)");
   }
   auto args = protocol::DecodeJobArgs(job.args_json);
   if (!args) return CannotRun("cannot read the job's arguments: " + args.error().Describe());
@@ -148,12 +149,23 @@ store::JobResult ToStoreResult(const protocol::JobResult& result) {
     }
     if (match != nullptr) out.snapshot_id = match->id;
   }
+  // The stored summary is the job.result's own member for the kind: restic's
+  // backup summary, what a stats job measured, or what a drill found.
+  protocol::JobResult only_summary;
+  std::string_view member;
   if (result.summary) {
-    // The summary's JSON is the job.result's own "summary" member.
-    protocol::JobResult only_summary;
     only_summary.summary = result.summary;
+    member = "summary";
+  } else if (result.stats) {
+    only_summary.stats = result.stats;
+    member = "stats";
+  } else if (result.drill) {
+    only_summary.drill = result.drill;
+    member = "drill";
+  }
+  if (!member.empty()) {
     const json::value frame = json::parse(protocol::Encode(protocol::Envelope{"", only_summary}));
-    out.summary_json = json::serialize(frame.at("payload").at("summary"));
+    out.summary_json = json::serialize(frame.at("payload").at(member));
   }
   return out;
 }
@@ -195,6 +207,28 @@ std::vector<store::Snapshot> ToSnapshots(const protocol::SnapshotIndex& index, c
     out.push_back(std::move(snapshot));
   }
   return out;
+}
+
+namespace {
+
+int64_t Clamp(uint64_t value) {
+  return static_cast<int64_t>(std::min<uint64_t>(value, std::numeric_limits<int64_t>::max()));
+}
+
+}  // namespace
+
+store::RepositoryStatsRow ToStatsRow(const protocol::RepositoryStats& stats, const std::string& repository_id,
+                                     const std::string& job_id, TimePoint at) {
+  store::RepositoryStatsRow row;
+  row.repository_id = repository_id;
+  row.at = at;
+  row.raw_data_bytes = Clamp(stats.raw_data_bytes);
+  if (stats.uncompressed_bytes) row.uncompressed_bytes = Clamp(*stats.uncompressed_bytes);
+  row.restore_size_bytes = Clamp(stats.restore_size_bytes);
+  row.snapshots = Clamp(stats.snapshots);
+  row.blobs = Clamp(stats.blobs);
+  row.job_id = job_id;
+  return row;
 }
 
 }  // namespace rmgr::server::scheduling

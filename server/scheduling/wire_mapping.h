@@ -55,4 +55,9 @@ std::vector<store::JobLogLine> ToLogLines(const protocol::JobLog& log);
 //! when they were made by a backup of that host.
 std::vector<store::Snapshot> ToSnapshots(const protocol::SnapshotIndex& index, const std::optional<std::string>& host_id);
 
+//! One point of the repository's size series from a stats job's result
+//! (values past the store's int64 range are clamped).
+store::RepositoryStatsRow ToStatsRow(const protocol::RepositoryStats& stats, const std::string& repository_id,
+                                     const std::string& job_id, TimePoint at);
+
 }  // namespace rmgr::server::scheduling

@@ -57,6 +57,7 @@
 #include "server/store/alert_types.h"
 #include "server/store/notification_types.h"
 #include "server/store/metrics_types.h"
+#include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::store {
@@ -217,6 +218,18 @@ class ReadTx {
   //! aggregated queries whatever the number of hosts.
   virtual Result<MetricsSnapshot> GetMetricsSnapshot() = 0;
   // ---- end metrics (reads) ----
+  // ---- repository stats and drills (reads) ----
+  //! The repository's size series with at >= `since`, oldest first, at most
+  //! `limit` rows (the newest ones when there are more; <= 0 → 10,000).
+  virtual Result<std::vector<RepositoryStatsRow>> ListRepositoryStats(std::string_view repository_id,
+                                                                      TimePoint since, int limit) = 0;
+  //! The newest size of every repository that has one, by repository id.
+  virtual Result<std::vector<RepositoryStatsRow>> ListLatestRepositoryStats() = 0;
+  //! Every repository with what the stats planner needs, by repository id.
+  virtual Result<std::vector<StatsCandidate>> ListStatsCandidates() = 0;
+  //! Each host's newest finished drill (succeeded, partial or failed), by host id.
+  virtual Result<std::vector<LastDrill>> ListLastDrills() = 0;
+  // ---- end repository stats and drills (reads) ----
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
@@ -424,6 +437,11 @@ class WriteTx : public ReadTx {
   //! Deletes sent and failed deliveries created before `before`; returns how many went.
   virtual Result<int64_t> PruneNotificationDeliveries(TimePoint before) = 0;
   // ---- end notification channels and deliveries (writes) ----
+  // ---- repository stats and drills (writes) ----
+  //! Adds one point of a repository's size series; a second row for the
+  //! same job is kConflict (a result stored twice adds one point).
+  virtual Result<void> AddRepositoryStats(const RepositoryStatsRow& row) = 0;
+  // ---- end repository stats and drills (writes) ----
 };
 
 //! How hard a write transaction's commit is pushed to disk.

@@ -147,7 +147,7 @@ TEST_P(JobsTest, UnknownReferencesAndBadValuesAreConstraintErrors) {
   EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.CreateJob(job); }).error().code,
             ErrorCode::kConstraint);
   job.args_json = "{}";
-  job.actor_kind = ActorKind::kSystem;  // not a job actor
+  job.actor_kind = ActorKind::kAgent;  // not a job actor (system is since 0010: the stats planner)
   EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.CreateJob(job); }).error().code,
             ErrorCode::kConstraint);
   EXPECT_EQ(Count(), 0);

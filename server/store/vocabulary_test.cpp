@@ -78,10 +78,29 @@ std::string AllMigrations() {
   return sql;
 }
 
+// Where the last `statement` starts. A table rebuilt by a later migration is
+// created as "<table>_NNNN" and renamed (0010_stats_and_drills.sql), so for
+// "CREATE TABLE t (" the last "CREATE TABLE t_NNNN (" counts too.
+std::size_t LastStatement(const std::string& sql, std::string_view statement) {
+  std::size_t best = sql.rfind(statement);
+  if (!statement.ends_with(" (")) return best;
+  const std::string head = std::string(statement.substr(0, statement.size() - 2)) + "_";
+  for (std::size_t at = sql.find(head); at != std::string::npos; at = sql.find(head, at + 1)) {
+    const std::size_t digits = at + head.size();
+    if (sql.size() < digits + 6) break;
+    const bool numbered = std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(digits),
+                                      sql.begin() + static_cast<std::ptrdiff_t>(digits + 4),
+                                      [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+    if (numbered && sql.compare(digits + 4, 2, " (") == 0 && (best == std::string::npos || at > best))
+      best = at;
+  }
+  return best;
+}
+
 // The list of the first "<column> IN (" (or NOT IN) after the last `statement`
 // (the latest definition wins when a later migration rebuilds a table).
 Names SqlList(const std::string& sql, std::string_view statement, std::string_view column) {
-  const std::size_t start = sql.rfind(statement);
+  const std::size_t start = LastStatement(sql, statement);
   if (start == std::string::npos) {
     ADD_FAILURE() << "no \"" << statement << "\" in the migrations";
     return {};

@@ -220,4 +220,17 @@ json::object AlertJson(const store::Alert& alert) {
   return out;
 }
 
+json::object RepositoryStatsJson(const store::RepositoryStatsRow& row) {
+  json::object out;
+  out["at"] = TimeJson(row.at);
+  out["raw_data_bytes"] = row.raw_data_bytes;
+  out["uncompressed_bytes"] =
+      row.uncompressed_bytes ? json::value(*row.uncompressed_bytes) : json::value(nullptr);
+  out["restore_size_bytes"] = row.restore_size_bytes;
+  out["snapshots"] = row.snapshots;
+  out["blobs"] = row.blobs;
+  out["job_id"] = row.job_id ? json::value(*row.job_id) : json::value(nullptr);
+  return out;
+}
+
 }  // namespace rmgr::server::views

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "server/store/alert_types.h"
+#include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
 namespace rmgr::server::views {
@@ -50,5 +51,9 @@ boost::json::object JobLogJson(const store::JobLogLine& line);
 boost::json::object AuditJson(const store::AuditEntry& entry);
 //! Alert (docs/api-contract.md "Alerts").
 boost::json::object AlertJson(const store::Alert& alert);
+
+//! One point of a repository's size series (GET /repositories/{id}/stats,
+//! and a repository's latest_stats).
+boost::json::object RepositoryStatsJson(const store::RepositoryStatsRow& row);
 
 }  // namespace rmgr::server::views

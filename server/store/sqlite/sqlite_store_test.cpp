@@ -150,6 +150,7 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
         "DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
         "DROP TABLE notification_deliveries;"
+        "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " ALTER TABLE schedules DROP COLUMN max_runtime_s;"
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
@@ -159,6 +160,90 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
   ASSERT_NE(Open(), nullptr);
   EXPECT_EQ(RawDb(file_).Column("SELECT COALESCE(window_slot, 'null') FROM jobs ORDER BY id"),
             (std::vector<std::string>{"1767225600000", "null"}));
+}
+
+// 0010 rebuilds jobs and schedules: every row, link, index and trigger
+// survives, and the foreign keys still point at the rebuilt tables.
+TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
+  std::string job_id;
+  std::string host_id;
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->Write([&](WriteTx& tx) -> Result<void> {
+                      auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+                      if (!host.ok()) return host.error();
+                      host_id = host->id;
+                      Repository repository;
+                      repository.name = "r";
+                      repository.url = "/r";
+                      repository.secret_ciphertext = {1};
+                      repository.secret_nonce = {2};
+                      auto repo = tx.CreateRepository(repository);
+                      if (!repo.ok()) return repo.error();
+                      SourceGroup group;
+                      group.host_id = host->id;
+                      group.name = "g";
+                      group.paths = {"/data"};
+                      auto made_group = tx.CreateSourceGroup(group);
+                      if (!made_group.ok()) return made_group.error();
+                      Schedule schedule;
+                      schedule.host_id = host->id;
+                      schedule.name = "s";
+                      schedule.cron = "0 3 * * *";
+                      schedule.repository_id = repo->id;
+                      schedule.source_group_ids = {made_group->id};
+                      schedule.max_runtime = std::chrono::seconds(60);
+                      auto made_schedule = tx.CreateSchedule(schedule);
+                      if (!made_schedule.ok()) return made_schedule.error();
+                      NewJob fired;
+                      fired.host_id = host->id;
+                      fired.schedule_id = made_schedule->schedule.id;
+                      fired.source_group_id = made_group->id;
+                      fired.repository_id = repo->id;
+                      fired.scheduled_at = TimePoint{std::chrono::seconds{1767225600}};
+                      auto job = tx.CreateJob(fired);
+                      if (!job.ok()) return job.error();
+                      job_id = job->id;
+                      if (auto moved = tx.TransitionJob(job->id, JobStatus::kDispatched); !moved.ok()) {
+                        return moved.error();
+                      }
+                      const JobLogLine line{0, LogStream::kAgent, TimePoint{}, "kept"};
+                      if (auto logged = tx.AppendJobLogs(job->id, std::span(&line, 1)); !logged.ok()) {
+                        return logged.error();
+                      }
+                      return Ok();
+                    })
+                    .ok());
+  }
+  {
+    // As before 0010 (its table gone, its record dropped): the rebuild runs over these rows.
+    RawDb raw(file_);
+    raw.Exec(
+        "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
+        " DELETE FROM schema_migrations WHERE version >= 10");
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  RawDb raw(file_);
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM job_logs"), std::vector<std::string>{"1"});
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM schedule_source_groups"), std::vector<std::string>{"1"});
+  EXPECT_EQ(raw.Column("SELECT max_runtime_s FROM schedules"), std::vector<std::string>{"60"});
+  EXPECT_EQ(raw.Column("SELECT current_job_id FROM hosts"), std::vector<std::string>{job_id});
+  EXPECT_EQ(
+      raw.Column("SELECT count(*) FROM sqlite_master WHERE name IN ('jobs_created', 'jobs_host_created',"
+                 " 'jobs_status_created', 'jobs_kind_created', 'jobs_source_group', 'jobs_repository',"
+                 " 'jobs_schedule_window', 'jobs_error_kind_insert', 'jobs_error_kind_update',"
+                 " 'schedules_repository', 'schedules_name')"),
+      std::vector<std::string>{"11"});
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_0010'"),
+            std::vector<std::string>{"0"});
+  // The foreign keys act on the rebuilt tables: deleting the host takes its job and the job its log.
+  ASSERT_TRUE(store->Write([&](WriteTx& tx) { return tx.DeleteHost(host_id); }).ok());
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM jobs"), std::vector<std::string>{"0"});
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM job_logs"), std::vector<std::string>{"0"});
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM schedules"), std::vector<std::string>{"0"});
 }
 
 // jobs.error_kind keeps each kind by name and "none" as '' (as before

@@ -91,6 +91,12 @@ class SqliteTx final : public WriteTx {
                                                                 const PageRequest& page) override;
   // metrics (sqlite_metrics.cpp)
   Result<MetricsSnapshot> GetMetricsSnapshot() override;
+  // repository stats and drills (sqlite_stats.cpp)
+  Result<std::vector<RepositoryStatsRow>> ListRepositoryStats(std::string_view repository_id, TimePoint since,
+                                                              int limit) override;
+  Result<std::vector<RepositoryStatsRow>> ListLatestRepositoryStats() override;
+  Result<std::vector<StatsCandidate>> ListStatsCandidates() override;
+  Result<std::vector<LastDrill>> ListLastDrills() override;
 
   // WriteTx
   Result<Host> CreateHost(const NewHost& host) override;
@@ -162,6 +168,8 @@ class SqliteTx final : public WriteTx {
                                                                         int limit) override;
   Result<void> RecordNotificationAttempt(const NotificationAttempt& attempt) override;
   Result<int64_t> PruneNotificationDeliveries(TimePoint before) override;
+  // repository stats and drills (sqlite_stats.cpp)
+  Result<void> AddRepositoryStats(const RepositoryStatsRow& row) override;
 
  private:
   //! Presence history for a `connected` update of a host (sqlite_windows.cpp).

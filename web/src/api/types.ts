@@ -91,6 +91,40 @@ export interface Repository {
   has_password: boolean;
   created_at: string;
   updated_at: string;
+  /** Newest size a stats job measured (null before the first). */
+  latest_stats?: RepositoryStats | null;
+}
+
+/** One point of a repository's size series (GET /repositories/{id}/stats). */
+export interface RepositoryStats {
+  at: string;
+  /** Bytes stored: deduplicated and compressed (restic stats --mode raw-data). */
+  raw_data_bytes: number;
+  uncompressed_bytes: number | null;
+  /** What restoring the latest snapshot of each host × paths writes. */
+  restore_size_bytes: number;
+  snapshots: number;
+  blobs: number;
+  job_id: string | null;
+}
+
+/** What a restore drill found (a drill job's summary). */
+export interface DrillSummary {
+  snapshot_id: string;
+  sampled: number;
+  verified: number;
+  size_only: number;
+  mismatched: number;
+  unreadable: number;
+  bytes_restored: number;
+  mismatched_paths: string[];
+  unreadable_paths: string[];
+}
+
+/** A host's last finished drill (GET /drills/latest). */
+export interface LatestDrill {
+  host_id: string;
+  job: Job;
 }
 
 export interface Snapshot {
@@ -126,7 +160,7 @@ export interface Retention {
   prune?: boolean;
 }
 
-export type ScheduleKind = 'backup' | 'forget' | 'prune' | 'check';
+export type ScheduleKind = 'backup' | 'forget' | 'prune' | 'check' | 'drill';
 
 export interface Schedule {
   id: string;
@@ -197,7 +231,18 @@ export interface ScheduleWindow {
 
 // The job vocabulary (JobKind, JobStatus, ScheduleKind, ErrorKind, LogStream) is
 // common/protocol/enums.h; server/store/vocabulary_test.cpp checks these unions against it.
-export type JobKind = 'backup' | 'forget' | 'prune' | 'check' | 'restore' | 'init' | 'unlock' | 'snapshots' | 'ls';
+export type JobKind =
+  | 'backup'
+  | 'forget'
+  | 'prune'
+  | 'check'
+  | 'restore'
+  | 'init'
+  | 'unlock'
+  | 'snapshots'
+  | 'ls'
+  | 'stats'
+  | 'drill';
 export type JobStatus =
   | 'queued'
   | 'dispatched'
@@ -209,7 +254,19 @@ export type JobStatus =
   | 'interrupted'
   | 'lost';
 
-export const kJobKinds: JobKind[] = ['backup', 'forget', 'prune', 'check', 'restore', 'init', 'unlock', 'snapshots', 'ls'];
+export const kJobKinds: JobKind[] = [
+  'backup',
+  'forget',
+  'prune',
+  'check',
+  'restore',
+  'init',
+  'unlock',
+  'snapshots',
+  'ls',
+  'stats',
+  'drill',
+];
 export const kJobStatuses: JobStatus[] = [
   'queued',
   'dispatched',
@@ -233,7 +290,8 @@ export type ErrorKind =
   | 'timeout'
   | 'cancelled'
   | 'interrupted'
-  | 'lost';
+  | 'lost'
+  | 'verify_mismatch';
 
 /** Where a job log line came from (agents send hook output as 'agent'). */
 export type LogStream = 'stdout' | 'stderr' | 'agent' | 'hook';
@@ -272,6 +330,7 @@ export interface JobArgs {
     backup?: Record<string, unknown>;
     check?: Record<string, unknown>;
     restore?: { snapshot_id: string; include_paths?: string[]; target: string };
+    drill?: { sample_files?: number; max_bytes?: number };
   };
 }
 
@@ -294,6 +353,7 @@ export interface Job {
   error: string | null;
   error_kind: ErrorKind | null;
   snapshot_id: string | null;
+  /** restic's backup summary; a drill job carries its DrillSummary here (see lib/drills.ts). */
   summary: BackupSummary | null;
   progress: Partial<JobProgress> | null;
   /** The arguments the job was made with (retention, options such as a restore target); "Run again" reuses them. */

@@ -81,3 +81,50 @@ describe('formatZoned', () => {
     expect(formatZoned('weird')).toBe('weird');
   });
 });
+
+describe('drill schedules', () => {
+  const drillForm = () => ({
+    ...defaultScheduleForm('UTC'),
+    name: 'drill',
+    kind: 'drill' as const,
+    repository_id: 'r1',
+    source_group_ids: ['g1'],
+  });
+  it('sends groups and the drill options, MiB as bytes, with the defaults filled in', () => {
+    const r = scheduleBody(drillForm(), null, false);
+    expect(r).toMatchObject({
+      ok: true,
+      body: { kind: 'drill', source_group_ids: ['g1'], options: { drill: { sample_files: 20, max_bytes: 256 * 1024 * 1024 } } },
+    });
+    const custom = scheduleBody({ ...drillForm(), drill_sample_files: '5', drill_max_mib: '10' }, null, false);
+    expect(custom.ok && custom.body.options).toEqual({ drill: { sample_files: 5, max_bytes: 10 * 1024 * 1024 } });
+  });
+  it('needs a group and bounded options', () => {
+    expect(scheduleBody({ ...drillForm(), source_group_ids: [] }, null, false)).toMatchObject({
+      ok: false,
+      field: 'source_group_ids',
+      message: 'A drill needs at least one source group',
+    });
+    expect(scheduleBody({ ...drillForm(), drill_sample_files: '0' }, null, false)).toMatchObject({
+      ok: false,
+      field: 'options.drill.sample_files',
+    });
+    expect(scheduleBody({ ...drillForm(), drill_max_mib: 'lots' }, null, false)).toMatchObject({
+      ok: false,
+      field: 'options.drill.max_bytes',
+    });
+  });
+  it('reads a stored drill back and sends only what changed', () => {
+    const stored: Schedule = {
+      ...base,
+      kind: 'drill',
+      options: { drill: { sample_files: 7, max_bytes: 3 * 1024 * 1024 } },
+    };
+    const form = scheduleToForm(stored);
+    expect(form.drill_sample_files).toBe('7');
+    expect(form.drill_max_mib).toBe('3');
+    expect(scheduleBody(form, stored, false)).toEqual({ ok: true, body: {} });
+    const changed = scheduleBody({ ...form, drill_sample_files: '8' }, stored, false);
+    expect(changed.ok && changed.body).toEqual({ options: { drill: { sample_files: 8, max_bytes: 3 * 1024 * 1024 } } });
+  });
+});

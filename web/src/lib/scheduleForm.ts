@@ -13,6 +13,28 @@ export interface ScheduleForm
   jitter_seconds: string;
   max_runtime_seconds: string;
   enabled: boolean;
+  /** Drill: regular files sampled per run (1..1000). */
+  drill_sample_files: string;
+  /** Drill: most data restored per run, in MiB (1..1048576). */
+  drill_max_mib: string;
+}
+
+/** A drill's defaults (common/protocol/messages.h DrillOptions). */
+export const DRILL_DEFAULT_SAMPLE_FILES = 20;
+export const DRILL_DEFAULT_MAX_MIB = 256;
+const kMiB = 1024 * 1024;
+
+/** Kinds whose jobs run per source group. */
+export function kindUsesGroups(kind: string): boolean {
+  return kind === 'backup' || kind === 'drill';
+}
+
+function drillOptionsOf(s: Schedule): { sample_files: number; max_bytes: number } {
+  const drill = (s.options?.drill ?? {}) as { sample_files?: unknown; max_bytes?: unknown };
+  return {
+    sample_files: typeof drill.sample_files === 'number' ? drill.sample_files : DRILL_DEFAULT_SAMPLE_FILES,
+    max_bytes: typeof drill.max_bytes === 'number' ? drill.max_bytes : DRILL_DEFAULT_MAX_MIB * kMiB,
+  };
 }
 
 export function defaultScheduleForm(timezone: string): ScheduleForm {
@@ -30,6 +52,8 @@ export function defaultScheduleForm(timezone: string): ScheduleForm {
     jitter_seconds: '0',
     max_runtime_seconds: '0',
     enabled: true,
+    drill_sample_files: String(DRILL_DEFAULT_SAMPLE_FILES),
+    drill_max_mib: String(DRILL_DEFAULT_MAX_MIB),
   };
 }
 
@@ -48,6 +72,8 @@ export function scheduleToForm(s: Schedule): ScheduleForm {
     jitter_seconds: String(s.jitter_seconds),
     max_runtime_seconds: String(s.max_runtime_seconds),
     enabled: s.enabled,
+    drill_sample_files: String(drillOptionsOf(s).sample_files),
+    drill_max_mib: String(Math.max(1, Math.round(drillOptionsOf(s).max_bytes / kMiB))),
   };
 }
 
@@ -67,14 +93,16 @@ function wholeNumber(text: string, field: string, label: string, min: number, ma
 /**
  * Builds a POST body (original null) or a PATCH body (only changed fields).
  * Hooks and their timeout are sent only when `canHooks`; retention only for
- * forget, source groups only for backup (cleared when the kind changes away).
+ * forget, source groups only for backup and drill (cleared when the kind
+ * changes away), options.drill (sample size, MiB → bytes) only for drill.
  */
 export function scheduleBody(form: ScheduleForm, original: Schedule | null, canHooks: boolean): BodyResult {
   if (form.name.trim() === '') return { ok: false, field: 'name', message: 'Name is required' };
   if (form.cron.trim() === '') return { ok: false, field: 'cron', message: 'Cron expression is required' };
   if (form.repository_id === '') return { ok: false, field: 'repository_id', message: 'Choose a repository' };
-  if (form.kind === 'backup' && form.source_group_ids.length === 0) {
-    return { ok: false, field: 'source_group_ids', message: 'A backup needs at least one source group' };
+  if (kindUsesGroups(form.kind) && form.source_group_ids.length === 0) {
+    const what = form.kind === 'drill' ? 'A drill' : 'A backup';
+    return { ok: false, field: 'source_group_ids', message: `${what} needs at least one source group` };
   }
   const jitter = wholeNumber(form.jitter_seconds, 'jitter_seconds', 'Jitter', 0, 86400);
   if (typeof jitter !== 'number') return { ok: false, ...jitter };
@@ -87,11 +115,18 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
     cron: form.cron.trim(),
     timezone: form.timezone.trim() || 'UTC',
     repository_id: form.repository_id,
-    source_group_ids: form.kind === 'backup' ? form.source_group_ids : [],
+    source_group_ids: kindUsesGroups(form.kind) ? form.source_group_ids : [],
     jitter_seconds: jitter,
     max_runtime_seconds: maxRuntime,
     enabled: form.enabled,
   };
+  if (form.kind === 'drill') {
+    const files = wholeNumber(form.drill_sample_files, 'options.drill.sample_files', 'Sample files', 1, 1000);
+    if (typeof files !== 'number') return { ok: false, ...files };
+    const mib = wholeNumber(form.drill_max_mib, 'options.drill.max_bytes', 'Max data', 1, 1024 * 1024);
+    if (typeof mib !== 'number') return { ok: false, ...mib };
+    full.options = { drill: { sample_files: files, max_bytes: mib * kMiB } };
+  }
   if (form.kind === 'forget') {
     const r = formToRetention(form.retention);
     if (!r.ok) return { ok: false, field: `retention.${r.field}`, message: r.message };
@@ -109,7 +144,7 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
     const body = { ...full };
     if (body.pre_hook === '') delete body.pre_hook;
     if (body.post_hook === '') delete body.post_hook;
-    if (form.kind !== 'backup') delete body.source_group_ids;
+    if (!kindUsesGroups(form.kind)) delete body.source_group_ids;
     return { ok: true, body };
   }
 
@@ -127,13 +162,16 @@ export function scheduleBody(form: ScheduleForm, original: Schedule | null, canH
     pre_hook: original.pre_hook ?? '',
     post_hook: original.post_hook ?? '',
     hook_timeout_seconds: original.hook_timeout_seconds,
+    options: original.kind === 'drill' ? { drill: drillOptionsOf(original) } : undefined,
   };
   const body: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(full)) {
     if (JSON.stringify(value) !== JSON.stringify(before[key])) body[key] = value;
   }
   if (form.kind !== 'forget' && original.retention) body.retention = {};
-  if (form.kind !== original.kind && Object.keys(original.options ?? {}).length > 0) body.options = {};
+  if (form.kind !== original.kind && form.kind !== 'drill' && Object.keys(original.options ?? {}).length > 0) {
+    body.options = {};
+  }
   return { ok: true, body };
 }
 

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
-import type { Host, Job, JobProgress, Page, Repository, Schedule } from '../api/types';
+import { getLatestDrills, getRepositoryStats } from '../api/stats';
+import type { Host, Job, JobProgress, Page, Repository, RepositoryStats, Schedule } from '../api/types';
 import { isTerminal } from '../api/types';
 import { api } from '../app/context';
 import { useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
@@ -7,6 +8,8 @@ import { Link } from '../app/navigation';
 import { LineChart } from '../components/LineChart';
 import { Badge, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, TableHead } from '../components/ui';
 import { durationSeries, growthSeries } from '../lib/dashboard';
+import { DrillCell } from '../components/DrillCell';
+import { lastDrillView, sizeSeries } from '../lib/drills';
 import { formatBytes, formatDuration, formatEta, formatRelative, formatTime, percent } from '../lib/format';
 import { classifyHealth, kHealthLabel, type Health } from '../lib/health';
 import { byHostName, mergeLive } from '../lib/liveList';
@@ -36,7 +39,18 @@ export function DashboardPage() {
       api.get<Page<Job>>('/jobs', { status: 'failed', limit: 10 }),
       api.get<Page<Job>>('/jobs', { kind: 'backup', status: 'succeeded', limit: 500 }),
     ]);
+    // The real size series of every repository that has been measured (stats jobs).
+    const [drills, sizes] = await Promise.all([
+      getLatestDrills(api),
+      Promise.all(
+        repositories
+          .filter((r) => r.latest_stats)
+          .map(async (r) => [r.id, await getRepositoryStats(api, r.id)] as [string, RepositoryStats[]]),
+      ),
+    ]);
     return {
+      drills,
+      sizes: new Map(sizes),
       hosts,
       schedules,
       repositories,
@@ -115,7 +129,7 @@ export function DashboardPage() {
             </Empty>
           ) : (
             <table class="table compact">
-              <TableHead columns={['Host', 'Health', 'Last backup', 'Interval']} />
+              <TableHead columns={['Host', 'Health', 'Last backup', 'Interval', 'Last verified restore']} />
               <tbody>
                 {health.map((h) => (
                   <tr key={h.host.id}>
@@ -128,6 +142,9 @@ export function DashboardPage() {
                     </td>
                     <td title={formatTime(h.host.last_backup_at)}>{formatRelative(h.host.last_backup_at, now)}</td>
                     <td>{h.interval ? `every ${formatDuration(h.interval)}` : '—'}</td>
+                    <td>
+                      <DrillCell view={lastDrillView(d.drills, h.host.id)} now={now} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -193,18 +210,33 @@ export function DashboardPage() {
             formatValue={formatDuration}
           />
         </section>
-        <section class="card">
-          <h2>Repository growth</h2>
-          <LineChart
-            title="Data added (cumulative) per repository, over the last 500 backups"
-            series={growthSeries(d.backups, repoName)}
-            formatValue={formatBytes}
-          />
-          <p class="muted small">
-            Sum of restic's “data added” of each succeeded backup — not the repository's size on disk (forget and prune
-            are not subtracted).
-          </p>
-        </section>
+        {d.sizes.size > 0 ? (
+          <section class="card">
+            <h2>Repository size</h2>
+            <LineChart
+              title="Stored size per repository (restic stats raw-data), over the last year"
+              series={sizeSeries(d.sizes, repoName)}
+              formatValue={formatBytes}
+            />
+            <p class="muted small">
+              What each repository holds after deduplication and compression, measured by its daily stats job — it
+              drops after a prune.
+            </p>
+          </section>
+        ) : (
+          <section class="card">
+            <h2>Repository growth</h2>
+            <LineChart
+              title="Data added (cumulative) per repository, over the last 500 backups"
+              series={growthSeries(d.backups, repoName)}
+              formatValue={formatBytes}
+            />
+            <p class="muted small">
+              No repository has been measured yet (stats jobs run daily through a host that uses it): until then, the
+              sum of restic's “data added” of each succeeded backup — forget and prune are not subtracted.
+            </p>
+          </section>
+        )}
       </div>
     </section>
   );

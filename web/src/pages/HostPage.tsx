@@ -1,11 +1,14 @@
 import { useState } from 'preact/hooks';
+import { getLatestDrills } from '../api/stats';
 import type { Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link, navigate } from '../app/navigation';
 import { browsePath } from '../app/routes';
+import { DrillCell } from '../components/DrillCell';
 import { ScheduleWindows } from '../components/WindowTimeline';
 import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
+import { lastDrillView } from '../lib/drills';
 import { formatRelative, formatTime, shortId } from '../lib/format';
 import { mergeLive } from '../lib/liveList';
 import { VersionBadge } from './HostsPage';
@@ -17,6 +20,7 @@ export function HostPage({ id }: { id: string }) {
   const groups = useAsync(() => api.getAll<SourceGroup>('/source-groups', { host_id: id }), [id]);
   const schedules = useAsync(() => api.getAll<Schedule>('/schedules', { host_id: id }), [id]);
   const jobs = useAsync((signal) => api.get<Page<Job>>('/jobs', { host_id: id, limit: 10 }, signal), [id]);
+  const drills = useAsync((signal) => getLatestDrills(api, signal), [id]);
   useTitle(host.data?.name ?? 'Host');
 
   useReconnect(() => {
@@ -68,6 +72,7 @@ export function HostPage({ id }: { id: string }) {
             ['restic', h.restic_version ?? '—'],
             ['Last seen', <span title={formatTime(h.last_seen_at)}>{formatRelative(h.last_seen_at)}</span>],
             ['Last backup', <span title={formatTime(h.last_backup_at)}>{formatRelative(h.last_backup_at)}</span>],
+            ['Last verified restore', <DrillCell view={lastDrillView(drills.data ?? [], h.id)} now={Date.now()} />],
             [
               'Schedule version',
               <span>

@@ -7,6 +7,7 @@ import { Link, navigate } from '../app/navigation';
 import { Details, ErrorNote, Loading, ProgressBar, StatusBadge } from '../components/ui';
 import { formatBytes, formatCount, formatDuration, formatEta, formatTime, percent } from '../lib/format';
 import { displayProgress, jobDuration, mergeLogLines, runAgainRequest } from '../lib/jobs';
+import { summaryRows } from '../lib/drills';
 
 interface ProgressEvent {
   job_id: string;
@@ -212,15 +213,7 @@ export function JobPage({ id }: { id: string }) {
               rows={[
                 ['Status', j.status],
                 ['Duration', formatDuration(jobDuration(j))],
-                ...(j.summary
-                  ? ([
-                      ['Files new', formatCount(j.summary.files_new)],
-                      ['Files changed', formatCount(j.summary.files_changed)],
-                      ['Files unmodified', formatCount(j.summary.files_unmodified)],
-                      ['Data added', formatBytes(j.summary.data_added)],
-                      ['Processed', `${formatCount(j.summary.total_files_processed)} files, ${formatBytes(j.summary.total_bytes_processed)}`],
-                    ] as [string, string][])
-                  : []),
+                ...summaryRows(j),
                 [
                   'Snapshot',
                   j.snapshot_id ? <code class="wrap">{j.snapshot_id}</code> : j.summary?.snapshot_id ? <code class="wrap">{j.summary.snapshot_id}</code> : '—',

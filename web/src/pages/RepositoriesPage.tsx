@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
+import { measureRepository } from '../api/stats';
 import type { Repository } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { deleteWith, useAction, useAsync, useTitle } from '../app/hooks';
 import { Link } from '../app/navigation';
 import { ConfirmButton, Empty, ErrorNote, FormActions, Loading, TableHead } from '../components/ui';
-import { formatTime } from '../lib/format';
+import { formatBytes, formatRelative, formatTime } from '../lib/format';
 
 export function RepositoriesPage() {
   useTitle('Repositories');
@@ -15,6 +16,11 @@ export function RepositoriesPage() {
 
   const remove = async (r: Repository) => {
     if (await deleteWith(action, `/repositories/${r.id}`)) repos.reload();
+  };
+  const [measuring, setMeasuring] = useState<Record<string, string>>({});
+  const measure = async (r: Repository) => {
+    const job = await action.run(() => measureRepository(api, r.id));
+    if (job) setMeasuring((m) => ({ ...m, [r.id]: job.id }));
   };
 
   return (
@@ -49,13 +55,28 @@ export function RepositoriesPage() {
         <Empty>No repositories yet.</Empty>
       ) : (
         <table class="table">
-          <TableHead columns={['Name', 'URL', 'Updated', 'Snapshots', perms.mutate && 'Actions']} />
+          <TableHead columns={['Name', 'URL', 'Size', 'Updated', 'Snapshots', perms.mutate && 'Actions']} />
           <tbody>
             {repos.data?.map((r) => (
               <tr key={r.id}>
                 <td>{r.name}</td>
                 <td>
                   <code class="wrap">{r.url}</code>
+                </td>
+                <td data-testid="repository-size">
+                  {r.latest_stats ? (
+                    <span title={`measured ${formatTime(r.latest_stats.at)}; restoring the latest snapshots writes ${formatBytes(r.latest_stats.restore_size_bytes)}`}>
+                      {formatBytes(r.latest_stats.raw_data_bytes)}{' '}
+                      <span class="muted small">{formatRelative(r.latest_stats.at)}</span>
+                    </span>
+                  ) : (
+                    <span class="muted">not measured yet</span>
+                  )}
+                  {measuring[r.id] && (
+                    <div class="small">
+                      <Link href={`/jobs/${measuring[r.id]}`}>measuring…</Link>
+                    </div>
+                  )}
                 </td>
                 <td>{formatTime(r.updated_at)}</td>
                 <td>
@@ -65,6 +86,15 @@ export function RepositoriesPage() {
                   <td class="nowrap">
                     <button type="button" class="btn btn-small" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
                       Edit
+                    </button>{' '}
+                    <button
+                      type="button"
+                      class="btn btn-small"
+                      aria-label={`Measure ${r.name} now`}
+                      disabled={action.pending || Boolean(measuring[r.id])}
+                      onClick={() => void measure(r)}
+                    >
+                      Measure
                     </button>{' '}
                     <ConfirmButton label="Delete" ariaLabel={`Delete ${r.name}`} onConfirm={() => void remove(r)} />
                   </td>

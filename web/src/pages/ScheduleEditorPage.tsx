@@ -9,6 +9,7 @@ import { kKeepCounts, kKeepLabels } from '../lib/retention';
 import {
   defaultScheduleForm,
   formatZoned,
+  kindUsesGroups,
   MAX_RUNTIME_LIMIT,
   scheduleBody,
   scheduleToForm,
@@ -16,7 +17,7 @@ import {
 } from '../lib/scheduleForm';
 import { ScheduleWindows } from '../components/WindowTimeline';
 
-const kKinds: ScheduleKind[] = ['backup', 'forget', 'prune', 'check'];
+const kKinds: ScheduleKind[] = ['backup', 'forget', 'prune', 'check', 'drill'];
 
 function browserZone(): string {
   try {
@@ -272,7 +273,38 @@ function Editor({ hostId, original, onSaved }: { hostId: string; original: Sched
             </select>
           </Field>
 
-          {form.kind === 'backup' && (
+          {form.kind === 'drill' && (
+            <fieldset class="group">
+              <legend>Restore drill</legend>
+              <p class="muted small">
+                Restores a random sample of the latest snapshot of each group into a scratch directory on the host
+                and compares it with what restic recorded and with live files unchanged since.
+              </p>
+              <div class="grid-2">
+                <Field label="Files sampled" error={fieldError('options.drill.sample_files')}>
+                  <input
+                    type="number"
+                    min={1}
+                    max={1000}
+                    inputMode="numeric"
+                    value={form.drill_sample_files}
+                    onInput={(e) => set('drill_sample_files', e.currentTarget.value)}
+                  />
+                </Field>
+                <Field label="Most data restored (MiB)" error={fieldError('options.drill.max_bytes')}>
+                  <input
+                    type="number"
+                    min={1}
+                    inputMode="numeric"
+                    value={form.drill_max_mib}
+                    onInput={(e) => set('drill_max_mib', e.currentTarget.value)}
+                  />
+                </Field>
+              </div>
+            </fieldset>
+          )}
+
+          {kindUsesGroups(form.kind) && (
             <fieldset class="group">
               <legend>Source groups</legend>
               {groups.data && groups.data.length === 0 && (
