@@ -296,6 +296,11 @@ std::optional<Condition> EvaluateJobOutcome(const store::Job& latest, const Subj
           (latest.error_kind == store::ErrorKind::kOther || latest.error_kind == store::ErrorKind::kNone)) {
         kind = AlertKind::kCheckFailed;
       }
+      // A drill that restored different bytes than were backed up: the
+      // backups themselves are in doubt.
+      if (latest.kind == JobKind::kDrill && latest.error_kind == store::ErrorKind::kVerifyMismatch) {
+        kind = AlertKind::kDrillFailed;
+      }
       break;
     case JobStatus::kQueued:
     case JobStatus::kDispatched:
@@ -321,6 +326,9 @@ std::optional<Condition> EvaluateJobOutcome(const store::Job& latest, const Subj
   const std::string when = latest.finished_at ? " at " + FormatRfc3339Utc(*latest.finished_at) : "";
   if (kind == AlertKind::kJobPartial) {
     c.reason = what + when + " made a snapshot but could not read some files" +
+               (latest.error.empty() ? "" : ": " + latest.error);
+  } else if (kind == AlertKind::kDrillFailed) {
+    c.reason = "restore drill" + when + " restored files that differ from the backup" +
                (latest.error.empty() ? "" : ": " + latest.error);
   } else if (kind == AlertKind::kCheckFailed) {
     c.reason = "restic check" + when + " found problems in repository " +

@@ -236,6 +236,15 @@ TEST(JobOutcomeRules, EachOutcomeRaisesItsKindAndASuccessNothing) {
   check.status = store::JobStatus::kLost;
   EXPECT_EQ(EvaluateJobOutcome(check, names, rules)->kind, AlertKind::kJobFailed);
 
+  auto drill = Finished(store::JobKind::kDrill, store::JobStatus::kFailed, store::ErrorKind::kVerifyMismatch);
+  auto doubt = EvaluateJobOutcome(drill, {"laptop", "monthly drill", "home", "nas"}, rules);
+  ASSERT_TRUE(doubt);
+  EXPECT_EQ(doubt->kind, AlertKind::kDrillFailed);
+  EXPECT_EQ(doubt->severity, store::AlertSeverity::kCritical);
+  EXPECT_NE(doubt->reason.find("restored files that differ"), std::string::npos);
+  drill.error_kind = store::ErrorKind::kTimeout;  // a drill that ran out of time proves nothing either way
+  EXPECT_EQ(EvaluateJobOutcome(drill, names, rules)->kind, AlertKind::kJobFailed);
+
   auto manual = Finished(store::JobKind::kBackup, store::JobStatus::kFailed);
   manual.schedule_id.reset();
   EXPECT_FALSE(EvaluateJobOutcome(manual, names, rules)) << "a job of no schedule has no subject";

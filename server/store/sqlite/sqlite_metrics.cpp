@@ -62,7 +62,9 @@ BackupPairMetrics MapBackupPair(Row& row) {
 constexpr std::string_view kRepositories =
     "SELECT r.id, r.name,"
     " (SELECT COUNT(*) FROM snapshots sn WHERE sn.repository_id = r.id),"
-    " (SELECT MAX(sn.time) FROM snapshots sn WHERE sn.repository_id = r.id)"
+    " (SELECT MAX(sn.time) FROM snapshots sn WHERE sn.repository_id = r.id),"
+    " COALESCE((SELECT st.raw_data_bytes FROM repository_stats st WHERE st.repository_id = r.id"
+    " ORDER BY st.at DESC, st.id DESC LIMIT 1), -1)"
     " FROM repositories r ORDER BY r.name";
 
 // SQLite returns the bare columns of the row holding MAX(); a cancelled or
@@ -122,6 +124,8 @@ Result<MetricsSnapshot> SqliteTx::GetMetricsSnapshot() {
     repository.name = row.Text(1);
     repository.snapshots = row.Int(2);
     repository.latest_snapshot_at = row.OptTime(3);
+    // The newest stats job's raw-data size; -1: never measured (sizes are >= 0).
+    if (const int64_t size = row.Int(4); size >= 0) repository.size_bytes = size;
     return repository;
   });
   if (!repositories.ok()) return repositories.error();
