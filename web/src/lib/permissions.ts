@@ -13,18 +13,22 @@ export interface Permissions {
   deleteHosts: boolean;
   /** Create and revoke one's own API tokens (every role). */
   ownTokens: boolean;
+  /** Acknowledge, silence and unsilence alerts (operators and admins). */
+  actOnAlerts: boolean;
+  /** Change alert rules (admin only per the API contract). */
+  editAlertRules: boolean;
 }
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
   switch (role) {
     case 'admin':
-      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true };
+      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, actOnAlerts: true, editAlertRules: true };
     case 'operator':
-      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, actOnAlerts: true, editAlertRules: false };
     case 'viewer':
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, actOnAlerts: false, editAlertRules: false };
     default:
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, actOnAlerts: false, editAlertRules: false };
   }
 }
 
@@ -33,10 +37,11 @@ export interface NavItem {
   label: string;
 }
 
-/** Sidebar links for a role; "Users" only for admins. */
+/** Sidebar links for a role; "Users" only for admins. "Alerts" carries the firing badge (Shell). */
 export function navFor(role: Role | null | undefined): NavItem[] {
   const items: NavItem[] = [
     { href: '/', label: 'Dashboard' },
+    { href: '/alerts', label: 'Alerts' },
     { href: '/hosts', label: 'Hosts' },
     { href: '/repositories', label: 'Repositories' },
     { href: '/jobs', label: 'Jobs' },
