@@ -107,13 +107,22 @@ function RuleCard({ rule, canEdit, onSaved }: { rule: AlertRule; canEdit: boolea
       <form onSubmit={save}>
         <fieldset class="plain-fieldset" disabled={!canEdit}>
           <legend class="sr-only">{label} settings</legend>
-          <label class="field field-inline">
-            <input type="checkbox" checked={enabled} onChange={(e) => { setEnabled(e.currentTarget.checked); setSaved(false); }} />
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={enabled}
+              onChange={(e) => {
+                setEnabled(e.currentTarget.checked);
+                setSaved(false);
+              }}
+            />
             <span>Enabled</span>
           </label>
-          {fields.map((f) => (
-            <ParamInput key={f.key} rule={rule} field={f} value={form[f.key]} error={errors[f.key]} onChange={(v) => set(f.key, v)} />
-          ))}
+          <div class="rule-fields">
+            {fields.map((f) => (
+              <ParamInput key={f.key} rule={rule} field={f} value={form[f.key]} error={errors[f.key]} onChange={(v) => set(f.key, v)} />
+            ))}
+          </div>
         </fieldset>
         {canEdit && (
           <>
@@ -169,7 +178,7 @@ function ParamInput({
   if (field.type === 'boolean') {
     return (
       <div class="field-box">
-        <label class="field field-inline">
+        <label class="check">
           <input
             type="checkbox"
             checked={value === true}

@@ -270,7 +270,7 @@ function AlertsLead() {
   const firing = all.filter((a) => a.state === 'firing');
   const unprotected = unprotectedHosts(all);
   return (
-    <div class="grid-2 align-start">
+    <>
       <section class={firing.length > 0 ? 'card alert-lead' : 'card'} aria-labelledby="dashboard-firing">
         <header class="section-head">
           <h2 id="dashboard-firing">Firing alerts{open.data ? ` (${firing.length})` : ''}</h2>
@@ -316,6 +316,6 @@ function AlertsLead() {
           </ul>
         )}
       </section>
-    </div>
+    </>
   );
 }
