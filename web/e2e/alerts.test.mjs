@@ -198,6 +198,13 @@ step('4. a failing backup raises a critical alert live: Alerts page, badge, dash
   await lead.waitFor();
   await assertNotReloaded(pages.admin, 'the dashboard alert');
   await h.shot(pages.admin, 'dashboard-alert');
+  // Its host link leads to the host page, which lists the host's open alerts.
+  await lead.getByRole('link', { name: `Host ${names.host}`, exact: true }).click();
+  await waitHeading(pages.admin, names.host);
+  await pages.admin.getByTestId('host-alerts').getByRole('row').filter({ hasText: names.schedule }).waitFor();
+  await h.shot(pages.admin, 'host-alert');
+  await navigate(pages.admin, 'Dashboard', /dashboard/i);
+  await lead.waitFor();
   // Viewers read alerts but get no actions.
   await navigate(pages.viewer, 'Alerts');
   await alertRow(pages.viewer).waitFor();
@@ -223,7 +230,27 @@ step('5. the operator acknowledges it: the row says so, the badge goes', 'operat
   await h.shot(page, 'alert-acknowledged');
 });
 
-step('6. the cause is fixed (repository initialised, backup succeeds): the alert shows resolved, live', 'operator', async (page) => {
+step('6. the operator silences it for an hour (a past custom end is refused), then unsilences it', 'operator', async (page) => {
+  const row = alertRow(page);
+  await row.getByRole('button', { name: /^Silence / }).click();
+  const menu = row.getByRole('group', { name: /^Silence .* for$/ });
+  await menu.getByLabel('Until', { exact: true }).fill('2020-01-01T00:00');
+  await menu.getByRole('button', { name: 'Silence until then', exact: true }).click();
+  await menu.getByRole('alert').filter({ hasText: 'The silence must end in the future.' }).waitFor();
+  const before = Date.now();
+  await menu.getByRole('button', { name: '1 hour', exact: true }).click();
+  await waitUntil('the row to show silenced', async () => /silenced/.test(await row.innerText()));
+  const silenced = await h.admin.get(`/alerts/${state.alertId}`);
+  assert.equal(silenced.state, 'silenced');
+  const minutes = (Date.parse(silenced.silenced_until) - before) / 60_000;
+  assert.ok(minutes > 55 && minutes < 65, `silenced for about an hour (${minutes} min)`);
+  await h.shot(page, 'alert-silenced');
+  await row.getByRole('button', { name: /^Unsilence / }).click();
+  await waitUntil('the row to show acknowledged again', async () => /acknowledged/.test(await row.innerText()));
+  assert.equal((await h.admin.get(`/alerts/${state.alertId}`)).state, 'acknowledged', 'unsilenced: back to acknowledged');
+});
+
+step('7. the cause is fixed (repository initialised, backup succeeds): the alert shows resolved, live', 'operator', async (page) => {
   const init = await h.admin.post('/jobs', { host_id: state.hostId, kind: 'init', repository_id: state.repoId });
   assert.equal((await h.admin.waitJob(init.id)).status, 'succeeded', 'restic init');
   const job = await runScheduleNow();
