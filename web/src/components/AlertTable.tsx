@@ -59,7 +59,9 @@ export function AlertTable({
               <AlertStateBadge alert={a} />
             </td>
             <td title={formatTime(a.started_at)}>{formatRelative(a.started_at, now)}</td>
-            {showResolved && <td title={formatTime(a.resolved_at)}>{a.resolved_at ? formatRelative(a.resolved_at, now) : '—'}</td>}
+            {showResolved && (
+              <td title={formatTime(a.resolved_at)}>{a.resolved_at ? formatRelative(a.resolved_at, now) : '—'}</td>
+            )}
             {canAct && (
               <td>
                 <AlertActions alert={a} onChanged={onChanged} />

@@ -132,8 +132,16 @@ export function applyOpenAlert(items: readonly Alert[], alert: Alert, keep: (a: 
   return [...others, alert].sort(compareAlerts);
 }
 
+/** What the navigation badge shows. */
+export interface AlertBadgeView {
+  count: number;
+  tone: 'bad' | 'warn';
+  /** "3 firing alerts, 1 critical" (tooltip and screen-reader text). */
+  title: string;
+}
+
 /** The navigation badge: the firing count, red while a critical alert fires; null when nothing fires. */
-export function alertBadge(counts: AlertCounts | null | undefined): { count: number; tone: 'bad' | 'warn'; title: string } | null {
+export function alertBadge(counts: AlertCounts | null | undefined): AlertBadgeView | null {
   if (!counts || counts.firing <= 0) return null;
   const critical = counts.critical_firing;
   const title =
@@ -157,7 +165,8 @@ export function unprotectedHosts(alerts: readonly Alert[]): { hostId: string; ho
 export function alertLinks(alert: Alert): { href: string; label: string; what: 'host' | 'schedule' | 'job' }[] {
   const links: { href: string; label: string; what: 'host' | 'schedule' | 'job' }[] = [];
   if (alert.host_id) {
-    links.push({ href: `/hosts/${encodeURIComponent(alert.host_id)}`, label: alert.host_name || alert.host_id.slice(0, 8), what: 'host' });
+    const label = alert.host_name || alert.host_id.slice(0, 8);
+    links.push({ href: `/hosts/${encodeURIComponent(alert.host_id)}`, label, what: 'host' });
   }
   if (alert.schedule_id) {
     links.push({ href: `/schedules/${encodeURIComponent(alert.schedule_id)}`, label: 'schedule', what: 'schedule' });

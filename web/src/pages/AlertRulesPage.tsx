@@ -120,7 +120,14 @@ function RuleCard({ rule, canEdit, onSaved }: { rule: AlertRule; canEdit: boolea
           </label>
           <div class="rule-fields">
             {fields.map((f) => (
-              <ParamInput key={f.key} rule={rule} field={f} value={form[f.key]} error={errors[f.key]} onChange={(v) => set(f.key, v)} />
+              <ParamInput
+                key={f.key}
+                rule={rule}
+                field={f}
+                value={form[f.key]}
+                error={errors[f.key]}
+                onChange={(v) => set(f.key, v)}
+              />
             ))}
           </div>
         </fieldset>

@@ -24,7 +24,11 @@ export function AlertsPage() {
   const counts = useAlertCounts();
   const { lookups } = useLookups();
   const request = (cursor: string | null, signal?: AbortSignal) =>
-    listAlerts(api, { states: filter.states, kind: kind as Alert['kind'] | '', host_id: hostId, limit: kPageSize, cursor }, signal);
+    listAlerts(
+      api,
+      { states: filter.states, kind: kind as Alert['kind'] | '', host_id: hostId, limit: kPageSize, cursor },
+      signal,
+    );
   const list = useAsync((signal) => request(null, signal), [tab, kind, hostId]);
   const more = useAction();
   useReconnect(list.reload);
