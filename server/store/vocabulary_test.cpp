@@ -227,6 +227,19 @@ TEST(JobVocabulary, WebTypesAreTheEnums) {
   EXPECT_EQ(TsItems(ts, "export type LogStream =", ";"), NamesOf<LogStream>()) << "LogStream";
 }
 
+TEST(AlertVocabulary, WebTypesAreTheEnums) {
+  const std::string ts = ReadFile(kSourceDir / "web/src/api/types.ts");
+  EXPECT_EQ(TsItems(ts, "export type AlertKind =", ";"), NamesOf<AlertKind>()) << "AlertKind";
+  EXPECT_EQ(TsItems(ts, "export const kAlertKinds: AlertKind[] =", ";"), NamesOf<AlertKind>())
+      << "kAlertKinds";
+  EXPECT_EQ(TsItems(ts, "export type AlertState =", ";"), NamesOf<AlertState>()) << "AlertState";
+  EXPECT_EQ(TsItems(ts, "export const kAlertStates: AlertState[] =", ";"), NamesOf<AlertState>())
+      << "kAlertStates";
+  EXPECT_EQ(TsItems(ts, "export type AlertSeverity =", ";"), NamesOf<AlertSeverity>()) << "AlertSeverity";
+  EXPECT_EQ(TsItems(ts, "export const kAlertSeverities: AlertSeverity[] =", ";"), NamesOf<AlertSeverity>())
+      << "kAlertSeverities";
+}
+
 // ---- notification channels and deliveries (server/store/notification_types.h) ----
 
 TEST(NotificationVocabulary, SqlCheckListsAreTheEnums) {

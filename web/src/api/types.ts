@@ -403,6 +403,85 @@ export interface CronNext {
   next: string[];
 }
 
+// The alert vocabulary (AlertKind, AlertState, AlertSeverity) is server/store/alert_types.h;
+// server/store/vocabulary_test.cpp checks these unions and lists against it.
+export type AlertKind =
+  | 'host_unprotected'
+  | 'host_offline'
+  | 'job_failed'
+  | 'job_partial'
+  | 'check_failed'
+  | 'repository_locked'
+  | 'schedule_drift'
+  | 'agent_outdated'
+  | 'drill_failed';
+export type AlertState = 'firing' | 'acknowledged' | 'silenced' | 'resolved';
+export type AlertSeverity = 'warning' | 'critical';
+
+export const kAlertKinds: AlertKind[] = [
+  'host_unprotected',
+  'host_offline',
+  'job_failed',
+  'job_partial',
+  'check_failed',
+  'repository_locked',
+  'schedule_drift',
+  'agent_outdated',
+  'drill_failed',
+];
+export const kAlertStates: AlertState[] = ['firing', 'acknowledged', 'silenced', 'resolved'];
+export const kAlertSeverities: AlertSeverity[] = ['warning', 'critical'];
+
+/** One occurrence of a rule's condition for one subject (GET /alerts, SSE `alert`). */
+export interface Alert {
+  id: string;
+  kind: AlertKind;
+  severity: AlertSeverity;
+  state: AlertState;
+  host_id: string;
+  /** The host's name when the alert fired (kept when the host is gone). */
+  host_name: string;
+  schedule_id: string | null;
+  source_group_id: string | null;
+  repository_id: string | null;
+  /** The job that raised (or last confirmed) it. */
+  job_id: string | null;
+  /** "laptop / nightly / home". */
+  subject: string;
+  reason: string;
+  started_at: string;
+  updated_at: string;
+  resolved_at: string | null;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  silenced_until: string | null;
+  silenced_by: string | null;
+  last_notified_at: string | null;
+  notify_count: number;
+}
+
+/** GET /alerts/counts: unresolved alerts by state, the critical firing ones, and per kind × state. */
+export interface AlertCounts {
+  firing: number;
+  acknowledged: number;
+  silenced: number;
+  critical_firing: number;
+  by_kind: Partial<Record<AlertKind, Partial<Record<AlertState, number>>>>;
+}
+
+/** A rule parameter's value: numbers, booleans and strings (severity, versions). */
+export type AlertParamValue = number | boolean | string;
+
+/** GET /alert-rules item: the effective params over the kind's defaults. */
+export interface AlertRule {
+  kind: AlertKind;
+  enabled: boolean;
+  params: Record<string, AlertParamValue>;
+  defaults: Record<string, AlertParamValue>;
+  /** When an admin last changed it (null: never, it runs on its defaults). */
+  updated_at: string | null;
+}
+
 /** Every status but the three of a job still on its way (queued, dispatched, running). */
 export const kTerminalStatuses: ReadonlySet<JobStatus> = new Set<JobStatus>(
   kJobStatuses.filter((s) => s !== 'queued' && s !== 'dispatched' && s !== 'running'),

@@ -3,6 +3,8 @@
 import { useEffect } from 'preact/hooks';
 import { matchRoute } from '../lib/router';
 import { Loading } from '../components/ui';
+import { AlertRulesPage } from '../pages/AlertRulesPage';
+import { AlertsPage } from '../pages/AlertsPage';
 import { AuditPage } from '../pages/AuditPage';
 import { BrowsePage } from '../pages/BrowsePage';
 import { DashboardPage } from '../pages/DashboardPage';
@@ -48,6 +50,12 @@ export function App() {
   switch (match?.name) {
     case 'dashboard':
       page = <DashboardPage />;
+      break;
+    case 'alerts':
+      page = <AlertsPage />;
+      break;
+    case 'alertRules':
+      page = <AlertRulesPage />;
       break;
     case 'hosts':
       page = <HostsPage />;

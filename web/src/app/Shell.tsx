@@ -2,7 +2,9 @@
 
 import type { ComponentChildren } from 'preact';
 import type { User } from '../api/types';
+import { alertBadge } from '../lib/alerts';
 import { navFor } from '../lib/permissions';
+import { useAlertCounts, useAlertCountsFeed } from './alertCounts';
 import { logout } from './context';
 import { useEventsOpen } from './hooks';
 import { Link, useLocation } from './navigation';
@@ -15,6 +17,8 @@ function isActive(href: string, pathname: string): boolean {
 export function Shell({ user, children }: { user: User; children: ComponentChildren }) {
   const { pathname } = useLocation();
   const live = useEventsOpen();
+  useAlertCountsFeed();
+  const badge = alertBadge(useAlertCounts());
   return (
     <div class="shell">
       <a class="skip-link" href="#main">
@@ -30,7 +34,7 @@ export function Shell({ user, children }: { user: User; children: ComponentChild
         <nav aria-label="Main">
           <ul>
             {navFor(user.role).map((item) => (
-              <li key={item.href}>
+              <li key={item.href} class="nav-item">
                 <Link
                   href={item.href}
                   class={isActive(item.href, pathname) ? 'nav-link active' : 'nav-link'}
@@ -38,6 +42,13 @@ export function Shell({ user, children }: { user: User; children: ComponentChild
                 >
                   {item.label}
                 </Link>
+                {/* Beside the link, not in it: the link keeps its name ("Alerts"); the count is read after it. */}
+                {item.href === '/alerts' && badge && (
+                  <span class={`nav-badge nav-badge-${badge.tone}`} title={badge.title} data-testid="alert-badge">
+                    <span aria-hidden="true">{badge.count}</span>
+                    <span class="sr-only">{badge.title}</span>
+                  </span>
+                )}
               </li>
             ))}
           </ul>

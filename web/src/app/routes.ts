@@ -5,6 +5,8 @@ import type { RouteDef } from '../lib/router';
 export type RouteName =
   | 'login'
   | 'dashboard'
+  | 'alerts'
+  | 'alertRules'
   | 'hosts'
   | 'host'
   | 'repositories'
@@ -22,6 +24,8 @@ export type RouteName =
 export const kRoutes: readonly RouteDef<RouteName>[] = [
   { name: 'login', pattern: '/login' },
   { name: 'dashboard', pattern: '/' },
+  { name: 'alerts', pattern: '/alerts' },
+  { name: 'alertRules', pattern: '/alerts/rules' },
   { name: 'hosts', pattern: '/hosts' },
   { name: 'host', pattern: '/hosts/:id' },
   { name: 'repositories', pattern: '/repositories' },

@@ -4,7 +4,7 @@
 // (a non-200 answer such as 401), `onGiveUp` decides what happens next and the
 // hub retries with backoff unless stopped.
 
-export const kEventTypes = ['ready', 'job', 'job.progress', 'job.log', 'host'] as const;
+export const kEventTypes = ['ready', 'job', 'job.progress', 'job.log', 'host', 'alert'] as const;
 export type EventType = (typeof kEventTypes)[number];
 
 /** The part of EventSource the hub uses (so tests can fake it). */

@@ -9,6 +9,8 @@ describe('permissionsFor', () => {
     expect(p.users).toBe(false);
     expect(p.deleteHosts).toBe(false);
     expect(p.ownTokens).toBe(true);
+    expect(p.actOnAlerts).toBe(false);
+    expect(p.editAlertRules).toBe(false);
   });
   it('lets operators mutate but not hooks or users', () => {
     expect(permissionsFor('operator')).toEqual({
@@ -18,6 +20,8 @@ describe('permissionsFor', () => {
       deleteHosts: false,
       ownTokens: true,
       channels: false,
+      actOnAlerts: true,
+      editAlertRules: false,
     });
   });
   it('lets admins do everything', () => {
@@ -31,8 +35,9 @@ describe('permissionsFor', () => {
 describe('navFor', () => {
   it('shows Users only to admins and API tokens to all', () => {
     const labels = (role: 'admin' | 'operator' | 'viewer') => navFor(role).map((n) => n.label);
-    expect(labels('admin')).toEqual(['Dashboard', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Channels', 'Users', 'API tokens']);
+    expect(labels('admin')).toEqual(['Dashboard', 'Alerts', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Channels', 'Users', 'API tokens']);
     expect(labels('operator')).not.toContain('Users');
     expect(labels('viewer')).toContain('API tokens');
+    expect(labels('viewer')).toContain('Alerts');
   });
 });

@@ -15,18 +15,22 @@ export interface Permissions {
   ownTokens: boolean;
   /** Add, change, delete and test notification channels (admin only). */
   channels: boolean;
+  /** Acknowledge, silence and unsilence alerts (operators and admins). */
+  actOnAlerts: boolean;
+  /** Change alert rules (admin only per the API contract). */
+  editAlertRules: boolean;
 }
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
   switch (role) {
     case 'admin':
-      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, channels: true };
+      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, channels: true, actOnAlerts: true, editAlertRules: true };
     case 'operator':
-      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false };
+      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: true, editAlertRules: false };
     case 'viewer':
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: false, editAlertRules: false };
     default:
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, channels: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, channels: false, actOnAlerts: false, editAlertRules: false };
   }
 }
 
@@ -35,10 +39,11 @@ export interface NavItem {
   label: string;
 }
 
-/** Sidebar links for a role; "Users" only for admins. */
+/** Sidebar links for a role; "Users" only for admins. "Alerts" carries the firing badge (Shell). */
 export function navFor(role: Role | null | undefined): NavItem[] {
   const items: NavItem[] = [
     { href: '/', label: 'Dashboard' },
+    { href: '/alerts', label: 'Alerts' },
     { href: '/hosts', label: 'Hosts' },
     { href: '/repositories', label: 'Repositories' },
     { href: '/jobs', label: 'Jobs' },

@@ -1,12 +1,15 @@
 import { useState } from 'preact/hooks';
 import { getLatestDrills, getRepositoryStats } from '../api/stats';
-import type { Host, Job, JobProgress, Page, Repository, RepositoryStats, Schedule } from '../api/types';
+import type { Alert, Host, Job, JobProgress, Page, Repository, RepositoryStats, Schedule } from '../api/types';
+import { listAlerts } from '../api/alerts';
 import { isTerminal } from '../api/types';
-import { api } from '../app/context';
+import { api, usePermissions } from '../app/context';
 import { useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link } from '../app/navigation';
+import { AlertTable } from '../components/AlertTable';
 import { LineChart } from '../components/LineChart';
 import { Badge, Empty, ErrorNote, Loading, ProgressBar, StatusBadge, TableHead } from '../components/ui';
+import { applyOpenAlert, compareAlerts, kOpenStates, unprotectedHosts } from '../lib/alerts';
 import { durationSeries, growthSeries } from '../lib/dashboard';
 import { DrillCell } from '../components/DrillCell';
 import { lastDrillView, sizeSeries } from '../lib/drills';
@@ -82,7 +85,10 @@ export function DashboardPage() {
   if (data.error && !data.data) {
     return (
       <section>
-        <h1>Dashboard</h1>
+        <header class="page-head">
+          <h1>Dashboard</h1>
+        </header>
+        <AlertsLead />
         <ErrorNote error={data.error} />
       </section>
     );
@@ -90,7 +96,10 @@ export function DashboardPage() {
   if (!data.data) {
     return (
       <section>
-        <h1>Dashboard</h1>
+        <header class="page-head">
+          <h1>Dashboard</h1>
+        </header>
+        <AlertsLead />
         <Loading />
       </section>
     );
@@ -111,6 +120,7 @@ export function DashboardPage() {
       <header class="page-head">
         <h1>Dashboard</h1>
       </header>
+      <AlertsLead />
       <div class="stats">
         <Stat value={online} label="hosts online" href="/hosts" />
         <Stat value={d.hosts.length - online} label="hosts offline" href="/hosts" />
@@ -268,4 +278,76 @@ function Stat({
     );
   }
   return <div class={tone ? `stat stat-${tone}` : 'stat'}>{body}</div>;
+}
+
+/** How many firing alerts the dashboard lists before "all alerts". */
+const kLeadAlerts = 10;
+
+/**
+ * What the dashboard leads with: the firing alerts (critical first) and the
+ * hosts an unresolved host_unprotected alert names, kept current by the live
+ * `alert` event.
+ */
+function AlertsLead() {
+  const perms = usePermissions();
+  const open = useAsync(async (signal) => {
+    const page = await listAlerts(api, { states: kOpenStates, limit: 500 }, signal);
+    return [...page.items].sort(compareAlerts);
+  }, []);
+  useReconnect(open.reload);
+  const apply = (a: Alert) => open.setData((items) => (items ? applyOpenAlert(items, a) : items!));
+  useEvent<Alert>('alert', apply);
+
+  const all = open.data ?? [];
+  const firing = all.filter((a) => a.state === 'firing');
+  const unprotected = unprotectedHosts(all);
+  return (
+    <>
+      <section class={firing.length > 0 ? 'card alert-lead' : 'card'} aria-labelledby="dashboard-firing">
+        <header class="section-head">
+          <h2 id="dashboard-firing">Firing alerts{open.data ? ` (${firing.length})` : ''}</h2>
+          <Link href="/alerts">All alerts</Link>
+        </header>
+        <ErrorNote error={open.error} />
+        {!open.data ? (
+          open.error ? null : <Loading />
+        ) : firing.length === 0 ? (
+          <Empty>No alerts firing.</Empty>
+        ) : (
+          <>
+            <AlertTable
+              alerts={firing.slice(0, kLeadAlerts)}
+              canAct={perms.actOnAlerts}
+              onChanged={apply}
+              showResolved={false}
+              testId="dashboard-alerts"
+            />
+            {firing.length > kLeadAlerts && (
+              <p class="muted small">
+                {firing.length - kLeadAlerts} more — <Link href="/alerts?tab=firing">see them all</Link>.
+              </p>
+            )}
+          </>
+        )}
+      </section>
+      <section class={unprotected.length > 0 ? 'card alert-lead' : 'card'} aria-labelledby="dashboard-unprotected">
+        <header class="section-head">
+          <h2 id="dashboard-unprotected">Unprotected hosts{open.data ? ` (${unprotected.length})` : ''}</h2>
+          <Link href="/alerts?kind=host_unprotected">Their alerts</Link>
+        </header>
+        {!open.data ? null : unprotected.length === 0 ? (
+          <Empty>Every host's backups are on time.</Empty>
+        ) : (
+          <ul class="plain" data-testid="unprotected-hosts">
+            {unprotected.map((u) => (
+              <li key={u.hostId}>
+                <Link href={`/hosts/${u.hostId}`}>{u.hostName}</Link>{' '}
+                <span class="muted small">{u.subjects.join(', ')}</span>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
 }

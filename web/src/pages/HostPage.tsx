@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { getLatestDrills } from '../api/stats';
-import type { Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
+import type { Alert, Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
+import { listAlerts } from '../api/alerts';
 import { api, usePermissions } from '../app/context';
 import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link, navigate } from '../app/navigation';
@@ -9,6 +10,8 @@ import { DrillCell } from '../components/DrillCell';
 import { ScheduleWindows } from '../components/WindowTimeline';
 import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
 import { lastDrillView } from '../lib/drills';
+import { AlertTable } from '../components/AlertTable';
+import { applyOpenAlert, compareAlerts, kOpenStates } from '../lib/alerts';
 import { formatRelative, formatTime, shortId } from '../lib/format';
 import { mergeLive } from '../lib/liveList';
 import { VersionBadge } from './HostsPage';
@@ -99,6 +102,7 @@ export function HostPage({ id }: { id: string }) {
         />
       </div>
 
+      <HostAlerts hostId={h.id} canAct={perms.actOnAlerts} />
       <RepositoriesSection host={h} repos={repoList} error={repos.error} canMutate={perms.mutate} />
       <GroupsSection
         host={h}
@@ -133,6 +137,34 @@ export function HostPage({ id }: { id: string }) {
         )}
       </section>
       <HostSnapshots host={h} repos={repoList} />
+    </section>
+  );
+}
+
+/** The host's unresolved alerts, most urgent first, kept current by the live `alert` event. */
+function HostAlerts({ hostId, canAct }: { hostId: string; canAct: boolean }) {
+  const open = useAsync(
+    async (signal) => {
+      const page = await listAlerts(api, { states: kOpenStates, host_id: hostId, limit: 200 }, signal);
+      return [...page.items].sort(compareAlerts);
+    },
+    [hostId],
+  );
+  useReconnect(open.reload);
+  const apply = (a: Alert) => open.setData((items) => (items ? applyOpenAlert(items, a, (x) => x.host_id === hostId) : items!));
+  useEvent<Alert>('alert', apply);
+  return (
+    <section class="section" aria-labelledby="host-alerts">
+      <header class="section-head">
+        <h2 id="host-alerts">Alerts</h2>
+        <Link href={`/alerts?host_id=${encodeURIComponent(hostId)}`}>All alerts of this host</Link>
+      </header>
+      <ErrorNote error={open.error} />
+      {open.data && open.data.length === 0 ? (
+        <Empty>No open alerts.</Empty>
+      ) : (
+        open.data && <AlertTable alerts={open.data} canAct={canAct} onChanged={apply} showResolved={false} testId="host-alerts" />
+      )}
     </section>
   );
 }

@@ -1,6 +1,6 @@
 // Complete API records for unit tests: sensible defaults, overridden per test.
 
-import type { Host, Job, Schedule } from '../api/types';
+import type { Alert, Host, Job, Schedule } from '../api/types';
 
 export function makeJob(partial: Partial<Job> = {}): Job {
   return {
@@ -72,6 +72,33 @@ export function makeHost(partial: Partial<Host> = {}): Host {
     schedule_rejected: [],
     install_conflict_at: null,
     created_at: '2026-01-01T00:00:00Z',
+    ...partial,
+  };
+}
+
+export function makeAlert(partial: Partial<Alert> = {}): Alert {
+  return {
+    id: 'a1',
+    kind: 'job_failed',
+    severity: 'warning',
+    state: 'firing',
+    host_id: 'h1',
+    host_name: 'web-01',
+    schedule_id: 's1',
+    source_group_id: 'g1',
+    repository_id: 'r1',
+    job_id: 'j1',
+    subject: 'web-01 / nightly / home',
+    reason: 'backup failed',
+    started_at: '2026-01-01T00:00:00Z',
+    updated_at: '2026-01-01T00:00:00Z',
+    resolved_at: null,
+    acknowledged_at: null,
+    acknowledged_by: null,
+    silenced_until: null,
+    silenced_by: null,
+    last_notified_at: null,
+    notify_count: 0,
     ...partial,
   };
 }
