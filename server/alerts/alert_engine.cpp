@@ -275,7 +275,7 @@ Result<PassStats> AlertEngine::EvaluateSubjects(std::set<Subject> subjects, std:
   // ---- evaluate
   start = SteadyClock::now();
   for (const auto& [id, since] : connected_since_) inputs->fleet.connected_since.emplace(id, since);
-  std::vector<Condition> desired = EvaluateFleet(inputs->fleet, rules, now, Watch{watching_since_, {}});
+  std::vector<Condition> desired = EvaluateFleet(inputs->fleet, rules, now, Watch{watching_since_, options_.settle});
   for (const auto& [job, names] : inputs->outcomes) {
     if (auto condition = EvaluateJobOutcome(job, names, rules)) desired.push_back(std::move(*condition));
   }
@@ -341,7 +341,7 @@ Result<PassStats> AlertEngine::FullPass() {
 
   start = SteadyClock::now();
   fleet->connected_since = connected_since_;
-  const std::vector<Condition> desired = EvaluateFleet(*fleet, rules, now, Watch{watching_since_, {}});
+  const std::vector<Condition> desired = EvaluateFleet(*fleet, rules, now, Watch{watching_since_, options_.settle});
   std::set<std::string> schedule_ids, host_ids;
   for (const auto& schedule : fleet->schedules) schedule_ids.insert(schedule.id);
   for (const auto& host : fleet->hosts) host_ids.insert(host.id);

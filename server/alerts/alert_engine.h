@@ -49,6 +49,9 @@ namespace rmgr::server::alerts {
 struct AlertEngineOptions {
   //! How often the full pass runs.
   std::chrono::milliseconds period{std::chrono::minutes(1)};
+  //! After the server starts, how long agents get to reconnect and deliver
+  //! what they kept before an overdue backup may open an alert.
+  std::chrono::milliseconds settle{std::chrono::minutes(10)};
   //! At start, schedule × groups with a job finished this recently are re-evaluated.
   std::chrono::hours rescan{24 * 7};
   //! Wall clock (tests pin it; the timer still uses the steady clock).

@@ -122,6 +122,7 @@ Result<void> ServerApp::Init() {
   // The alert engine hears every committed job and host change from the core.
   alerts::AlertEngineOptions alert_options;
   alert_options.period = config_.alert_interval;
+  alert_options.settle = config_.alert_settle;
   alert_options.events = events_.get();
   alert_options.sink = &notifier_->sink();
   alerts_ = std::make_unique<alerts::AlertEngine>(*store_, alert_options);

@@ -37,13 +37,15 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
 constexpr const char* kStringKeys[] = {"listen",   "data_dir",  "log_level", "admin_password_file",
                                        "web_root", "public_url", "metrics_token_file"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
-                                        "alert_interval_seconds", "stats_interval_seconds"};
+                                        "alert_interval_seconds", "alert_settle_seconds",
+                                        "stats_interval_seconds"};
 
 //! The config field a seconds key sets.
 std::chrono::seconds& SecondsField(ServerConfig& config, const std::string& name) {
   if (name == "catchup_settle_seconds") return config.catchup_settle;
   if (name == "job_lost_after_seconds") return config.job_lost_after;
   if (name == "stats_interval_seconds") return config.stats_interval;
+  if (name == "alert_settle_seconds") return config.alert_settle;
   return config.alert_interval;
 }
 
@@ -117,6 +119,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
                  "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
   app.add_option("--alert-interval", flags.alert_interval_seconds,
                  "Seconds between the alert engine's passes over every host (default 60)");
+  app.add_option("--alert-settle", flags.alert_settle_seconds,
+                 "Seconds after a start before an overdue backup may raise an alert: agents reconnect and deliver "
+                 "the results they kept meanwhile (default 600)");
   app.add_option("--stats-interval", flags.stats_interval_seconds,
                  "Seconds after which a repository's size is measured again by a stats job (default 86400)");
   app.add_option("--web-root", flags.web_root,
@@ -155,6 +160,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
     auto seconds = Seconds(*flags.alert_interval_seconds, "alert_interval_seconds");
     if (!seconds) return seconds.error();
     config.alert_interval = *seconds;
+  }
+  if (flags.alert_settle_seconds) {
+    auto seconds = Seconds(*flags.alert_settle_seconds, "alert_settle_seconds");
+    if (!seconds) return seconds.error();
+    config.alert_settle = *seconds;
   }
   if (flags.stats_interval_seconds) {
     auto seconds = Seconds(*flags.stats_interval_seconds, "stats_interval_seconds");

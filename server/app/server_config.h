@@ -26,6 +26,8 @@ struct ServerConfig {
   std::chrono::seconds job_lost_after{600};
   //! How often the alert engine's periodic pass runs (overdue backups, offline hosts, reminders).
   std::chrono::seconds alert_interval{60};
+  //! After a start, how long before an overdue backup may open an alert (agents reconnect and deliver first).
+  std::chrono::seconds alert_settle{600};
   //! How old a repository's last size may get before the stats planner measures it again.
   std::chrono::seconds stats_interval{86400};
   //! Serve the web UI from this directory (read on each request) instead of
@@ -56,6 +58,7 @@ struct ServerFlags {
   std::optional<int64_t> catchup_settle_seconds;
   std::optional<int64_t> job_lost_after_seconds;
   std::optional<int64_t> alert_interval_seconds;
+  std::optional<int64_t> alert_settle_seconds;
   std::optional<int64_t> stats_interval_seconds;
   std::optional<std::string> web_root;
   std::optional<std::string> public_url;

@@ -6,6 +6,8 @@
 // initialised, the schedule runs again and succeeds) and the alert shows
 // resolved, live. Before that, an admin makes job_failed critical on the rules
 // page (and sees a refused value named at its field), so the badge is red.
+// A webhook channel points at a sink this test runs on 127.0.0.1: it receives
+// the alert firing once, and resolved.
 //
 // The set-up that is not about alerts (agent, repository, group, schedule)
 // goes through REST; flow.test.mjs covers it in the browser. The steps share
@@ -13,6 +15,7 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { ADMIN_PASSWORD, Harness, waitUntil } from './harness.mjs';
@@ -29,6 +32,18 @@ const names = {
   password: 'e2e-user-password',
 };
 const state = { hostId: '', repoId: '', scheduleId: '', alertId: '', operatorId: '' };
+
+// A webhook sink on 127.0.0.1: every JSON body a channel delivers to it.
+const webhook = { server: null, bodies: [] };
+
+/** Waits until the sink has received a notice of our alert in `alertState`. */
+async function sinkReceived(alertState) {
+  return waitUntil(`the webhook sink receives the alert ${alertState}`, () =>
+    webhook.bodies.find(
+      (b) => b.alert && b.alert.kind === 'job_failed' && b.alert.state === alertState && b.alert.host_name === names.host,
+    ),
+  { timeout: 60_000 });
+}
 // Pages: the operator watches the Alerts page the whole time; the admin
 // changes the rule and watches the dashboard; the viewer only looks at the badge.
 const pages = { operator: null, admin: null, viewer: null };
@@ -93,16 +108,31 @@ before(async () => {
   state.operatorId = operator.id;
   await h.admin.post('/users', { username: names.viewer, password: names.password, role: 'viewer' });
 
-  // TODO(lead, notification channels): start the HTTP sink on 127.0.0.1 here
-  // and create a webhook channel pointing at it (POST /notification-channels
-  // {"name","kind":"webhook","url"}); the steps below mark where the sink must
-  // have received the alert firing and then resolved.
+  webhook.server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      try {
+        webhook.bodies.push(JSON.parse(text));
+      } catch {
+        webhook.bodies.push({ unparsed: text });
+      }
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((resolve) => webhook.server.listen(0, '127.0.0.1', resolve));
+  await h.admin.post('/notification-channels', {
+    name: 'e2e webhook',
+    kind: 'webhook',
+    url: `http://127.0.0.1:${webhook.server.address().port}/hook`,
+  });
 
   for (const who of ['operator', 'admin', 'viewer']) ({ page: pages[who] } = await h.newPage(`alerts-${who}`));
 });
 
 after(async () => {
   await h.stop();
+  if (webhook.server) await new Promise((resolve) => webhook.server.close(resolve));
 });
 
 const step = (name, who, fn, opts) => h.step(name, () => pages[who], fn, opts);
@@ -210,8 +240,9 @@ step('4. a failing backup raises a critical alert live: Alerts page, badge, dash
   await alertRow(pages.viewer).waitFor();
   assert.equal(await alertRow(pages.viewer).getByRole('button').count(), 0, 'no alert actions for a viewer');
 
-  // TODO(lead, notification channels): the webhook sink has received this
-  // alert firing (kind job_failed, state firing, host name names.host).
+  const fired = await sinkReceived('firing');
+  assert.equal(fired.event, 'firing');
+  assert.equal(fired.alert.id, state.alertId, 'the notice is of the alert on the page');
 });
 
 step('5. the operator acknowledges it: the row says so, the badge goes', 'operator', async (page) => {
@@ -277,8 +308,13 @@ step('7. the cause is fixed (repository initialised, backup succeeds): the alert
   await page.getByText('Nothing is wrong: no alerts match.').waitFor();
   await h.shot(page, 'alerts-open-empty');
 
-  // TODO(lead, notification channels): the webhook sink has received the
-  // alert resolved (state resolved).
+  const resolved = await sinkReceived('resolved');
+  assert.equal(resolved.event, 'resolved');
+  assert.equal(
+    webhook.bodies.filter((b) => b.alert && b.alert.kind === 'job_failed' && b.event === 'firing').length,
+    1,
+    'one firing notice for the one alert',
+  );
 });
 
 test('no contract deviations were seen', () => {

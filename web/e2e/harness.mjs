@@ -324,8 +324,10 @@ export function parseEnrollCommand(text) {
 
 export class Harness {
   /** `tag` prefixes every artifact name (screenshots, logs) of this test file. */
-  constructor(tag) {
+  /** `serverArgs`: extra flags for the server (e.g. a short --alert-interval). */
+  constructor(tag, { serverArgs = [] } = {}) {
     this.tag = tag;
+    this.serverArgs = serverArgs;
     this.tmp = '';
     this.port = 0;
     this.base = '';
@@ -372,6 +374,7 @@ export class Harness {
     this.base = `http://127.0.0.1:${this.port}`;
     const args = ['--listen', `127.0.0.1:${this.port}`, '--data-dir', path.join(this.tmp, 'data')];
     if (webRoot) args.push('--web-root', webRoot);
+    args.push(...this.serverArgs);
     const env = { ...childEnv(this.tmp, this.tmp), RESTIC_MANAGER_ADMIN_PASSWORD: ADMIN_PASSWORD };
     this.server = new Child('server', bins.server, args, { env, log: this.artifact('server.log') });
     await waitUntil(
