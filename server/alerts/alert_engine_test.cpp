@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "server/store/store_test_fixture.h"
@@ -359,6 +360,98 @@ TEST_P(AlertEngineTest, AlertsOfADeletedScheduleOrADisabledRuleResolve) {
   Must(store().Write([&](store::WriteTx& tx) { return tx.DeleteSchedule(host_.id, schedule_.id); }));
   Must(engine_->RunPass());
   EXPECT_TRUE(Alerts({AlertState::kFiring}).empty());
+}
+
+//! Every fleet rule fires and resolves, through the store and the passes.
+TEST_P(AlertEngineTest, DriftOutdatedAndLockedEachFireAndResolveWhenTheirCauseIsFixed) {
+  // Drift: a change the agent has not applied 15 minutes on.
+  const auto bumped = MakeSchedule(host_.id, repository_.id, {group_.id}, "hourly");
+  engine_->HostChanged(Must(store().Read([&](store::ReadTx& tx) { return tx.GetHost(host_.id); })));
+  Must(engine_->Drain());
+  Advance(minutes(16));
+  Must(engine_->RunPass());
+  auto open = Alerts({AlertState::kFiring});
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, AlertKind::kScheduleDrift);
+  store::testing::MustOk(store().Write([&](store::WriteTx& tx) {
+    return tx.SetHostAppliedScheduleVersion(host_.id, bumped.version, Now());
+  }));
+  Must(engine_->RunPass());
+  EXPECT_TRUE(Alerts({AlertState::kFiring}).empty()) << "applied: drift resolved";
+
+  // Outdated: the agent reports an old restic, then a current one.
+  auto report_restic = [&](const std::string& version) {
+    store::testing::MustOk(store().Write([&](store::WriteTx& tx) {
+      store::HostStatus status;
+      status.restic_version = version;
+      return tx.UpdateHostStatus(host_.id, status);
+    }));
+    Must(engine_->RunPass());
+  };
+  report_restic("0.9.6");
+  open = Alerts({AlertState::kFiring});
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, AlertKind::kAgentOutdated);
+  report_restic("0.18.1");
+  EXPECT_TRUE(Alerts({AlertState::kFiring}).empty()) << "upgraded: resolved";
+
+  // Locked: lock failures for more than an hour, then a success.
+  Finish(store::JobStatus::kFailed, store::ErrorKind::kRepositoryLocked);
+  Advance(minutes(61));
+  Finish(store::JobStatus::kFailed, store::ErrorKind::kRepositoryLocked);
+  Must(engine_->RunPass());
+  std::vector<AlertKind> kinds;
+  for (const auto& alert : Alerts({AlertState::kFiring})) kinds.push_back(alert.kind);
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), AlertKind::kRepositoryLocked), kinds.end());
+  EXPECT_NE(std::find(kinds.begin(), kinds.end(), AlertKind::kJobFailed), kinds.end());
+  Finish(store::JobStatus::kSucceeded);
+  Must(engine_->RunPass());
+  EXPECT_TRUE(Alerts({AlertState::kFiring}).empty()) << "a success ends the lock streak and the failure";
+}
+
+TEST_P(AlertEngineTest, ACheckThatFoundDamageIsCriticalAndACleanCheckResolvesIt) {
+  store::Schedule check;
+  check.host_id = host_.id;
+  check.name = "weekly check";
+  check.kind = store::JobKind::kCheck;
+  check.cron = "0 5 * * 0";
+  check.repository_id = repository_.id;
+  const auto made = Must(store().Write([&](store::WriteTx& tx) { return tx.CreateSchedule(check); }));
+  store::testing::MustOk(store().Write([&](store::WriteTx& tx) {
+    return tx.SetHostAppliedScheduleVersion(host_.id, made.version, Now());
+  }));
+  auto run_check = [&](store::JobStatus status, store::ErrorKind error_kind) {
+    store::NewJob job;
+    job.host_id = host_.id;
+    job.kind = store::JobKind::kCheck;
+    job.actor_kind = store::ActorKind::kSchedule;
+    job.actor_id = made.schedule.id;
+    job.schedule_id = made.schedule.id;
+    job.repository_id = repository_.id;
+    const store::Job queued = MakeJob(job);
+    const store::Job done = Must(store().Write([&](store::WriteTx& tx) -> Result<store::Job> {
+      if (auto sent = tx.TransitionJob(queued.id, store::JobStatus::kDispatched); !sent.ok()) return sent.error();
+      store::JobResult result;
+      result.status = status;
+      result.error_kind = error_kind;
+      if (status != store::JobStatus::kSucceeded) result.error = "pack 3f2a: not referenced in any index";
+      auto finished = tx.FinishJob(queued.id, result);
+      if (!finished.ok()) return finished.error();
+      return finished->job;
+    }));
+    engine_->JobChanged(done);
+    Must(engine_->Drain());
+  };
+  run_check(store::JobStatus::kFailed, store::ErrorKind::kOther);
+  auto open = Alerts({AlertState::kFiring});
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].kind, AlertKind::kCheckFailed);
+  EXPECT_EQ(open[0].severity, store::AlertSeverity::kCritical);
+  EXPECT_EQ(open[0].subject, "laptop / weekly check");
+  Advance(minutes(5));
+  run_check(store::JobStatus::kSucceeded, store::ErrorKind::kNone);
+  EXPECT_TRUE(Alerts({AlertState::kFiring}).empty());
+  EXPECT_EQ(Alerts({AlertState::kResolved}).size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(store, AlertEngineTest, ::testing::ValuesIn(store::testing::AllBackends()),
