@@ -15,10 +15,9 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ADMIN_PASSWORD, Harness, waitUntil } from './harness.mjs';
+import { ADMIN_PASSWORD, Harness, startWebhookSink, waitUntil } from './harness.mjs';
 import { field, navigate, signIn, waitHeading } from './ui.mjs';
 
 const h = new Harness('alerts');
@@ -34,7 +33,7 @@ const names = {
 const state = { hostId: '', repoId: '', scheduleId: '', alertId: '', operatorId: '' };
 
 // A webhook sink on 127.0.0.1: every JSON body a channel delivers to it.
-const webhook = { server: null, bodies: [] };
+let webhook = null;
 
 /** Waits until the sink has received a notice of our alert in `alertState`. */
 async function sinkReceived(alertState) {
@@ -56,9 +55,15 @@ const alertRow = (page) =>
 async function badge(page) {
   const el = page.getByTestId('alert-badge');
   if ((await el.count()) === 0) return null;
-  const cls = (await el.getAttribute('class')) ?? '';
-  const count = Number(((await el.locator('[aria-hidden="true"]').textContent()) ?? '').trim());
-  return { count, tone: /nav-badge-bad/.test(cls) ? 'bad' : /nav-badge-warn/.test(cls) ? 'warn' : cls };
+  // The badge may go between the count and the reads (it is live): gone is null.
+  try {
+    const cls = (await el.getAttribute('class', { timeout: 1000 })) ?? '';
+    const count = Number(((await el.locator('[aria-hidden="true"]').textContent({ timeout: 1000 })) ?? '').trim());
+    return { count, tone: /nav-badge-bad/.test(cls) ? 'bad' : /nav-badge-warn/.test(cls) ? 'warn' : cls };
+  } catch {
+    if ((await el.count()) === 0) return null;
+    throw new Error('the alert badge is there but cannot be read');
+  }
 }
 
 /** Marks the document; a reload or full navigation loses the mark. */
@@ -108,23 +113,11 @@ before(async () => {
   state.operatorId = operator.id;
   await h.admin.post('/users', { username: names.viewer, password: names.password, role: 'viewer' });
 
-  webhook.server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => (text += chunk));
-    req.on('end', () => {
-      try {
-        webhook.bodies.push(JSON.parse(text));
-      } catch {
-        webhook.bodies.push({ unparsed: text });
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise((resolve) => webhook.server.listen(0, '127.0.0.1', resolve));
+  webhook = await startWebhookSink();
   await h.admin.post('/notification-channels', {
     name: 'e2e webhook',
     kind: 'webhook',
-    url: `http://127.0.0.1:${webhook.server.address().port}/hook`,
+    url: webhook.url,
   });
 
   for (const who of ['operator', 'admin', 'viewer']) ({ page: pages[who] } = await h.newPage(`alerts-${who}`));
@@ -132,7 +125,7 @@ before(async () => {
 
 after(async () => {
   await h.stop();
-  if (webhook.server) await new Promise((resolve) => webhook.server.close(resolve));
+  if (webhook) await webhook.close();
 });
 
 const step = (name, who, fn, opts) => h.step(name, () => pages[who], fn, opts);

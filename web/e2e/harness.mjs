@@ -14,6 +14,7 @@
 // RMGR_WEB_ROOT to serve a dist directory instead of the embedded UI, and
 // RMGR_E2E_KEEP=1 to keep the temporary directory.
 
+import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -319,6 +320,33 @@ export function parseEnrollCommand(text) {
     subcommand: words[1],
     server: unquote(value('--server')),
     token: unquote(value('--token')),
+  };
+}
+
+/**
+ * A webhook sink on 127.0.0.1 for notification tests: every body a channel
+ * POSTs to it, parsed as JSON (or kept as `{unparsed}`). Returns
+ * `{url, bodies, close()}`.
+ */
+export async function startWebhookSink() {
+  const bodies = [];
+  const server = http.createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk) => (text += chunk));
+    req.on('end', () => {
+      try {
+        bodies.push(JSON.parse(text));
+      } catch {
+        bodies.push({ unparsed: text });
+      }
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/hook`,
+    bodies,
+    close: () => new Promise((resolve) => server.close(resolve)),
   };
 }
 

@@ -11,10 +11,9 @@
 
 import assert from 'node:assert/strict';
 import fsp from 'node:fs/promises';
-import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Harness, bins, runToEnd, waitUntil } from './harness.mjs';
+import { Harness, bins, runToEnd, startWebhookSink, waitUntil } from './harness.mjs';
 import { navigate, signIn } from './ui.mjs';
 
 // --alert-settle 1: this server may raise "overdue" a second after it starts
@@ -30,7 +29,7 @@ const names = {
 };
 const state = { hostId: '', scheduleId: '', alertId: '' };
 const pages = { operator: null };
-const webhook = { server: null, bodies: [] };
+let webhook = null;
 
 const alertRow = (page) =>
   page.getByTestId('alerts-table').getByRole('row').filter({ hasText: `${names.host} / ${names.schedule}` });
@@ -76,30 +75,18 @@ before(async () => {
   state.scheduleId = schedule.id;
   await h.admin.post('/users', { username: names.operator, password: names.password, role: 'operator' });
 
-  webhook.server = http.createServer((req, res) => {
-    let text = '';
-    req.on('data', (chunk) => (text += chunk));
-    req.on('end', () => {
-      try {
-        webhook.bodies.push(JSON.parse(text));
-      } catch {
-        webhook.bodies.push({ unparsed: text });
-      }
-      res.writeHead(200).end('ok');
-    });
-  });
-  await new Promise((resolve) => webhook.server.listen(0, '127.0.0.1', resolve));
+  webhook = await startWebhookSink();
   await h.admin.post('/notification-channels', {
     name: 'e2e overdue webhook',
     kind: 'webhook',
-    url: `http://127.0.0.1:${webhook.server.address().port}/hook`,
+    url: webhook.url,
   });
   ({ page: pages.operator } = await h.newPage('overdue-operator'));
 });
 
 after(async () => {
   await h.stop();
-  if (webhook.server) await new Promise((resolve) => webhook.server.close(resolve));
+  if (webhook) await webhook.close();
 });
 
 const step = (name, fn, opts) => h.step(name, () => pages.operator, fn, opts);
