@@ -154,11 +154,10 @@ void Drift(const store::Host& host, const std::map<std::string, const store::Sch
     const auto connected = connected_since.find(host.id);
     const TimePoint pushed = std::max(host.schedule_changed_at.value_or(host.created_at),
                                       connected != connected_since.end() ? connected->second : watch.since);
-    const TimePoint changed = pushed;
-    if (now - changed >= rule.after) {
+    if (now - pushed >= rule.after) {
       if (!reason.empty()) reason += "; ";
       reason += "schedule version " + std::to_string(host.schedule_version_canonical) +
-                " not applied after " + Span(duration_cast<std::chrono::milliseconds>(now - changed)) +
+                " not applied after " + Span(duration_cast<std::chrono::milliseconds>(now - pushed)) +
                 " (the agent runs version " + std::to_string(host.schedule_version_applied) + ")";
     }
   }

@@ -8,7 +8,6 @@
 // concurrently on the HTTP threads.
 
 #include <boost/json.hpp>
-
 #include <functional>
 #include <optional>
 #include <string>
@@ -30,8 +29,8 @@ using auth::ToString;
 
 //! What a handler gets: the HTTP request and the authenticated caller.
 struct ApiRequest {
-  http::RequestContext& http;       ///< Request, path params, query.
-  const Principal* principal;       ///< Null only on public routes.
+  http::RequestContext& http;  ///< Request, path params, query.
+  const Principal* principal;  ///< Null only on public routes.
 
   //! The calling principal; only on authenticated routes.
   const Principal& caller() const { return *principal; }
@@ -49,13 +48,14 @@ struct ApiRequest {
   }
 
   //! Optional integer query parameter within [min, max]; kInvalidArgument names the parameter.
-  Result<std::optional<std::int64_t>> QueryInt(std::string_view name, std::int64_t min, std::int64_t max) const;
+  Result<std::optional<std::int64_t>> QueryInt(std::string_view name, std::int64_t min,
+                                               std::int64_t max) const;
   //! Optional string query parameter.
   std::optional<std::string> Query(std::string_view name) const;
   //! A `{name}` path parameter (the route guarantees it exists).
   const std::string& Param(const std::string& name) const { return http.path_params.at(name); }
-
- private:
+  //! kInvalidArgument naming Content-Type unless the body is declared JSON
+  //! (Body checks it; handlers that read free-form JSON call it themselves).
   Result<void> CheckJsonContentType() const;
 };
 
@@ -88,7 +88,8 @@ class ApiRoutes {
                   ApiOutcomeHandler handler);
 
   //! A route with no authentication (login, health).
-  void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary, ApiHandler handler);
+  void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary,
+                 ApiHandler handler);
 
   //! One registered API route, for the OpenAPI document.
   struct Description {

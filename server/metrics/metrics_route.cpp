@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "common/util/log.h"
+#include "server/http/bearer_token.h"
 #include "server/auth/credentials.h"
 
 namespace rmgr::server::metrics {
@@ -16,19 +17,6 @@ constexpr std::size_t kMinTokenBytes = 16;
 // A token file is a line, not a document.
 constexpr std::size_t kMaxTokenBytes = 4096;
 
-// The token of "Authorization: Bearer <token>", or empty. The scheme is case-insensitive (RFC 7235).
-std::string_view BearerToken(std::string_view authorization) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return {};
-  }
-  auto token = authorization.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
-}
-
 http::Response Unauthorized(std::string_view message) {
   auto res = http::ErrorResponse(http::Status::unauthorized, "unauthenticated", message);
   res.set(beast_http::field::www_authenticate, "Bearer realm=\"restic-manager\"");
@@ -38,7 +26,7 @@ http::Response Unauthorized(std::string_view message) {
 // Ok when the request may scrape; else the response that says why not.
 std::optional<http::Response> Refusal(const ScrapeAuth& auth, http::RequestContext& ctx) {
   const auto header = ctx.request[beast_http::field::authorization];
-  const auto token = BearerToken(std::string_view(header.data(), header.size()));
+  const auto token = http::BearerToken(std::string_view(header.data(), header.size()));
   if (token.empty())
     return Unauthorized("GET /metrics needs Authorization: Bearer with a scrape or API token");
   if (!auth.scrape_token_hash.empty() &&

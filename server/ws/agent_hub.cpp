@@ -23,6 +23,7 @@
 
 #include "common/protocol/close_codes.h"
 #include "common/util/log.h"
+#include "server/http/bearer_token.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::server::ws {
@@ -51,19 +52,6 @@ constexpr auto kLogEscaped = [](const std::exception_ptr& e) {
     Logger(std::string(kLog))->error("agent connection ended by exception: {}", ex.what());
   }
 };
-
-// The token of "Authorization: Bearer <token>", or empty. The scheme is case-insensitive (RFC 7235).
-std::string_view BearerToken(std::string_view authorization) {
-  constexpr std::string_view kScheme = "bearer ";
-  if (authorization.size() <= kScheme.size()) return {};
-  for (std::size_t i = 0; i < kScheme.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(authorization[i])) != kScheme[i]) return {};
-  }
-  auto token = authorization.substr(kScheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
-}
 
 // Moves an accepted connection onto `strand`. Beast runs the websocket timers
 // on the socket's executor, so it must be the connection's strand; the HTTP
@@ -283,7 +271,7 @@ Result<AgentIdentity> AgentHub::Connection::Admit(const http::Request& request) 
     std::lock_guard lock(state_->mu);
     if (state_->stopping) return MakeError(ErrorCode::kUnavailable, "the server is shutting down");
   }
-  const auto token = BearerToken(request[beast::http::field::authorization]);
+  const auto token = http::BearerToken(request[beast::http::field::authorization]);
   if (token.empty()) return MakeError(ErrorCode::kUnauthenticated, "missing bearer token");
   return state_->authenticate(token);
 }
