@@ -91,7 +91,7 @@ class CliCommandsTest : public ::testing::Test {
 };
 
 const char* kHosts = R"({"items": [
-  {"id": "h1", "name": "web", "hostname": "web.lan", "mode": "always_on", "connected": true,
+  {"id": "h1", "name": "web", "hostname": "web.lan", "mode": "always_on", "connected": true, "labels": {"role": "web"},
    "last_seen_at": "2026-05-01T12:00:00Z", "last_backup_at": null,
    "schedule_version": {"canonical": 3, "applied": 3, "applied_at": null}},
   {"id": "h2", "name": "laptop", "hostname": "lp", "mode": "intermittent", "connected": false,
@@ -108,10 +108,12 @@ TEST_F(CliCommandsTest, HostListPrintsATableAndSendsTheBearerToken) {
   EXPECT_EQ(o.err, "");
   EXPECT_EQ(
       o.out,
-      "ID  NAME    HOSTNAME  MODE          CONNECTED  LAST SEEN             LAST BACKUP           SCHEDULE\n"
-      "h1  web     web.lan   always_on     yes        2026-05-01T12:00:00Z  -                     3\n"
-      "h2  laptop  lp        intermittent  no         -                     2026-04-30T02:00:00Z  5 (agent "
-      "has 4)\n");
+      "ID  NAME    HOSTNAME  MODE          LABELS    CONNECTED  LAST SEEN             LAST BACKUP           "
+      "SCHEDULE\n"
+      "h1  web     web.lan   always_on     role=web  yes        2026-05-01T12:00:00Z  -                     "
+      "3\n"
+      "h2  laptop  lp        intermittent            no         -                     2026-04-30T02:00:00Z  "
+      "5 (agent has 4)\n");
   const auto requests = server_.requests();
   ASSERT_EQ(requests.size(), 1U);
   EXPECT_EQ(requests[0].Header("authorization"), "Bearer rmt_test_token");
@@ -371,6 +373,35 @@ TEST_F(CliCommandsTest, HostSetModeAndAdd) {
   EXPECT_EQ(OnlyBody("POST", "/api/v1/hosts"), json::parse(R"({"name": "new", "mode": "intermittent"})"));
 }
 
+TEST_F(CliCommandsTest, HostLabelsAreSetListedAndSelected) {
+  server_.OnJson("PATCH", "/api/v1/hosts/h1", 200, json::object{{"id", "h1"}});
+  server_.OnJson("POST", "/api/v1/hosts", 201, json::object{{"id", "h9"}, {"name", "new"}});
+  server_.OnJson(
+      "GET", "/api/v1/hosts", 200,
+      json::parse(R"({"items": [{"id": "h1", "name": "lap", "labels": {"role": "laptop", "site": "b"}}],
+                                 "next_cursor": null})"));
+  auto o = Run({"host", "set-labels", "h1", "role=laptop", "site=berlin"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(o.out, "host h1 labels: role=laptop,site=berlin\n");
+  EXPECT_EQ(OnlyBody("PATCH", "/api/v1/hosts/h1"),
+            json::parse(R"({"labels": {"role": "laptop", "site": "berlin"}})"));
+
+  const auto bad = Run({"host", "set-labels", "h1", "Role=x"});
+  EXPECT_EQ(bad.code, kExitUsage);
+  EXPECT_NE(bad.err.find("Role=x"), std::string::npos) << bad.err;
+  EXPECT_EQ(Run({"host", "add", "--name", "new", "--label", "role"}).code, kExitUsage);
+
+  o = Run({"host", "add", "--name", "new", "--label", "role=laptop"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(OnlyBody("POST", "/api/v1/hosts"),
+            json::parse(R"({"name": "new", "labels": {"role": "laptop"}})"));
+
+  o = Run({"host", "list", "--selector", "role=laptop"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_NE(o.out.find("role=laptop,site=b"), std::string::npos) << o.out;
+  EXPECT_EQ(server_.requests().back().query, "selector=role%3Dlaptop");
+}
+
 TEST_F(CliCommandsTest, EnrollCreatePrintsTheTokenAloneOrTwoJsonFields) {
   server_.OnJson("POST", "/api/v1/enrollment-tokens", 201,
                  json::parse(R"({"id": "e1", "name": "web", "host_id": "h1", "token": "rme_secret",
@@ -545,8 +576,7 @@ TEST_F(CliCommandsTest, ScheduleListShowEnableDisableDelete) {
 }
 
 TEST_F(CliCommandsTest, ScheduleWindowsListsEachWindowWithItsOutcomeAndReason) {
-  server_.OnJson("GET", "/api/v1/schedules/s1/windows", 200,
-                 json::parse(R"({"items": [
+  server_.OnJson("GET", "/api/v1/schedules/s1/windows", 200, json::parse(R"({"items": [
                    {"schedule_id": "s1", "slot": "2026-05-02T03:00:00Z", "source_group_id": "g1",
                     "outcome": "succeeded", "job_id": "j1", "reason": null},
                    {"schedule_id": "s1", "slot": "2026-05-01T03:00:00Z", "source_group_id": "g1",

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cli/cli_app.h"
+#include "common/labels/labels.h"
 
 namespace rmgr::cli {
 namespace {
@@ -25,11 +26,35 @@ std::string ScheduleVersionCell(const boost::json::object& host) {
   return canonical == applied ? canonical : canonical + " (agent has " + applied + ")";
 }
 
+// "role=laptop,site=berlin": the labels object in one cell.
+std::string LabelsCell(const boost::json::object& host) {
+  const auto* labels = host.if_contains("labels");
+  if (labels == nullptr || !labels->is_object()) return "";
+  std::string out;
+  for (const auto& [key, value] : labels->get_object()) {
+    if (!out.empty()) out += ',';
+    out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
+  }
+  return out;
+}
+
+// The API body's labels from "key=value" arguments; the first bad one is the error.
+Result<boost::json::object> LabelsBody(const std::vector<std::string>& args) {
+  boost::json::object out;
+  for (const auto& arg : args) {
+    auto label = labels::ParseLabel(arg);
+    if (!label) return label.error();
+    out[label->first] = label->second;
+  }
+  return out;
+}
+
 }  // namespace
 
 HostCommand::HostCommand(CLI::App& root) : ApiCommand(root, "host", "Hosts running the agent") {
   list_ = AddVerb("list", "List hosts with their connection and backup status");
   list_->add_option("-q,--query", query_, "Only hosts whose name or hostname contains this text");
+  list_->add_option("-l,--selector", selector_, "Only hosts whose labels match (role=laptop,site!=lab)");
   AddPageFlags(list_, paging_);
 
   show_ = AddVerb("show", "Show one host");
@@ -39,10 +64,15 @@ HostCommand::HostCommand(CLI::App& root) : ApiCommand(root, "host", "Hosts runni
   add_->add_option("--name", name_, "Host name")->required();
   add_->add_option("--mode", mode_, "always-on or intermittent (server default always-on)")
       ->check(ModeCheck());
+  add_->add_option("--label", labels_, "A label key=value (repeatable)");
 
   set_mode_ = AddVerb("set-mode", "Set whether a host is expected to be always on or only sometimes online");
   set_mode_->add_option("id", id_, "Host ID")->required();
   set_mode_->add_option("mode", mode_, "always-on or intermittent")->required()->check(ModeCheck());
+
+  set_labels_ = AddVerb("set-labels", "Replace a host's labels (none given: clear them)");
+  set_labels_->add_option("id", id_, "Host ID")->required();
+  set_labels_->add_option("labels", labels_, "Labels as key=value");
 }
 
 int HostCommand::Run(CommandEnv& env) {
@@ -55,6 +85,7 @@ int HostCommand::Run(CommandEnv& env) {
       Field("Agent version", "/agent_version"),
       Field("Restic version", "/restic_version"),
       Field("Mode", "/mode"),
+      Column{"Labels", LabelsCell},
       Field("Connected", "/connected"),
       Field("Last seen", "/last_seen_at"),
       Field("Last backup", "/last_backup_at"),
@@ -67,22 +98,35 @@ int HostCommand::Run(CommandEnv& env) {
   if (list_->parsed()) {
     QueryParams query;
     AddQuery(query, "q", query_);
+    AddQuery(query, "selector", selector_);
     return env.ShowList(
         "/hosts", std::move(query), paging_,
         {Field("ID", "/id"), Field("NAME", "/name"), Field("HOSTNAME", "/hostname"), Field("MODE", "/mode"),
-         Field("CONNECTED", "/connected"), Field("LAST SEEN", "/last_seen_at"),
+         Column{"LABELS", LabelsCell}, Field("CONNECTED", "/connected"), Field("LAST SEEN", "/last_seen_at"),
          Field("LAST BACKUP", "/last_backup_at"), Column{"SCHEDULE", ScheduleVersionCell}});
   }
   if (show_->parsed()) return env.ShowObject(env.api().Get("/hosts/" + PathSegment(id_)), detail);
   if (add_->parsed()) {
     boost::json::object body{{"name", name_}};
     if (!mode_.empty()) body["mode"] = ApiMode(mode_);
+    if (!labels_.empty()) {
+      auto labels = LabelsBody(labels_);
+      if (!labels) return env.Usage(labels.error().message);
+      body["labels"] = std::move(*labels);
+    }
     return env.ShowObject(env.api().Post("/hosts", body), detail);
   }
   if (set_mode_->parsed()) {
     const auto mode = ApiMode(mode_);
     return env.Done(env.api().Patch("/hosts/" + PathSegment(id_), boost::json::object{{"mode", mode}}),
                     "host " + id_ + " is now " + mode);
+  }
+  if (set_labels_->parsed()) {
+    auto labels = LabelsBody(labels_);
+    if (!labels) return env.Usage(labels.error().message);
+    const std::string text = LabelsCell(boost::json::object{{"labels", *labels}});
+    return env.Done(env.api().Patch("/hosts/" + PathSegment(id_), boost::json::object{{"labels", *labels}}),
+                    "host " + id_ + " labels: " + (text.empty() ? "none" : text));
   }
   return kExitUsage;
 }

@@ -1,8 +1,9 @@
 #pragma once
-// `restic-manager host list|show|add|set-mode`: the hosts the server knows.
+// `restic-manager host list|show|add|set-mode|set-labels`: the hosts the server knows.
 // Thread safety: one instance per RunCli call.
 
 #include <string>
+#include <vector>
 
 #include "cli/api_command.h"
 
@@ -22,11 +23,14 @@ class HostCommand : public ApiCommand {
   CLI::App* show_;
   CLI::App* add_;
   CLI::App* set_mode_;
+  CLI::App* set_labels_;
   PageFlags paging_;
   std::string query_;
   std::string id_;
   std::string name_;
   std::string mode_;
+  std::string selector_;
+  std::vector<std::string> labels_;
 };
 
 }  // namespace rmgr::cli

@@ -14,24 +14,40 @@ namespace beast_http = http::beast_http;
 constexpr schema::Text kModeRule{
     .min = 1, .max = 16, .shape = &IsHostMode, .shape_name = "always_on or intermittent"};
 
+// Labels as a JSON object; the whole set is replaced (common/labels/labels.h).
+constexpr schema::Map kLabelsRule{
+    labels::kMaxLabels,
+    schema::Text{.min = 1,
+                 .max = labels::kMaxPartBytes,
+                 .shape = &labels::IsKey,
+                 .shape_name = "a label key (a-z 0-9 . _ / -, starting with a letter or digit)"},
+    schema::Text{.min = 1,
+                 .max = labels::kMaxPartBytes,
+                 .shape = &labels::IsValue,
+                 .shape_name = "a label value (A-Z a-z 0-9 . _ -)"}};
+
 struct CreateHostBody {
   std::string name;
   std::optional<std::string> mode;
+  std::optional<labels::Labels> labels;
 };
 template <class F>
 void Fields(F& f, schema::Is<CreateHostBody> auto& b) {
   f("name", b.name, kNameRule);
   f("mode", b.mode, kModeRule);
+  f("labels", b.labels, kLabelsRule);
 }
 
 struct PatchHostBody {
   std::optional<std::string> name;
   std::optional<std::string> mode;
+  std::optional<labels::Labels> labels;
 };
 template <class F>
 void Fields(F& f, schema::Is<PatchHostBody> auto& b) {
   f("name", b.name, kNameRule);
   f("mode", b.mode, kModeRule);
+  f("labels", b.labels, kLabelsRule);
 }
 
 http::Response ListHosts(ApiRequest& req, ApiDeps& deps) {
@@ -39,7 +55,11 @@ http::Response ListHosts(ApiRequest& req, ApiDeps& deps) {
   if (!page) return ApiError(page.error());
   auto query = TextParam(req, "q");
   if (!query) return ApiError(query.error());
-  const store::HostFilter filter{query->value_or(std::string{})};
+  auto selector_text = TextParam(req, "selector");
+  if (!selector_text) return ApiError(selector_text.error());
+  auto selector = labels::Selector::Parse(selector_text->value_or(std::string{}));
+  if (!selector) return ApiError(selector.error());
+  const store::HostFilter filter{query->value_or(std::string{}), std::move(*selector)};
   auto hosts = deps.store.Read([&](store::ReadTx& tx) { return tx.SearchHosts(filter, *page); });
   if (!hosts) return ApiError(hosts.error());
   boost::json::array items;
@@ -60,12 +80,14 @@ http::Response CreateHost(ApiRequest& req, ApiDeps& deps) {
   store::NewHost host;
   host.name = body->name;
   host.always_on = body->mode.value_or("always_on") == "always_on";
+  host.labels = body->labels.value_or(labels::Labels{});
   auto made = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Host> {
     auto created = tx.CreateHost(host);
     if (!created) return created;
-    auto logged = AppendAudit(
-        tx, req.Audit("host.create", "host", created->id,
-                      {{"name", created->name}, {"mode", created->always_on ? "always_on" : "intermittent"}}));
+    auto logged = AppendAudit(tx, req.Audit("host.create", "host", created->id,
+                                            {{"name", created->name},
+                                             {"mode", created->always_on ? "always_on" : "intermittent"},
+                                             {"labels", LabelsJson(created->labels)}}));
     if (!logged) return logged.error();
     return created;
   });
@@ -90,6 +112,11 @@ http::Response PatchHost(ApiRequest& req, ApiDeps& deps) {
     if (body->mode) {
       detail["mode"] = *body->mode;
       if (auto set = tx.SetHostAlwaysOn(id, *body->mode == "always_on"); !set) return set.error();
+    }
+    if (body->labels && *body->labels != host->labels) {
+      detail["old_labels"] = LabelsJson(host->labels);
+      detail["labels"] = LabelsJson(*body->labels);
+      if (auto set = tx.SetHostLabels(id, *body->labels); !set) return set.error();
     }
     if (auto logged = AppendAudit(tx, req.Audit("host.update", "host", id, std::move(detail))); !logged) {
       return logged.error();
@@ -116,13 +143,15 @@ http::Response DeleteHost(ApiRequest& req, ApiDeps& deps) {
 }  // namespace
 
 void RegisterHostRoutes(ApiRoutes& routes, ApiDeps& deps) {
-  routes.Add(beast_http::verb::get, "/hosts", Role::kViewer, "List hosts (q: substring of name or hostname)",
+  routes.Add(beast_http::verb::get, "/hosts", Role::kViewer,
+             "List hosts (q: substring of name or hostname; selector: labels)",
              [&deps](ApiRequest& req) { return ListHosts(req, deps); });
   routes.Add(beast_http::verb::post, "/hosts", Role::kOperator, "Pre-register a host",
              [&deps](ApiRequest& req) { return CreateHost(req, deps); });
   routes.Add(beast_http::verb::get, "/hosts/{id}", Role::kViewer, "Get a host",
              [&deps](ApiRequest& req) { return GetHost(req, deps); });
-  routes.Add(beast_http::verb::patch, "/hosts/{id}", Role::kOperator, "Rename a host or change its mode",
+  routes.Add(beast_http::verb::patch, "/hosts/{id}", Role::kOperator,
+             "Rename a host, change its mode or replace its labels",
              [&deps](ApiRequest& req) { return PatchHost(req, deps); });
   routes.Add(beast_http::verb::delete_, "/hosts/{id}", Role::kAdmin,
              "Delete a host with its groups, schedules and jobs",

@@ -58,6 +58,53 @@ TEST_F(HostsApi, CreateGetListRenameDelete) {
   EXPECT_EQ(entries[2].at("source_addr"), "127.0.0.1");
 }
 
+TEST_F(HostsApi, LabelsAreSetAuditedAndSelectHosts) {
+  auto made =
+      As("operator", "POST", "/api/v1/hosts",
+         json::object{{"name", "lap-1"}, {"labels", json::object{{"role", "laptop"}, {"site", "lab"}}}});
+  ASSERT_EQ(made.status, 201u) << made.body;
+  const std::string id(made.Json().at("id").as_string());
+  EXPECT_EQ(made.Json().at("labels"), (json::object{{"role", "laptop"}, {"site", "lab"}}));
+  EXPECT_EQ(As("viewer", "GET", "/api/v1/hosts/" + MakeHost("srv")).Json().at("labels"), json::object{});
+
+  auto patched = As("operator", "PATCH", "/api/v1/hosts/" + id,
+                    json::object{{"labels", json::object{{"role", "laptop"}, {"site", "berlin"}}}});
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  EXPECT_EQ(patched.Json().at("labels"), (json::object{{"role", "laptop"}, {"site", "berlin"}}));
+  auto audit = As("viewer", "GET", "/api/v1/audit?target_id=" + id);
+  ASSERT_EQ(audit.status, 200u);
+  const json::value update = audit.Json().at("items").at(0);
+  EXPECT_EQ(update.at("action"), "host.update");
+  EXPECT_EQ(update.at("detail").at("old_labels").at("site"), "lab");
+  EXPECT_EQ(update.at("detail").at("labels").at("site"), "berlin");
+
+  auto selected = As("viewer", "GET", "/api/v1/hosts?selector=role%3Dlaptop%2Csite%21%3Dlab");
+  ASSERT_EQ(selected.status, 200u) << selected.body;
+  ASSERT_EQ(selected.Json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(selected.Json().at("items").at(0).at("name"), "lap-1");
+  auto none = As("viewer", "GET", "/api/v1/hosts?selector=role%3Dserver");
+  ASSERT_EQ(none.status, 200u);
+  EXPECT_TRUE(none.Json().at("items").as_array().empty());
+  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/hosts?selector=role%3D"), 400, "selector"));
+
+  // Bad labels are refused and change nothing; a viewer cannot set labels.
+  const std::string before = StoreState();
+  for (const auto& bad : {json::object{{"Role", "x"}}, json::object{{"role", "two words"}},
+                          json::object{{"role", ""}}, json::object{{"role", 1}}}) {
+    auto refused = As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"labels", bad}});
+    EXPECT_TRUE(IsError(refused, 400)) << json::serialize(bad);
+    EXPECT_EQ(refused.ErrorField().rfind("labels", 0), 0u) << refused.body;
+  }
+  json::object many;
+  for (int i = 0; i <= 32; ++i) many["k" + std::to_string(i)] = "v";
+  EXPECT_TRUE(IsError(As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"labels", many}}), 400));
+  EXPECT_TRUE(IsError(As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"labels", "role=x"}}), 400,
+                      "labels"));
+  EXPECT_TRUE(
+      IsError(As("viewer", "PATCH", "/api/v1/hosts/" + id, json::object{{"labels", json::object{}}}), 403));
+  EXPECT_EQ(StoreState(), before);
+}
+
 TEST_F(HostsApi, DeleteTakesTheHostsGroupsAndSchedules) {
   const std::string host = MakeHost("web");
   const std::string group = MakeGroup(host, "etc");
@@ -73,13 +120,16 @@ TEST_F(HostsApi, ValidationErrorsNameTheFieldAndChangeNothing) {
   EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{}), 400, "name"));
   EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", ""}}), 400, "name"));
   EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", 7}}), 400, "name"));
-  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", std::string(256, 'a')}}), 400,
-                      "name"));
+  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", std::string(256, 'a')}}),
+                      400, "name"));
   EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "a\nb"}}), 400, "name"));
   EXPECT_TRUE(
-      IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "x"}, {"mode", "sometimes"}}), 400, "mode"));
-  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "x"}, {"id", "y"}}), 400, "id"));
-  EXPECT_TRUE(IsError(As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"mode", true}}), 400, "mode"));
+      IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "x"}, {"mode", "sometimes"}}),
+              400, "mode"));
+  EXPECT_TRUE(
+      IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "x"}, {"id", "y"}}), 400, "id"));
+  EXPECT_TRUE(
+      IsError(As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"mode", true}}), 400, "mode"));
   EXPECT_TRUE(IsError(As("operator", "PATCH", "/api/v1/hosts/" + id, json::object{{"hostname", "h"}}), 400,
                       "hostname"));
   EXPECT_EQ(StoreState(), before);
@@ -105,7 +155,8 @@ TEST_F(HostsApi, UnknownIdsAre404AndDuplicatesAre409) {
   EXPECT_TRUE(IsError(As("operator", "PATCH", unknown, json::object{{"name", "x"}}), 404));
   EXPECT_TRUE(IsError(As("admin", "DELETE", unknown), 404));
   EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/hosts", json::object{{"name", "web"}}), 409, "name"));
-  EXPECT_TRUE(IsError(As("operator", "PATCH", "/api/v1/hosts/" + other, json::object{{"name", "web"}}), 409, "name"));
+  EXPECT_TRUE(
+      IsError(As("operator", "PATCH", "/api/v1/hosts/" + other, json::object{{"name", "web"}}), 409, "name"));
   EXPECT_EQ(StoreState(), before);
 }
 
@@ -187,15 +238,15 @@ TEST_F(EnrollmentApi, RejectsBadInputRolesAndUnknownIds) {
   EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{}), 400, "name"));
   EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"ttl_seconds", 59}}), 400,
                       "ttl_seconds"));
-  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"ttl_seconds", 2592001}}), 400,
-                      "ttl_seconds"));
+  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"ttl_seconds", 2592001}}),
+                      400, "ttl_seconds"));
   EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"ttl_seconds", "60"}}), 400,
                       "ttl_seconds"));
-  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"host_id", "not-an-id"}}), 400,
-                      "host_id"));
+  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "t"}, {"host_id", "not-an-id"}}),
+                      400, "host_id"));
   EXPECT_TRUE(IsError(
-      As("operator", "POST", target, json::object{{"name", "t"}, {"host_id", "01ARZ3NDEKTSV4RRFFQ69G5FAV"}}), 400,
-      "host_id"));
+      As("operator", "POST", target, json::object{{"name", "t"}, {"host_id", "01ARZ3NDEKTSV4RRFFQ69G5FAV"}}),
+      400, "host_id"));
   EXPECT_TRUE(IsError(As("viewer", "POST", target, json::object{{"name", "t"}}), 403));
   EXPECT_TRUE(IsError(As("viewer", "GET", target), 403));
   EXPECT_TRUE(IsError(As("viewer", "DELETE", target + "/01ARZ3NDEKTSV4RRFFQ69G5FAV"), 403));

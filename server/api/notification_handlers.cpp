@@ -1,5 +1,6 @@
 #include "server/api/notification_handlers.h"
 
+#include "common/labels/labels.h"
 #include "common/schema/secret.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
@@ -34,6 +35,7 @@ struct ChannelBody {
   std::optional<bool> enabled;
   std::optional<std::vector<std::string>> alert_kinds;
   std::optional<std::vector<std::string>> hosts;
+  std::optional<std::string> host_selector;
   std::optional<std::string> min_severity;
   std::optional<schema::Secret> url;
   std::optional<std::string> format;
@@ -58,6 +60,7 @@ void Fields(F& f, schema::Is<ChannelBody> auto& b) {
   f("enabled", b.enabled);
   f("alert_kinds", b.alert_kinds, schema::List{kMaxRouting, kShortRule});
   f("hosts", b.hosts, schema::List{kMaxRouting, kGlobRule});
+  f("host_selector", b.host_selector, schema::Text{.max = labels::kMaxSelectorBytes});
   f("min_severity", b.min_severity, kShortRule);
   f("url", b.url, schema::Text{.min = 1, .max = lim::kMaxUrlBytes});
   f("format", b.format, kShortRule);
@@ -147,6 +150,11 @@ Result<void> ApplyCommon(const ChannelBody& body, store::NotificationChannel& ch
     channel.alert_kinds = *body.alert_kinds;
   }
   if (body.hosts) channel.host_globs = *body.hosts;
+  if (body.host_selector) {
+    auto selector = labels::Selector::Parse(*body.host_selector);
+    if (!selector) return Invalid(selector.error().message, "host_selector");
+    channel.host_selector = selector->ToString();
+  }
   if (body.min_severity) {
     auto severity = store::FromString<store::AlertSeverity>(*body.min_severity);
     if (!severity) return Invalid("min_severity must be warning or critical", "min_severity");
@@ -168,6 +176,7 @@ json::object ChannelJson(const store::NotificationChannel& channel) {
                    {"enabled", channel.enabled},
                    {"alert_kinds", Strings(channel.alert_kinds)},
                    {"hosts", Strings(channel.host_globs)},
+                   {"host_selector", channel.host_selector},
                    {"min_severity", ToString(channel.min_severity)},
                    {"has_secret", !channel.secret_ciphertext.empty()}};
   for (auto& [key, value] : notify::PublicConfig(channel)) out[key] = value;
@@ -196,12 +205,13 @@ json::object DeliveryJson(const store::NotificationDelivery& delivery) {
 
 json::array ChangedNames(const ChannelBody& body) {
   json::array changed;
-  for (const char* name : {"name", "enabled", "alert_kinds", "hosts", "min_severity"}) {
-    const bool set = (std::string_view(name) == "name" && body.name) ||
-                     (std::string_view(name) == "enabled" && body.enabled) ||
-                     (std::string_view(name) == "alert_kinds" && body.alert_kinds) ||
-                     (std::string_view(name) == "hosts" && body.hosts) ||
-                     (std::string_view(name) == "min_severity" && body.min_severity);
+  const std::pair<const char*, bool> common[] = {{"name", body.name.has_value()},
+                                                 {"enabled", body.enabled.has_value()},
+                                                 {"alert_kinds", body.alert_kinds.has_value()},
+                                                 {"hosts", body.hosts.has_value()},
+                                                 {"host_selector", body.host_selector.has_value()},
+                                                 {"min_severity", body.min_severity.has_value()}};
+  for (const auto& [name, set] : common) {
     if (set) changed.emplace_back(name);
   }
   for (const auto& name : KindFieldsPresent(body)) changed.emplace_back(name);

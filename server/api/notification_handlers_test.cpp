@@ -195,6 +195,30 @@ TEST_F(ChannelsApi, PatchKeepsSecretsItIsNotGivenAndAuditsFieldNamesOnly) {
   EXPECT_EQ(audit.body.find("s3cr3t-url2"), std::string::npos);
 }
 
+TEST_F(ChannelsApi, HostSelectorIsCheckedKeptCanonicalAndAudited) {
+  auto made = As("admin", "POST", kTarget, SlackHook());
+  const std::string id(made.Json().at("id").as_string());
+  EXPECT_EQ(made.Json().at("host_selector"), "") << "every host by default";
+  auto patched = As("admin", "PATCH", kTarget + "/" + id,
+                    json::object{{"host_selector", " role = laptop , site!=lab "}});
+  ASSERT_EQ(patched.status, 200u) << patched.body;
+  EXPECT_EQ(patched.Json().at("host_selector"), "role=laptop,site!=lab");
+  const std::string before = StoreState();
+  for (const char* bad : {"role=", "Role=x", "role,,site", "role=a b"}) {
+    EXPECT_TRUE(IsError(As("admin", "PATCH", kTarget + "/" + id, json::object{{"host_selector", bad}}), 400,
+                        "host_selector"))
+        << bad;
+  }
+  EXPECT_TRUE(IsError(As("admin", "PATCH", kTarget + "/" + id, json::object{{"host_selector", 3}}), 400,
+                      "host_selector"));
+  EXPECT_TRUE(
+      IsError(As("operator", "PATCH", kTarget + "/" + id, json::object{{"host_selector", "role=x"}}), 403));
+  EXPECT_EQ(StoreState(), before);
+  auto audit = As("viewer", "GET", "/api/v1/audit?action=notification_channel.update");
+  ASSERT_EQ(audit.Json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(audit.Json().at("items").at(0).at("detail").at("changed"), (json::array{"host_selector"}));
+}
+
 TEST_F(ChannelsApi, DeleteGoesWithItsDeliveriesAndIsAudited) {
   auto made = As("admin", "POST", kTarget, SlackHook());
   const std::string id(made.Json().at("id").as_string());

@@ -323,6 +323,49 @@ TEST_F(DeliveryTest, RoutingPicksChannelsByKindSeverityAndHost) {
   EXPECT_EQ(Log(critical.id).size(), 1u);
 }
 
+TEST_F(DeliveryTest, RoutingPicksHostsByTheirLabelsNow) {
+  const auto make_host = [&](const std::string& name, labels::Labels set) {
+    store::NewHost host{name, "", true, ""};
+    host.labels = std::move(set);
+    auto made = store_->Write([&](store::WriteTx& tx) { return tx.CreateHost(host); });
+    EXPECT_TRUE(made.ok());
+    return made->id;
+  };
+  const std::string laptop = make_host("lap-1", {{"role", "laptop"}, {"site", "berlin"}});
+  const std::string lab = make_host("lap-2", {{"role", "laptop"}, {"site", "lab"}});
+  const std::string server = make_host("srv-1", {{"role", "server"}});
+  auto laptops = MakeChannel("laptops", store::ChannelKind::kWebhook, Webhook(sink_.Url("/laptops")));
+  laptops.host_selector = "role=laptop,site!=lab";
+  ASSERT_TRUE(store_->Write([&](store::WriteTx& tx) { return tx.UpdateNotificationChannel(laptops); }).ok());
+  auto unparsable = laptops;
+  unparsable.host_selector = "role=";
+  EXPECT_FALSE(
+      store_->Write([&](store::WriteTx& tx) { return tx.UpdateNotificationChannel(unparsable); }).ok())
+      << "the store keeps only selectors that parse";
+  MakeNotifier(WorkerSettings());
+  const auto alert_on = [](const std::string& host_id, const std::string& name, char tag) {
+    auto alert = SomeAlert(name);
+    alert.host_id = host_id;
+    alert.id = "01ALERT" + std::string(19, tag);
+    return alert;
+  };
+  Enqueue({alerts::NoticeEvent::kFiring, alert_on(laptop, "lap-1", 'A')});
+  Enqueue({alerts::NoticeEvent::kFiring, alert_on(lab, "lap-2", 'B')});
+  Enqueue({alerts::NoticeEvent::kFiring, alert_on(server, "srv-1", 'C')});
+  auto log = Log(laptops.id);
+  ASSERT_EQ(log.size(), 1u);
+  EXPECT_EQ(log[0].alert_id, alert_on(laptop, "lap-1", 'A').id);
+  // Labels are read when the notice is queued: relabelled, the lab laptop's
+  // next notice reaches the channel.
+  ASSERT_TRUE(store_
+                  ->Write([&](store::WriteTx& tx) {
+                    return tx.SetHostLabels(lab, {{"role", "laptop"}, {"site", "paris"}});
+                  })
+                  .ok());
+  Enqueue({alerts::NoticeEvent::kResolved, alert_on(lab, "lap-2", 'B')});
+  EXPECT_EQ(Log(laptops.id).size(), 2u);
+}
+
 TEST_F(DeliveryTest, OneNoticeIsDeliveredOnceEvenWhenHandedOverTwice) {
   const auto channel = MakeChannel("hook", store::ChannelKind::kWebhook, Webhook(sink_.Url("/h")));
   auto& notifier = MakeNotifier(WorkerSettings());

@@ -179,6 +179,7 @@ void DeliveryWorker::QueuePings() {
       if (!event) continue;
       auto host = tx.GetHost(job.host_id);
       const std::string host_name = host ? host->name : job.host_id;
+      const labels::Labels host_labels = host ? host->labels : labels::Labels{};
       auto schedule = tx.GetScheduleById(*job.schedule_id);
       const std::string schedule_name = schedule ? schedule->name : *job.schedule_id;
       for (const auto& channel : *channels) {
@@ -187,7 +188,7 @@ void DeliveryWorker::QueuePings() {
                                                       *job.schedule_id) == fields.schedule_ids.end()) {
           continue;
         }
-        if (!HostMatches(channel.host_globs, host_name)) continue;
+        if (!HostRouted(channel, host_name, host_labels)) continue;
         store::NewNotificationDelivery delivery;
         delivery.channel_id = channel.id;
         delivery.notice_key = "job/" + job.id + "/" + std::string(ToString(*event));

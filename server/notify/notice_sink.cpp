@@ -9,9 +9,15 @@ Result<void> NoticeSink::Enqueue(store::WriteTx& tx, const alerts::AlertNotice& 
   if (!channels) return channels.error();
   const RenderContext context{options_.server_url, options_.now()};
   const store::DeliveryEvent event = EventOf(notice.event);
+  // The host's labels as they are now (the alert keeps only its name); a
+  // host gone since has none.
+  labels::Labels host_labels;
+  if (!notice.alert.host_id.empty()) {
+    if (auto host = tx.GetHost(notice.alert.host_id); host.ok()) host_labels = std::move(host->labels);
+  }
   bool queued = false;
   for (const auto& channel : *channels) {
-    if (!RoutesAlert(channel, notice.alert)) continue;
+    if (!RoutesAlert(channel, notice.alert, host_labels)) continue;
     store::NewNotificationDelivery delivery;
     delivery.channel_id = channel.id;
     delivery.alert_id = notice.alert.id;

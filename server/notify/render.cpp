@@ -238,21 +238,27 @@ std::string RenderPing(DeliveryEvent event, const store::Job& job, const std::st
                                       {"text", text}});
 }
 
-bool HostMatches(const std::vector<std::string>& globs, const std::string& host_name) {
-  if (globs.empty()) return true;
-  return std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
-    return fnmatch(glob.c_str(), host_name.c_str(), 0) == 0;
-  });
+bool HostRouted(const store::NotificationChannel& channel, const std::string& host_name,
+                const labels::Labels& host_labels) {
+  const auto& globs = channel.host_globs;
+  const bool named = globs.empty() || std::any_of(globs.begin(), globs.end(), [&](const std::string& glob) {
+                       return fnmatch(glob.c_str(), host_name.c_str(), 0) == 0;
+                     });
+  if (!named) return false;
+  if (channel.host_selector.empty()) return true;
+  auto selector = labels::Selector::Parse(channel.host_selector);
+  return selector.ok() && selector->Matches(host_labels);
 }
 
-bool RoutesAlert(const store::NotificationChannel& channel, const store::Alert& alert) {
+bool RoutesAlert(const store::NotificationChannel& channel, const store::Alert& alert,
+                 const labels::Labels& host_labels) {
   if (!channel.enabled || channel.kind == store::ChannelKind::kHealthchecks) return false;
   if (alert.severity < channel.min_severity) return false;
   if (!channel.alert_kinds.empty() && std::find(channel.alert_kinds.begin(), channel.alert_kinds.end(),
                                                 ToString(alert.kind)) == channel.alert_kinds.end()) {
     return false;
   }
-  return HostMatches(channel.host_globs, alert.host_name);
+  return HostRouted(channel, alert.host_name, host_labels);
 }
 
 }  // namespace rmgr::server::notify

@@ -45,11 +45,17 @@ std::string RenderPing(store::DeliveryEvent event, const store::Job& job, const 
 //! One line for chat presets and notifications: "[FIRING] job_failed (critical) on laptop: …".
 std::string SummaryLine(store::DeliveryEvent event, const store::Alert& alert);
 
-//! True when `channel` (enabled, not healthchecks) takes alerts like `alert`:
-//! its kind, at least the channel's severity, a host name matching a glob.
-bool RoutesAlert(const store::NotificationChannel& channel, const store::Alert& alert);
+//! True when `channel` (enabled, not healthchecks) takes alerts like `alert`
+//! about a host labelled `host_labels`: its kind, at least the channel's
+//! severity, and a host the channel picks (HostRouted).
+bool RoutesAlert(const store::NotificationChannel& channel, const store::Alert& alert,
+                 const labels::Labels& host_labels);
 
-//! True when `host_name` matches one of `globs` (fnmatch); an empty list matches every host.
-bool HostMatches(const std::vector<std::string>& globs, const std::string& host_name);
+//! True when the channel picks this host: its name matches one of the
+//! channel's globs (fnmatch; no globs: every name) and its labels match the
+//! channel's selector (empty: every host). A selector that no longer parses
+//! picks no host: a channel never hears more than it asked for.
+bool HostRouted(const store::NotificationChannel& channel, const std::string& host_name,
+                const labels::Labels& host_labels);
 
 }  // namespace rmgr::server::notify

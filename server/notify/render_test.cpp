@@ -50,24 +50,41 @@ store::NotificationChannel Channel(ChannelKind kind, std::string config = "{}") 
 TEST(Routing, KindsSeverityHostGlobsAndEnabled) {
   auto channel = Channel(ChannelKind::kWebhook);
   const auto alert = SomeAlert();
-  EXPECT_TRUE(RoutesAlert(channel, alert)) << "empty routing takes everything";
+  EXPECT_TRUE(RoutesAlert(channel, alert, {})) << "empty routing takes everything";
   channel.alert_kinds = {"host_offline"};
-  EXPECT_FALSE(RoutesAlert(channel, alert));
+  EXPECT_FALSE(RoutesAlert(channel, alert, {}));
   channel.alert_kinds = {"host_offline", "job_failed"};
-  EXPECT_TRUE(RoutesAlert(channel, alert));
+  EXPECT_TRUE(RoutesAlert(channel, alert, {}));
   channel.host_globs = {"web-*", "lap*"};
-  EXPECT_TRUE(RoutesAlert(channel, alert));
+  EXPECT_TRUE(RoutesAlert(channel, alert, {}));
   channel.host_globs = {"web-*"};
-  EXPECT_FALSE(RoutesAlert(channel, alert));
+  EXPECT_FALSE(RoutesAlert(channel, alert, {}));
   channel.host_globs = {};
   channel.min_severity = AlertSeverity::kCritical;
-  EXPECT_FALSE(RoutesAlert(channel, alert));
+  EXPECT_FALSE(RoutesAlert(channel, alert, {}));
   auto critical = alert;
   critical.severity = AlertSeverity::kCritical;
-  EXPECT_TRUE(RoutesAlert(channel, critical));
+  EXPECT_TRUE(RoutesAlert(channel, critical, {}));
   channel.enabled = false;
-  EXPECT_FALSE(RoutesAlert(channel, critical));
-  EXPECT_FALSE(RoutesAlert(Channel(ChannelKind::kHealthchecks), alert)) << "pings are not alerts";
+  EXPECT_FALSE(RoutesAlert(channel, critical, {}));
+  EXPECT_FALSE(RoutesAlert(Channel(ChannelKind::kHealthchecks), alert, {})) << "pings are not alerts";
+}
+
+TEST(Routing, HostLabelSelectorAndGlobsBothHold) {
+  auto channel = Channel(ChannelKind::kWebhook);
+  const auto alert = SomeAlert();
+  const labels::Labels laptop{{"role", "laptop"}, {"site", "berlin"}};
+  const labels::Labels lab_laptop{{"role", "laptop"}, {"site", "lab"}};
+  channel.host_selector = "role=laptop,site!=lab";
+  EXPECT_TRUE(RoutesAlert(channel, alert, laptop));
+  EXPECT_FALSE(RoutesAlert(channel, alert, lab_laptop));
+  EXPECT_FALSE(RoutesAlert(channel, alert, {})) << "an unlabelled host is not role=laptop";
+  channel.host_globs = {"web-*"};
+  EXPECT_FALSE(RoutesAlert(channel, alert, laptop)) << "the name must match too";
+  channel.host_globs = {};
+  channel.host_selector = "role=";  // cannot come from the API; a channel never hears more than it asked for
+  EXPECT_FALSE(RoutesAlert(channel, alert, laptop));
+  EXPECT_TRUE(HostRouted(Channel(ChannelKind::kHealthchecks), "anything", {}));
 }
 
 TEST(Render, WebhookJsonBodyIsTheDocumentedShape) {

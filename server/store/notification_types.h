@@ -124,15 +124,16 @@ constexpr protocol::Spelling Spell(WebhookFormat value) {
 //! config_json; its secret fields are one JSON object sealed with the server
 //! key (both empty when it has none) — the store never sees them in clear.
 struct NotificationChannel {
-  std::string id;                                        ///< ULID (assigned on create when empty).
-  ChannelKind kind = ChannelKind::kWebhook;              ///< How it delivers.
-  std::string name;                                      ///< Unique display name.
-  std::string config_json = "{}";                        ///< The kind's fields that are not secret.
-  bool enabled = true;                                   ///< Disabled channels get nothing queued.
-  std::vector<uint8_t> secret_ciphertext;                ///< Sealed secret fields; empty for none.
-  std::vector<uint8_t> secret_nonce;                     ///< Nonce they were sealed with.
-  std::vector<std::string> alert_kinds;                  ///< Routed alert kind names; empty = all.
-  std::vector<std::string> host_globs;                   ///< Routed host name globs (fnmatch); empty = all.
+  std::string id;                            ///< ULID (assigned on create when empty).
+  ChannelKind kind = ChannelKind::kWebhook;  ///< How it delivers.
+  std::string name;                          ///< Unique display name.
+  std::string config_json = "{}";            ///< The kind's fields that are not secret.
+  bool enabled = true;                       ///< Disabled channels get nothing queued.
+  std::vector<uint8_t> secret_ciphertext;    ///< Sealed secret fields; empty for none.
+  std::vector<uint8_t> secret_nonce;         ///< Nonce they were sealed with.
+  std::vector<std::string> alert_kinds;      ///< Routed alert kind names; empty = all.
+  std::vector<std::string> host_globs;       ///< Routed host name globs (fnmatch); empty = all.
+  std::string host_selector;                 ///< Routed hosts by label (labels::Selector); empty = all.
   AlertSeverity min_severity = AlertSeverity::kWarning;  ///< Least severity sent.
   TimePoint created_at;                                  ///< Set by the store.
   TimePoint updated_at;                                  ///< Set by the store.

@@ -55,8 +55,8 @@
 
 #include "common/result.h"
 #include "server/store/alert_types.h"
-#include "server/store/notification_types.h"
 #include "server/store/metrics_types.h"
+#include "server/store/notification_types.h"
 #include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
@@ -242,6 +242,8 @@ class WriteTx : public ReadTx {
   virtual Result<void> UpdateHostStatus(std::string_view id, const HostStatus& status) = 0;
   //! Switches the host between always-on and intermittent.
   virtual Result<void> SetHostAlwaysOn(std::string_view id, bool always_on) = 0;
+  //! Replaces the host's labels; kInvalidArgument for a set labels::Validate refuses.
+  virtual Result<void> SetHostLabels(std::string_view id, const labels::Labels& labels) = 0;
   //! Increments the host's canonical schedule version; returns the new value.
   virtual Result<int64_t> BumpHostScheduleVersion(std::string_view id) = 0;
   //! Records the agent's schedule.ack: kInvalidArgument for version <= 0,

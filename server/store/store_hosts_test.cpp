@@ -142,6 +142,59 @@ TEST_P(HostsTest, SetAlwaysOnSwitchesMode) {
   EXPECT_TRUE(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host.id); })).always_on);
 }
 
+TEST_P(HostsTest, LabelsAreSetReplacedAndValidated) {
+  NewHost tagged{"laptop-1", "", false, ""};
+  tagged.labels = {{"role", "laptop"}, {"site", "berlin"}};
+  const Host host = Must(store().Write([&](WriteTx& tx) { return tx.CreateHost(tagged); }));
+  EXPECT_EQ(host.labels, tagged.labels);
+  EXPECT_TRUE(MakeHost("plain").labels.empty());
+  const labels::Labels moved{{"role", "laptop"}, {"site", "paris"}, {"example.com/tier", "gold"}};
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostLabels(host.id, moved); }));
+  EXPECT_EQ(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host.id); })).labels, moved);
+  auto bad = store().Write([&](WriteTx& tx) { return tx.SetHostLabels(host.id, {{"Role", "x"}}); });
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host.id); })).labels, moved) << "unchanged";
+  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostLabels("nope", moved); }).error().code,
+            ErrorCode::kNotFound);
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostLabels(host.id, {}); }));
+  EXPECT_TRUE(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host.id); })).labels.empty());
+}
+
+TEST_P(HostsTest, SearchBySelectorPicksHostsByTheirLabels) {
+  const auto make = [&](const std::string& name, labels::Labels set) {
+    NewHost host{name, "", true, ""};
+    host.labels = std::move(set);
+    Must(store().Write([&](WriteTx& tx) { return tx.CreateHost(host); }));
+  };
+  make("berlin-laptop", {{"role", "laptop"}, {"site", "berlin"}});
+  make("lab-laptop", {{"role", "laptop"}, {"site", "lab"}});
+  make("old-laptop", {{"role", "laptop"}, {"retired", "yes"}});
+  make("server", {{"role", "server"}, {"site", "berlin"}});
+  make("bare", {});
+  const auto names = [&](std::string_view text) {
+    HostFilter filter;
+    filter.selector = Must(labels::Selector::Parse(text));
+    std::vector<std::string> out;
+    PageRequest page{.cursor = {}, .limit = 2};
+    for (;;) {  // small pages: the selector composes with the name cursor
+      auto listed = Must(store().Read([&](ReadTx& tx) { return tx.SearchHosts(filter, page); }));
+      for (const auto& host : listed.items) out.push_back(host.name);
+      if (listed.next_cursor.empty()) return out;
+      page.cursor = listed.next_cursor;
+    }
+  };
+  using Names = std::vector<std::string>;
+  EXPECT_EQ(names(""), (Names{"bare", "berlin-laptop", "lab-laptop", "old-laptop", "server"}));
+  EXPECT_EQ(names("role=laptop"), (Names{"berlin-laptop", "lab-laptop", "old-laptop"}));
+  EXPECT_EQ(names("role=laptop,site!=lab"), (Names{"berlin-laptop", "old-laptop"}));
+  EXPECT_EQ(names("site!=lab"), (Names{"bare", "berlin-laptop", "old-laptop", "server"}));
+  EXPECT_EQ(names("site"), (Names{"berlin-laptop", "lab-laptop", "server"}));
+  EXPECT_EQ(names("!site,role"), (Names{"old-laptop"}));
+  EXPECT_EQ(names("site=berlin,!retired"), (Names{"berlin-laptop", "server"}));
+  EXPECT_EQ(names("role=desktop"), Names{});
+}
+
 TEST_P(HostsTest, BumpScheduleVersionCountsUp) {
   const Host host = MakeHost();
   EXPECT_EQ(Must(store().Write([&](WriteTx& tx) { return tx.BumpHostScheduleVersion(host.id); })), 1);
@@ -194,13 +247,15 @@ TEST_P(HostsTest, SetTokenHashReplacesTheAgentTokenAndKeepsHashesUnique) {
   const Host host = MakeHost("web");
   const Host other = MakeHost("db");
   MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, "first"); }));
-  MustOk(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, "second"); }));  // re-enrollment
+  MustOk(
+      store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(host.id, "second"); }));  // re-enrollment
   EXPECT_EQ(store().Read([](ReadTx& tx) { return tx.GetHostByTokenHash("first"); }).error().code,
             ErrorCode::kNotFound);
   EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.GetHostByTokenHash("second"); })).id, host.id);
   EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash(other.id, "second"); }).error().code,
             ErrorCode::kConflict);
-  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetHostTokenHash("01ARZ3NDEKTSV4RRFFQ69G5FAV", "x"); })
+  EXPECT_EQ(store()
+                .Write([&](WriteTx& tx) { return tx.SetHostTokenHash("01ARZ3NDEKTSV4RRFFQ69G5FAV", "x"); })
                 .error()
                 .code,
             ErrorCode::kNotFound);

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/labels/labels.h"
 #include "common/protocol/enums.h"
 #include "common/util/time_format.h"
 
@@ -28,7 +29,7 @@ using JobKind = protocol::JobKind;      ///< What a job does; the restic sub-com
 using JobStatus = protocol::JobStatus;  ///< Where a job is in its lifecycle.
 using ErrorKind = protocol::ErrorKind;  ///< Why a job failed.
 using LogStream = protocol::LogStream;  ///< Which stream a job log line came from.
-using protocol::IsTerminal;  ///< True for the states a job never leaves.
+using protocol::IsTerminal;             ///< True for the states a job never leaves.
 using protocol::ToString;
 
 //! Who or what caused a job or an audited action. Jobs accept only user,
@@ -83,27 +84,29 @@ struct Page {
 
 //! A machine with an agent.
 struct Host {
-  std::string id;                                ///< ULID.
-  std::string name;                              ///< Unique display name.
-  std::string hostname;                          ///< As the agent reports it.
-  std::string os;                                ///< As the agent reports it ("linux").
-  std::string arch;                              ///< As the agent reports it ("amd64").
-  std::string agent_version;                     ///< From hello.
-  std::string restic_version;                    ///< From hello.
-  bool always_on = true;                         ///< false: intermittent, eligible for catch-up.
-  std::string token_hash;                        ///< Hash of the agent's token; empty before it has one.
-  int64_t schedule_version_canonical = 0;        ///< Bumped by every schedule change.
-  int64_t schedule_version_applied = 0;          ///< Last version the agent acked.
-  std::optional<TimePoint> schedule_applied_at;  ///< When that ack said it applied.
-  std::optional<std::string> current_job_id;     ///< Job dispatched to or running on the host.
-  bool connected = false;                        ///< Advisory: an agent connection is open.
-  std::optional<TimePoint> last_seen_at;         ///< Last hello or ping.
-  std::optional<TimePoint> last_backup_at;       ///< Last succeeded or partial backup job.
-  TimePoint created_at;                          ///< Set by the store.
-  std::optional<std::string> install_id{};       ///< Agent installation bound at its first hello.
-  std::optional<TimePoint> install_conflict_at{};///< When another installation used the token (a flag).
-  std::string schedule_rejected_json{};          ///< Entries the agent could not apply (JSON array); "" = none.
-  std::optional<TimePoint> schedule_changed_at{};///< When the canonical version last moved (drift is measured from it).
+  std::string id;                                  ///< ULID.
+  std::string name;                                ///< Unique display name.
+  std::string hostname;                            ///< As the agent reports it.
+  std::string os;                                  ///< As the agent reports it ("linux").
+  std::string arch;                                ///< As the agent reports it ("amd64").
+  std::string agent_version;                       ///< From hello.
+  std::string restic_version;                      ///< From hello.
+  bool always_on = true;                           ///< false: intermittent, eligible for catch-up.
+  std::string token_hash;                          ///< Hash of the agent's token; empty before it has one.
+  int64_t schedule_version_canonical = 0;          ///< Bumped by every schedule change.
+  int64_t schedule_version_applied = 0;            ///< Last version the agent acked.
+  std::optional<TimePoint> schedule_applied_at;    ///< When that ack said it applied.
+  std::optional<std::string> current_job_id;       ///< Job dispatched to or running on the host.
+  bool connected = false;                          ///< Advisory: an agent connection is open.
+  std::optional<TimePoint> last_seen_at;           ///< Last hello or ping.
+  std::optional<TimePoint> last_backup_at;         ///< Last succeeded or partial backup job.
+  TimePoint created_at;                            ///< Set by the store.
+  std::optional<std::string> install_id{};         ///< Agent installation bound at its first hello.
+  std::optional<TimePoint> install_conflict_at{};  ///< When another installation used the token (a flag).
+  std::string schedule_rejected_json{};  ///< Entries the agent could not apply (JSON array); "" = none.
+  std::optional<TimePoint>
+      schedule_changed_at{};  ///< When the canonical version last moved (drift is measured from it).
+  labels::Labels labels{};    ///< Operator-set labels (common/labels/labels.h).
 };
 
 //! What BindHostInstall found.
@@ -115,10 +118,11 @@ enum class InstallBinding {
 
 //! What creating a host needs; the rest starts at its default.
 struct NewHost {
-  std::string name;        ///< Unique display name; must not be empty.
-  std::string hostname;    ///< May be empty until the agent says hello.
-  bool always_on = true;   ///< Host mode.
-  std::string token_hash;  ///< Empty: no agent token yet.
+  std::string name;         ///< Unique display name; must not be empty.
+  std::string hostname;     ///< May be empty until the agent says hello.
+  bool always_on = true;    ///< Host mode.
+  std::string token_hash;   ///< Empty: no agent token yet.
+  labels::Labels labels{};  ///< Validated by the caller (labels::Validate).
 };
 
 //! A partial update from hello / heartbeat; unset fields stay unchanged.
@@ -183,9 +187,10 @@ struct Schedule {
   std::chrono::seconds hook_timeout{300};     ///< Per hook; must be positive.
   bool enabled = true;                        ///< Disabled schedules are pushed but never fire.
   std::chrono::seconds jitter{0};             ///< Random delay the agent adds to each fire.
-  std::chrono::seconds max_runtime{0};        ///< One job's limit (then stopped, "timeout"); 0: the agent's default for the kind.
-  TimePoint created_at;                       ///< Set by the store.
-  TimePoint updated_at;                       ///< Set by the store.
+  std::chrono::seconds max_runtime{
+      0};                ///< One job's limit (then stopped, "timeout"); 0: the agent's default for the kind.
+  TimePoint created_at;  ///< Set by the store.
+  TimePoint updated_at;  ///< Set by the store.
 };
 
 //! A schedule after a create or update, with its host's new canonical version.
@@ -228,7 +233,7 @@ struct NewJob {
   //! catch-up retry sets it to the slot it retries and leaves scheduled_at
   //! unset, so it does not clash with that slot's first job.
   std::optional<TimePoint> window_slot;
-  std::string args_json = "{}";                ///< Kind-specific arguments (JSON).
+  std::string args_json = "{}";  ///< Kind-specific arguments (JSON).
 };
 
 //! The outcome an agent reports (or the server decides) for a job.
@@ -246,7 +251,8 @@ struct JobResult {
   std::optional<TimePoint> reported_finished_at{};
   bool operator==(const JobResult& other) const {
     return status == other.status && exit_code == other.exit_code && error == other.error &&
-           error_kind == other.error_kind && snapshot_id == other.snapshot_id && summary_json == other.summary_json;
+           error_kind == other.error_kind && snapshot_id == other.snapshot_id &&
+           summary_json == other.summary_json;
   }
 };
 
@@ -274,7 +280,8 @@ struct Job {
   std::string summary_json;                    ///< From the result; empty for none.
   std::string progress_json;                   ///< Latest progress; empty for none.
   std::string args_json = "{}";                ///< Kind-specific arguments.
-  std::optional<TimePoint> cancel_requested_at{};///< An operator asked to cancel it (delivered after reconnects).
+  std::optional<TimePoint>
+      cancel_requested_at{};  ///< An operator asked to cancel it (delivered after reconnects).
 
   //! The result fields of a finished job, as FinishJob compares them.
   JobResult ToJobResult() const;
@@ -309,12 +316,12 @@ struct JobLogLine {
 
 //! An operator account.
 struct User {
-  std::string id;                         ///< ULID.
-  std::string username;                   ///< Unique login name.
-  std::string password_hash;              ///< Argon2id hash string (auth::HashPassword).
-  std::string role;                       ///< "admin", "operator" or "viewer" (api::Role names).
-  TimePoint created_at;                   ///< Set by the store.
-  std::optional<TimePoint> disabled_at;   ///< Set while the account is disabled.
+  std::string id;                        ///< ULID.
+  std::string username;                  ///< Unique login name.
+  std::string password_hash;             ///< Argon2id hash string (auth::HashPassword).
+  std::string role;                      ///< "admin", "operator" or "viewer" (api::Role names).
+  TimePoint created_at;                  ///< Set by the store.
+  std::optional<TimePoint> disabled_at;  ///< Set while the account is disabled.
 };
 
 //! What creating a user needs.
@@ -342,14 +349,14 @@ struct Session {
 
 //! An API token for the CLI and scripts. Only its hash is stored.
 struct ApiToken {
-  std::string id;                          ///< ULID.
-  std::string user_id;                     ///< Owner; the token acts as this user.
-  std::string name;                        ///< Unique per user.
-  std::string token_hash;                  ///< HashToken of the secret.
-  TimePoint created_at;                    ///< Set by the store.
-  std::optional<TimePoint> expires_at;     ///< Invalid from this instant on; none: never expires.
-  std::optional<TimePoint> last_used_at;   ///< Coarse (the authenticator writes it at most once a minute).
-  std::optional<TimePoint> revoked_at;     ///< Set once revoked; a revoked token never works again.
+  std::string id;                         ///< ULID.
+  std::string user_id;                    ///< Owner; the token acts as this user.
+  std::string name;                       ///< Unique per user.
+  std::string token_hash;                 ///< HashToken of the secret.
+  TimePoint created_at;                   ///< Set by the store.
+  std::optional<TimePoint> expires_at;    ///< Invalid from this instant on; none: never expires.
+  std::optional<TimePoint> last_used_at;  ///< Coarse (the authenticator writes it at most once a minute).
+  std::optional<TimePoint> revoked_at;    ///< Set once revoked; a revoked token never works again.
 };
 
 //! What creating an API token needs.
@@ -402,16 +409,16 @@ std::string_view ToString(EnrollmentStatus status);
 
 //! A one-time token an agent exchanges for its host token. Only its hash is stored.
 struct EnrollmentToken {
-  std::string id;                            ///< ULID.
-  std::string name;                          ///< What it is for (display).
-  std::string token_hash;                    ///< Hash of the secret token; unique.
-  std::optional<std::string> host_id;        ///< Pre-registered host to enroll into; null: a new host.
-  std::optional<std::string> created_by;     ///< User who made it; null when unknown or deleted.
-  TimePoint created_at;                      ///< Set by the store.
-  TimePoint expires_at;                      ///< Not usable from this instant on.
-  std::optional<TimePoint> used_at;          ///< When an agent enrolled with it.
-  std::optional<std::string> used_by_host;   ///< The host that agent became.
-  std::optional<TimePoint> revoked_at;       ///< When an operator revoked it.
+  std::string id;                           ///< ULID.
+  std::string name;                         ///< What it is for (display).
+  std::string token_hash;                   ///< Hash of the secret token; unique.
+  std::optional<std::string> host_id;       ///< Pre-registered host to enroll into; null: a new host.
+  std::optional<std::string> created_by;    ///< User who made it; null when unknown or deleted.
+  TimePoint created_at;                     ///< Set by the store.
+  TimePoint expires_at;                     ///< Not usable from this instant on.
+  std::optional<TimePoint> used_at;         ///< When an agent enrolled with it.
+  std::optional<std::string> used_by_host;  ///< The host that agent became.
+  std::optional<TimePoint> revoked_at;      ///< When an operator revoked it.
 
   //! Its status at `now`: revoked, then used, then expired win over active.
   EnrollmentStatus StatusAt(TimePoint now) const;
@@ -419,11 +426,11 @@ struct EnrollmentToken {
 
 //! What creating an enrollment token needs.
 struct NewEnrollmentToken {
-  std::string name;                         ///< Must not be empty.
-  std::string token_hash;                   ///< Hash of the secret handed out once.
-  std::optional<std::string> host_id;       ///< Existing host to enroll into, if any.
-  std::optional<std::string> created_by;    ///< User id; stored only when such a user exists.
-  TimePoint expires_at;                     ///< Expiry instant.
+  std::string name;                       ///< Must not be empty.
+  std::string token_hash;                 ///< Hash of the secret handed out once.
+  std::optional<std::string> host_id;     ///< Existing host to enroll into, if any.
+  std::optional<std::string> created_by;  ///< User id; stored only when such a user exists.
+  TimePoint expires_at;                   ///< Expiry instant.
 };
 
 //! One snapshot of a repository's index, as `restic snapshots --json` reports it.
@@ -448,7 +455,8 @@ struct SnapshotFilter {
 
 //! Host listing filter.
 struct HostFilter {
-  std::string query;  ///< Substring of name or hostname (ASCII case-insensitive); empty: all.
+  std::string query;            ///< Substring of name or hostname (ASCII case-insensitive); empty: all.
+  labels::Selector selector{};  ///< Hosts whose labels match; the empty selector: all.
 };
 
 // --------------------------------------------------------- window record --
@@ -474,12 +482,12 @@ std::optional<WindowNoteKind> FromString<WindowNoteKind>(std::string_view text);
 
 //! Why one window (schedule × group × slot) got no job.
 struct WindowNote {
-  std::string schedule_id;                          ///< The schedule (its deletion deletes the note).
-  std::string source_group_id;                      ///< The group; '' when the note covers the whole schedule.
-  TimePoint slot;                                   ///< The cron slot.
-  WindowNoteKind kind = WindowNoteKind::kRefused;   ///< What happened.
-  std::string reason;                               ///< One line for operators; may be empty.
-  TimePoint recorded_at;                            ///< Set by the store.
+  std::string schedule_id;                         ///< The schedule (its deletion deletes the note).
+  std::string source_group_id;                     ///< The group; '' when the note covers the whole schedule.
+  TimePoint slot;                                  ///< The cron slot.
+  WindowNoteKind kind = WindowNoteKind::kRefused;  ///< What happened.
+  std::string reason;                              ///< One line for operators; may be empty.
+  TimePoint recorded_at;                           ///< Set by the store.
   bool operator==(const WindowNote&) const = default;
 };
 
@@ -502,15 +510,19 @@ struct ServerRun {
 
 //! Everything the window record of one schedule needs for [from, to), read in one snapshot.
 struct WindowRecord {
-  Schedule schedule;                             ///< The schedule.
-  std::vector<Job> jobs;                         ///< Its jobs with window_slot in [from, to), newest slot first, then newest job first.
-  std::optional<PendingRun> pending_run;         ///< Its pending run, if any (whatever its slot).
-  std::vector<WindowNote> notes;                 ///< Its notes with slot in [from, to), newest first.
-  std::vector<PresenceInterval> presence;        ///< Its host's intervals overlapping [from, to), oldest first.
-  std::optional<TimePoint> presence_since;       ///< The host's first recorded connect; before it presence is unknown.
-  std::vector<ServerRun> server_runs;            ///< Runs overlapping [from, to), oldest first.
-  std::optional<TimePoint> server_runs_since;    ///< First recorded run start; before it server uptime is unknown.
-  std::string schedule_rejected_json;            ///< Its host's entries the agent could not apply (Host's field, as stored).
+  Schedule schedule;  ///< The schedule.
+  std::vector<Job>
+      jobs;  ///< Its jobs with window_slot in [from, to), newest slot first, then newest job first.
+  std::optional<PendingRun> pending_run;   ///< Its pending run, if any (whatever its slot).
+  std::vector<WindowNote> notes;           ///< Its notes with slot in [from, to), newest first.
+  std::vector<PresenceInterval> presence;  ///< Its host's intervals overlapping [from, to), oldest first.
+  std::optional<TimePoint>
+      presence_since;                  ///< The host's first recorded connect; before it presence is unknown.
+  std::vector<ServerRun> server_runs;  ///< Runs overlapping [from, to), oldest first.
+  std::optional<TimePoint>
+      server_runs_since;  ///< First recorded run start; before it server uptime is unknown.
+  std::string
+      schedule_rejected_json;  ///< Its host's entries the agent could not apply (Host's field, as stored).
 };
 
 //! How long presence and server-run history is kept.

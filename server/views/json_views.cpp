@@ -38,6 +38,12 @@ json::value StoredJson(std::string_view text) {
   return ec ? json::value(nullptr) : value;
 }
 
+json::object LabelsJson(const labels::Labels& labels) {
+  json::object out;
+  for (const auto& [key, value] : labels) out[key] = value;
+  return out;
+}
+
 json::object HostJson(const store::Host& host) {
   json::object out;
   out["id"] = host.id;
@@ -60,6 +66,7 @@ json::object HostJson(const store::Host& host) {
   out["schedule_rejected"] = rejected.is_array() ? rejected : json::value(json::array{});
   // A second agent installation used this host's token and was refused.
   out["install_conflict_at"] = TimeJson(host.install_conflict_at);
+  out["labels"] = LabelsJson(host.labels);
   out["created_at"] = TimeJson(host.created_at);
   return out;
 }

@@ -30,6 +30,8 @@ boost::json::value TextOrNull(std::string_view text);
 //! Stored JSON text as a value; null when empty or (never expected) unparseable.
 boost::json::value StoredJson(std::string_view text);
 
+//! Host labels as a JSON object of strings.
+boost::json::object LabelsJson(const labels::Labels& labels);
 //! Host; "mode" is "always_on" or "intermittent".
 boost::json::object HostJson(const store::Host& host);
 //! Enrollment token with its status at `now` (never the token or its hash).

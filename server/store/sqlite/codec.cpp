@@ -36,4 +36,23 @@ std::optional<std::vector<std::string>> DecodeStringList(std::string_view json) 
   return out;
 }
 
+std::string EncodeStringMap(const std::map<std::string, std::string>& items) {
+  boost::json::object object;
+  object.reserve(items.size());
+  for (const auto& [key, value] : items) object.emplace(key, value);
+  return boost::json::serialize(object);
+}
+
+std::optional<std::map<std::string, std::string>> DecodeStringMap(std::string_view json) {
+  boost::system::error_code ec;
+  const boost::json::value value = boost::json::parse(json, ec);
+  if (ec || !value.is_object()) return std::nullopt;
+  std::map<std::string, std::string> out;
+  for (const auto& [key, item] : value.get_object()) {
+    if (!item.is_string()) return std::nullopt;
+    out.emplace(std::string(key), std::string(item.get_string()));
+  }
+  return out;
+}
+
 }  // namespace rmgr::store::sqlite

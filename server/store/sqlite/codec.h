@@ -4,6 +4,7 @@
 // Thread safety: pure functions.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,5 +28,11 @@ std::string EncodeStringList(const std::vector<std::string>& items);
 
 //! The strings of a JSON array of strings; nullopt for anything else.
 std::optional<std::vector<std::string>> DecodeStringList(std::string_view json);
+
+//! {"a":"1","b":"2"} for {{"a","1"},{"b","2"}} (host labels).
+std::string EncodeStringMap(const std::map<std::string, std::string>& items);
+
+//! The entries of a JSON object of strings; nullopt for anything else.
+std::optional<std::map<std::string, std::string>> DecodeStringMap(std::string_view json);
 
 }  // namespace rmgr::store::sqlite

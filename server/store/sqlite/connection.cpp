@@ -119,6 +119,13 @@ std::vector<std::string> Row::StringList(int col) {
   return {};
 }
 
+std::map<std::string, std::string> Row::StringMap(int col) {
+  const std::string text = Text(col);
+  if (auto map = DecodeStringMap(text)) return std::move(*map);
+  NoteBad(col, text);
+  return {};
+}
+
 bool Row::IsNull(int col) const {
   return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
 }

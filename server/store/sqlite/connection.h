@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -59,6 +60,8 @@ class Row {
   std::vector<uint8_t> Blob(int col) const;
   //! Column of a JSON array of strings.
   std::vector<std::string> StringList(int col);
+  //! Column of a JSON object of strings.
+  std::map<std::string, std::string> StringMap(int col);
   //! Column of an enum's stable name.
   template <class E>
   E Enum(int col) {

@@ -15,7 +15,7 @@ constexpr std::string_view kSelectHosts =
     " schedule_version_canonical, schedule_version_applied, schedule_applied_at, current_job_id,"
     " connected, last_seen_at, last_backup_at, created_at, install_id, install_conflict_at, "
     "schedule_rejected,"
-    " schedule_changed_at FROM hosts";
+    " schedule_changed_at, labels FROM hosts";
 
 Host MapHost(Row& row) {
   Host host;
@@ -40,6 +40,7 @@ Host MapHost(Row& row) {
   host.install_conflict_at = row.OptTime(18);
   host.schedule_rejected_json = row.Text(19);
   host.schedule_changed_at = row.OptTime(20);
+  host.labels = row.StringMap(21);
   return host;
 }
 
@@ -74,6 +75,25 @@ Result<Page<Host>> SqliteTx::SearchHosts(const HostFilter& host_filter, const Pa
     filter.And("(instr(lower(name), lower(?)) > 0 OR instr(lower(hostname), lower(?)) > 0)",
                host_filter.query, host_filter.query);
   }
+  for (const labels::Term& term : host_filter.selector.terms()) {
+    // Keys are [a-z0-9._/-] (common/labels), so the quoted path cannot break
+    // out; it is bound as a value all the same.
+    std::string path = "$.\"" + term.key + "\"";
+    switch (term.op) {
+      case labels::Op::kEquals:
+        filter.And("json_extract(labels, ?) = ?", std::move(path), term.value);
+        break;
+      case labels::Op::kNotEquals:
+        filter.And("json_extract(labels, ?) IS NOT ?", std::move(path), term.value);
+        break;
+      case labels::Op::kExists:
+        filter.And("json_type(labels, ?) IS NOT NULL", std::move(path));
+        break;
+      case labels::Op::kAbsent:
+        filter.And("json_type(labels, ?) IS NULL", std::move(path));
+        break;
+    }
+  }
   if (!page.cursor.empty()) {
     auto after = DecodeCursor(page.cursor, kHostListing, 1);
     if (!after.ok()) return after.error();
@@ -107,12 +127,14 @@ Result<int64_t> SqliteTx::GetHostScheduleVersion(std::string_view host_id) {
 
 Result<Host> SqliteTx::CreateHost(const NewHost& host) {
   if (host.name.empty()) return MakeError(ErrorCode::kInvalidArgument, "host name must not be empty", "name");
+  if (auto valid = labels::Validate(host.labels); !valid.ok()) return valid.error();
   const TimePoint now = Now();
   const std::string id = NewUlid(now);
   auto inserted = Execute(conn_,
-                          "INSERT INTO hosts (id, name, hostname, always_on, token_hash, created_at)"
-                          " VALUES (?, ?, ?, ?, ?, ?)",
-                          id, host.name, host.hostname, host.always_on, NullIfEmpty(host.token_hash), now);
+                          "INSERT INTO hosts (id, name, hostname, always_on, token_hash, labels, created_at)"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                          id, host.name, host.hostname, host.always_on, NullIfEmpty(host.token_hash),
+                          EncodeStringMap(host.labels), now);
   if (!inserted.ok()) return inserted.error();
   return GetHost(id);
 }
@@ -132,6 +154,12 @@ Result<void> SqliteTx::UpdateHostStatus(std::string_view id, const HostStatus& s
 
 Result<void> SqliteTx::SetHostAlwaysOn(std::string_view id, bool always_on) {
   return RequireChanged(Execute(conn_, "UPDATE hosts SET always_on = ? WHERE id = ?", always_on, id), "host");
+}
+
+Result<void> SqliteTx::SetHostLabels(std::string_view id, const labels::Labels& labels) {
+  if (auto valid = labels::Validate(labels); !valid.ok()) return valid;
+  return RequireChanged(
+      Execute(conn_, "UPDATE hosts SET labels = ? WHERE id = ?", EncodeStringMap(labels), id), "host");
 }
 
 Result<void> SqliteTx::SetHostTokenHash(std::string_view id, std::string_view token_hash) {

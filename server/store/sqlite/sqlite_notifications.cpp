@@ -15,7 +15,7 @@ constexpr std::string_view kDeliveryListing = "notification_deliveries";
 
 constexpr std::string_view kSelectChannels =
     "SELECT id, kind, name, config, enabled, secret_ciphertext, secret_nonce, alert_kinds, host_globs,"
-    " min_severity, created_at, updated_at FROM notification_channels";
+    " min_severity, created_at, updated_at, host_selector FROM notification_channels";
 constexpr std::string_view kSelectDeliveries =
     "SELECT id, channel_id, alert_id, notice_key, event, payload, state, attempts, next_attempt_at, "
     "last_error,"
@@ -35,6 +35,7 @@ NotificationChannel MapChannel(Row& row) {
   channel.min_severity = row.Enum<AlertSeverity>(9);
   channel.created_at = row.Time(10);
   channel.updated_at = row.Time(11);
+  channel.host_selector = row.Text(12);
   return channel;
 }
 
@@ -67,6 +68,7 @@ Result<void> CheckChannel(const NotificationChannel& channel) {
     return MakeError(ErrorCode::kInvalidArgument, "a sealed secret needs both ciphertext and nonce",
                      "secret");
   }
+  if (auto selector = labels::Selector::Parse(channel.host_selector); !selector.ok()) return selector.error();
   return Ok();
 }
 
@@ -143,26 +145,26 @@ Result<NotificationChannel> SqliteTx::CreateNotificationChannel(const Notificati
   auto inserted = NameConflict(Execute(
       conn_,
       "INSERT INTO notification_channels (id, kind, name, config, enabled, secret_ciphertext, secret_nonce,"
-      " alert_kinds, host_globs, min_severity, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-      "?, ?)",
+      " alert_kinds, host_globs, host_selector, min_severity, created_at, updated_at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       id, channel.kind, channel.name, channel.config_json, channel.enabled,
       NullIfNoBytes(channel.secret_ciphertext), NullIfNoBytes(channel.secret_nonce),
-      EncodeStringList(channel.alert_kinds), EncodeStringList(channel.host_globs), channel.min_severity, now,
-      now));
+      EncodeStringList(channel.alert_kinds), EncodeStringList(channel.host_globs), channel.host_selector,
+      channel.min_severity, now, now));
   if (!inserted.ok()) return inserted.error();
   return GetNotificationChannel(id);
 }
 
 Result<NotificationChannel> SqliteTx::UpdateNotificationChannel(const NotificationChannel& channel) {
   if (auto ok = CheckChannel(channel); !ok.ok()) return ok.error();
-  auto changed = NameConflict(
-      Execute(conn_,
-              "UPDATE notification_channels SET name = ?, config = ?, enabled = ?, secret_ciphertext = ?, "
-              "secret_nonce = ?,"
-              " alert_kinds = ?, host_globs = ?, min_severity = ?, updated_at = ? WHERE id = ?",
-              channel.name, channel.config_json, channel.enabled, NullIfNoBytes(channel.secret_ciphertext),
-              NullIfNoBytes(channel.secret_nonce), EncodeStringList(channel.alert_kinds),
-              EncodeStringList(channel.host_globs), channel.min_severity, Now(), channel.id));
+  auto changed = NameConflict(Execute(
+      conn_,
+      "UPDATE notification_channels SET name = ?, config = ?, enabled = ?, secret_ciphertext = ?, "
+      "secret_nonce = ?,"
+      " alert_kinds = ?, host_globs = ?, host_selector = ?, min_severity = ?, updated_at = ? WHERE id = ?",
+      channel.name, channel.config_json, channel.enabled, NullIfNoBytes(channel.secret_ciphertext),
+      NullIfNoBytes(channel.secret_nonce), EncodeStringList(channel.alert_kinds),
+      EncodeStringList(channel.host_globs), channel.host_selector, channel.min_severity, Now(), channel.id));
   if (auto found = RequireChanged(changed, "notification channel"); !found.ok()) return found.error();
   return GetNotificationChannel(channel.id);
 }

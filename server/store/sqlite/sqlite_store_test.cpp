@@ -128,18 +128,19 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
   {
     auto store = Open();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->Write([](WriteTx& tx) -> Result<void> {
-                       auto host = tx.CreateHost(NewHost{"h", "", true, ""});
-                       if (!host.ok()) return host.error();
-                       NewJob fired;
-                       fired.host_id = host->id;
-                       fired.scheduled_at = TimePoint{std::chrono::seconds{1767225600}};
-                       if (auto job = tx.CreateJob(fired); !job.ok()) return job.error();
-                       NewJob manual;
-                       manual.host_id = host->id;
-                       if (auto job = tx.CreateJob(manual); !job.ok()) return job.error();
-                       return Ok();
-                     })
+    ASSERT_TRUE(store
+                    ->Write([](WriteTx& tx) -> Result<void> {
+                      auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+                      if (!host.ok()) return host.error();
+                      NewJob fired;
+                      fired.host_id = host->id;
+                      fired.scheduled_at = TimePoint{std::chrono::seconds{1767225600}};
+                      if (auto job = tx.CreateJob(fired); !job.ok()) return job.error();
+                      NewJob manual;
+                      manual.host_id = host->id;
+                      if (auto job = tx.CreateJob(manual); !job.ok()) return job.error();
+                      return Ok();
+                    })
                     .ok());
   }
   {
@@ -147,7 +148,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
+        "ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
+        " DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
         "DROP TABLE notification_deliveries;"
         "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
@@ -221,7 +223,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
     // As before 0010 (its table gone, its record dropped): the rebuild runs over these rows.
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
+        "ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
+        " DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " DELETE FROM schema_migrations WHERE version >= 10");
   }
   auto store = Open();
@@ -251,23 +254,27 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
 TEST_P(SqliteStoreFile, ErrorKindIsStoredByNameWithNoneAsEmptyAndNothingElse) {
   auto store = Open();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->Write([](WriteTx& tx) -> Result<void> {
-                     auto host = tx.CreateHost(NewHost{"h", "", true, ""});
-                     if (!host.ok()) return host.error();
-                     for (const ErrorKind kind : {ErrorKind::kHookFailed, ErrorKind::kNone}) {
-                       NewJob job;
-                       job.host_id = host->id;
-                       auto made = tx.CreateJob(job);
-                       if (!made.ok()) return made.error();
-                       auto finished = tx.FinishJob(made->id, JobResult{JobStatus::kFailed, 1, "x", kind, "", ""});
-                       if (!finished.ok()) return finished.error();
-                       if (finished->job.error_kind != kind) return MakeError(ErrorCode::kInternal, "read back differs");
-                     }
-                     return Ok();
-                   })
-                  .ok());
+  ASSERT_TRUE(
+      store
+          ->Write([](WriteTx& tx) -> Result<void> {
+            auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+            if (!host.ok()) return host.error();
+            for (const ErrorKind kind : {ErrorKind::kHookFailed, ErrorKind::kNone}) {
+              NewJob job;
+              job.host_id = host->id;
+              auto made = tx.CreateJob(job);
+              if (!made.ok()) return made.error();
+              auto finished = tx.FinishJob(made->id, JobResult{JobStatus::kFailed, 1, "x", kind, "", ""});
+              if (!finished.ok()) return finished.error();
+              if (finished->job.error_kind != kind)
+                return MakeError(ErrorCode::kInternal, "read back differs");
+            }
+            return Ok();
+          })
+          .ok());
   RawDb raw(file_);
-  EXPECT_EQ(raw.Column("SELECT error_kind FROM jobs ORDER BY error_kind DESC"), (std::vector<std::string>{"hook_failed", ""}));
+  EXPECT_EQ(raw.Column("SELECT error_kind FROM jobs ORDER BY error_kind DESC"),
+            (std::vector<std::string>{"hook_failed", ""}));
   EXPECT_NE(raw.TryExec("UPDATE jobs SET error_kind = 'restic'"), SQLITE_OK);
   EXPECT_EQ(raw.TryExec("UPDATE jobs SET error_kind = 'lost'"), SQLITE_OK);
 }

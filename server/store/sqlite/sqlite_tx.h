@@ -102,6 +102,7 @@ class SqliteTx final : public WriteTx {
   Result<Host> CreateHost(const NewHost& host) override;
   Result<void> UpdateHostStatus(std::string_view id, const HostStatus& status) override;
   Result<void> SetHostAlwaysOn(std::string_view id, bool always_on) override;
+  Result<void> SetHostLabels(std::string_view id, const labels::Labels& labels) override;
   Result<int64_t> BumpHostScheduleVersion(std::string_view id) override;
   Result<void> SetHostAppliedScheduleVersion(std::string_view id, int64_t version, TimePoint applied_at,
                                              std::string_view rejected_json) override;

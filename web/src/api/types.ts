@@ -62,6 +62,8 @@ export interface Host {
   schedule_rejected: ScheduleRejection[];
   /** When a second agent installation used this host's token and was refused. */
   install_conflict_at: string | null;
+  /** Operator-set labels, key → value (role=laptop). */
+  labels: Record<string, string>;
   created_at: string;
 }
 
@@ -509,6 +511,8 @@ export interface NotificationChannel {
   enabled: boolean;
   alert_kinds: string[];
   hosts: string[];
+  /** Label selector the host must also match; '' for every host. */
+  host_selector: string;
   min_severity: AlertSeverityName;
   has_secret: boolean;
   url_hint?: string;
@@ -534,6 +538,7 @@ export interface NotificationChannelBody {
   enabled?: boolean;
   alert_kinds?: string[];
   hosts?: string[];
+  host_selector?: string;
   min_severity?: AlertSeverityName;
   url?: string;
   format?: WebhookFormat;

@@ -9,6 +9,7 @@ const stored: NotificationChannel = {
   enabled: true,
   alert_kinds: ['job_failed'],
   hosts: ['web-*'],
+  host_selector: 'role=laptop',
   min_severity: 'warning',
   has_secret: true,
   url_hint: 'https://hooks.slack.com/…',
@@ -33,6 +34,7 @@ describe('channelBody', () => {
       kind: 'ntfy',
       enabled: true,
       hosts: ['a', 'b'],
+      host_selector: '',
       alert_kinds: [],
       min_severity: 'warning',
       server_url: 'https://ntfy.sh',
@@ -54,6 +56,9 @@ describe('channelBody', () => {
     expect(channelBody({ ...draft, enabled: false, hosts: 'web-*, db-*' }, stored)).toEqual({
       enabled: false,
       hosts: ['web-*', 'db-*'],
+    });
+    expect(channelBody({ ...draft, hostSelector: ' role=laptop,site!=lab ' }, stored)).toEqual({
+      host_selector: 'role=laptop,site!=lab',
     });
     expect(channelBody({ ...draft, url: 'https://hooks.slack.com/new' }, stored)).toEqual({
       url: 'https://hooks.slack.com/new',

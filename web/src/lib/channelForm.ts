@@ -16,6 +16,7 @@ export interface ChannelDraft {
   enabled: boolean;
   alertKinds: string;
   hosts: string;
+  hostSelector: string;
   minSeverity: AlertSeverityName;
   url: string;
   format: WebhookFormat;
@@ -41,6 +42,7 @@ export function emptyDraft(kind: ChannelKind = 'webhook'): ChannelDraft {
     enabled: true,
     alertKinds: '',
     hosts: '',
+    hostSelector: '',
     minSeverity: 'warning',
     url: '',
     format: 'json',
@@ -68,6 +70,7 @@ export function draftOf(c: NotificationChannel): ChannelDraft {
     enabled: c.enabled,
     alertKinds: c.alert_kinds.join(', '),
     hosts: c.hosts.join(', '),
+    hostSelector: c.host_selector,
     minSeverity: c.min_severity,
     format: c.format ?? 'json',
     headerName: c.header_name ?? '',
@@ -101,6 +104,7 @@ function fullBody(d: ChannelDraft): NotificationChannelBody {
     name: d.name.trim(),
     enabled: d.enabled,
     hosts: splitList(d.hosts),
+    host_selector: d.hostSelector.trim(),
   };
   if (d.kind !== 'healthchecks') {
     body.alert_kinds = splitList(d.alertKinds);

@@ -135,7 +135,9 @@ export function ChannelsPage() {
 
 function routingText(c: NotificationChannel): string {
   const kinds = c.kind === 'healthchecks' ? 'backup pings' : c.alert_kinds.length ? c.alert_kinds.join(', ') : 'all alerts';
-  const hosts = c.hosts.length ? c.hosts.join(', ') : 'all hosts';
+  const named = c.hosts.length ? c.hosts.join(', ') : '';
+  const labelled = c.host_selector ? `labels ${c.host_selector}` : '';
+  const hosts = [named, labelled].filter((s) => s !== '').join(' & ') || 'all hosts';
   const severity = c.kind !== 'healthchecks' && c.min_severity === 'critical' ? ', critical only' : '';
   return `${kinds} · ${hosts}${severity}`;
 }
@@ -328,6 +330,15 @@ function ChannelForm({
         <label class="field">
           <span>Hosts (name globs; empty: all)</span>
           <input value={draft.hosts} onInput={text('hosts')} placeholder="web-*, db-1" />
+        </label>
+        <label class="field">
+          <span>Hosts with labels (selector; empty: all)</span>
+          <input
+            value={draft.hostSelector}
+            onInput={text('hostSelector')}
+            placeholder="role=laptop, site!=lab"
+            aria-label="Host label selector"
+          />
         </label>
         {draft.kind !== 'healthchecks' && (
           <label class="field">

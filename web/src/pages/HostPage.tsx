@@ -7,6 +7,7 @@ import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } fro
 import { Link, navigate } from '../app/navigation';
 import { browsePath } from '../app/routes';
 import { DrillCell } from '../components/DrillCell';
+import { HostLabelsField } from '../components/HostLabels';
 import { ScheduleWindows } from '../components/WindowTimeline';
 import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
 import { lastDrillView } from '../lib/drills';
@@ -97,6 +98,7 @@ export function HostPage({ id }: { id: string }) {
               </span>,
             ],
             ['Current job', h.current_job_id ? <Link href={`/jobs/${h.current_job_id}`}>{shortId(h.current_job_id)}</Link> : 'none'],
+            ['Labels', <HostLabelsField host={h} canEdit={perms.mutate} onChange={host.setData} />],
             ['Mode', perms.mutate ? <ModeToggle host={h} onChange={host.setData} /> : h.mode === 'always_on' ? 'always on' : 'intermittent'],
           ]}
         />

@@ -4,6 +4,7 @@ import { api, usePermissions } from '../app/context';
 import { useAction, useEvent, usePaged, useReconnect, useTitle } from '../app/hooks';
 import { Link, setQuery, useQuery } from '../app/navigation';
 import { Badge, CopyButton, ErrorNote, FormActions, OnlineBadge, PagedList, TableHead } from '../components/ui';
+import { LabelChips } from '../components/HostLabels';
 import { addHost, enrollCommand, kRunCommand, tokenForHost, unenrolledHostNamed } from '../lib/enroll';
 import { formatRelative } from '../lib/format';
 import { byHostName, hostBelongsOnPage, mergeLive } from '../lib/liveList';
@@ -11,11 +12,15 @@ import { byHostName, hostBelongsOnPage, mergeLive } from '../lib/liveList';
 export function HostsPage() {
   useTitle('Hosts');
   const perms = usePermissions();
-  const q = useQuery().get('q') ?? '';
+  const query = useQuery();
+  const q = query.get('q') ?? '';
+  const selector = query.get('selector') ?? '';
   const [search, setSearch] = useState(q);
+  const [selectorDraft, setSelectorDraft] = useState(selector);
   const [adding, setAdding] = useState(false);
 
   useEffect(() => setSearch(q), [q]);
+  useEffect(() => setSelectorDraft(selector), [selector]);
   // Debounce the search box into ?q= so the address is shareable.
   useEffect(() => {
     if (search === q) return;
@@ -23,13 +28,17 @@ export function HostsPage() {
     return () => clearTimeout(t);
   }, [search, q]);
 
-  const list = usePaged<Host>((cursor, signal) => api.get<Page<Host>>('/hosts', { q, cursor, limit: 50 }, signal), [q]);
+  const list = usePaged<Host>(
+    (cursor, signal) => api.get<Page<Host>>('/hosts', { q, selector: selector || undefined, cursor, limit: 50 }, signal),
+    [q, selector],
+  );
   useReconnect(list.reload);
   // Keep rows current; a host made elsewhere (or by an enrolling agent) shows up where it sorts.
   useEvent<Host>('host', (host) => {
     list.setData((prev) => {
       if (!prev) return prev!;
-      const add = hostBelongsOnPage(host, prev, q, !list.hasPrev);
+      // The label filter is the server's to judge: under one, live events only update rows.
+      const add = !selector && hostBelongsOnPage(host, prev, q, !list.hasPrev);
       const items = mergeLive(prev.items, host, { add, compare: byHostName });
       return items === prev.items ? prev : { ...prev, items };
     });
@@ -59,11 +68,32 @@ export function HostsPage() {
             }}
           />
         </label>
+        <form
+          class="field field-inline"
+          onSubmit={(e) => {
+            e.preventDefault();
+            setQuery({ selector: selectorDraft.trim() || null }, { replace: true });
+          }}
+        >
+          <label>
+            <span>Labels</span>{' '}
+            <input
+              type="search"
+              value={selectorDraft}
+              placeholder="role=laptop, site!=lab"
+              aria-label="Label selector"
+              onInput={(e) => setSelectorDraft(e.currentTarget.value)}
+            />
+          </label>
+        </form>
       </div>
-      <PagedList list={list} empty={q ? `No host matches “${q}”.` : 'No hosts yet. Add one and enroll its agent.'}>
+      <PagedList
+        list={list}
+        empty={q || selector ? `No host matches “${[q, selector].filter((s) => s).join('” and “')}”.` : 'No hosts yet. Add one and enroll its agent.'}
+      >
         {(hosts) => (
           <table class="table">
-            <TableHead columns={['Name', 'Status', 'Hostname', 'Mode', 'Last seen', 'Last backup', 'Schedules']} />
+            <TableHead columns={['Name', 'Status', 'Hostname', 'Labels', 'Mode', 'Last seen', 'Last backup', 'Schedules']} />
             <tbody>
               {hosts.map((h) => (
                 <tr key={h.id}>
@@ -74,6 +104,9 @@ export function HostsPage() {
                     <OnlineBadge connected={h.connected} />
                   </td>
                   <td>{h.hostname ?? <span class="muted">not enrolled</span>}</td>
+                  <td>
+                    <LabelChips labels={h.labels} />
+                  </td>
                   <td>{h.mode === 'always_on' ? 'always on' : 'intermittent'}</td>
                   <td>{formatRelative(h.last_seen_at)}</td>
                   <td>{formatRelative(h.last_backup_at)}</td>
