@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages restic-manager needs to build, test
-# and run, then the web UI's npm packages. Safe to run again: it installs only
-# what is missing, and does nothing (quickly) when nothing is.
+# Installs the Debian packages restic-manager needs to build, test and run
+# (Debian 12 bookworm or 13 trixie), then the web UI's npm packages. Safe to
+# run again: it installs only what is missing, and does nothing (quickly)
+# when nothing is.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
+# Boost.URL first shipped in 1.81. Debian 13's default Boost (1.83) has it
+# under the generic names; Debian 12's default is 1.74, so there the 1.81
+# packages are named by version (no generic name carries 1.81).
+codename=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
+if [[ "$codename" == bookworm ]]; then
+  boost=(libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev)
+else
+  boost=(libboost-dev libboost-json-dev libboost-url-dev)
+fi
+
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  clang libclang-rt-14-dev
-  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  clang libclang-rt-dev
+  "${boost[@]}"
   libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev
   libhowardhinnant-date-dev tzdata

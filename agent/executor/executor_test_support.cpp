@@ -27,7 +27,8 @@ std::vector<std::string> Recorder::Frames() const {
 }
 
 void ExecutorTest::SetUp() {
-  if (::access(kResticBinary, X_OK) != 0) GTEST_SKIP() << "restic is not installed at " << kResticBinary;
+  if (::access(kResticBinary.c_str(), X_OK) != 0)
+    GTEST_SKIP() << "restic is not installed at " << kResticBinary;
   std::string tmpl = (fs::temp_directory_path() / "rmgr-executor-XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
   root_ = tmpl;

@@ -21,12 +21,13 @@
 #include "agent/executor/job_executor.h"
 #include "agent/outbox/outbox.h"
 #include "common/testing/files.h"
+#include "common/testing/restic.h"
 
 namespace rmgr::agent::testing {
 
 namespace fs = std::filesystem;
 
-inline constexpr const char* kResticBinary = "/usr/bin/restic";
+inline const std::string& kResticBinary = test_support::ResticBinary();
 //! The repository password of every test repository.
 inline constexpr std::string_view kPassword = "correct horse battery staple 7f3a";
 //! The wrong password some tests use (it must not leak either).

@@ -117,7 +117,8 @@ TEST_F(ExecutorTest, ASilentResticIsStoppedByTheStallWatchdogAndFailsWithTimeout
   EXPECT_EQ(result.status, JobStatus::kFailed);
   EXPECT_EQ(result.error_kind, ErrorKind::kTimeout);
   ASSERT_TRUE(result.error.has_value());
-  EXPECT_NE(result.error->find("restic printed nothing for its stall timeout of"), std::string::npos) << *result.error;
+  EXPECT_NE(result.error->find("restic printed nothing for its stall timeout of"), std::string::npos)
+      << *result.error;
   EXPECT_TRUE(Logged(id, "stopped: restic printed nothing for its stall timeout"));
   EXPECT_EQ(ReadFile(root_ / "calls").substr(0, 7), "backup\n");
 }

@@ -90,10 +90,69 @@ bool Contains(std::string_view haystack, std::string_view needle) {
   return haystack.find(needle) != std::string_view::npos;
 }
 
+std::string_view TrimEnd(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.remove_suffix(1);
+  return text;
+}
+
+// What a person reads of one stderr line. restic 0.18 writes its errors as
+// JSON: {"message_type":"exit_error","code":12,"message":"Fatal: ..."} once
+// at the end, {"message_type":"error","error":{"message":"..."},"item":"/p"}
+// per file it could not read. Older releases (and every plain line) are text.
+struct StderrText {
+  std::string text;
+  bool fatal = false;  ///< restic gave up with this (exit_error, or a "Fatal:" line).
+};
+
+StderrText ReadStderrLine(std::string_view line) {
+  StderrText out{std::string(TrimEnd(line)), line.starts_with("Fatal:")};
+  if (!line.starts_with('{')) return out;
+  boost::system::error_code ec;
+  const json::value v = json::parse(line, ec);
+  const auto* o = ec ? nullptr : v.if_object();
+  const auto* type = o ? o->if_contains("message_type") : nullptr;
+  if (type == nullptr || !type->is_string()) return out;
+  const auto string_at = [](const json::object& obj, std::string_view key) -> std::string_view {
+    const auto* value = obj.if_contains(key);
+    return value != nullptr && value->is_string() ? std::string_view(value->get_string())
+                                                  : std::string_view();
+  };
+  if (type->get_string() == "exit_error") {
+    if (const auto message = TrimEnd(string_at(*o, "message")); !message.empty())
+      out.text = std::string(message);
+    out.fatal = true;
+  } else if (type->get_string() == "error") {
+    const auto* error = o->if_contains("error");
+    const auto message = error != nullptr && error->is_object()
+                             ? TrimEnd(string_at(error->get_object(), "message"))
+                             : std::string_view();
+    const auto item = string_at(*o, "item");
+    if (!message.empty())
+      out.text = item.empty() ? std::string(message) : std::string(item) + ": " + std::string(message);
+  }
+  return out;
+}
+
+// restic 0.17+ also says why in the exit code; earlier releases exit 1 for
+// all three and only the text tells (ClassifyStderrLine).
+ErrorKind KindFromExit(int exit_code) {
+  switch (exit_code) {
+    case 10:
+      return ErrorKind::kRepositoryMissing;
+    case 11:
+      return ErrorKind::kRepositoryLocked;
+    case 12:
+      return ErrorKind::kWrongPassword;
+    default:
+      return ErrorKind::kNone;
+  }
+}
+
 int Rank(ErrorKind kind) {
   switch (kind) {
     case ErrorKind::kNone:
-    case ErrorKind::kCancelled:    // server-only kinds: never classified here
+    case ErrorKind::kCancelled:  // server-only kinds: never classified here
     case ErrorKind::kInterrupted:
     case ErrorKind::kLost:
     case ErrorKind::kVerifyMismatch:  // decided by the drill, never from restic's words
@@ -182,18 +241,19 @@ ParsedStdout ResticOutputCollector::OnStdout(std::string_view line) {
 
 void ResticOutputCollector::OnStderr(std::string_view line) {
   if (line.empty()) return;
-  const ErrorKind kind = ClassifyStderrLine(line);
+  StderrText read = ReadStderrLine(line);
+  if (read.text.size() > protocol::limits::kMaxErrorBytes) read.text.resize(protocol::limits::kMaxErrorBytes);
+  const ErrorKind kind = ClassifyStderrLine(read.text);
   if (kind != ErrorKind::kNone && Rank(kind) > Rank(error_kind_)) {
     error_kind_ = kind;
-    error_text_ = std::string(line);
+    error_text_ = std::move(read.text);
     error_classified_ = true;
     return;
   }
   if (error_classified_) return;
-  const bool fatal = line.starts_with("Fatal:");
-  if (fatal || !error_fatal_) {
-    error_text_ = std::string(line.substr(0, protocol::limits::kMaxErrorBytes));
-    error_fatal_ = error_fatal_ || fatal;
+  if (read.fatal || !error_fatal_) {
+    error_text_ = std::move(read.text);
+    error_fatal_ = error_fatal_ || read.fatal;
   }
 }
 
@@ -217,7 +277,11 @@ void ResticOutputCollector::FillResult(int exit_code, bool cancelled, protocol::
       result.error = error_text_.empty() ? std::string("some files could not be read") : error_text_;
       return;
     case JobStatus::kFailed:
-      result.error_kind = error_kind_ == ErrorKind::kNone ? ErrorKind::kOther : error_kind_;
+      if (const ErrorKind by_exit = KindFromExit(exit_code); by_exit != ErrorKind::kNone) {
+        result.error_kind = by_exit;
+      } else {
+        result.error_kind = error_kind_ == ErrorKind::kNone ? ErrorKind::kOther : error_kind_;
+      }
       result.error =
           error_text_.empty() ? "restic exited with code " + std::to_string(exit_code) : error_text_;
       return;

@@ -124,6 +124,45 @@ TEST(ResticOutput, CollectorUnclassifiedFailureIsOther) {
   EXPECT_EQ(r.error, "Fatal: something odd");
 }
 
+// restic 0.18's stderr (captured from 0.18.0): JSON errors and exit codes 10-12.
+TEST(ResticOutput, CollectorReadsRestic018JsonErrors) {
+  ResticOutputCollector c;
+  c.OnStderr(R"({"message_type":"exit_error","code":12,"message":"Fatal: wrong password or no key found"})");
+  protocol::JobResult r;
+  c.FillResult(12, false, r);
+  EXPECT_EQ(r.status, JobStatus::kFailed);
+  EXPECT_EQ(r.error_kind, ErrorKind::kWrongPassword);
+  EXPECT_EQ(r.error, "Fatal: wrong password or no key found");
+
+  ResticOutputCollector partial;
+  partial.OnStderr(
+      R"({"message_type":"error","error":{"message":"read /proc/1/mem: input/output error"},"during":"archival","item":"/proc/1/mem"})");
+  partial.FillResult(3, false, r);
+  EXPECT_EQ(r.status, JobStatus::kPartial);
+  EXPECT_EQ(r.error, "/proc/1/mem: read /proc/1/mem: input/output error");
+
+  ResticOutputCollector fatal;
+  fatal.OnStderr(R"({"message_type":"error","error":{"message":"one file"},"item":"/a"})");
+  fatal.OnStderr(R"({"message_type":"exit_error","code":1,"message":"Fatal: /nonexist does not exist\n"})");
+  fatal.OnStderr("trailing text");
+  fatal.FillResult(1, false, r);
+  EXPECT_EQ(r.error_kind, ErrorKind::kOther);
+  EXPECT_EQ(r.error, "Fatal: /nonexist does not exist") << "the exit error wins, without its newline";
+}
+
+TEST(ResticOutput, ExitCodesTenToTwelveNameTheReasonWithoutText) {
+  for (const auto& [code, kind] :
+       {std::pair{10, ErrorKind::kRepositoryMissing}, std::pair{11, ErrorKind::kRepositoryLocked},
+        std::pair{12, ErrorKind::kWrongPassword}}) {
+    ResticOutputCollector c;
+    c.OnStderr("some text restic 0.17 printed");
+    protocol::JobResult r;
+    c.FillResult(code, false, r);
+    EXPECT_EQ(r.status, JobStatus::kFailed) << code;
+    EXPECT_EQ(r.error_kind, kind) << code;
+  }
+}
+
 TEST(ResticOutput, CollectorSummaryGivesSnapshot) {
   ResticOutputCollector c;
   c.OnStdout(R"({"message_type":"summary","snapshot_id":"deadbeef"})");

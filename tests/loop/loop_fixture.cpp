@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "common/testing/restic.h"
+
 namespace rmgr::testing {
 namespace {
 
@@ -24,7 +26,7 @@ namespace fs = std::filesystem;
 namespace json = boost::json;
 
 constexpr const char* kAdminPassword = "loop-test-admin-password";
-constexpr const char* kResticExe = "/usr/bin/restic";
+const std::string& kResticExe = test_support::ResticBinary();
 constexpr std::chrono::seconds kCommandTimeout{120};
 // What a big backup is slowed to, and how much it reads: ~20 s at 2 MiB/s.
 constexpr int kUploadLimitKiB = 2048;

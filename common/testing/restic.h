@@ -1,0 +1,45 @@
+#pragma once
+// Which restic the tests that drive a real one use (never compiled into a
+// product binary). ctest runs those suites twice (cmake/Testing.cmake,
+// RESTIC_MATRIX): once with the machine's /usr/bin/restic (Debian 12: 0.14)
+// and once, prefixed "restic018.", with RMGR_TEST_RESTIC naming Debian 13's
+// 0.18 unpacked into the build tree by scripts/fetch-restic.sh.
+// Thread safety: reads the environment only.
+
+#include <stdio.h>
+
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+namespace rmgr::test_support {
+
+//! RMGR_TEST_RESTIC when set and not empty, else /usr/bin/restic.
+inline const std::string& ResticBinary() {
+  static const std::string binary = [] {
+    const char* env = std::getenv("RMGR_TEST_RESTIC");
+    return std::string(env != nullptr && *env != '\0' ? env : "/usr/bin/restic");
+  }();
+  return binary;
+}
+
+//! True when ResticBinary() is release major.minor or newer (from `restic
+//! version`: "restic 0.18.0 compiled with ..."). Tests use it where restic
+//! itself changed (exit codes 10/11/12 from 0.17, compression figures from
+//! 0.16, ...); the product detects the same in agent/runner.
+inline bool ResticAtLeast(int major, int minor) {
+  static const std::pair<int, int> version = [] {
+    std::pair<int, int> out{0, 0};
+    FILE* pipe = ::popen((ResticBinary() + " version 2>/dev/null").c_str(), "r");
+    if (pipe == nullptr) return out;
+    char line[256] = {};
+    if (::fgets(line, sizeof line, pipe) != nullptr) {
+      if (std::sscanf(line, "restic %d.%d", &out.first, &out.second) != 2) out = {0, 0};
+    }
+    ::pclose(pipe);
+    return out;
+  }();
+  return version >= std::pair<int, int>{major, minor};
+}
+
+}  // namespace rmgr::test_support
