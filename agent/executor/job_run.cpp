@@ -179,8 +179,9 @@ void JobRun::RunRestic() {
     }
     if (result_.status == JobStatus::kCancelled && stop_.reason() == StopReason::kTimeout) EndTimedOut();
     if (exit->killed) Unlock("restic was killed");
+    // The result's kind, not the text's: restic 0.17+ says "locked" in its exit code (11).
     const bool locked =
-        result_.status == JobStatus::kFailed && collector.error_kind() == ErrorKind::kRepositoryLocked;
+        result_.status == JobStatus::kFailed && result_.error_kind == ErrorKind::kRepositoryLocked;
     if (!locked || attempt >= options_.locked_retries) {
       if (auto last = progress_.Flush()) emit_(std::move(*last));
       // restic 0.14 backup --json prints only JSON: say in words what it did.
