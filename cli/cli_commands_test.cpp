@@ -801,6 +801,31 @@ void ServeLogin(FakeApiServer& server) {
   server.On("POST", "/api/v1/auth/logout", [](const RecordedRequest&) { return Reply{204, "", {}}; });
 }
 
+TEST_F(CliCommandsTest, LoginAsksForTheTwoFactorCodeWhenTheServerWantsOne) {
+  ServeLogin(server_);
+  server_.On("POST", "/api/v1/auth/login", [](const RecordedRequest&) {
+    return JsonReply(200, json::parse(R"({"totp_required": true, "challenge": "rmc_xyz"})"));
+  });
+  server_.On("POST", "/api/v1/auth/login/totp", [](const RecordedRequest& r) {
+    const auto body = json::parse(r.body);
+    if (body.at("code") != "123456") return ErrorReply(401, "unauthenticated", "wrong code");
+    Reply reply = JsonReply(
+        200, json::parse(R"({"csrf_token": "csrf123", "user": {"id": "u1", "username": "admin"}})"));
+    reply.headers.emplace_back("Set-Cookie", "rm_session=rms_abc; HttpOnly; SameSite=Strict; Path=/");
+    return reply;
+  });
+  env_.clear();
+  env_["XDG_CONFIG_HOME"] = config_home_.string();
+  const auto o = Run({"login", "--server", server_.url(), "--password-stdin"}, "correct horse\n123456\n");
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(OnlyBody("POST", "/api/v1/auth/login/totp"),
+            json::parse(R"({"challenge": "rmc_xyz", "code": "123456"})"));
+  EXPECT_EQ(o.out.find("123456"), std::string::npos);
+  const auto wrong = Run({"login", "--server", server_.url(), "--password-stdin"}, "correct horse\n654321\n");
+  EXPECT_NE(wrong.code, kExitOk);
+  EXPECT_NE(wrong.err.find("wrong code"), std::string::npos) << wrong.err;
+}
+
 TEST_F(CliCommandsTest, LoginCreatesATokenWithTheSessionAndSavesAPrivateConfig) {
   ServeLogin(server_);
   env_.clear();

@@ -56,6 +56,16 @@ int LoginCommand::Run(CliIo& io, ApiClientOptions options, const std::filesystem
   auto session = ExpectObject(
       api.Post("/auth/login", boost::json::object{{"username", username_}, {"password", *password}}));
   if (!session) return env.Fail(session.error());
+  if (const auto* challenge = session->if_contains("challenge");
+      challenge != nullptr && challenge->is_string()) {
+    // Two-factor account: the password was right; the session needs a code
+    // (with --password-stdin, the next line of stdin).
+    auto code = env.ReadSecret(password_stdin_, "Two-factor code (or a recovery code): ", "code");
+    if (!code) return env.Usage(code.error().message);
+    session = ExpectObject(api.Post(
+        "/auth/login/totp", boost::json::object{{"challenge", challenge->as_string()}, {"code", *code}}));
+    if (!session) return env.Fail(session.error());
+  }
   const auto* csrf = session->if_contains("csrf_token");
   if (csrf == nullptr || !csrf->is_string()) {
     return env.Fail(ApiError{0, "bad_response", "the login answer has no csrf_token", ""});

@@ -21,7 +21,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git
   clang libclang-rt-dev
   "${boost[@]}"
-  libsqlite3-dev sqlite3 libsodium-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev sqlite3 libsodium-dev libssl-dev libqrencode-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev
   libhowardhinnant-date-dev tzdata
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -75,18 +75,21 @@ bool IsMutating(beast_http::verb method) {
 }  // namespace
 
 void ApiRoutes::Add(beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
-                    ApiHandler handler) {
-  AddOutcome(method, pattern, min_role, std::move(summary),
-             [handler = std::move(handler)](ApiRequest& request) -> http::Outcome { return handler(request); });
+                    ApiHandler handler, Gate gate) {
+  AddOutcome(
+      method, pattern, min_role, std::move(summary),
+      [handler = std::move(handler)](ApiRequest& request) -> http::Outcome { return handler(request); },
+      gate);
 }
 
-void ApiRoutes::AddOutcome(beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
-                           ApiOutcomeHandler handler) {
+void ApiRoutes::AddOutcome(beast_http::verb method, std::string_view pattern, Role min_role,
+                           std::string summary, ApiOutcomeHandler handler, Gate gate) {
   std::string path = std::string(kPrefix) + std::string(pattern);
   descriptions_.push_back(Description{method, path, min_role, std::move(summary)});
   router_.AddOutcome(
       method, std::move(path),
-      [this, method, min_role, handler = std::move(handler)](http::RequestContext& ctx) -> http::Outcome {
+      [this, method, min_role, gate,
+       handler = std::move(handler)](http::RequestContext& ctx) -> http::Outcome {
         auto principal = auth_.Authenticate(ctx, IsMutating(method));
         if (!principal) {
           auto res = http::ErrorResponse(principal.error());
@@ -94,6 +97,10 @@ void ApiRoutes::AddOutcome(beast_http::verb method, std::string_view pattern, Ro
             res.set(beast_http::field::www_authenticate, "Bearer realm=\"restic-manager\"");
           }
           return res;
+        }
+        if (principal->totp_enrolment_required && gate != Gate::kEnrolment) {
+          return http::ErrorResponse(http::Status::forbidden, "totp_enrolment_required",
+                                     "set up two-factor authentication (TOTP) first: an admin requires it");
         }
         if (!principal->HasRole(min_role)) {
           return http::ErrorResponse(http::Status::forbidden, "permission_denied",

@@ -59,6 +59,13 @@ struct ApiRequest {
   Result<void> CheckJsonContentType() const;
 };
 
+//! Whether a route runs for a session that must enrol TOTP first (admins
+//! require it and the user has none): only enrolment, "who am I" and log out do.
+enum class Gate {
+  kFullAccount,  ///< Refused (403 totp_enrolment_required) until TOTP is confirmed.
+  kEnrolment,    ///< Runs for such a session too.
+};
+
 //! A REST handler.
 using ApiHandler = std::function<http::Response(ApiRequest&)>;
 //! A REST handler whose response may come later (http::Deferred) or that
@@ -81,11 +88,11 @@ class ApiRoutes {
   //! A route needing a caller with at least `min_role`. `pattern` is under
   //! kPrefix ("/hosts/{id}"). `summary` is the one-line OpenAPI summary.
   void Add(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
-           ApiHandler handler);
+           ApiHandler handler, Gate gate = Gate::kFullAccount);
 
   //! As Add, for a handler that may defer its response or take the connection.
   void AddOutcome(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
-                  ApiOutcomeHandler handler);
+                  ApiOutcomeHandler handler, Gate gate = Gate::kFullAccount);
 
   //! A route with no authentication (login, health).
   void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary,

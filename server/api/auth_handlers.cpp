@@ -8,8 +8,10 @@
 
 #include "common/schema/secret.h"
 #include "common/util/log.h"
+#include "server/api/account_support.h"
 #include "server/auth/account_rules.h"
 #include "server/auth/credentials.h"
+#include "server/auth/second_factor.h"
 #include "server/store/store.h"
 
 namespace rmgr::server::api {
@@ -48,6 +50,22 @@ void Fields(F& f, schema::Is<LoginRequest> auto& r) {
   f("password", r.password, Text{.min = 1, .max = auth::kMaxPasswordBytes});
 }
 
+struct LoginTotpRequest {
+  Secret challenge;
+  Secret code;
+};
+template <class F>
+void Fields(F& f, schema::Is<LoginTotpRequest> auto& r) {
+  f("challenge", r.challenge, Text{.min = 1, .max = 128});
+  f("code", r.code, Text{.min = 1, .max = 64});  // a TOTP code or a recovery code
+}
+
+// Prefix of login challenges (the token between password and code).
+constexpr std::string_view kChallengePrefix = "rmc_";
+// How long a challenge waits for its code, and how many wrong codes it takes.
+constexpr auto kChallengeLifetime = std::chrono::minutes(5);
+constexpr std::int64_t kChallengeMaxFailures = 5;
+
 struct CreateUserRequest {
   std::string username;
   Secret password;
@@ -85,19 +103,6 @@ void Fields(F& f, schema::Is<CreateTokenRequest> auto& r) {
 
 // ---------------------------------------------------------------- answers
 
-json::value TimeOrNull(const std::optional<TimePoint>& time) {
-  if (!time) return nullptr;
-  return json::value(FormatRfc3339Utc(*time));
-}
-
-json::object UserJson(const store::User& user) {
-  return json::object{{"id", user.id},
-                      {"username", user.username},
-                      {"role", user.role},
-                      {"created_at", FormatRfc3339Utc(user.created_at)},
-                      {"disabled", user.disabled_at.has_value()}};
-}
-
 json::object TokenJson(const store::ApiToken& token) {
   return json::object{{"id", token.id},
                       {"name", token.name},
@@ -118,26 +123,6 @@ json::object PageJson(const store::Page<T>& page, ToJson&& to_json) {
   return json::object{{"items", std::move(items)}, {"next_cursor", std::move(next)}};
 }
 
-// A failure from the store or a rule; internal ones are logged and answered without details.
-http::Response Failure(const Error& error) {
-  if (error.code == ErrorCode::kInternal || error.code == ErrorCode::kSchemaTooNew) {
-    Logger("api")->error("auth request failed: {}", error.Describe());
-    return http::ErrorResponse(http::Status::internal_server_error, "internal", "internal error");
-  }
-  auto res = http::ErrorResponse(error);
-  if (error.code == ErrorCode::kUnauthenticated) {
-    res.set(beast_http::field::www_authenticate, "Bearer realm=\"restic-manager\"");
-  }
-  return res;
-}
-
-http::Response RateLimited(int retry_after_seconds) {
-  auto res = http::ErrorResponse(http::Status::too_many_requests, "rate_limited",
-                                 "too many login attempts; try again later");
-  res.set(beast_http::field::retry_after, std::to_string(std::max(1, retry_after_seconds)));
-  return res;
-}
-
 Result<store::PageRequest> PageFrom(const ApiRequest& req) {
   auto limit = req.QueryInt("limit", 1, store::kMaxPageLimit);
   if (!limit) return limit.error();
@@ -145,12 +130,6 @@ Result<store::PageRequest> PageFrom(const ApiRequest& req) {
   page.limit = static_cast<int>(limit->value_or(store::kDefaultPageLimit));
   page.cursor = req.Query("cursor").value_or("");
   return page;
-}
-
-// A username fit for logs and audit detail: anything else may be a
-// password typed into the wrong field, or an attempt at log injection.
-std::string Loggable(std::string_view username) {
-  return auth::IsValidUsername(username) ? std::string(username) : std::string("(not a valid username)");
 }
 
 // Verified against when the username is unknown, so that answering takes as
@@ -172,17 +151,24 @@ bool IsActiveAdmin(const store::User& user) {
 AuthHandlers::AuthHandlers(ApiDeps& deps, auth::SessionAuthenticator& sessions, LoginLimits limits)
     : deps_(deps),
       sessions_(sessions),
-      by_address_(limits.per_address_burst, limits.per_address_refill),
-      by_username_(limits.per_user_burst, limits.per_user_refill) {}
+      throttle_(limits),
+      account_(deps, sessions, throttle_),
+      totp_(deps, sessions, throttle_) {}
 
 void AuthHandlers::Register(ApiRoutes& routes) {
   using beast_http::verb;
-  routes.AddPublic(verb::post, "/auth/login", "Log in with username and password (sets the session cookie)",
+  routes.AddPublic(verb::post, "/auth/login",
+                   "Log in with username and password (sets the session cookie, or asks for a TOTP code)",
                    [this](ApiRequest& r) { return Login(r); });
-  routes.Add(verb::post, "/auth/logout", Role::kViewer, "End the current browser session",
-             [this](ApiRequest& r) { return Logout(r); });
-  routes.Add(verb::get, "/auth/me", Role::kViewer, "The calling user and how they authenticated",
-             [this](ApiRequest& r) { return Me(r); });
+  routes.AddPublic(verb::post, "/auth/login/totp",
+                   "Second login step: the challenge and a TOTP or recovery code (sets the session cookie)",
+                   [this](ApiRequest& r) { return LoginTotp(r); });
+  routes.Add(
+      verb::post, "/auth/logout", Role::kViewer, "End the current browser session",
+      [this](ApiRequest& r) { return Logout(r); }, Gate::kEnrolment);
+  routes.Add(
+      verb::get, "/auth/me", Role::kViewer, "The calling user and how they authenticated",
+      [this](ApiRequest& r) { return Me(r); }, Gate::kEnrolment);
 
   routes.Add(verb::get, "/users", Role::kAdmin, "List users", [this](ApiRequest& r) { return ListUsers(r); });
   routes.Add(verb::post, "/users", Role::kAdmin, "Create a user",
@@ -200,6 +186,9 @@ void AuthHandlers::Register(ApiRoutes& routes) {
              [this](ApiRequest& r) { return ListTokens(r); });
   routes.Add(verb::delete_, "/tokens/{id}", Role::kViewer, "Revoke an API token (your own; admins: any)",
              [this](ApiRequest& r) { return RevokeToken(r); });
+
+  account_.Register(routes);
+  totp_.Register(routes);
 }
 
 // ------------------------------------------------------------------ auth --
@@ -207,22 +196,13 @@ void AuthHandlers::Register(ApiRoutes& routes) {
 http::Response AuthHandlers::Login(ApiRequest& req) {
   auto log = Logger("auth");
   const std::string& address = req.http.remote_address;
-  if (!by_address_.Allow(address)) {
-    log->debug("login from {} rate limited", address);
-    return RateLimited(by_address_.RetryAfterSeconds(address));
-  }
+  if (auto limited = throttle_.ByAddress(address)) return std::move(*limited);
   auto body = req.Body<LoginRequest>();
   if (!body) return http::ErrorResponse(body.error());
-  std::string user_key = body->username;
-  std::transform(user_key.begin(), user_key.end(), user_key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (!by_username_.Allow(user_key)) {
-    log->debug("login for {} rate limited", Loggable(body->username));
-    return RateLimited(by_username_.RetryAfterSeconds(user_key));
-  }
+  if (auto limited = throttle_.ByUsername(body->username)) return std::move(*limited);
 
   auto found = deps_.store.Read([&](store::ReadTx& tx) { return tx.GetUserByUsername(body->username); });
-  if (!found && found.error().code != ErrorCode::kNotFound) return Failure(found.error());
+  if (!found && found.error().code != ErrorCode::kNotFound) return AuthFailure(found.error());
   const bool known = found.ok();
   // Always verify, even for an unknown user (see DummyPasswordHash).
   const bool password_ok =
@@ -242,9 +222,9 @@ http::Response AuthHandlers::Login(ApiRequest& req) {
                   json::object{{"username", Loggable(body->username)}, {"reason", reason}});
     entry.actor_kind = store::ActorKind::kUser;
     auto logged = deps_.store.Write([&](store::WriteTx& tx) { return tx.AppendAudit(entry); });
-    if (!logged) return Failure(logged.error());
+    if (!logged) return AuthFailure(logged.error());
     log->info("failed login for {} from {} ({})", Loggable(body->username), address, reason);
-    return Failure(MakeError(ErrorCode::kUnauthenticated, "invalid username or password"));
+    return AuthFailure(MakeError(ErrorCode::kUnauthenticated, "invalid username or password"));
   }
 
   // Success: upgrade an old hash while the password is at hand.
@@ -253,12 +233,112 @@ http::Response AuthHandlers::Login(ApiRequest& req) {
   if (auth::PasswordNeedsRehash(user.password_hash)) {
     if (auto hash = auth::HashPassword(body->password.Reveal())) rehashed = std::move(*hash);
   }
-  const auth::IssuedSession issued = sessions_.NewSession(user.id);
+  if (!user.totp_enabled) return StartSession(req, user, std::move(rehashed), "none", "");
+
+  // The password was right; the session waits for a code (POST /auth/login/totp).
+  const std::string challenge = auth::NewToken(kChallengePrefix);
+  store::LoginChallenge record;
+  record.token_hash = auth::HashToken(challenge);
+  record.user_id = user.id;
+  record.expires_at = sessions_.Now() + kChallengeLifetime;
+  auto stored = deps_.store.Write([&](store::WriteTx& tx) -> Result<void> {
+    if (rehashed) {
+      store::UserUpdate update;
+      update.password_hash = *rehashed;
+      if (auto updated = tx.UpdateUser(user.id, update); !updated) return updated.error();
+    }
+    auto made = tx.CreateLoginChallenge(record);
+    if (!made) return made.error();
+    return Ok();
+  });
+  if (!stored) return AuthFailure(stored.error());
+  log->debug("{} gave the right password from {}; waiting for a TOTP code", user.username, address);
+  return Json(http::Status::ok, json::object{{"totp_required", true}, {"challenge", challenge}});
+}
+
+http::Response AuthHandlers::LoginTotp(ApiRequest& req) {
+  auto log = Logger("auth");
+  const std::string& address = req.http.remote_address;
+  if (auto limited = throttle_.ByAddress(address)) return std::move(*limited);
+  auto body = req.Body<LoginTotpRequest>();
+  if (!body) return http::ErrorResponse(body.error());
+  const std::string hash = auth::HashToken(body->challenge.Reveal());
   const TimePoint now = sessions_.Now();
-  auto stored = deps_.store.Write([&](store::WriteTx& tx) -> Result<store::User> {
+  const Error expired = MakeError(ErrorCode::kUnauthenticated,
+                                  "this login has expired; enter your username and password again");
+
+  struct Found {
+    store::LoginChallenge challenge;
+    store::User user;
+  };
+  auto found = deps_.store.Read([&](store::ReadTx& tx) -> Result<Found> {
+    auto challenge = tx.GetLoginChallenge(hash);
+    if (!challenge) return challenge.error();
+    auto user = tx.GetUser(challenge->user_id);
+    if (!user) return user.error();
+    return Found{std::move(*challenge), std::move(*user)};
+  });
+  if (!found) return AuthFailure(found.error().code == ErrorCode::kNotFound ? expired : found.error());
+  if (found->challenge.expires_at <= now || found->user.disabled_at) return AuthFailure(expired);
+  const store::User& user = found->user;
+  if (auto limited = throttle_.ByUsername(user.username)) return std::move(*limited);
+
+  // Check and spend the code; a wrong one is counted against the challenge
+  // and audited in the same transaction, and ends it after kChallengeMaxFailures.
+  auto checked = deps_.store.Write([&](store::WriteTx& tx) -> Result<auth::SecondFactorOutcome> {
+    auto outcome = auth::CheckSecondFactor(tx, deps_.secrets, user.id, body->code.Reveal(), now);
+    if (!outcome) return outcome.error();
+    if (*outcome == auth::SecondFactorOutcome::kTotp ||
+        *outcome == auth::SecondFactorOutcome::kRecoveryCode) {
+      return outcome;
+    }
+    auto failures = tx.FailLoginChallenge(hash);
+    if (!failures) return failures.error();
+    if (*failures >= kChallengeMaxFailures) {
+      if (auto gone = tx.DeleteLoginChallenge(hash); !gone) return gone.error();
+    }
+    store::AuditEntry entry = req.Audit(
+        "auth.login_failed", "user", user.id,
+        json::object{
+            {"username", user.username},
+            {"reason", *outcome == auth::SecondFactorOutcome::kReplayed ? "replayed_code" : "bad_code"}});
+    entry.actor_kind = store::ActorKind::kUser;
+    if (auto logged = tx.AppendAudit(entry); !logged) return logged.error();
+    return outcome;
+  });
+  if (!checked) return AuthFailure(checked.error());
+  if (*checked == auth::SecondFactorOutcome::kWrong || *checked == auth::SecondFactorOutcome::kReplayed) {
+    log->info("wrong second factor for {} from {} ({})", user.username, address, auth::ToString(*checked));
+    return AuthFailure(MakeError(ErrorCode::kUnauthenticated,
+                                 *checked == auth::SecondFactorOutcome::kReplayed
+                                     ? "this code was used already; wait for the next one"
+                                     : "wrong code",
+                                 "code"));
+  }
+  return StartSession(req, user, std::nullopt, auth::ToString(*checked), hash);
+}
+
+http::Response AuthHandlers::StartSession(ApiRequest& req, const store::User& user,
+                                          std::optional<std::string> rehashed, std::string_view second_factor,
+                                          const std::string& challenge_hash) {
+  const auth::IssuedSession issued = sessions_.NewSession(user.id, req.http);
+  const TimePoint now = sessions_.Now();
+  struct Started {
+    store::User user;
+    bool require_totp = false;
+  };
+  auto stored = deps_.store.Write([&](store::WriteTx& tx) -> Result<Started> {
     auto current = tx.GetUser(user.id);
     if (!current || current->disabled_at) {
       return MakeError(ErrorCode::kUnauthenticated, "invalid username or password");
+    }
+    if (!challenge_hash.empty()) {
+      // Spent with the session: one challenge opens one session.
+      if (auto gone = tx.DeleteLoginChallenge(challenge_hash); !gone) {
+        return gone.error().code == ErrorCode::kNotFound
+                   ? MakeError(ErrorCode::kUnauthenticated, "this login has expired; log in again")
+                   : gone.error();
+      }
     }
     if (auto swept = tx.DeleteExpiredSessions(now); !swept) return swept.error();
     if (rehashed) {
@@ -267,17 +347,23 @@ http::Response AuthHandlers::Login(ApiRequest& req) {
       if (auto updated = tx.UpdateUser(user.id, update); !updated) return updated.error();
     }
     if (auto session = tx.CreateSession(issued.record); !session) return session.error();
+    auto settings = tx.GetAccountSettings();
+    if (!settings) return settings.error();
     store::AuditEntry entry =
-        req.Audit("auth.login", "user", user.id, json::object{{"username", user.username}});
+        req.Audit("auth.login", "user", user.id,
+                  json::object{{"username", user.username}, {"second_factor", second_factor}});
     entry.actor_kind = store::ActorKind::kUser;
     entry.actor_id = user.id;
     if (auto logged = tx.AppendAudit(entry); !logged) return logged.error();
-    return current;
+    return Started{std::move(*current), settings->require_totp};
   });
-  if (!stored) return Failure(stored.error());
-  log->info("{} logged in from {}", user.username, address);
+  if (!stored) return AuthFailure(stored.error());
+  Logger("auth")->info("{} logged in from {}", user.username, req.http.remote_address);
   auto res =
-      Json(http::Status::ok, json::object{{"csrf_token", issued.csrf_token}, {"user", UserJson(*stored)}});
+      Json(http::Status::ok,
+           json::object{{"csrf_token", issued.csrf_token},
+                        {"user", UserJson(stored->user)},
+                        {"totp_enrolment_required", stored->require_totp && !stored->user.totp_enabled}});
   res.set(beast_http::field::set_cookie, sessions_.SessionCookie(issued.token));
   return res;
 }
@@ -294,7 +380,7 @@ http::Response AuthHandlers::Logout(ApiRequest& req) {
     if (!logged) return logged.error();
     return Ok();
   });
-  if (!ended) return Failure(ended.error());
+  if (!ended) return AuthFailure(ended.error());
   auto res = NoContent();
   res.set(beast_http::field::set_cookie, sessions_.ClearedCookie());
   return res;
@@ -302,26 +388,28 @@ http::Response AuthHandlers::Logout(ApiRequest& req) {
 
 http::Response AuthHandlers::Me(ApiRequest& req) {
   auto user = deps_.store.Read([&](store::ReadTx& tx) { return tx.GetUser(req.caller().user_id); });
-  if (!user) return Failure(user.error());
-  return Json(http::Status::ok, json::object{{"user", UserJson(*user)},
-                                             {"via", req.caller().via_session ? "session" : "token"}});
+  if (!user) return AuthFailure(user.error());
+  return Json(http::Status::ok,
+              json::object{{"user", UserJson(*user)},
+                           {"via", req.caller().via_session ? "session" : "token"},
+                           {"totp_enrolment_required", req.caller().totp_enrolment_required}});
 }
 
 // ----------------------------------------------------------------- users --
 
 http::Response AuthHandlers::ListUsers(ApiRequest& req) {
   auto page = PageFrom(req);
-  if (!page) return Failure(page.error());
+  if (!page) return AuthFailure(page.error());
   auto users = deps_.store.Read([&](store::ReadTx& tx) { return tx.ListUsers(*page); });
-  if (!users) return Failure(users.error());
+  if (!users) return AuthFailure(users.error());
   return Json(http::Status::ok, PageJson(*users, UserJson));
 }
 
 http::Response AuthHandlers::CreateUser(ApiRequest& req) {
   auto body = req.Body<CreateUserRequest>();
-  if (!body) return Failure(body.error());
+  if (!body) return AuthFailure(body.error());
   auto hash = auth::HashPassword(body->password.Reveal());
-  if (!hash) return Failure(hash.error());
+  if (!hash) return AuthFailure(hash.error());
   auto created = deps_.store.Write([&](store::WriteTx& tx) -> Result<store::User> {
     auto user = tx.CreateUser(store::NewUser{body->username, *hash, body->role});
     if (!user) return user.error();
@@ -331,33 +419,34 @@ http::Response AuthHandlers::CreateUser(ApiRequest& req) {
     if (!logged) return logged.error();
     return user;
   });
-  if (!created) return Failure(created.error());
+  if (!created) return AuthFailure(created.error());
   return Json(http::Status::created, UserJson(*created));
 }
 
 http::Response AuthHandlers::GetUser(ApiRequest& req) {
   auto user = deps_.store.Read([&](store::ReadTx& tx) { return tx.GetUser(req.Param("id")); });
-  if (!user) return Failure(user.error());
+  if (!user) return AuthFailure(user.error());
   return Json(http::Status::ok, UserJson(*user));
 }
 
 http::Response AuthHandlers::UpdateUser(ApiRequest& req) {
   auto body = req.Body<UpdateUserRequest>();
-  if (!body) return Failure(body.error());
+  if (!body) return AuthFailure(body.error());
   if (!body->role && !body->password && !body->disabled) {
-    return Failure(MakeError(ErrorCode::kInvalidArgument, "give at least one of role, password, disabled"));
+    return AuthFailure(
+        MakeError(ErrorCode::kInvalidArgument, "give at least one of role, password, disabled"));
   }
   const std::string& id = req.Param("id");
   const Principal& caller = req.caller();
   if (body->disabled.value_or(false) && id == caller.user_id) {
-    return Failure(MakeError(ErrorCode::kConflict, "you cannot disable your own account", "disabled"));
+    return AuthFailure(MakeError(ErrorCode::kConflict, "you cannot disable your own account", "disabled"));
   }
   store::UserUpdate update;
   update.role = body->role;
   update.disabled = body->disabled;
   if (body->password) {
     auto hash = auth::HashPassword(body->password->Reveal());
-    if (!hash) return Failure(hash.error());
+    if (!hash) return AuthFailure(hash.error());
     update.password_hash = std::move(*hash);
   }
   // The caller keeps the session they are using when changing their own password.
@@ -399,14 +488,14 @@ http::Response AuthHandlers::UpdateUser(ApiRequest& req) {
     if (!logged) return logged.error();
     return after;
   });
-  if (!updated) return Failure(updated.error());
+  if (!updated) return AuthFailure(updated.error());
   return Json(http::Status::ok, UserJson(*updated));
 }
 
 http::Response AuthHandlers::DeleteUser(ApiRequest& req) {
   const std::string& id = req.Param("id");
   if (id == req.caller().user_id) {
-    return Failure(MakeError(ErrorCode::kConflict, "you cannot delete your own account"));
+    return AuthFailure(MakeError(ErrorCode::kConflict, "you cannot delete your own account"));
   }
   auto deleted = deps_.store.Write([&](store::WriteTx& tx) -> Result<void> {
     auto user = tx.GetUser(id);
@@ -422,7 +511,7 @@ http::Response AuthHandlers::DeleteUser(ApiRequest& req) {
     if (!logged) return logged.error();
     return Ok();
   });
-  if (!deleted) return Failure(deleted.error());
+  if (!deleted) return AuthFailure(deleted.error());
   return NoContent();
 }
 
@@ -430,7 +519,7 @@ http::Response AuthHandlers::DeleteUser(ApiRequest& req) {
 
 http::Response AuthHandlers::CreateToken(ApiRequest& req) {
   auto body = req.Body<CreateTokenRequest>();
-  if (!body) return Failure(body.error());
+  if (!body) return AuthFailure(body.error());
   const std::string secret = auth::NewToken(auth::SessionAuthenticator::kApiTokenPrefix);
   store::NewApiToken token{req.caller().user_id, body->name, auth::HashToken(secret), std::nullopt};
   if (body->expires_in_seconds) {
@@ -445,7 +534,7 @@ http::Response AuthHandlers::CreateToken(ApiRequest& req) {
     if (!logged) return logged.error();
     return stored;
   });
-  if (!created) return Failure(created.error());
+  if (!created) return AuthFailure(created.error());
   json::object answer = TokenJson(*created);
   answer["token"] = secret;  // the only time it is ever shown
   return Json(http::Status::created, std::move(answer));
@@ -454,7 +543,7 @@ http::Response AuthHandlers::CreateToken(ApiRequest& req) {
 http::Response AuthHandlers::ListTokens(ApiRequest& req) {
   const auto all = req.Query("all");
   if (all && *all != "true" && *all != "false") {
-    return Failure(MakeError(ErrorCode::kInvalidArgument, "all must be true or false", "all"));
+    return AuthFailure(MakeError(ErrorCode::kInvalidArgument, "all must be true or false", "all"));
   }
   const bool everyone = all && *all == "true";
   if (everyone && !req.caller().HasRole(Role::kAdmin)) {
@@ -462,11 +551,11 @@ http::Response AuthHandlers::ListTokens(ApiRequest& req) {
                                "listing everyone's tokens needs the admin role");
   }
   auto page = PageFrom(req);
-  if (!page) return Failure(page.error());
+  if (!page) return AuthFailure(page.error());
   store::ApiTokenFilter filter;
   if (!everyone) filter.user_id = req.caller().user_id;
   auto tokens = deps_.store.Read([&](store::ReadTx& tx) { return tx.ListApiTokens(filter, *page); });
-  if (!tokens) return Failure(tokens.error());
+  if (!tokens) return AuthFailure(tokens.error());
   return Json(http::Status::ok, PageJson(*tokens, TokenJson));
 }
 
@@ -486,7 +575,7 @@ http::Response AuthHandlers::RevokeToken(ApiRequest& req) {
     if (!logged) return logged.error();
     return Ok();
   });
-  if (!revoked) return Failure(revoked.error());
+  if (!revoked) return AuthFailure(revoked.error());
   return NoContent();
 }
 

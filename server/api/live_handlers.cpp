@@ -22,12 +22,13 @@ http::Outcome OpenEventStream(ApiRequest& req, Authenticator& auth, events::Even
                                                                 {"username", who.username},
                                                                 {"role", ToString(who.role)}}}}});
   // The request's credentials are checked again while the stream is open:
-  // a logout, an expired session, a revoked token or a changed role ends it.
+  // a logout, an expired session, a revoked token or session, a changed role,
+  // or admins requiring TOTP of a user without it ends it.
   auto credentials = std::make_shared<http::Request>(req.http.request);
   auto recheck = [&auth, credentials, remote = req.http.remote_address, who]() {
     http::RequestContext ctx{*credentials, std::string(ApiRoutes::kPrefix) + "/events", {}, {}, remote};
     auto now = auth.Authenticate(ctx, false);
-    return now && now->user_id == who.user_id && now->role == who.role;
+    return now && now->user_id == who.user_id && now->role == who.role && !now->totp_enrolment_required;
   };
   return http::Takeover{[&streams, role = who.role, first, recheck](boost::beast::tcp_stream stream, http::Request) {
     streams.Serve(std::move(stream), role, first, recheck);

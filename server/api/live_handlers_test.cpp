@@ -40,9 +40,12 @@ class SwitchableAuthenticator : public Authenticator {
  public:
   Result<Principal> Authenticate(const http::RequestContext& ctx, bool mutating) override {
     if (!valid.load()) return MakeError(ErrorCode::kUnauthenticated, "session ended");
-    return inner_.Authenticate(ctx, mutating);
+    auto principal = inner_.Authenticate(ctx, mutating);
+    if (principal) principal->totp_enrolment_required = must_enrol.load();
+    return principal;
   }
   std::atomic<bool> valid{true};
+  std::atomic<bool> must_enrol{false};  ///< As when admins require TOTP of a user without it.
 
  private:
   testing::HeaderAuthenticator inner_;
@@ -239,6 +242,19 @@ TEST_F(LiveRoutesTest, StreamEndsOnceTheCredentialsStopBeingValid) {
   auth_.valid = false;
   EXPECT_TRUE(client.ReadUntilClosed());
   EXPECT_TRUE(WaitStreams(0));
+}
+
+TEST_F(LiveRoutesTest, StreamEndsOnceAdminsRequireTotpOfAUserWithoutIt) {
+  SseClient client(Port(), "operator");
+  ASSERT_TRUE(client.ReadUntil("event: ready"));
+  ASSERT_TRUE(WaitStreams(1));
+  auth_.must_enrol = true;
+  EXPECT_TRUE(client.ReadUntilClosed());
+  EXPECT_TRUE(WaitStreams(0));
+  // ...and a new stream is refused until the user has enrolled.
+  auto refused = Call("GET", "/api/v1/events", "", {{"X-Test-Role", "operator"}});
+  EXPECT_EQ(refused.status, 403u);
+  EXPECT_EQ(refused.ErrorCode(), "totp_enrolment_required");
 }
 
 TEST_F(LiveRoutesTest, AClientThatStopsReadingIsDroppedNotBuffered) {

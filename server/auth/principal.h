@@ -22,12 +22,15 @@ std::optional<Role> RoleFromString(std::string_view text);
 
 //! An authenticated caller.
 struct Principal {
-  std::string user_id;                                     ///< The user acting.
-  std::string username;                                    ///< For display and audit detail.
-  Role role = Role::kViewer;                               ///< The user's role.
-  store::ActorKind actor_kind = store::ActorKind::kUser;   ///< kUser (browser session) or kApi (API token).
-  std::string actor_id;                                    ///< User id for sessions, token id for tokens.
-  bool via_session = false;                                ///< Cookie auth: mutations need the CSRF header.
+  std::string user_id;                                    ///< The user acting.
+  std::string username;                                   ///< For display and audit detail.
+  Role role = Role::kViewer;                              ///< The user's role.
+  store::ActorKind actor_kind = store::ActorKind::kUser;  ///< kUser (browser session) or kApi (API token).
+  std::string actor_id;                                   ///< User id for sessions, token id for tokens.
+  bool via_session = false;                               ///< Cookie auth: mutations need the CSRF header.
+  //! A browser session of a user without TOTP while admins require it: only
+  //! the routes that enrol (and log out) may run until TOTP is confirmed.
+  bool totp_enrolment_required = false;
 
   //! True when the principal's role is `role` or stronger.
   bool HasRole(Role role_needed) const { return static_cast<int>(role) >= static_cast<int>(role_needed); }

@@ -15,6 +15,17 @@ namespace beast_http = http::beast_http;
 
 // Longest credential accepted from a header; real ones are ~50 bytes.
 constexpr std::size_t kMaxCredentialBytes = 512;
+// Longest User-Agent kept for the session list.
+constexpr std::size_t kMaxUserAgentBytes = 256;
+
+// The User-Agent as printable ASCII, cut: it is shown in the UI and is the caller's text.
+std::string CleanUserAgent(std::string_view agent) {
+  std::string out;
+  for (const char c : agent.substr(0, kMaxUserAgentBytes)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  return out;
+}
 
 std::string_view View(boost::beast::string_view text) {
   return {text.data(), text.size()};
@@ -153,13 +164,16 @@ Result<auth::Principal> SessionAuthenticator::AuthenticateSession(std::string_vi
   struct Found {
     store::Session session;
     store::User user;
+    bool require_totp = false;
   };
   auto found = store_.Read([&](store::ReadTx& tx) -> Result<Found> {
     auto session = tx.GetSession(hash);
     if (!session) return session.error();
     auto user = tx.GetUser(session->user_id);
     if (!user) return user.error();
-    return Found{std::move(*session), std::move(*user)};
+    auto settings = tx.GetAccountSettings();
+    if (!settings) return settings.error();
+    return Found{std::move(*session), std::move(*user), settings->require_totp};
   });
   auto log = Logger("auth");
   if (!found) return LookupFailure(found.error(), "session expired or invalid; log in again");
@@ -189,12 +203,13 @@ Result<auth::Principal> SessionAuthenticator::AuthenticateSession(std::string_vi
     }
   }
 
-  // Sliding expiry, written only when it moves by a touch_interval or more.
+  // Sliding expiry and last use, written at most once per touch_interval.
   const TimePoint slid = std::min(now + options_.idle_timeout, hard_end);
-  const TimePoint if_before = slid - options_.touch_interval;
-  if (found->session.expires_at < if_before) {
-    auto extended = store_.Write([&](store::WriteTx& tx) { return tx.ExtendSession(hash, slid, if_before); },
-                                 store::Durability::kRelaxed);
+  const TimePoint if_before = now - options_.touch_interval;
+  if (found->session.last_used_at < if_before) {
+    auto extended =
+        store_.Write([&](store::WriteTx& tx) { return tx.TouchSession(hash, slid, now, if_before); },
+                     store::Durability::kRelaxed);
     if (!extended)
       log->warn("cannot extend a session of {}: {}", found->user.username, extended.error().Describe());
   }
@@ -206,11 +221,15 @@ Result<auth::Principal> SessionAuthenticator::AuthenticateSession(std::string_vi
   principal.actor_kind = store::ActorKind::kUser;
   principal.actor_id = found->user.id;
   principal.via_session = true;
+  principal.totp_enrolment_required = found->require_totp && !found->user.totp_enabled;
   return principal;
 }
 
-IssuedSession SessionAuthenticator::NewSession(const std::string& user_id) const {
+IssuedSession SessionAuthenticator::NewSession(const std::string& user_id,
+                                               const http::RequestContext& ctx) const {
   IssuedSession issued;
+  issued.record.client_address = ctx.remote_address;
+  issued.record.user_agent = CleanUserAgent(View(ctx.request[beast_http::field::user_agent]));
   issued.token = NewToken(kSessionPrefix);
   issued.csrf_token = NewToken("");
   issued.record.token_hash = HashToken(issued.token);

@@ -13,7 +13,10 @@
 //    touch_interval) and in any case max_lifetime after login. Expired or
 //    unknown sessions and disabled users are 401. A mutating request needs
 //    the session's CSRF token in `X-CSRF-Token` (constant-time compare of
-//    the hashes): missing or wrong is 403.
+//    the hashes): missing or wrong is 403. When admins require TOTP and the
+//    user has none, the principal says totp_enrolment_required (the routes
+//    then refuse all but enrolment). API tokens are not held back this way:
+//    they are 256-bit secrets made by a logged-in user, not a password.
 // When a request carries an Authorization header, the cookie is ignored:
 // the bearer token alone decides (so no CSRF token is needed), and a bad
 // one is 401 even if the cookie is good.
@@ -69,9 +72,10 @@ class SessionAuthenticator final : public auth::Authenticator {
   //! store error (kBusy, kInternal).
   Result<auth::Principal> Authenticate(const http::RequestContext& ctx, bool mutating) override;
 
-  //! Fresh random secrets for a session of `user_id` starting now. Call it
-  //! outside the write transaction, then store `record` with CreateSession.
-  IssuedSession NewSession(const std::string& user_id) const;
+  //! Fresh random secrets for a session of `user_id` starting now, opened
+  //! by request `ctx` (its address and User-Agent are kept for the session
+  //! list). Call it outside the write transaction, then store `record` with CreateSession.
+  IssuedSession NewSession(const std::string& user_id, const http::RequestContext& ctx) const;
 
   //! The Set-Cookie value that hands `token` to the browser.
   std::string SessionCookie(std::string_view token) const;
@@ -89,7 +93,7 @@ class SessionAuthenticator final : public auth::Authenticator {
  private:
   Result<auth::Principal> AuthenticateBearer(std::string_view header, const http::RequestContext& ctx);
   Result<auth::Principal> AuthenticateSession(std::string_view cookie, const http::RequestContext& ctx,
-                                             bool mutating);
+                                              bool mutating);
 
   store::Store& store_;
   std::function<TimePoint()> now_;

@@ -54,6 +54,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/store/account_types.h"
 #include "server/store/alert_types.h"
 #include "server/store/metrics_types.h"
 #include "server/store/notification_types.h"
@@ -158,7 +159,22 @@ class ReadTx {
   virtual Result<ApiToken> GetApiTokenByHash(std::string_view token_hash) = 0;
   //! API tokens matching the filter, ordered by id (creation order).
   virtual Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) = 0;
+  //! The user's sessions, expired ones included (the caller filters), newest first.
+  virtual Result<std::vector<Session>> ListUserSessions(std::string_view user_id) = 0;
+  //! The session with this public id.
+  virtual Result<Session> GetSessionById(std::string_view id) = 0;
   // ---- end users and credentials (reads) ----
+
+  // ---- account security (reads) ----
+  //! The user's TOTP record, confirmed or pending; kNotFound when there is none.
+  virtual Result<UserTotp> GetUserTotp(std::string_view user_id) = 0;
+  //! How many of the user's recovery codes are still unused.
+  virtual Result<int64_t> CountUnusedRecoveryCodes(std::string_view user_id) = 0;
+  //! The login challenge whose token hashes to `token_hash`, expired or not (the caller checks).
+  virtual Result<LoginChallenge> GetLoginChallenge(std::string_view token_hash) = 0;
+  //! The account settings (defaults for keys never set).
+  virtual Result<AccountSettings> GetAccountSettings() = 0;
+  // ---- end account security (reads) ----
 
   // ---- window record (reads) ----
   //! What the window record of schedule `schedule_id` needs for [from, to)
@@ -361,11 +377,11 @@ class WriteTx : public ReadTx {
   virtual Result<void> DeleteUser(std::string_view id) = 0;
   //! Stores a new session (created_at from the store clock); kConflict on a reused token hash.
   virtual Result<Session> CreateSession(const Session& session) = 0;
-  //! Moves the session's expires_at to `expires_at`, but only when it is now
-  //! earlier than `if_before` (so a sliding expiry writes at most once per
-  //! step). Returns whether it wrote; kNotFound for an unknown session.
-  virtual Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at,
-                                     TimePoint if_before) = 0;
+  //! Sets the session's expires_at and last_used_at, but only when
+  //! last_used_at is earlier than `if_before` (so a sliding expiry writes at
+  //! most once per step). Returns whether it wrote; kNotFound for an unknown session.
+  virtual Result<bool> TouchSession(std::string_view token_hash, TimePoint expires_at, TimePoint used_at,
+                                    TimePoint if_before) = 0;
   //! Deletes one session; kNotFound when there is none.
   virtual Result<void> DeleteSession(std::string_view token_hash) = 0;
   //! Deletes every session of a user except the one hashing to `keep_token_hash`
@@ -382,6 +398,36 @@ class WriteTx : public ReadTx {
   //! `if_before`. Returns whether it wrote; kNotFound for an unknown token.
   virtual Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) = 0;
   // ---- end users and credentials (writes) ----
+
+  // ---- account security (writes) ----
+  //! Stores a pending (unconfirmed) TOTP secret for `totp.user_id`, replacing
+  //! a pending one (created_at from the store clock); kConflict when the user
+  //! has a confirmed one.
+  virtual Result<UserTotp> PutPendingTotp(const UserTotp& totp) = 0;
+  //! Confirms the user's pending TOTP with the step of its first code (which
+  //! is thereby used); kNotFound when none is pending, kConflict when confirmed already.
+  virtual Result<UserTotp> ConfirmTotp(std::string_view user_id, int64_t step) = 0;
+  //! Records that a code of time step `step` was accepted for the user's
+  //! confirmed TOTP, only when `step` is newer than every step accepted
+  //! before. false: the step (or a later one) was used already — a replay.
+  virtual Result<bool> UseTotpStep(std::string_view user_id, int64_t step) = 0;
+  //! Deletes the user's TOTP (pending or confirmed) and recovery codes;
+  //! returns whether a TOTP record existed.
+  virtual Result<bool> DeleteTotp(std::string_view user_id) = 0;
+  //! Replaces the user's recovery codes with these hashes (all unused).
+  virtual Result<void> ReplaceRecoveryCodes(std::string_view user_id,
+                                            std::span<const std::string> code_hashes) = 0;
+  //! Spends the unused recovery code hashing to `code_hash`; false when there is none.
+  virtual Result<bool> UseRecoveryCode(std::string_view user_id, std::string_view code_hash) = 0;
+  //! Stores a login challenge (created_at from the store clock) and deletes expired ones.
+  virtual Result<LoginChallenge> CreateLoginChallenge(const LoginChallenge& challenge) = 0;
+  //! Counts one wrong code against the challenge; returns its failures so far; kNotFound when gone.
+  virtual Result<int64_t> FailLoginChallenge(std::string_view token_hash) = 0;
+  //! Deletes the challenge; kNotFound when there is none.
+  virtual Result<void> DeleteLoginChallenge(std::string_view token_hash) = 0;
+  //! Stores the account settings (updated_at from the store clock); returns them as stored.
+  virtual Result<AccountSettings> PutAccountSettings(const AccountSettings& settings) = 0;
+  // ---- end account security (writes) ----
 
   // ---- window record (writes) ----
   // Host presence needs no call of its own: UpdateHostStatus records it

@@ -322,6 +322,7 @@ struct User {
   std::string role;                      ///< "admin", "operator" or "viewer" (api::Role names).
   TimePoint created_at;                  ///< Set by the store.
   std::optional<TimePoint> disabled_at;  ///< Set while the account is disabled.
+  bool totp_enabled = false;             ///< Read only: a confirmed TOTP second factor exists.
 };
 
 //! What creating a user needs.
@@ -340,11 +341,15 @@ struct UserUpdate {
 
 //! A browser session. The cookie and the CSRF token are only stored hashed.
 struct Session {
-  std::string token_hash;  ///< HashToken of the cookie value; primary key.
-  std::string user_id;     ///< Whose session.
-  std::string csrf_hash;   ///< HashToken of the session's CSRF token.
-  TimePoint created_at;    ///< Set by the store.
-  TimePoint expires_at;    ///< Invalid from this instant on (the caller slides it).
+  std::string token_hash;        ///< HashToken of the cookie value; primary key; never leaves the server.
+  std::string user_id;           ///< Whose session.
+  std::string csrf_hash;         ///< HashToken of the session's CSRF token.
+  TimePoint created_at;          ///< Set by the store.
+  TimePoint expires_at;          ///< Invalid from this instant on (the caller slides it).
+  std::string id{};              ///< Public id (session list, revoke); set by the store.
+  TimePoint last_used_at{};      ///< created_at at first; moved by TouchSession (coarse).
+  std::string client_address{};  ///< Source address at login.
+  std::string user_agent{};      ///< User-Agent at login (sanitised and cut by the caller).
 };
 
 //! An API token for the CLI and scripts. Only its hash is stored.

@@ -223,22 +223,28 @@ TEST_P(UsersTest, SessionsRoundTripAndNeedAUser) {
             ErrorCode::kInvalidArgument);
 }
 
-TEST_P(UsersTest, ExtendSessionWritesOnlyWhenTheStepIsReached) {
+TEST_P(UsersTest, TouchSessionWritesOnlyWhenTheStepIsReached) {
   const User user = MakeUser("ivan");
   const TimePoint expires = Now() + hours(12);
-  MakeSession(user.id, "s", expires);
-  // Less than a step later: nothing written.
+  const Session made = MakeSession(user.id, "s", expires);
+  EXPECT_EQ(made.last_used_at, made.created_at);
+  // Last used at created_at, which is not before the step's start: nothing written.
   EXPECT_FALSE(Must(store().Write([&](WriteTx& tx) {
-    return tx.ExtendSession("s", expires + minutes(1), expires + minutes(1) - minutes(1));
+    return tx.TouchSession("s", expires + minutes(1), made.created_at + minutes(1), made.created_at);
   })));
   EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.GetSession("s"); })).expires_at, expires);
-  EXPECT_TRUE(Must(store().Write(
-      [&](WriteTx& tx) { return tx.ExtendSession("s", expires + minutes(2), expires + minutes(1)); })));
-  EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.GetSession("s"); })).expires_at,
-            expires + minutes(2));
-  EXPECT_EQ(
-      store().Write([&](WriteTx& tx) { return tx.ExtendSession("gone", expires, expires); }).error().code,
-      ErrorCode::kNotFound);
+  EXPECT_TRUE(Must(store().Write([&](WriteTx& tx) {
+    return tx.TouchSession("s", expires + minutes(2), made.created_at + minutes(2),
+                           made.created_at + minutes(1));
+  })));
+  const Session touched = Must(store().Read([](ReadTx& tx) { return tx.GetSession("s"); }));
+  EXPECT_EQ(touched.expires_at, expires + minutes(2));
+  EXPECT_EQ(touched.last_used_at, made.created_at + minutes(2));
+  EXPECT_EQ(store()
+                .Write([&](WriteTx& tx) { return tx.TouchSession("gone", expires, expires, expires); })
+                .error()
+                .code,
+            ErrorCode::kNotFound);
 }
 
 TEST_P(UsersTest, DeletesOneAllButOneAndExpiredSessions) {

@@ -152,6 +152,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
         " DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
         "DROP TABLE notification_deliveries;"
+        " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges; DROP TABLE "
+        "server_settings;"
         "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " ALTER TABLE schedules DROP COLUMN max_runtime_s;"
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
@@ -225,6 +227,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
     raw.Exec(
         "ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
         " DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
+        " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges; DROP TABLE "
+        "server_settings;"
         " DELETE FROM schema_migrations WHERE version >= 10");
   }
   auto store = Open();
@@ -251,6 +255,47 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
 
 // jobs.error_kind keeps each kind by name and "none" as '' (as before
 // 0006); 0006 refuses any other text.
+// 0013 rebuilds sessions: a browser logged in before the upgrade stays
+// logged in, with a public id and last_used_at = created_at.
+TEST_P(SqliteStoreFile, AccountsMigrationKeepsSessionsAndGivesThemAnId) {
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(
+        store
+            ->Write([&](WriteTx& tx) -> Result<void> {
+              auto user = tx.CreateUser(NewUser{"alice", "$argon2id$x", "admin"});
+              if (!user.ok()) return user.error();
+              Session session{"kept-hash", user->id, "csrf", {}, TimePoint{std::chrono::hours(500000)}};
+              if (auto made = tx.CreateSession(session); !made.ok()) return made.error();
+              return Ok();
+            })
+            .ok());
+  }
+  {
+    // Back to the sessions table of 0001, without 0013's tables.
+    RawDb raw(file_);
+    raw.Exec(
+        "CREATE TABLE sessions_old (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id)"
+        " ON DELETE CASCADE, csrf_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT "
+        "NULL);"
+        " INSERT INTO sessions_old SELECT token_hash, user_id, csrf_hash, created_at, expires_at FROM "
+        "sessions;"
+        " DROP TABLE sessions; ALTER TABLE sessions_old RENAME TO sessions;"
+        " CREATE INDEX sessions_user ON sessions (user_id); CREATE INDEX sessions_expires ON sessions "
+        "(expires_at);"
+        " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges;"
+        " DROP TABLE server_settings; DELETE FROM schema_migrations WHERE version >= 13");
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto session = store->Read([](ReadTx& tx) { return tx.GetSession("kept-hash"); });
+  ASSERT_TRUE(session.ok()) << session.error().Describe();
+  EXPECT_EQ(session->id.size(), 32u);
+  EXPECT_EQ(session->last_used_at, session->created_at);
+  EXPECT_EQ(session->client_address, "");
+}
+
 TEST_P(SqliteStoreFile, ErrorKindIsStoredByNameWithNoneAsEmptyAndNothingElse) {
   auto store = Open();
   ASSERT_NE(store, nullptr);

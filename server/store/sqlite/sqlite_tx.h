@@ -65,6 +65,12 @@ class SqliteTx final : public WriteTx {
   Result<ApiToken> GetApiToken(std::string_view id) override;
   Result<ApiToken> GetApiTokenByHash(std::string_view token_hash) override;
   Result<Page<ApiToken>> ListApiTokens(const ApiTokenFilter& filter, const PageRequest& page) override;
+  Result<std::vector<Session>> ListUserSessions(std::string_view user_id) override;
+  Result<Session> GetSessionById(std::string_view id) override;
+  Result<UserTotp> GetUserTotp(std::string_view user_id) override;
+  Result<int64_t> CountUnusedRecoveryCodes(std::string_view user_id) override;
+  Result<LoginChallenge> GetLoginChallenge(std::string_view token_hash) override;
+  Result<AccountSettings> GetAccountSettings() override;
   // window record (sqlite_windows.cpp)
   Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
   Result<ServerRun> GetLatestServerRun() override;
@@ -143,13 +149,25 @@ class SqliteTx final : public WriteTx {
   Result<User> UpdateUser(std::string_view id, const UserUpdate& update) override;
   Result<void> DeleteUser(std::string_view id) override;
   Result<Session> CreateSession(const Session& session) override;
-  Result<bool> ExtendSession(std::string_view token_hash, TimePoint expires_at, TimePoint if_before) override;
+  Result<bool> TouchSession(std::string_view token_hash, TimePoint expires_at, TimePoint used_at,
+                            TimePoint if_before) override;
   Result<void> DeleteSession(std::string_view token_hash) override;
   Result<int64_t> DeleteUserSessions(std::string_view user_id, std::string_view keep_token_hash) override;
   Result<int64_t> DeleteExpiredSessions(TimePoint now) override;
   Result<ApiToken> CreateApiToken(const NewApiToken& token) override;
   Result<ApiToken> RevokeApiToken(std::string_view id) override;
   Result<bool> TouchApiToken(std::string_view id, TimePoint used_at, TimePoint if_before) override;
+  Result<UserTotp> PutPendingTotp(const UserTotp& totp) override;
+  Result<UserTotp> ConfirmTotp(std::string_view user_id, int64_t step) override;
+  Result<bool> UseTotpStep(std::string_view user_id, int64_t step) override;
+  Result<bool> DeleteTotp(std::string_view user_id) override;
+  Result<void> ReplaceRecoveryCodes(std::string_view user_id,
+                                    std::span<const std::string> code_hashes) override;
+  Result<bool> UseRecoveryCode(std::string_view user_id, std::string_view code_hash) override;
+  Result<LoginChallenge> CreateLoginChallenge(const LoginChallenge& challenge) override;
+  Result<int64_t> FailLoginChallenge(std::string_view token_hash) override;
+  Result<void> DeleteLoginChallenge(std::string_view token_hash) override;
+  Result<AccountSettings> PutAccountSettings(const AccountSettings& settings) override;
   // window record (sqlite_windows.cpp)
   Result<void> RecordWindowNote(const WindowNote& note) override;
   Result<ServerRun> StartServerRun() override;

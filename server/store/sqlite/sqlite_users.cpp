@@ -11,10 +11,14 @@ namespace {
 constexpr std::string_view kUserListing = "users";
 constexpr std::string_view kApiTokenListing = "api_tokens";
 
+// totp_enabled is derived, so no code path can set it without a confirmed secret.
 constexpr std::string_view kSelectUsers =
-    "SELECT id, username, password_hash, role, created_at, disabled_at FROM users";
+    "SELECT id, username, password_hash, role, created_at, disabled_at,"
+    " EXISTS (SELECT 1 FROM user_totp t WHERE t.user_id = users.id AND t.confirmed_at IS NOT NULL)"
+    " FROM users";
 constexpr std::string_view kSelectSessions =
-    "SELECT token_hash, user_id, csrf_hash, created_at, expires_at FROM sessions";
+    "SELECT token_hash, id, user_id, csrf_hash, created_at, expires_at, last_used_at, client_address,"
+    " user_agent FROM sessions";
 constexpr std::string_view kSelectApiTokens =
     "SELECT id, user_id, name, token_hash, created_at, expires_at, last_used_at, revoked_at FROM api_tokens";
 
@@ -26,16 +30,21 @@ User MapUser(Row& row) {
   user.role = row.Text(3);
   user.created_at = row.Time(4);
   user.disabled_at = row.OptTime(5);
+  user.totp_enabled = row.Bool(6);
   return user;
 }
 
 Session MapSession(Row& row) {
   Session session;
   session.token_hash = row.Text(0);
-  session.user_id = row.Text(1);
-  session.csrf_hash = row.Text(2);
-  session.created_at = row.Time(3);
-  session.expires_at = row.Time(4);
+  session.id = row.Text(1);
+  session.user_id = row.Text(2);
+  session.csrf_hash = row.Text(3);
+  session.created_at = row.Time(4);
+  session.expires_at = row.Time(5);
+  session.last_used_at = row.Time(6);
+  session.client_address = row.Text(7);
+  session.user_agent = row.Text(8);
   return session;
 }
 
@@ -104,6 +113,17 @@ Result<Session> SqliteTx::GetSession(std::string_view token_hash) {
   static const std::string kSql = JoinSql(kSelectSessions, " WHERE token_hash = ?");
   if (token_hash.empty()) return MakeError(ErrorCode::kNotFound, "session not found");
   return QueryOne<Session>(conn_, "session", kSql, MapSession, token_hash);
+}
+
+Result<std::vector<Session>> SqliteTx::ListUserSessions(std::string_view user_id) {
+  static const std::string kSql =
+      JoinSql(kSelectSessions, " WHERE user_id = ? ORDER BY created_at DESC, id DESC");
+  return QueryAll<Session>(conn_, kSql, MapSession, user_id);
+}
+
+Result<Session> SqliteTx::GetSessionById(std::string_view id) {
+  static const std::string kSql = JoinSql(kSelectSessions, " WHERE id = ?");
+  return QueryOne<Session>(conn_, "session", kSql, MapSession, id);
 }
 
 Result<ApiToken> SqliteTx::GetApiToken(std::string_view id) {
@@ -176,18 +196,23 @@ Result<Session> SqliteTx::CreateSession(const Session& session) {
   if (session.token_hash.empty() || session.csrf_hash.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "session token and CSRF hashes must not be empty");
   }
+  const TimePoint now = Now();
   auto inserted = Execute(conn_,
-                          "INSERT INTO sessions (token_hash, user_id, csrf_hash, created_at, expires_at)"
-                          " VALUES (?, ?, ?, ?, ?)",
-                          session.token_hash, session.user_id, session.csrf_hash, Now(),
-                          TruncateToMs(session.expires_at));
+                          "INSERT INTO sessions (token_hash, id, user_id, csrf_hash, created_at, expires_at,"
+                          " last_used_at, client_address, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          session.token_hash, NewUlid(now), session.user_id, session.csrf_hash, now,
+                          TruncateToMs(session.expires_at), now, session.client_address, session.user_agent);
   if (!inserted.ok()) return inserted.error();
   return GetSession(session.token_hash);
 }
 
-Result<bool> SqliteTx::ExtendSession(std::string_view token_hash, TimePoint expires_at, TimePoint if_before) {
-  auto changed = Execute(conn_, "UPDATE sessions SET expires_at = ? WHERE token_hash = ? AND expires_at < ?",
-                         TruncateToMs(expires_at), token_hash, TruncateToMs(if_before));
+Result<bool> SqliteTx::TouchSession(std::string_view token_hash, TimePoint expires_at, TimePoint used_at,
+                                    TimePoint if_before) {
+  auto changed =
+      Execute(conn_,
+              "UPDATE sessions SET expires_at = ?, last_used_at = ? WHERE token_hash = ?"
+              " AND last_used_at < ?",
+              TruncateToMs(expires_at), TruncateToMs(used_at), token_hash, TruncateToMs(if_before));
   if (!changed.ok()) return changed.error();
   if (*changed > 0) return true;
   auto exists = GetSession(token_hash);

@@ -157,7 +157,8 @@ export class ApiClient {
     const res = await this.fetchImpl(this.base + path, init);
     if (!res.ok) {
       const error = await parseError(res);
-      if (res.status === 401 && path !== '/auth/login') this.onUnauthorized?.();
+      // A wrong password or code at sign-in is an answer, not a session that ended.
+      if (res.status === 401 && path !== '/auth/login' && path !== '/auth/login/totp') this.onUnauthorized?.();
       throw error;
     }
     if (res.status === 204) return undefined as T;

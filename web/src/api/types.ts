@@ -8,6 +8,7 @@ export interface User {
   role: Role;
   created_at: string;
   disabled: boolean;
+  totp_enabled: boolean;
 }
 
 export interface Page<T> {
@@ -15,14 +16,49 @@ export interface Page<T> {
   next_cursor: string | null;
 }
 
-export interface LoginResponse {
-  csrf_token: string;
-  user: User;
-}
+/** A login answer: a session, or (TOTP enabled) a challenge for POST /auth/login/totp. */
+export type LoginResponse =
+  | { csrf_token: string; user: User; totp_enrolment_required: boolean }
+  | { totp_required: true; challenge: string };
 
 export interface MeResponse {
   user: User;
   via: 'session' | 'token';
+  totp_enrolment_required: boolean;
+}
+
+/** A browser session in the session list (docs/api-contract.md "Account"). */
+export interface AccountSession {
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_used_at: string;
+  expires_at: string;
+  client_address: string;
+  user_agent: string;
+  current: boolean;
+}
+
+/** GET /account/totp. */
+export interface TotpState {
+  enabled: boolean;
+  pending: boolean;
+  enabled_at: string | null;
+  recovery_codes_left: number;
+  required: boolean;
+}
+
+/** POST /account/totp/enrol: the new secret, shown until confirmed. */
+export interface TotpEnrolment {
+  secret: string;
+  otpauth_uri: string;
+  qr: { size: number; modules: string };
+}
+
+/** GET/PUT /settings/accounts. */
+export interface AccountSettings {
+  require_totp: boolean;
+  updated_at: string | null;
 }
 
 export interface ApiToken {

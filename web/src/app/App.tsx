@@ -3,6 +3,7 @@
 import { useEffect } from 'preact/hooks';
 import { matchRoute } from '../lib/router';
 import { Loading } from '../components/ui';
+import { AccountPage } from '../pages/AccountPage';
 import { AlertRulesPage } from '../pages/AlertRulesPage';
 import { AlertsPage } from '../pages/AlertsPage';
 import { AuditPage } from '../pages/AuditPage';
@@ -41,9 +42,16 @@ export function App() {
     }
   }, [s.status, match?.name, loc.search]);
 
+  const mustEnrol = s.status === 'authenticated' && s.mustEnrol;
+  useEffect(() => {
+    if (mustEnrol && match?.name !== 'account') navigate('/account', { replace: true });
+  }, [mustEnrol, match?.name]);
+
   if (s.status === 'loading') return <Loading what="Starting" />;
   if (s.status === 'anonymous') return <LoginPage message={s.message} />;
   if (match?.name === 'login') return <Loading what="Signing in" />;
+  // Admins require TOTP and this user has none: nothing else works until it is set up.
+  if (mustEnrol) return <AccountPage />;
 
   let page;
   const p = match?.params ?? {};
@@ -95,6 +103,9 @@ export function App() {
       break;
     case 'tokens':
       page = <TokensPage />;
+      break;
+    case 'account':
+      page = <AccountPage />;
       break;
     default:
       page = <NotFoundPage />;

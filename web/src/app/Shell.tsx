@@ -55,7 +55,9 @@ export function Shell({ user, children }: { user: User; children: ComponentChild
         </nav>
         <div class="sidebar-foot">
           <div class="whoami">
-            <span class="whoami-name">{user.username}</span>
+            <Link href="/account" class="whoami-name" aria-label={`Account of ${user.username}`}>
+              {user.username}
+            </Link>
             <span class="whoami-role">{user.role}</span>
           </div>
           <div class={live ? 'live live-on' : 'live'} title={live ? 'Live updates connected' : 'Live updates disconnected'}>

@@ -1,6 +1,7 @@
 // App-wide singletons: the API client, the signed-in session and the live event hub.
 
 import { ApiClient, ApiError, sessionTokenStore } from '../api/client';
+import { loginWithCode } from '../api/account';
 import type { LoginResponse, MeResponse, User } from '../api/types';
 import { EventHub } from '../lib/events';
 import { permissionsFor, type Permissions } from '../lib/permissions';
@@ -10,7 +11,7 @@ import { createStore, useStore } from './store';
 export type SessionState =
   | { status: 'loading'; user: null }
   | { status: 'anonymous'; user: null; message?: string }
-  | { status: 'authenticated'; user: User };
+  | { status: 'authenticated'; user: User; mustEnrol: boolean };
 
 export const session = createStore<SessionState>({ status: 'loading', user: null });
 
@@ -45,9 +46,12 @@ api.onUnauthorized = () => {
   else if (session.get().status === 'loading') signedOut();
 };
 
-function signedIn(user: User): void {
-  session.set({ status: 'authenticated', user });
-  events.start();
+// `mustEnrol`: admins require TOTP and this user has none; the server
+// refuses everything but enrolment, so the live event stream waits too.
+function signedIn(user: User, mustEnrol: boolean): void {
+  session.set({ status: 'authenticated', user, mustEnrol });
+  if (mustEnrol) events.stop();
+  else events.start();
 }
 
 /** Restores a session on page load: needs both the cookie (checked by /auth/me) and this tab's CSRF token. */
@@ -58,17 +62,36 @@ export async function boot(): Promise<void> {
   }
   try {
     const me = await api.get<MeResponse>('/auth/me');
-    signedIn(me.user);
+    signedIn(me.user, me.totp_enrolment_required);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return; // onUnauthorized handled it
     session.set({ status: 'anonymous', user: null, message: 'Cannot reach the server.' });
   }
 }
 
-export async function login(username: string, password: string): Promise<void> {
-  const res = await api.post<LoginResponse>('/auth/login', { username, password });
+/** What a right password leads to: a session, or a second step with a TOTP code. */
+export type LoginOutcome = { kind: 'signed-in' } | { kind: 'code'; challenge: string };
+
+function started(res: LoginResponse): LoginOutcome {
+  if ('challenge' in res) return { kind: 'code', challenge: res.challenge };
   api.tokens.set(res.csrf_token);
-  signedIn(res.user);
+  signedIn(res.user, res.totp_enrolment_required);
+  return { kind: 'signed-in' };
+}
+
+export async function login(username: string, password: string): Promise<LoginOutcome> {
+  return started(await api.post<LoginResponse>('/auth/login', { username, password }));
+}
+
+/** The second step: a TOTP code (or a recovery code) for the challenge `login` answered. */
+export async function loginSecondStep(challenge: string, code: string): Promise<void> {
+  started(await loginWithCode(api, challenge, code));
+}
+
+/** Reloads who is signed in (after enrolling TOTP, the app opens up). */
+export async function refreshSession(): Promise<void> {
+  const me = await api.get<MeResponse>('/auth/me');
+  signedIn(me.user, me.totp_enrolment_required);
 }
 
 export async function logout(): Promise<void> {

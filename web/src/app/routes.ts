@@ -19,7 +19,8 @@ export type RouteName =
   | 'audit'
   | 'channels'
   | 'users'
-  | 'tokens';
+  | 'tokens'
+  | 'account';
 
 export const kRoutes: readonly RouteDef<RouteName>[] = [
   { name: 'login', pattern: '/login' },
@@ -39,6 +40,7 @@ export const kRoutes: readonly RouteDef<RouteName>[] = [
   { name: 'channels', pattern: '/channels' },
   { name: 'users', pattern: '/users' },
   { name: 'tokens', pattern: '/tokens' },
+  { name: 'account', pattern: '/account' },
 ];
 
 /** Path of a snapshot's browse page (host and directory in the query). */

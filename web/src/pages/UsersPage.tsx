@@ -1,4 +1,6 @@
+import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
+import { getAccountSettings, listUserSessions, putAccountSettings, resetUserTotp, revokeUserSession } from '../api/account';
 import type { Role, User } from '../api/types';
 import { api, usePermissions, useUser } from '../app/context';
 import { deleteWith, useAction, useAsync, useTitle } from '../app/hooks';
@@ -32,6 +34,14 @@ export function UsersPage() {
   const remove = async (u: User) => {
     if (await deleteWith(action, `/users/${u.id}`)) users.reload();
   };
+  const resetTotp = async (u: User) => {
+    const ok = await action.run(async () => {
+      await resetUserTotp(api, u.id);
+      return true;
+    });
+    if (ok) users.reload();
+  };
+  const [sessionsOf, setSessionsOf] = useState<string | null>(null);
 
   return (
     <section>
@@ -52,15 +62,17 @@ export function UsersPage() {
           onCancel={() => setAdding(false)}
         />
       )}
+      <RequireTotp />
       <ErrorNote error={users.error ?? action.error} />
       {!users.data ? (
         <Loading />
       ) : (
         <table class="table">
-          <TableHead columns={['Username', 'Role', 'Status', 'Created', 'Actions']} />
+          <TableHead columns={['Username', 'Role', 'Status', 'Two-factor', 'Created', 'Actions']} />
           <tbody>
             {users.data.map((u) => (
-              <tr key={u.id}>
+              <Fragment key={u.id}>
+              <tr>
                 <td>
                   {u.username}
                   {me?.id === u.id && <span class="muted"> (you)</span>}
@@ -80,6 +92,7 @@ export function UsersPage() {
                   )}
                 </td>
                 <td>{u.disabled ? <Badge tone="bad">disabled</Badge> : <Badge tone="ok">active</Badge>}</td>
+                <td>{u.totp_enabled ? <Badge tone="ok">on</Badge> : <Badge tone="muted">off</Badge>}</td>
                 <td>{formatTime(u.created_at)}</td>
                 <td class="nowrap">
                   {/* One form at a time: while adding a user the row controls step aside. */}
@@ -95,6 +108,22 @@ export function UsersPage() {
                         {u.disabled ? 'Enable' : 'Disable'}
                       </button>{' '}
                       <ResetPassword user={u} onSubmit={(password) => patch(u, { password })} />{' '}
+                      <button
+                        type="button"
+                        class="btn btn-small"
+                        aria-expanded={sessionsOf === u.id}
+                        aria-label={`Sessions of ${u.username}`}
+                        onClick={() => setSessionsOf(sessionsOf === u.id ? null : u.id)}
+                      >
+                        Sessions
+                      </button>{' '}
+                      {u.totp_enabled && (
+                        <ConfirmButton
+                          label="Reset two-factor"
+                          ariaLabel={`Reset two-factor of ${u.username}`}
+                          onConfirm={() => void resetTotp(u)}
+                        />
+                      )}{' '}
                       {me?.id !== u.id && (
                         <ConfirmButton label="Delete" ariaLabel={`Delete ${u.username}`} onConfirm={() => void remove(u)} />
                       )}
@@ -102,6 +131,14 @@ export function UsersPage() {
                   )}
                 </td>
               </tr>
+              {sessionsOf === u.id && (
+                <tr>
+                  <td colSpan={6}>
+                    <UserSessions user={u} />
+                  </td>
+                </tr>
+              )}
+              </Fragment>
             ))}
           </tbody>
         </table>
@@ -194,5 +231,74 @@ function AddUser({ onDone, onCancel }: { onDone: () => void; onCancel: () => voi
       </div>
       <FormActions submitLabel="Create user" pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
+  );
+}
+
+/** The admins' switch: every user must set up TOTP before anything else works. */
+function RequireTotp() {
+  const settings = useAsync((signal) => getAccountSettings(api, signal), []);
+  const save = useAction();
+  const toggle = async (on: boolean) => {
+    const stored = await save.run(() => putAccountSettings(api, { require_totp: on }));
+    if (stored) settings.setData(() => stored);
+  };
+  if (!settings.data) return <ErrorNote error={settings.error} />;
+  return (
+    <div class="card panel">
+      <label class="check">
+        <input
+          type="checkbox"
+          data-testid="require-totp"
+          checked={settings.data.require_totp}
+          disabled={save.pending}
+          onChange={(e) => void toggle(e.currentTarget.checked)}
+        />
+        <span>Require two-factor authentication (TOTP) for everyone</span>
+      </label>
+      <p class="muted">
+        Users without it must set it up at their next sign-in before anything else works. Turn it on after setting
+        up your own (Account page). API tokens keep working.
+      </p>
+      <ErrorNote error={save.error} />
+    </div>
+  );
+}
+
+function UserSessions({ user }: { user: User }) {
+  const sessions = useAsync((signal) => listUserSessions(api, user.id, signal), [user.id]);
+  const revoke = useAction();
+  const doRevoke = async (id: string) => {
+    const ok = await revoke.run(async () => {
+      await revokeUserSession(api, user.id, id);
+      return true;
+    });
+    if (ok) sessions.reload();
+  };
+  if (!sessions.data) return sessions.error ? <ErrorNote error={sessions.error} /> : <Loading what="Loading sessions" />;
+  if (sessions.data.items.length === 0) return <p class="muted">No live sessions.</p>;
+  return (
+    <div>
+      <ErrorNote error={revoke.error} />
+      <table class="table">
+        <TableHead columns={['Signed in', 'Last used', 'Address', 'Browser', 'Actions']} />
+        <tbody>
+          {sessions.data.items.map((s) => (
+            <tr key={s.id}>
+              <td>{formatTime(s.created_at)}</td>
+              <td>{formatTime(s.last_used_at)}</td>
+              <td>{s.client_address}</td>
+              <td class="wrap">{s.user_agent || '—'}</td>
+              <td>
+                <ConfirmButton
+                  label="Revoke"
+                  ariaLabel={`Revoke ${user.username}'s session from ${s.client_address}`}
+                  onConfirm={() => void doRevoke(s.id)}
+                />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
