@@ -155,6 +155,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
+        " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
+        " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
         " DELETE FROM schema_migrations WHERE version >= 5");
   }
   ASSERT_NE(Open(), nullptr);
@@ -222,6 +224,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
     RawDb raw(file_);
     raw.Exec(
         "DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
+        " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
+        " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
         " DELETE FROM schema_migrations WHERE version >= 10");
   }
   auto store = Open();
