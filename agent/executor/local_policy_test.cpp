@@ -32,8 +32,9 @@ TEST_F(LocalPolicyTest, RestoreTargetsInsideTheRootOnly) {
   policy_.restore_root = (dir_ / "root").string() + "/";
   EXPECT_TRUE(CheckRestoreTarget(policy_, (dir_ / "root" / "x").string()).ok());
 
-  for (const std::string target : {std::string("/"), (dir_ / "outside").string(), (dir_ / "root-other").string(),
-                                   (dir_ / "root" / ".." / "outside").string()}) {
+  for (const std::string target :
+       {std::string("/"), (dir_ / "outside").string(), (dir_ / "root-other").string(),
+        (dir_ / "root" / ".." / "outside").string()}) {
     auto refused = CheckRestoreTarget(policy_, target);
     ASSERT_FALSE(refused.ok()) << target;
     EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied) << target;
@@ -60,9 +61,10 @@ TEST_F(LocalPolicyTest, HooksFollowThePolicy) {
   EXPECT_TRUE(CheckHook(policy_, "/usr/local/sbin/dump-db").ok());
   EXPECT_TRUE(CheckHook(policy_, "/usr/local/sbin/dump-db --db=main --out=/var/backups/main.sql").ok());
   for (const char* refused :
-       {"/usr/local/sbin/dump-db; rm -rf /", "/usr/local/sbin/dump-db $(id)", "/usr/local/sbin/dump-db > /etc/x",
-        "/usr/local/sbin/dump-db && reboot", "/usr/local/sbin/dump-db 'quoted'", "/usr/local/sbin/dump-db\nreboot",
-        "dump-db", "/usr/local/sbin/dump-db2", " /usr/local/sbin/dump-db", "/usr/local/sbin/../sbin/dump-db"}) {
+       {"/usr/local/sbin/dump-db; rm -rf /", "/usr/local/sbin/dump-db $(id)",
+        "/usr/local/sbin/dump-db > /etc/x", "/usr/local/sbin/dump-db && reboot",
+        "/usr/local/sbin/dump-db 'quoted'", "/usr/local/sbin/dump-db\nreboot", "dump-db",
+        "/usr/local/sbin/dump-db2", " /usr/local/sbin/dump-db", "/usr/local/sbin/../sbin/dump-db"}) {
     EXPECT_FALSE(CheckHook(policy_, refused).ok()) << refused;
   }
 }
