@@ -222,7 +222,7 @@ TEST_F(ExecutorTest, RestoreOutsideTheRootWithoutConsentIsRefusedByTheAgent) {
   Init();
   const std::string snapshot = Backup();
   const std::string file = (src_ / "sub" / "b.bin").string();
-  for (const fs::path target :
+  for (const fs::path& target :
        {root_ / "elsewhere", options_.policy.restore_root / "link-out" / "x", fs::path("/")}) {
     auto run = MakeRun(JobKind::kRestore);
     run.options.restore = protocol::RestoreOptions{snapshot, {file}, target.string()};

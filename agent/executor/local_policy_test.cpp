@@ -32,7 +32,7 @@ TEST_F(LocalPolicyTest, RestoreTargetsInsideTheRootOnly) {
   policy_.restore_root = (dir_ / "root").string() + "/";
   EXPECT_TRUE(CheckRestoreTarget(policy_, (dir_ / "root" / "x").string()).ok());
 
-  for (const std::string target :
+  for (const std::string& target :
        {std::string("/"), (dir_ / "outside").string(), (dir_ / "root-other").string(),
         (dir_ / "root" / ".." / "outside").string()}) {
     auto refused = CheckRestoreTarget(policy_, target);
