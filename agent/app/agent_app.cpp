@@ -117,6 +117,28 @@ AgentApp::~AgentApp() {
   outbox_.reset();
 }
 
+// The restore root is made (0700) when it is missing so a restore into it
+// works on a fresh install; it is kept absolute because hello reports it and
+// the server compares targets with it.
+Result<void> AgentApp::PrepareRestoreRoot() {
+  namespace fs = std::filesystem;
+  fs::path& root = options_.policy.restore_root;
+  if (root.empty()) root = options_.state_dir / "restore";
+  std::error_code ec;
+  root = fs::absolute(root, ec).lexically_normal();
+  if (ec)
+    return MakeError(ErrorCode::kInvalidArgument, "cannot make the restore root absolute: " + ec.message());
+  if (!root.has_filename() && root != root.root_path()) root = root.parent_path();
+  if (!fs::exists(root, ec)) {
+    if (!fs::create_directories(root, ec) && ec) {
+      return MakeError(ErrorCode::kUnavailable,
+                       "cannot create the restore root " + root.string() + ": " + ec.message());
+    }
+    fs::permissions(root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  return Ok();
+}
+
 Result<void> AgentApp::Init() {
   auto state = LoadAgentState(options_.state_dir);
   if (!state) return state.error();
@@ -125,6 +147,8 @@ Result<void> AgentApp::Init() {
     // Not fatal: the server then cannot tell two machines on one token apart.
     Log()->warn("no install id saved (hello goes without one): {}", ensured.error().message);
   }
+
+  if (auto root = PrepareRestoreRoot(); !root) return root.error();
 
   auto outbox = Outbox::Open(options_.state_dir);
   if (!outbox) return outbox.error();
@@ -142,7 +166,7 @@ Result<void> AgentApp::Init() {
   executor.restic.restic_binary = options_.restic_binary;
   executor.restic.state_dir = options_.state_dir.string();
   executor.restic.base_env = BaseEnvironment();
-  executor.allow_hooks = options_.allow_hooks;
+  executor.policy = options_.policy;
   executor.cancel_grace = options_.cancel_grace;
   executor_ = std::make_unique<JobExecutor>(
       *outbox_, [this](protocol::Payload payload) { Send(std::move(payload)); }, executor);
@@ -301,6 +325,11 @@ protocol::Hello AgentApp::MakeHello() {
   hello.unacked_results = outbox_->Size();
   hello.unacked_job_ids = UnackedJobIds();
   hello.install_id = state_->install_id;
+  const LocalPolicy& policy = options_.policy;
+  hello.restore_root = policy.restore_root.string();
+  hello.restore_anywhere = policy.restore_anywhere;
+  hello.hook_policy = policy.hooks;
+  hello.hook_allow = policy.hook_allow;
   return hello;
 }
 

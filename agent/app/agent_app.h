@@ -38,6 +38,7 @@
 #include <string>
 
 #include "agent/connection/agent_connection.h"
+#include "agent/executor/local_policy.h"
 #include "common/result.h"
 
 namespace rmgr::agent {
@@ -51,9 +52,10 @@ struct AgentState;
 
 //! What `restic-manager-agent run` is told on its command line.
 struct AgentOptions {
-  std::filesystem::path state_dir;                  ///< agent.json, outbox/, cache/, schedules.json.
-  std::string restic_binary = "restic";             ///< restic to run (PATH lookup without '/').
-  bool allow_hooks = true;                          ///< false: jobs with hooks fail, nothing runs.
+  std::filesystem::path state_dir;       ///< agent.json, outbox/, cache/, schedules.json.
+  std::string restic_binary = "restic";  ///< restic to run (PATH lookup without '/').
+  LocalPolicy policy{};                  ///< Restore root, restore consent, hooks (reported in hello).
+                                         ///< An empty restore_root means <state_dir>/restore.
   std::chrono::milliseconds shutdown_grace{30000};  ///< On SIGTERM, how long running jobs may finish.
   std::chrono::milliseconds cancel_grace{30000};    ///< SIGINT → SIGKILL for cancelled jobs.
   std::chrono::milliseconds reconnect_max{60000};   ///< Longest reconnect backoff.
@@ -82,6 +84,8 @@ class AgentApp final : public ConnectionHandler {
   void RequestStop();
 
  private:
+  // Fills in the default restore root, makes it absolute and creates it.
+  Result<void> PrepareRestoreRoot();
   // ConnectionHandler: called by the connection only.
   protocol::Hello MakeHello() override;
   void OnOpen() override;

@@ -2,9 +2,9 @@
 //   enroll  trades a one-time enrollment token for this host's credentials
 //   run     keeps the WebSocket to the server, fires schedules, runs restic
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "agent/app/agent_app.h"
 #include "agent/connection/agent_state.h"
@@ -57,16 +57,35 @@ int main(int argc, char** argv) {
   rmgr::agent::AgentOptions options;
   int64_t shutdown_grace = 30, cancel_grace = 30, reconnect_max = 60;
   bool refuse_hooks = false;
+  std::string hooks = "allow", restore_root;
+  std::vector<std::string> hook_allow;
   auto* run = app.add_subcommand("run", "Connect to the server and run scheduled jobs");
   run->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
   run->add_option("--restic", options.restic_binary, "restic binary to run (default: restic from PATH)");
-  run->add_flag("--refuse-hooks", refuse_hooks, "Fail every job that asks for a pre/post hook instead of running it");
+  run->add_option("--hooks", hooks,
+                  "What to do with pre/post hooks: allow, refuse (jobs with hooks fail), or allowlist "
+                  "(only programs named by --hook-allow; default allow)")
+      ->check(CLI::IsMember({"allow", "refuse", "allowlist"}));
+  run->add_option("--hook-allow", hook_allow,
+                  "A hook program (absolute path) the allowlist policy runs; repeatable")
+      ->check([](const std::string& path) {
+        return !path.empty() && path.front() == '/' ? std::string() : std::string("must be an absolute path");
+      });
+  run->add_flag("--refuse-hooks", refuse_hooks, "Same as --hooks refuse");
+  run->add_option("--restore-root", restore_root,
+                  "Directory restores may write into without the host's further consent "
+                  "(default <state-dir>/restore)");
+  run->add_flag(
+      "--allow-restore-anywhere", options.policy.restore_anywhere,
+      "Consent to restores outside the restore root, in place included (the server also requires an admin)");
   run->add_option("--shutdown-grace", shutdown_grace,
                   "Seconds a running job may finish after SIGTERM before it is interrupted (default 30)")
       ->check(CLI::Range(0, 86400));
-  run->add_option("--cancel-grace", cancel_grace, "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
+  run->add_option("--cancel-grace", cancel_grace,
+                  "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
       ->check(CLI::Range(1, 3600));
-  run->add_option("--reconnect-max", reconnect_max, "Longest wait between reconnect attempts, seconds (default 60)")
+  run->add_option("--reconnect-max", reconnect_max,
+                  "Longest wait between reconnect attempts, seconds (default 60)")
       ->check(CLI::Range(1, 3600));
 
   CLI11_PARSE(app, argc, argv);
@@ -75,7 +94,13 @@ int main(int argc, char** argv) {
   if (enroll->parsed()) return Enroll(server, token, state_dir);
 
   options.state_dir = state_dir;
-  options.allow_hooks = !refuse_hooks;
+  rmgr::protocol::FromString(refuse_hooks ? std::string("refuse") : hooks, options.policy.hooks);
+  options.policy.hook_allow = hook_allow;
+  options.policy.restore_root = restore_root;
+  if (options.policy.hooks == rmgr::protocol::HookPolicy::kAllowlist && hook_allow.empty()) {
+    std::fprintf(stderr, "restic-manager-agent: --hooks allowlist needs at least one --hook-allow PATH\n");
+    return 2;
+  }
   options.shutdown_grace = std::chrono::seconds(shutdown_grace);
   options.cancel_grace = std::chrono::seconds(cancel_grace);
   options.reconnect_max = std::chrono::seconds(reconnect_max);

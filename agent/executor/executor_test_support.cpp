@@ -38,6 +38,7 @@ void ExecutorTest::SetUp() {
   WriteFile(src_ / "sub" / "b.bin", std::string("\x00\x01\x02binary\xff", 10));
   options_.restic.restic_binary = kResticBinary;
   options_.restic.state_dir = (root_ / "state").string();
+  options_.policy.restore_root = root_;  // the tests restore below their own directory
   options_.restic.progress_fps = 2;
   options_.restic.base_env = {"PATH=/usr/bin:/bin", "HOME=" + root_.string(), "TMPDIR=" + root_.string()};
   options_.progress_interval = std::chrono::milliseconds{100};

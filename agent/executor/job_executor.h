@@ -36,6 +36,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/executor/local_policy.h"
 #include "agent/outbox/outbox.h"
 #include "agent/runner/restic_command.h"
 #include "common/protocol/messages.h"
@@ -49,7 +50,7 @@ std::chrono::milliseconds DefaultMaxRuntime(protocol::JobKind kind);
 //! How the executor runs restic and hooks on this host.
 struct ExecutorOptions {
   runner::ResticCommandConfig restic{};  ///< Binary, state dir (cache in <state>/cache), fps, base env.
-  bool allow_hooks = true;               ///< false: a job that has hooks fails, restic not run.
+  LocalPolicy policy{};                  ///< Where restores may write and which hooks run (the host's say).
   std::chrono::milliseconds cancel_grace{30000};      ///< SIGINT → SIGKILL after this.
   std::chrono::milliseconds progress_interval{1000};  ///< Throttle of job.progress.
   std::chrono::milliseconds log_flush_interval{500};  ///< Longest a job.log line waits for its batch.

@@ -1,6 +1,8 @@
 // JobExecutor hooks around the real restic: pre-hook failure and timeout,
-// the post-hook's environment and failure, allow_hooks, cancel in a hook.
+// the post-hook's environment and failure, the hook policy (refuse, allowlist), cancel in a hook.
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "agent/executor/executor_test_support.h"
 
@@ -83,17 +85,58 @@ TEST_F(ExecutorTest, FailingPostHookKeepsResticsStatusAndSaysSo) {
   ASSERT_EQ(outbox_->Size(), 2u) << "the wire accepts succeeded with a hook error";
 }
 
-TEST_F(ExecutorTest, HooksRefusedByAllowHooksFailTheJob) {
-  options_.allow_hooks = false;
+TEST_F(ExecutorTest, HooksRefusedByTheHookPolicyFailTheJob) {
+  options_.policy.hooks = protocol::HookPolicy::kRefuse;
   Init();
   const fs::path pre_ran = root_ / "pre-ran";
   auto run = WithHooks(MakeRun(JobKind::kBackup), "touch " + pre_ran.string(), std::nullopt);
   const auto result = RunToEnd(std::move(run));
   EXPECT_EQ(result.status, JobStatus::kFailed);
-  EXPECT_EQ(result.error_kind, ErrorKind::kHookFailed);
-  EXPECT_NE(result.error.value_or("").find("allow_hooks"), std::string::npos) << result.error.value_or("");
+  EXPECT_EQ(result.error_kind, ErrorKind::kHookRefused);
+  EXPECT_NE(result.error.value_or("").find("--hooks refuse"), std::string::npos) << result.error.value_or("");
   EXPECT_FALSE(fs::exists(pre_ran));
   EXPECT_TRUE(SnapshotIds().empty());
+}
+
+// A real script on the allowlist runs (with plain arguments) around a real
+// backup; the same job with a program off the list, or with shell syntax
+// after an allowed program, fails before restic or any hook runs.
+TEST_F(ExecutorTest, AnAllowlistRunsOnlyListedProgramsWithPlainArguments) {
+  const fs::path script = root_ / "allowed-hook.sh";
+  const fs::path marks = root_ / "marks";
+  {
+    std::ofstream out(script);
+    out << "#!/bin/sh\necho \"$1\" >> " << marks.string() << "\n";
+  }
+  fs::permissions(script, fs::perms::owner_all);
+  options_.policy.hooks = protocol::HookPolicy::kAllowlist;
+  options_.policy.hook_allow = {script.string()};
+  Init();
+
+  auto allowed = WithHooks(MakeRun(JobKind::kBackup), script.string() + " pre", script.string() + " post");
+  const auto ok = RunToEnd(std::move(allowed));
+  EXPECT_EQ(ok.status, JobStatus::kSucceeded) << ok.error.value_or("");
+  EXPECT_EQ(ReadFile(marks), "pre\npost\n");
+  EXPECT_EQ(SnapshotIds().size(), 1u);
+
+  const fs::path touched = root_ / "touched";
+  auto unlisted = WithHooks(MakeRun(JobKind::kBackup), "/usr/bin/touch " + touched.string(), std::nullopt);
+  const auto refused = RunToEnd(std::move(unlisted));
+  EXPECT_EQ(refused.status, JobStatus::kFailed);
+  EXPECT_EQ(refused.error_kind, ErrorKind::kHookRefused);
+  EXPECT_NE(refused.error.value_or("").find("not on this agent's allowlist"), std::string::npos)
+      << refused.error.value_or("");
+  EXPECT_FALSE(refused.exit_code.has_value()) << "restic did not run";
+
+  auto smuggled = WithHooks(MakeRun(JobKind::kBackup), std::nullopt,
+                            script.string() + " post; touch " + touched.string());
+  const auto syntax = RunToEnd(std::move(smuggled));
+  EXPECT_EQ(syntax.status, JobStatus::kFailed);
+  EXPECT_EQ(syntax.error_kind, ErrorKind::kHookRefused);
+  EXPECT_NE(syntax.error.value_or("").find("shell syntax"), std::string::npos) << syntax.error.value_or("");
+  EXPECT_FALSE(fs::exists(touched));
+  EXPECT_EQ(ReadFile(marks), "pre\npost\n") << "no hook of a refused job ran";
+  EXPECT_EQ(SnapshotIds().size(), 1u) << "no backup ran for the refused jobs";
 }
 
 TEST_F(ExecutorTest, CancelDuringThePreHookEndsCancelledWithoutRestic) {

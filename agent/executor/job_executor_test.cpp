@@ -223,6 +223,47 @@ TEST_F(ExecutorTest, RestoreIsByteIdentical) {
   EXPECT_EQ(ReadFile(restored), ReadFile(file));
 }
 
+// The agent enforces its restore root itself, whatever the server sent: a
+// target outside it fails before restic runs (nothing is written), also
+// through a symlink inside the root that points out of it.
+TEST_F(ExecutorTest, RestoreOutsideTheRootWithoutConsentIsRefusedByTheAgent) {
+  options_.policy.restore_root = root_ / "restore-root";
+  fs::create_directories(options_.policy.restore_root);
+  fs::create_directories(root_ / "elsewhere");
+  fs::create_symlink(root_ / "elsewhere", options_.policy.restore_root / "link-out");
+  Init();
+  const std::string snapshot = Backup();
+  const std::string file = (src_ / "sub" / "b.bin").string();
+  for (const fs::path& target :
+       {root_ / "elsewhere", options_.policy.restore_root / "link-out" / "x", fs::path("/")}) {
+    auto run = MakeRun(JobKind::kRestore);
+    run.options.restore = protocol::RestoreOptions{snapshot, {file}, target.string()};
+    const auto result = RunToEnd(std::move(run));
+    EXPECT_EQ(result.status, JobStatus::kFailed) << target;
+    EXPECT_EQ(result.error_kind, ErrorKind::kRestoreRefused) << target;
+    EXPECT_NE(result.error.value_or("").find("--allow-restore-anywhere"), std::string::npos)
+        << result.error.value_or("");
+    EXPECT_FALSE(result.exit_code.has_value()) << "restic did not run for " << target;
+  }
+  EXPECT_TRUE(fs::is_empty(root_ / "elsewhere"));
+}
+
+// With the host's consent the same target outside the root restores for real.
+TEST_F(ExecutorTest, RestoreOutsideTheRootWithConsentRestoresTheBytes) {
+  options_.policy.restore_root = root_ / "restore-root";
+  options_.policy.restore_anywhere = true;
+  Init();
+  const std::string snapshot = Backup();
+  const std::string file = (src_ / "sub" / "b.bin").string();
+  const fs::path target = root_ / "elsewhere";
+  auto run = MakeRun(JobKind::kRestore);
+  run.options.restore = protocol::RestoreOptions{snapshot, {file}, target.string()};
+  MustSucceed(std::move(run));
+  const fs::path restored = target / fs::path(file).relative_path();
+  ASSERT_TRUE(fs::exists(restored)) << restored;
+  EXPECT_EQ(ReadFile(restored), ReadFile(file));
+}
+
 TEST_F(ExecutorTest, CommandResticCannotRunFailsWithTheReason) {
   auto run = MakeRun(JobKind::kBackup);
   run.source_group->paths.clear();

@@ -112,9 +112,8 @@ protocol::JobResult JobRun::Execute() {
   result_.job_id = run_.job_id;
   result_.started_at = Now();
   emit_(protocol::JobStarted{.job_id = run_.job_id, .started_at = result_.started_at});
-  const bool has_hooks = run_.hooks && (run_.hooks->pre || run_.hooks->post);
-  if (has_hooks && !options_.allow_hooks) {
-    Fail(ErrorKind::kHookFailed, "the job has hooks but this agent refuses them (allow_hooks = false)");
+  if (auto refused = RefusedByPolicy()) {
+    Fail(refused->first, refused->second);
     Note(*result_.error + "; restic was not run");
   } else {
     if (PreHookLetsResticRun()) {
@@ -130,6 +129,26 @@ protocol::JobResult JobRun::Execute() {
   FitIntoFrame();
   log_->Flush();
   return result_;
+}
+
+// The host's own policy, checked before anything runs: the server may have
+// asked for more than this host allows (an older or a compromised server).
+std::optional<std::pair<ErrorKind, std::string>> JobRun::RefusedByPolicy() const {
+  if (run_.hooks) {
+    for (const auto* hook : {&run_.hooks->pre, &run_.hooks->post}) {
+      if (!*hook) continue;
+      if (auto allowed = CheckHook(options_.policy, **hook); !allowed) {
+        return std::pair{ErrorKind::kHookRefused,
+                         "hook refused by this agent's policy: " + allowed.error().message};
+      }
+    }
+  }
+  if (run_.kind == JobKind::kRestore && run_.options.restore) {
+    if (auto allowed = CheckRestoreTarget(options_.policy, run_.options.restore->target); !allowed) {
+      return std::pair{ErrorKind::kRestoreRefused, "restore refused: " + allowed.error().message};
+    }
+  }
+  return std::nullopt;
 }
 
 bool JobRun::PreHookLetsResticRun() {

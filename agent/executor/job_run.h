@@ -12,8 +12,9 @@
 // group, restores a sample into <state_dir>/drill/<job_id> (removed however
 // the drill ends) and checks it (drill_check.h).
 //
-// Outcomes without restic: hooks refused by allow_hooks (failed,
-// hook_failed, naming the setting), a failing or timed-out pre-hook
+// Outcomes without restic: a hook or a restore target the host's
+// LocalPolicy refuses (failed, hook_refused / restore_refused, naming the
+// setting), a failing or timed-out pre-hook
 // (failed, hook_failed; the post-hook still runs), a command restic cannot
 // be built for or started with (failed, other), a stop before restic
 // (cancelled or interrupted). A failing post-hook leaves the status as
@@ -32,6 +33,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "agent/executor/job_executor.h"
@@ -63,6 +65,8 @@ class JobRun {
   const std::shared_ptr<LogBatcher>& log() const { return log_; }
 
  private:
+  //! The error kind and reason when the host's policy refuses a hook or the restore target.
+  std::optional<std::pair<protocol::ErrorKind, std::string>> RefusedByPolicy() const;
   bool PreHookLetsResticRun();
   void RunRestic();
   void MeasureRestoreSize(const runner::ResticOutputCollector& collector);

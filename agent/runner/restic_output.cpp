@@ -156,6 +156,8 @@ int Rank(ErrorKind kind) {
     case ErrorKind::kInterrupted:
     case ErrorKind::kLost:
     case ErrorKind::kVerifyMismatch:  // decided by the drill, never from restic's words
+    case ErrorKind::kRestoreRefused:  // decided by the agent's policy before restic runs
+    case ErrorKind::kHookRefused:
       return 0;
     case ErrorKind::kOther:
       return 1;

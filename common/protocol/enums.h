@@ -80,6 +80,16 @@ enum class ErrorKind {
   kInterrupted,        ///< "interrupted" (server only): the agent reconnected without the job.
   kLost,               ///< "lost" (server only): no word from the agent for too long.
   kVerifyMismatch,     ///< "verify_mismatch": a drill restored a file that differs from what was backed up.
+  kRestoreRefused,     ///< "restore_refused": the agent's policy forbids the target (outside its restore root).
+  kHookRefused,        ///< "hook_refused": the agent's hook policy forbids a hook of the job; restic not run.
+};
+
+//! What an agent does with the pre/post hooks a job asks for (its local
+//! policy, reported in hello; the server cannot change it).
+enum class HookPolicy {
+  kRefuse,     ///< "refuse": every job with a hook fails, restic not run.
+  kAllow,      ///< "allow": any hook runs.
+  kAllowlist,  ///< "allowlist": only hooks whose program is on the agent's list (and no shell syntax).
 };
 
 //! Where a job log line came from.
@@ -162,6 +172,18 @@ constexpr Spelling Spell(ErrorKind value) {
     case ErrorKind::kInterrupted: return {"interrupted", Reach::kServerOnly};
     case ErrorKind::kLost: return {"lost", Reach::kServerOnly};
     case ErrorKind::kVerifyMismatch: return {"verify_mismatch"};
+    case ErrorKind::kRestoreRefused: return {"restore_refused"};
+    case ErrorKind::kHookRefused: return {"hook_refused"};
+  }
+  return {};
+}
+
+//! Name and reach of a hook policy.
+constexpr Spelling Spell(HookPolicy value) {
+  switch (value) {
+    case HookPolicy::kRefuse: return {"refuse"};
+    case HookPolicy::kAllow: return {"allow"};
+    case HookPolicy::kAllowlist: return {"allowlist"};
   }
   return {};
 }

@@ -34,14 +34,16 @@ void ExpectAllRoundTrip(std::size_t count) {
 TEST(ProtocolEnums, EveryValueRoundTripsThroughItsName) {
   ExpectAllRoundTrip<JobKind>(11);
   ExpectAllRoundTrip<JobStatus>(9);
-  ExpectAllRoundTrip<ErrorKind>(11);
+  ExpectAllRoundTrip<ErrorKind>(13);
+  ExpectAllRoundTrip<HookPolicy>(3);
   ExpectAllRoundTrip<FireOutcome>(4);
   ExpectAllRoundTrip<LogStream>(4);
   ExpectAllRoundTrip<NodeType>(9);
 }
 
 TEST(ProtocolEnums, ServerOnlyValuesAreMarked) {
-  for (const JobStatus status : {JobStatus::kQueued, JobStatus::kDispatched, JobStatus::kRunning, JobStatus::kLost}) {
+  for (const JobStatus status :
+       {JobStatus::kQueued, JobStatus::kDispatched, JobStatus::kRunning, JobStatus::kLost}) {
     EXPECT_FALSE(IsWire(status)) << ToString(status);
   }
   for (const ErrorKind kind : {ErrorKind::kCancelled, ErrorKind::kInterrupted, ErrorKind::kLost}) {
@@ -75,6 +77,9 @@ TEST(ProtocolEnums, WireNamesAreTheDocumentedSnakeCase) {
   EXPECT_EQ(ToString(FireOutcome::kPending), "pending");
   EXPECT_EQ(ToString(FireOutcome::kRefused), "refused");
   EXPECT_EQ(ToString(FireOutcome::kDeferred), "deferred");
+  EXPECT_EQ(ToString(ErrorKind::kRestoreRefused), "restore_refused");
+  EXPECT_EQ(ToString(ErrorKind::kHookRefused), "hook_refused");
+  EXPECT_EQ(ToString(HookPolicy::kAllowlist), "allowlist");
 }
 
 TEST(ProtocolEnums, FromStringIsExactAndLeavesOutputAloneOnFailure) {

@@ -43,6 +43,8 @@ inline constexpr std::size_t kMaxNonceBytes = 64;
 inline constexpr std::size_t kMaxSchedules = 1000;
 //! Paths, excludes or include paths of one job.
 inline constexpr std::size_t kMaxPaths = 1000;
+//! Programs in an agent's hook allowlist (hello.hook_allow).
+inline constexpr std::size_t kMaxHookAllow = 256;
 //! Tags of a source group, retention or backup.
 inline constexpr std::size_t kMaxTags = 64;
 //! Extra environment variables of a repository.

@@ -45,6 +45,13 @@ struct Hello {
                                                ///< two ids for one host token = two machines.
   std::optional<std::vector<std::string>> unacked_job_ids{};  ///< Whose results those are (up to the
                                                               ///< wire's limit); absent from older agents.
+  std::optional<std::string> restore_root{};  ///< Where operators may restore on this host (absolute);
+                                              ///< absent from older agents.
+  std::optional<bool> restore_anywhere{};     ///< The host's owner consents to restores outside restore_root
+                                              ///< (an admin's, in place included).
+  std::optional<HookPolicy> hook_policy{};    ///< What the agent does with hooks.
+  std::optional<std::vector<std::string>>
+      hook_allow{};  ///< The programs an allowlist policy runs (absolute).
 
   friend bool operator==(const Hello&, const Hello&) = default;
 };

@@ -73,7 +73,11 @@ std::vector<Envelope> SampleEnvelopes() {
                            .applied_schedule_version = 7,
                            .running_job_ids = {std::string(kJobId)},
                            .unacked_results = 2,
-                           .install_id = "01HZX3P00000000000000NSTA1"}});
+                           .install_id = "01HZX3P00000000000000NSTA1",
+                           .restore_root = "/var/lib/restic-manager-agent/restore",
+                           .restore_anywhere = false,
+                           .hook_policy = HookPolicy::kAllowlist,
+                           .hook_allow = std::vector<std::string>{"/usr/local/sbin/dump-db"}}});
   out.push_back(
       {"", HelloOk{.host_id = std::string(kHostId), .server_time = At("2026-11-22T15:40:30.250Z")}});
   ScheduleSet set{.version = 8, .schedules = {}};

@@ -47,6 +47,8 @@ inline constexpr Text kNonce{.min = 0, .max = lim::kMaxNonceBytes};
 inline constexpr Int kCount{.min = 0, .max = lim::kMaxCount};
 inline constexpr Int kLimitSeconds{.min = 1, .max = lim::kMaxWeekSeconds};
 inline constexpr List kPaths{lim::kMaxPaths, kPath};
+inline constexpr Text kAbsolutePath{
+    .min = 1, .max = lim::kMaxPathBytes, .shape = &IsAbsolutePath, .shape_name = "an absolute path"};
 
 // ---------------------------------------------------------------- connection
 
@@ -62,6 +64,10 @@ void Fields(F& f, Is<Hello> auto& s) {
   f("unacked_results", s.unacked_results, kCount);
   f("install_id", s.install_id, kUlid);
   f("unacked_job_ids", s.unacked_job_ids, List{lim::kMaxUnackedJobs, kUlid});
+  f("restore_root", s.restore_root, kAbsolutePath);
+  f("restore_anywhere", s.restore_anywhere);
+  f("hook_policy", s.hook_policy);
+  f("hook_allow", s.hook_allow, List{lim::kMaxHookAllow, kAbsolutePath});
 }
 
 template <class F>

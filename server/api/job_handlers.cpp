@@ -4,6 +4,7 @@
 
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
+#include "server/scheduling/restore_policy.h"
 #include "server/views/json_views.h"
 
 namespace rmgr::server::api {
@@ -97,12 +98,71 @@ http::Response JobLogs(ApiRequest& req, ApiDeps& deps) {
   return Json(http::Status::ok, boost::json::object{{"items", std::move(items)}, {"next_after_seq", next}});
 }
 
+// What the audit log keeps of a restore: everything needed to tell later
+// what was written where, from which snapshot of which host.
+boost::json::object RestoreDetail(const RunJobBody& body, const std::optional<store::Snapshot>& snapshot) {
+  const RestoreOptionsSpec& restore = *body.args->options->restore;
+  boost::json::array includes;
+  for (const auto& path : restore.include_paths.value_or(std::vector<std::string>{}))
+    includes.emplace_back(path);
+  boost::json::object detail{{"kind", "restore"},
+                             {"repository_id", *body.repository_id},
+                             {"snapshot_id", restore.snapshot_id},
+                             {"target_host_id", body.host_id},
+                             {"target", restore.target},
+                             {"include_paths", std::move(includes)}};
+  detail["source_host_id"] = snapshot && snapshot->host_id ? boost::json::value(*snapshot->host_id) : nullptr;
+  detail["source_hostname"] = snapshot ? boost::json::value(snapshot->hostname) : nullptr;
+  return detail;
+}
+
+// A restore writes files as the agent's user on the target host: the target
+// must pass the host's restore policy for the caller's role. A refusal is
+// written to the audit log in its own transaction (the request made no job).
+Result<boost::json::object> CheckRestore(ApiRequest& req, ApiDeps& deps, const RunJobBody& body) {
+  struct Seen {
+    store::Host host;
+    std::optional<store::Snapshot> snapshot;
+  };
+  auto seen = deps.store.Read([&](store::ReadTx& tx) -> Result<Seen> {
+    auto host = tx.GetHost(body.host_id);
+    if (!host) return BadReference(host.error(), "host_id");
+    Seen out{std::move(*host), std::nullopt};
+    auto snapshot = tx.FindSnapshot(*body.repository_id, body.args->options->restore->snapshot_id);
+    if (snapshot) out.snapshot = std::move(*snapshot);
+    return out;
+  });
+  if (!seen) return seen.error();
+  boost::json::object detail = RestoreDetail(body, seen->snapshot);
+  auto scope =
+      scheduling::CheckRestoreTarget(seen->host, body.args->options->restore->target, req.caller().role);
+  if (!scope) {
+    if (scope.error().code == ErrorCode::kPermissionDenied) {
+      detail["reason"] = scope.error().message;
+      auto logged = deps.store.Write([&](store::WriteTx& tx) {
+        return AppendAudit(tx, req.Audit("job.restore_refused", "host", body.host_id, detail));
+      });
+      if (!logged) return logged.error();
+    }
+    return scope.error();
+  }
+  detail["restore_root"] = seen->host.restore_root;
+  detail["outside_restore_root"] = *scope == scheduling::RestoreScope::kOutsideRoot;
+  return detail;
+}
+
 http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
   auto body = req.Body<RunJobBody>();
   if (!body) return ApiError(body.error());
   auto kind = JobKindOf(body->kind, "kind");
   if (!kind) return ApiError(kind.error());
   if (auto ok = CheckRun(*body, *kind); !ok) return ApiError(ok.error());
+  boost::json::object detail{{"kind", body->kind}};
+  if (*kind == store::JobKind::kRestore) {
+    auto restore = CheckRestore(req, deps, *body);
+    if (!restore) return ApiError(restore.error());
+    detail = std::move(*restore);
+  }
   store::NewJob job;
   job.host_id = body->host_id;
   job.kind = *kind;
@@ -124,8 +184,8 @@ http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
     }
     auto created = tx.CreateJob(job);
     if (!created) return created;
-    auto logged = AppendAudit(
-        tx, req.Audit("job.run", "job", created->id, {{"kind", body->kind}, {"host_id", created->host_id}}));
+    detail["host_id"] = created->host_id;
+    auto logged = AppendAudit(tx, req.Audit("job.run", "job", created->id, detail));
     if (!logged) return logged.error();
     return created;
   });

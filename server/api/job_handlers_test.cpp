@@ -1,6 +1,8 @@
 // REST handlers: jobs (filters, paging, logs, run now, cancel) and the audit log.
 #include <gtest/gtest.h>
 
+#include <span>
+
 #include "server/api/resource_test_fixture.h"
 
 namespace rmgr::server::api::testing {
@@ -15,9 +17,38 @@ class JobsApi : public ResourceApiTest {
     host_ = MakeHost("web");
     repo_ = MakeRepository("nas");
     group_ = MakeGroup(host_, "etc");
+    SetAgentPolicy(host_, "/srv/restore", false);
+  }
+  // What the host's agent reported in hello.
+  void SetAgentPolicy(const std::string& host, const std::string& root, bool anywhere) {
+    store::HostStatus status;
+    status.restore_root = root;
+    status.restore_anywhere = anywhere;
+    status.hook_policy = "allow";
+    auto set = Store().Write([&](store::WriteTx& tx) { return tx.UpdateHostStatus(host, status); });
+    ASSERT_TRUE(set.ok()) << set.error().Describe();
+  }
+  json::object Restore(const std::string& target) const {
+    return json::object{
+        {"host_id", host_},
+        {"kind", "restore"},
+        {"repository_id", repo_},
+        {"args",
+         json::object{
+             {"options", json::object{{"restore", json::object{{"snapshot_id", "abcdef01"},
+                                                               {"include_paths", json::array{"/etc/hosts"}},
+                                                               {"target", target}}}}}}}};
+  }
+  std::vector<store::AuditEntry> AuditOf(const std::string& action) {
+    store::AuditFilter filter;
+    filter.action = action;
+    auto page = Store().Read([&](store::ReadTx& tx) { return tx.ListAudit(filter, store::PageRequest{}); });
+    EXPECT_TRUE(page.ok());
+    return page ? page->items : std::vector<store::AuditEntry>{};
   }
   json::object Backup() const {
-    return json::object{{"host_id", host_}, {"kind", "backup"}, {"repository_id", repo_}, {"source_group_id", group_}};
+    return json::object{
+        {"host_id", host_}, {"kind", "backup"}, {"repository_id", repo_}, {"source_group_id", group_}};
   }
   std::string host_;
   std::string repo_;
@@ -109,6 +140,84 @@ TEST_F(JobsApi, RunNowStoresKindArgsAndValidatesThem) {
   EXPECT_TRUE(IsError(post(With(Backup(), "args", json::array{})), 400, "args"));
   EXPECT_TRUE(IsError(As("viewer", "POST", "/api/v1/jobs", Backup()), 403));
   EXPECT_EQ(StoreState(), before);
+}
+
+// Operators restore only into the target host's restore root; the refusal
+// is written to the audit log with everything the request named.
+TEST_F(JobsApi, AnOperatorsRestoreOutsideTheRestoreRootIsRefusedAndAudited) {
+  // The snapshot came from another host: the audit names it as the source.
+  const std::string source = MakeHost("db");
+  store::Snapshot snapshot;
+  snapshot.id = "abcdef01" + std::string(56, '0');
+  snapshot.short_id = "abcdef01";
+  snapshot.hostname = "db.example";
+  snapshot.host_id = source;
+  ASSERT_TRUE(Store()
+                  .Write([&](store::WriteTx& tx) {
+                    return tx.UpsertSnapshots(repo_, std::span<const store::Snapshot>(&snapshot, 1));
+                  })
+                  .ok());
+  for (const std::string target : {"/", "/etc", "/srv/restore-other", "/srv"}) {
+    auto refused = As("operator", "POST", "/api/v1/jobs", Restore(target));
+    EXPECT_TRUE(IsError(refused, 403, "args.options.restore.target")) << target << ": " << refused.body;
+    EXPECT_NE(refused.body.find("/srv/restore"), std::string::npos) << refused.body;
+  }
+  EXPECT_TRUE(As("viewer", "GET", "/api/v1/jobs?kind=restore").Json().at("items").as_array().empty());
+  const auto entries = AuditOf("job.restore_refused");
+  ASSERT_EQ(entries.size(), 4u);
+  const auto detail = json::parse(entries.front().detail_json).as_object();  // newest first: "/srv"
+  EXPECT_EQ(entries.front().target_id, host_);
+  EXPECT_EQ(detail.at("target").as_string(), "/srv");
+  EXPECT_EQ(detail.at("snapshot_id").as_string(), "abcdef01");
+  EXPECT_EQ(detail.at("repository_id").as_string(), repo_);
+  EXPECT_EQ(detail.at("target_host_id").as_string(), host_);
+  EXPECT_EQ(detail.at("source_host_id").as_string(), source);
+  EXPECT_EQ(detail.at("source_hostname").as_string(), "db.example");
+  EXPECT_EQ(detail.at("include_paths"), json::array{"/etc/hosts"});
+  EXPECT_NE(detail.at("reason").as_string().find("restore root"), std::string::npos);
+
+  // Inside the root an operator may restore; the job.run entry has the same details.
+  auto inside = As("operator", "POST", "/api/v1/jobs", Restore("/srv/restore/db-etc"));
+  ASSERT_EQ(inside.status, 201u) << inside.body;
+  const auto runs = AuditOf("job.run");
+  ASSERT_FALSE(runs.empty());
+  const auto run = json::parse(runs.front().detail_json).as_object();
+  EXPECT_EQ(run.at("target").as_string(), "/srv/restore/db-etc");
+  EXPECT_EQ(run.at("source_host_id").as_string(), source);
+  EXPECT_FALSE(run.at("outside_restore_root").as_bool());
+}
+
+// Outside the root (in place included) needs an admin *and* the host's
+// consent as its agent reported it; with both, the job is queued and audited in full.
+TEST_F(JobsApi, ARestoreOutsideTheRootNeedsAnAdminAndTheHostsConsent) {
+  auto no_consent = As("admin", "POST", "/api/v1/jobs", Restore("/"));
+  EXPECT_TRUE(IsError(no_consent, 403, "args.options.restore.target")) << no_consent.body;
+  EXPECT_NE(no_consent.body.find("--allow-restore-anywhere"), std::string::npos) << no_consent.body;
+  ASSERT_EQ(AuditOf("job.restore_refused").size(), 1u);
+
+  SetAgentPolicy(host_, "/srv/restore", true);
+  EXPECT_TRUE(
+      IsError(As("operator", "POST", "/api/v1/jobs", Restore("/")), 403, "args.options.restore.target"))
+      << "consent alone is not enough for an operator";
+  auto in_place = As("admin", "POST", "/api/v1/jobs", Restore("/"));
+  ASSERT_EQ(in_place.status, 201u) << in_place.body;
+  const auto runs = AuditOf("job.run");
+  ASSERT_EQ(runs.size(), 1u);
+  const auto detail = json::parse(runs[0].detail_json).as_object();
+  EXPECT_TRUE(detail.at("outside_restore_root").as_bool());
+  EXPECT_EQ(detail.at("target").as_string(), "/");
+  EXPECT_EQ(detail.at("target_host_id").as_string(), host_);
+  EXPECT_EQ(detail.at("repository_id").as_string(), repo_);
+  EXPECT_EQ(detail.at("snapshot_id").as_string(), "abcdef01");
+  EXPECT_EQ(detail.at("include_paths"), json::array{"/etc/hosts"});
+  EXPECT_TRUE(detail.at("source_host_id").is_null()) << "the snapshot is not in the index";
+}
+
+TEST_F(JobsApi, ARestoreOntoAHostWhoseAgentNeverReportedItsRootIsRefused) {
+  const std::string fresh = MakeHost("fresh");
+  auto body = Restore("/srv/restore/x");
+  body["host_id"] = fresh;
+  EXPECT_TRUE(IsError(As("admin", "POST", "/api/v1/jobs", body), 409, "args.options.restore.target"));
 }
 
 TEST_F(JobsApi, ListFiltersAndPagesNewestFirst) {

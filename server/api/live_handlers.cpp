@@ -2,6 +2,7 @@
 
 #include "common/protocol/enums.h"
 #include "server/api/api_support.h"
+#include "server/scheduling/repository_access.h"
 #include "server/views/json_views.h"
 
 namespace rmgr::server::api {
@@ -78,14 +79,23 @@ http::Outcome BrowseSnapshot(ApiRequest& req, ApiDeps& deps) {
   query.repository_id = **repository_id;
   query.snapshot_id = **snapshot_id;
   query.path = path->value_or("/");
-  auto known = deps.store.Read([&](store::ReadTx& tx) -> Result<void> {
+  // Listing a snapshot hands the repository's password to the host's agent
+  // and shows file names: only through a host that uses the repository, and
+  // written down (who, which host, repository, snapshot and directory).
+  auto allowed = deps.store.Write([&](store::WriteTx& tx) -> Result<void> {
     if (auto host = tx.GetHost(query.host_id); !host) return host.error();
     if (auto repository = tx.GetRepository(query.repository_id); !repository) {
       return BadReference(repository.error(), "repository_id");
     }
-    return Ok();
+    if (auto uses = scheduling::CheckHostUsesRepository(tx, query.host_id, query.repository_id); !uses) {
+      return uses.error();
+    }
+    return AppendAudit(tx, req.Audit("snapshot.browse", "host", query.host_id,
+                                     {{"repository_id", query.repository_id},
+                                      {"snapshot_id", query.snapshot_id},
+                                      {"path", query.path}}));
   });
-  if (!known) return ApiError(known.error());
+  if (!allowed) return ApiError(allowed.error());
   return http::Deferred{[agents = deps.agents, query](http::Reply reply) {
     agents->Browse(query, [reply, path = query.path](Result<protocol::BrowseResult> result) {
       reply(BrowseResponse(result, path));
@@ -99,8 +109,9 @@ void RegisterLiveRoutes(ApiRoutes& routes, ApiDeps& deps, Authenticator& auth, e
   routes.AddOutcome(beast_http::verb::get, "/events", Role::kViewer,
                     "Live updates as server-sent events (job, job.progress, job.log, host)",
                     [&auth, &streams](ApiRequest& req) { return OpenEventStream(req, auth, streams); });
-  routes.AddOutcome(beast_http::verb::get, "/hosts/{id}/browse", Role::kViewer,
-                    "List a snapshot directory through the host's agent (repository_id, snapshot_id, path)",
+  routes.AddOutcome(beast_http::verb::get, "/hosts/{id}/browse", Role::kOperator,
+                    "List a snapshot directory through the agent of a host that uses the repository "
+                    "(repository_id, snapshot_id, path; audited)",
                     [&deps](ApiRequest& req) { return BrowseSnapshot(req, deps); });
 }
 

@@ -6,7 +6,6 @@
 // speed.
 #include "server/api/live_handlers.h"
 
-#include <boost/asio/thread_pool.hpp>
 #include <gtest/gtest.h>
 #include <poll.h>
 
@@ -18,6 +17,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -161,10 +161,10 @@ class LiveRoutesTest : public testing::ApiFixture {
     EXPECT_TRUE(WaitStreams(0)) << "streams still open after Stop()";
   }
 
-  std::string MakeHost() {
+  std::string MakeHost(const std::string& name = "laptop") {
     store::NewHost host;
-    host.name = "laptop";
-    host.token_hash = "hash";
+    host.name = name;
+    host.token_hash = "hash-" + name;
     auto created = Store().Write([&](store::WriteTx& tx) { return tx.CreateHost(host); });
     EXPECT_TRUE(created.ok());
     return created ? created->id : "";
@@ -179,6 +179,35 @@ class LiveRoutesTest : public testing::ApiFixture {
     auto created = Store().Write([&](store::WriteTx& tx) { return tx.CreateRepository(repository); });
     EXPECT_TRUE(created.ok());
     return created ? created->id : "";
+  }
+  // Makes `host` a user of `repository` the way a snapshot the host made
+  // in it does (a schedule or a job of the host on it would as well).
+  void IndexSnapshotOf(const std::string& host, const std::string& repository) {
+    store::Snapshot snapshot;
+    snapshot.id = std::string(64, 'a');
+    snapshot.short_id = "aaaaaaaa";
+    snapshot.hostname = "laptop";
+    snapshot.paths = {"/home"};
+    snapshot.host_id = host;
+    auto indexed = Store().Write([&](store::WriteTx& tx) {
+      return tx.UpsertSnapshots(repository, std::span<const store::Snapshot>(&snapshot, 1));
+    });
+    ASSERT_TRUE(indexed.ok()) << indexed.error().Describe();
+  }
+  void RunJobOn(const std::string& host, const std::string& repository) {
+    store::NewJob job;
+    job.host_id = host;
+    job.kind = store::JobKind::kCheck;
+    job.repository_id = repository;
+    auto made = Store().Write([&](store::WriteTx& tx) { return tx.CreateJob(job); });
+    ASSERT_TRUE(made.ok()) << made.error().Describe();
+  }
+  std::vector<store::AuditEntry> Audit(const std::string& action) {
+    store::AuditFilter filter;
+    filter.action = action;
+    auto page = Store().Read([&](store::ReadTx& tx) { return tx.ListAudit(filter, store::PageRequest{}); });
+    EXPECT_TRUE(page.ok());
+    return page ? page->items : std::vector<store::AuditEntry>{};
   }
   bool WaitStreams(std::size_t count) {
     const auto deadline = std::chrono::steady_clock::now() + kWait;
@@ -299,9 +328,11 @@ TEST_F(LiveRoutesTest, BrowseAnswersWithTheAgentsListingOnceItArrives) {
   file.permissions = "-rw-r--r--";
   listing.entries = {dir, file};
   agents_.answer = listing;
+  RunJobOn(host, repository);
 
-  auto reply = As("viewer", "GET",
-                  "/api/v1/hosts/" + host + "/browse?repository_id=" + repository + "&snapshot_id=abcdef12&path=/");
+  auto reply =
+      As("operator", "GET",
+         "/api/v1/hosts/" + host + "/browse?repository_id=" + repository + "&snapshot_id=abcdef12&path=/");
   ASSERT_EQ(reply.status, 200u) << reply.body;
   const auto body = reply.Json().as_object();
   EXPECT_EQ(body.at("path").as_string(), "/");
@@ -324,43 +355,103 @@ TEST_F(LiveRoutesTest, BrowseMapsTheAgentSidesFailures) {
   const std::string repository = MakeRepository();
   const std::string target =
       "/api/v1/hosts/" + host + "/browse?repository_id=" + repository + "&snapshot_id=abcdef12&path=/etc";
+  RunJobOn(host, repository);
 
   agents_.answer = MakeError(ErrorCode::kConflict, "the host is offline");
-  auto offline = As("viewer", "GET", target);
+  auto offline = As("operator", "GET", target);
   EXPECT_EQ(offline.status, 409u);
   EXPECT_NE(offline.body.find("offline"), std::string::npos);
 
   agents_.answer = MakeError(ErrorCode::kUnavailable, "the agent did not answer within 30 s");
-  EXPECT_EQ(As("viewer", "GET", target).status, 504u);
+  EXPECT_EQ(As("operator", "GET", target).status, 504u);
 
   protocol::BrowseResult failed;
   failed.error = "snapshot abcdef12 not found";
   agents_.answer = failed;
-  auto unlisted = As("viewer", "GET", target);
+  auto unlisted = As("operator", "GET", target);
   EXPECT_EQ(unlisted.status, 422u);
   EXPECT_EQ(unlisted.ErrorCode(), "browse_failed");
   EXPECT_NE(unlisted.body.find("not found"), std::string::npos);
 
   agents_.drop = true;  // the agent side forgets the request: never a hung connection
-  EXPECT_EQ(As("viewer", "GET", target).status, 500u);
+  EXPECT_EQ(As("operator", "GET", target).status, 500u);
 }
 
 TEST_F(LiveRoutesTest, BrowseChecksItsQueryBeforeAskingAnAgent) {
   const std::string host = MakeHost();
   const std::string repository = MakeRepository();
-  auto unknown_host = As("viewer", "GET", "/api/v1/hosts/01NOPE/browse?repository_id=" + repository + "&snapshot_id=ab");
+  auto unknown_host =
+      As("operator", "GET", "/api/v1/hosts/01NOPE/browse?repository_id=" + repository + "&snapshot_id=ab");
   EXPECT_EQ(unknown_host.status, 404u);
-  auto no_snapshot = As("viewer", "GET", "/api/v1/hosts/" + host + "/browse?repository_id=" + repository);
+  auto no_snapshot = As("operator", "GET", "/api/v1/hosts/" + host + "/browse?repository_id=" + repository);
   EXPECT_EQ(no_snapshot.status, 400u);
   EXPECT_EQ(no_snapshot.ErrorField(), "snapshot_id");
-  auto no_repository = As("viewer", "GET", "/api/v1/hosts/" + host + "/browse?snapshot_id=abcdef12");
+  auto no_repository = As("operator", "GET", "/api/v1/hosts/" + host + "/browse?snapshot_id=abcdef12");
   EXPECT_EQ(no_repository.ErrorField(), "repository_id");
   auto bad_repository =
-      As("viewer", "GET", "/api/v1/hosts/" + host + "/browse?repository_id=01NOPE&snapshot_id=abcdef12");
+      As("operator", "GET", "/api/v1/hosts/" + host + "/browse?repository_id=01NOPE&snapshot_id=abcdef12");
   EXPECT_EQ(bad_repository.status, 400u);
   EXPECT_EQ(bad_repository.ErrorField(), "repository_id");
   EXPECT_EQ(Call("GET", "/api/v1/hosts/" + host + "/browse?repository_id=x&snapshot_id=y").status, 401u);
   EXPECT_TRUE(agents_.Queries().empty());
+}
+
+// Listing a snapshot sends the repository's password to the host's agent
+// and shows file names: operators only.
+TEST_F(LiveRoutesTest, AViewerCannotBrowse) {
+  const std::string host = MakeHost();
+  const std::string repository = MakeRepository();
+  RunJobOn(host, repository);
+  auto reply =
+      As("viewer", "GET",
+         "/api/v1/hosts/" + host + "/browse?repository_id=" + repository + "&snapshot_id=abcdef12&path=/");
+  EXPECT_EQ(reply.status, 403u) << reply.body;
+  EXPECT_TRUE(agents_.Queries().empty()) << "no request reached an agent";
+  EXPECT_TRUE(Audit("snapshot.browse").empty());
+}
+
+// A host that neither backs up to the repository nor runs jobs on it never
+// gets its password: refused before any agent is asked. The snapshot's own
+// host (its snapshot in the index) may list it.
+TEST_F(LiveRoutesTest, BrowseThroughAHostThatDoesNotUseTheRepositoryIsRefused) {
+  const std::string owner = MakeHost("laptop");
+  const std::string stranger = MakeHost("stranger");
+  const std::string repository = MakeRepository();
+  IndexSnapshotOf(owner, repository);
+  const std::string query =
+      "/browse?repository_id=" + repository + "&snapshot_id=" + std::string(64, 'a') + "&path=/";
+
+  auto refused = As("admin", "GET", "/api/v1/hosts/" + stranger + query);
+  EXPECT_EQ(refused.status, 403u) << refused.body;
+  EXPECT_EQ(refused.ErrorCode(), "permission_denied");
+  EXPECT_EQ(refused.ErrorField(), "repository_id");
+  EXPECT_NE(refused.body.find("stranger"), std::string::npos) << refused.body;
+  EXPECT_TRUE(agents_.Queries().empty()) << "the stranger's agent was asked";
+  EXPECT_TRUE(Audit("snapshot.browse").empty()) << "a refused listing made no browse entry";
+
+  auto allowed = As("operator", "GET", "/api/v1/hosts/" + owner + query);
+  EXPECT_EQ(allowed.status, 200u) << allowed.body;
+  ASSERT_EQ(agents_.Queries().size(), 1u);
+  EXPECT_EQ(agents_.Queries()[0].host_id, owner);
+}
+
+TEST_F(LiveRoutesTest, EveryBrowseIsAudited) {
+  const std::string host = MakeHost();
+  const std::string repository = MakeRepository();
+  RunJobOn(host, repository);
+  auto reply = As("operator", "GET",
+                  "/api/v1/hosts/" + host + "/browse?repository_id=" + repository +
+                      "&snapshot_id=abcdef12&path=/home/me");
+  ASSERT_EQ(reply.status, 200u) << reply.body;
+  const auto entries = Audit("snapshot.browse");
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].target_kind, "host");
+  EXPECT_EQ(entries[0].target_id, host);
+  EXPECT_FALSE(entries[0].actor_id.empty());
+  const auto detail = json::parse(entries[0].detail_json).as_object();
+  EXPECT_EQ(detail.at("repository_id").as_string(), repository);
+  EXPECT_EQ(detail.at("snapshot_id").as_string(), "abcdef12");
+  EXPECT_EQ(detail.at("path").as_string(), "/home/me");
 }
 
 // --------------------------------------------------------- cron preview

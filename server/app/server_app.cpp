@@ -9,7 +9,6 @@
 #include "common/util/log.h"
 #include "server/alerts/alert_engine.h"
 #include "server/api/api_deps.h"
-#include "server/scheduling/stats_planner.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
 #include "server/api/live_handlers.h"
@@ -22,11 +21,12 @@
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
-#include "server/scheduling/scheduling_core.h"
-#include "server/notify/notifier.h"
 #include "server/metrics/alert_metrics.h"
 #include "server/metrics/metrics_route.h"
 #include "server/metrics/server_metrics.h"
+#include "server/notify/notifier.h"
+#include "server/scheduling/scheduling_core.h"
+#include "server/scheduling/stats_planner.h"
 #include "server/store/store.h"
 #include "server/web/static_site.h"
 #include "server/ws/agent_authenticator.h"
@@ -60,7 +60,7 @@ Result<void> ServerApp::Init() {
   run_keeper_ =
       std::make_unique<ServerRunKeeper>(blocking_.get_executor(), *store_, ServerRunKeeper::Settings{});
   if (auto started = run_keeper_->Start(); !started) return started.error();
-  auto key = auth::SecretBox::LoadOrCreate(config_.data_dir / "server.key");
+  auto key = auth::SecretBox::LoadWithRotation(config_.data_dir / "server.key");
   if (!key) return key.error();
   secrets_ = std::make_unique<auth::SecretBox>(std::move(key).value());
   events_ = std::make_unique<events::EventBus>();

@@ -14,9 +14,25 @@ static_assert(crypto_secretbox_KEYBYTES == 32, "secretbox key size");
 
 namespace {
 Error FileError(const std::filesystem::path& path, std::string what) {
-  return MakeError(ErrorCode::kUnavailable, "server key " + path.string() + ": " + what + ": " + std::strerror(errno));
+  return MakeError(ErrorCode::kUnavailable,
+                   "server key " + path.string() + ": " + what + ": " + std::strerror(errno));
 }
 }  // namespace
+
+Result<SecretBox> SecretBox::LoadWithRotation(const std::filesystem::path& key_file) {
+  auto box = LoadOrCreate(key_file);
+  if (!box) return box;
+  for (const char* suffix : {".next", ".old"}) {
+    std::filesystem::path other = key_file;
+    other += suffix;
+    std::error_code ec;
+    if (!std::filesystem::exists(other, ec)) continue;
+    auto extra = LoadOrCreate(other);
+    if (!extra) return extra.error();
+    box->opening_keys_.push_back(extra->key_);
+  }
+  return box;
+}
 
 Result<SecretBox> SecretBox::LoadOrCreate(const std::filesystem::path& key_file) {
   [[maybe_unused]] static const int init = sodium_init();
@@ -26,8 +42,9 @@ Result<SecretBox> SecretBox::LoadOrCreate(const std::filesystem::path& key_file)
     randombytes_buf(box.key_.data(), box.key_.size());
     fd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) return FileError(key_file, "cannot create");
-    const bool written = ::write(fd, box.key_.data(), box.key_.size()) == static_cast<ssize_t>(box.key_.size()) &&
-                         ::fsync(fd) == 0;
+    const bool written =
+        ::write(fd, box.key_.data(), box.key_.size()) == static_cast<ssize_t>(box.key_.size()) &&
+        ::fsync(fd) == 0;
     ::close(fd);
     if (!written) return FileError(key_file, "cannot write");
     return box;
@@ -48,7 +65,8 @@ Result<SecretBox> SecretBox::LoadOrCreate(const std::filesystem::path& key_file)
   const auto more = ::read(fd, &extra, 1);
   ::close(fd);
   if (n != static_cast<ssize_t>(box.key_.size()) || more != 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "server key " + key_file.string() + " must be exactly 32 bytes");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "server key " + key_file.string() + " must be exactly 32 bytes");
   }
   return box;
 }
@@ -60,10 +78,18 @@ SecretBox SecretBox::FromKey(const std::array<unsigned char, 32>& key) {
   return box;
 }
 
-SecretBox::~SecretBox() { sodium_memzero(key_.data(), key_.size()); }
-SecretBox::SecretBox(SecretBox&& other) noexcept : key_(other.key_) { sodium_memzero(other.key_.data(), other.key_.size()); }
+SecretBox::~SecretBox() {
+  sodium_memzero(key_.data(), key_.size());
+  for (auto& key : opening_keys_) sodium_memzero(key.data(), key.size());
+}
+SecretBox::SecretBox(SecretBox&& other) noexcept
+    : key_(other.key_), opening_keys_(std::move(other.opening_keys_)) {
+  sodium_memzero(other.key_.data(), other.key_.size());
+}
 SecretBox& SecretBox::operator=(SecretBox&& other) noexcept {
+  for (auto& key : opening_keys_) sodium_memzero(key.data(), key.size());
   key_ = other.key_;
+  opening_keys_ = std::move(other.opening_keys_);
   sodium_memzero(other.key_.data(), other.key_.size());
   return *this;
 }
@@ -78,14 +104,29 @@ SealedSecret SecretBox::Seal(std::string_view plaintext) const {
   return out;
 }
 
-Result<std::string> SecretBox::Open(const SealedSecret& sealed) const {
-  if (sealed.nonce.size() != crypto_secretbox_NONCEBYTES || sealed.ciphertext.size() < crypto_secretbox_MACBYTES) {
+namespace {
+Result<std::string> OpenWith(const SealedSecret& sealed, const std::array<unsigned char, 32>& key) {
+  if (sealed.nonce.size() != crypto_secretbox_NONCEBYTES ||
+      sealed.ciphertext.size() < crypto_secretbox_MACBYTES) {
     return MakeError(ErrorCode::kInternal, "sealed secret has the wrong shape");
   }
   std::string plain(sealed.ciphertext.size() - crypto_secretbox_MACBYTES, '\0');
   if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()), sealed.ciphertext.data(),
-                                 sealed.ciphertext.size(), sealed.nonce.data(), key_.data()) != 0) {
+                                 sealed.ciphertext.size(), sealed.nonce.data(), key.data()) != 0) {
     return MakeError(ErrorCode::kInternal, "sealed secret does not open with the server key");
+  }
+  return plain;
+}
+}  // namespace
+
+Result<std::string> SecretBox::OpenWithSealingKey(const SealedSecret& sealed) const {
+  return OpenWith(sealed, key_);
+}
+
+Result<std::string> SecretBox::Open(const SealedSecret& sealed) const {
+  auto plain = OpenWith(sealed, key_);
+  for (std::size_t i = 0; !plain && i < opening_keys_.size(); ++i) {
+    if (auto other = OpenWith(sealed, opening_keys_[i])) plain = std::move(other);
   }
   return plain;
 }

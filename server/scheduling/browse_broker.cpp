@@ -21,7 +21,8 @@ void BrowseBroker::Browse(BrowseQuery query, BrowseDone done) {
   }
   const std::string request_id = NewUlid(ctx_.Now());
   auto request = ctx_.store.Read([&](store::ReadTx& tx) {
-    return BuildBrowseRequest(tx, request_id, query.repository_id, query.snapshot_id, query.path, ctx_.secrets);
+    return BuildBrowseRequest(tx, request_id, query.host_id, query.repository_id, query.snapshot_id, query.path,
+                              ctx_.secrets);
   });
   if (!request) {
     done(request.error());

@@ -1,4 +1,6 @@
 // Browse through the agent, and what is published for the UI.
+#include <span>
+
 #include "server/scheduling/scheduling_test_fixture.h"
 
 namespace rmgr::server::scheduling {
@@ -57,15 +59,51 @@ class LiveTest : public SchedulingTest {
     return options;
   }
   BrowseQuery Query(const std::string& host_id, const std::string& repository_id,
-                         std::string snapshot = "0123abcd", std::string path = "/home") {
+                    std::string snapshot = "0123abcd", std::string path = "/home") {
     return BrowseQuery{host_id, repository_id, std::move(snapshot), std::move(path)};
+  }
+  // `host_id` made a snapshot in `repository_id` (as its backups would): its
+  // agent may be given the repository's password.
+  void UsesRepository(const std::string& host_id, const std::string& repository_id) {
+    store::Snapshot snapshot;
+    snapshot.id = "0123abcd" + std::string(56, '0');
+    snapshot.short_id = "0123abcd";
+    snapshot.hostname = "laptop";
+    snapshot.host_id = host_id;
+    auto indexed = Store().Write([&](store::WriteTx& tx) {
+      return tx.UpsertSnapshots(repository_id, std::span<const store::Snapshot>(&snapshot, 1));
+    });
+    ASSERT_TRUE(indexed.ok()) << indexed.error().Describe();
   }
   RecordingSink sink_;
 };
 
+// The password travels only to a host that uses the repository: another
+// connected host is refused before anything is sent to it.
+TEST_F(LiveTest, BrowseThroughAHostThatDoesNotUseTheRepositorySendsNothing) {
+  const TestHost owner = MakeHost("laptop");
+  const TestHost stranger = MakeHost("stranger");
+  const std::string repository = MakeRepository("nas");
+  UsesRepository(owner.id, repository);
+  auto client = ConnectAndGreet(stranger);
+  ASSERT_TRUE(client);
+
+  BrowseAnswer answer;
+  Controller().Browse(Query(stranger.id, repository), answer.Done());
+  ASSERT_TRUE(WaitFor([&] { return answer.Arrived(); }));
+  ASSERT_FALSE(answer.result->ok());
+  EXPECT_EQ(answer.result->error().code, ErrorCode::kPermissionDenied);
+  EXPECT_NE(answer.result->error().message.find("stranger"), std::string::npos)
+      << answer.result->error().message;
+  auto frames = client->Sync();
+  ASSERT_TRUE(frames);
+  EXPECT_TRUE(Of<protocol::BrowseRequest>(*frames).empty()) << "a browse.request reached the stranger";
+}
+
 TEST_F(LiveTest, BrowseSendsTheRequestAndTheAgentsListingAnswersIt) {
   const TestHost host = MakeHost("laptop");
   const std::string repository = MakeRepository("nas");
+  UsesRepository(host.id, repository);
   auto client = ConnectAndGreet(host);
   ASSERT_TRUE(client);
 
@@ -102,6 +140,7 @@ TEST_F(LiveTest, BrowseOfAnOfflineHostOrABadQueryFailsWithoutAskingTheAgent) {
   const TestHost offline = MakeHost("offline");
   const TestHost online = MakeHost("online");
   const std::string repository = MakeRepository("nas");
+  UsesRepository(online.id, repository);
   auto client = ConnectAndGreet(online);
   ASSERT_TRUE(client);
 
@@ -135,6 +174,7 @@ TEST_F(LiveTest, BrowseTimesOutAndAnotherHostsAnswerNeverCounts) {
   const TestHost host = MakeHost("laptop");
   const TestHost other = MakeHost("other");
   const std::string repository = MakeRepository("nas");
+  UsesRepository(host.id, repository);
   auto client = ConnectAndGreet(host);
   auto intruder = ConnectAndGreet(other);
   ASSERT_TRUE(client && intruder);
@@ -162,6 +202,7 @@ TEST_F(LiveTest, BrowseTimesOutAndAnotherHostsAnswerNeverCounts) {
 TEST_F(LiveTest, BrowseWaitingWhenTheAgentDisconnectsFailsWithConflict) {
   const TestHost host = MakeHost("laptop");
   const std::string repository = MakeRepository("nas");
+  UsesRepository(host.id, repository);
   auto client = ConnectAndGreet(host);
   ASSERT_TRUE(client);
   BrowseAnswer answer;

@@ -75,6 +75,41 @@ TEST_F(SchedulingTest, HelloIsAnsweredWithHelloOkAndTheFullScheduleSetAndIsRecor
   EXPECT_TRUE(WaitDisconnected(host.id));
 }
 
+// The agent's local policy (restore root, consent, hooks) is what its hello
+// says, kept on the host for the API, the UI and the restore check.
+TEST_F(SchedulingTest, HelloRecordsTheAgentsRestoreAndHookPolicy) {
+  const TestHost host = MakeHost("laptop");
+  auto client = Connect(host);
+  ASSERT_TRUE(client->Open());
+  protocol::Hello hello = HelloWith();
+  hello.restore_root = "/var/lib/restic-manager-agent/restore";
+  hello.restore_anywhere = true;
+  hello.hook_policy = protocol::HookPolicy::kAllowlist;
+  hello.hook_allow = std::vector<std::string>{"/usr/local/sbin/dump-db", "/usr/bin/true"};
+  ASSERT_TRUE(client->Send(hello));
+  ASSERT_TRUE(client->Expect<protocol::HelloOk>());
+  const store::Host stored = HostOf(host.id);
+  EXPECT_EQ(stored.restore_root, "/var/lib/restic-manager-agent/restore");
+  EXPECT_TRUE(stored.restore_anywhere);
+  EXPECT_EQ(stored.hook_policy, "allowlist");
+  EXPECT_EQ(stored.hook_allow, (std::vector<std::string>{"/usr/local/sbin/dump-db", "/usr/bin/true"}));
+
+  // An agent restarted with another policy says so in its next hello.
+  client->Close();
+  ASSERT_TRUE(WaitDisconnected(host.id));
+  auto again = Connect(host);
+  ASSERT_TRUE(again->Open());
+  hello.restore_anywhere = false;
+  hello.hook_policy = protocol::HookPolicy::kRefuse;
+  hello.hook_allow = std::vector<std::string>{};
+  ASSERT_TRUE(again->Send(hello));
+  ASSERT_TRUE(again->Expect<protocol::HelloOk>());
+  const store::Host changed = HostOf(host.id);
+  EXPECT_FALSE(changed.restore_anywhere);
+  EXPECT_EQ(changed.hook_policy, "refuse");
+  EXPECT_TRUE(changed.hook_allow.empty());
+}
+
 TEST_F(SchedulingTest, MessagesBeforeHelloAreIgnored) {
   const TestHost host = MakeHost("laptop");
   const std::string repository = MakeRepository("nas");

@@ -9,6 +9,7 @@
 #include "common/protocol/envelope.h"
 #include "common/protocol/job_args.h"
 #include "server/auth/secret_box.h"
+#include "server/scheduling/repository_access.h"
 
 namespace rmgr::server::scheduling {
 namespace {
@@ -52,17 +53,16 @@ Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::str
 Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job& job,
                                              const auth::SecretBox& secrets) {
   if (!job.repository_id) return CannotRun("the job's repository was deleted");
-  auto repository = tx.GetRepository(*job.repository_id);
-  if (!repository) return CannotRun("the job's repository was deleted");
-  auto password = secrets.Open(auth::SealedSecret{repository->secret_nonce, repository->secret_ciphertext});
-  if (!password) return CannotRun("the repository password does not open with this server's key");
+  auto repository = OpenRepositoryFor(tx, job.host_id, *job.repository_id, secrets);
+  if (!repository) {
+    if (repository.error().code == ErrorCode::kNotFound) return CannotRun("the job's repository was deleted");
+    return CannotRun(repository.error().message);
+  }
 
   protocol::CommandRun command;
   command.job_id = job.id;
   command.kind = job.kind;
-  command.repository.id = repository->id;
-  command.repository.url = repository->url;
-  command.repository.password = protocol::Secret(std::move(*password));
+  command.repository = std::move(*repository);
   if (job.source_group_id) {
     auto group = tx.GetSourceGroup(job.host_id, *job.source_group_id);
     if (!group) return CannotRun("the job's source group was deleted");
@@ -101,19 +101,15 @@ Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job
 }
 
 Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std::string& request_id,
-                                                   const std::string& repository_id, const std::string& snapshot_id,
-                                                   const std::string& path, const auth::SecretBox& secrets) {
-  auto repository = tx.GetRepository(repository_id);
+                                                   const std::string& host_id,
+                                                   const std::string& repository_id,
+                                                   const std::string& snapshot_id, const std::string& path,
+                                                   const auth::SecretBox& secrets) {
+  auto repository = OpenRepositoryFor(tx, host_id, repository_id, secrets);
   if (!repository) return repository.error();
-  auto password = secrets.Open(auth::SealedSecret{repository->secret_nonce, repository->secret_ciphertext});
-  if (!password) {
-    return MakeError(ErrorCode::kInternal, "the repository password does not open with this server's key");
-  }
   protocol::BrowseRequest request;
   request.request_id = request_id;
-  request.repository.id = repository->id;
-  request.repository.url = repository->url;
-  request.repository.password = protocol::Secret(std::move(*password));
+  request.repository = std::move(*repository);
   request.snapshot_id = snapshot_id;
   request.path = path;
   if (auto valid = CheckWire(request); !valid) {

@@ -24,21 +24,25 @@ namespace rmgr::server::scheduling {
 Result<protocol::ScheduleSet> BuildScheduleSet(store::ReadTx& tx, const std::string& host_id);
 
 //! The command.run for a dispatched job, built as the struct and checked
-//! with the wire rules: repository (secret opened), source group, retention
-//! and options from its args, hooks from its schedule.
+//! with the wire rules: repository (secret opened, only for a host that uses
+//! it: repository_access.h), source group, retention and options from its
+//! args, hooks from its schedule.
 //! kInvalidArgument (with a reason an operator understands) when the job
-//! cannot run: its repository or group is gone, the secret does not open,
-//! or its kind lacks what it needs.
+//! cannot run: its repository or group is gone, its host does not use the
+//! repository, the secret does not open, or its kind lacks what it needs.
 Result<protocol::CommandRun> BuildCommandRun(store::ReadTx& tx, const store::Job& job,
                                              const auth::SecretBox& secrets);
 
-//! The browse.request listing `path` of `snapshot_id` in `repository_id`
-//! (secret opened), checked with the wire rules: kInvalidArgument naming
-//! `snapshot_id` or `path` for values the agent would refuse, kNotFound for
-//! an unknown repository.
+//! The browse.request to `host_id`'s agent listing `path` of `snapshot_id`
+//! in `repository_id` (secret opened), checked with the wire rules:
+//! kInvalidArgument naming `snapshot_id` or `path` for values the agent would
+//! refuse, kNotFound for an unknown repository, kPermissionDenied when the
+//! host does not use the repository (repository_access.h).
 Result<protocol::BrowseRequest> BuildBrowseRequest(store::ReadTx& tx, const std::string& request_id,
-                                                   const std::string& repository_id, const std::string& snapshot_id,
-                                                   const std::string& path, const auth::SecretBox& secrets);
+                                                   const std::string& host_id,
+                                                   const std::string& repository_id,
+                                                   const std::string& snapshot_id, const std::string& path,
+                                                   const auth::SecretBox& secrets);
 
 //! The store's form of an agent's result. A short snapshot id (restic 0.14)
 //! becomes the full id when the result's snapshot index has exactly one

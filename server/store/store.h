@@ -85,6 +85,11 @@ class ReadTx {
   virtual Result<Repository> GetRepository(std::string_view id) = 0;
   //! All repositories, ordered by name.
   virtual Result<std::vector<Repository>> ListRepositories() = 0;
+  //! Whether the host uses the repository: one of its schedules targets it,
+  //! a job of the host runs (or ran) against it, or its snapshot index holds
+  //! a snapshot the host made. Only such a host's agent is given the
+  //! repository's password (server/scheduling/repository_access.h).
+  virtual Result<bool> HostUsesRepository(std::string_view host_id, std::string_view repository_id) = 0;
 
   //! The source group with this id, if it belongs to this host.
   virtual Result<SourceGroup> GetSourceGroup(std::string_view host_id, std::string_view id) = 0;
@@ -125,6 +130,9 @@ class ReadTx {
   virtual Result<Page<EnrollmentToken>> ListEnrollmentTokens(const PageRequest& page) = 0;
   //! A repository's indexed snapshots, newest first (keyset on time, id).
   virtual Result<Page<Snapshot>> ListSnapshots(const SnapshotFilter& filter, const PageRequest& page) = 0;
+  //! The indexed snapshot of the repository whose id is or starts with `id`
+  //! (restic's short ids); kNotFound when none or more than one matches.
+  virtual Result<Snapshot> FindSnapshot(std::string_view repository_id, std::string_view id) = 0;
   //! Hosts matching the filter, ordered by name (cursors interchangeable with ListHosts).
   virtual Result<Page<Host>> SearchHosts(const HostFilter& filter, const PageRequest& page) = 0;
   //! Repositories ordered by name, one page at a time.
@@ -246,12 +254,19 @@ class ReadTx {
   //! Each host's newest finished drill (succeeded, partial or failed), by host id.
   virtual Result<std::vector<LastDrill>> ListLastDrills() = 0;
   // ---- end repository stats and drills (reads) ----
+
+  //! Every secret sealed with the server key (repository passwords, channel
+  //! secrets), ordered by kind then id; channels without a secret are left out.
+  virtual Result<std::vector<SealedRecord>> ListSealedSecrets() = 0;
 };
 
 //! Reads and writes inside one write transaction. Every mutation is applied
 //! only if the enclosing Store::Write callback succeeds.
 class WriteTx : public ReadTx {
  public:
+  //! Replaces the sealed bytes of one secret (server key rotation) and
+  //! nothing else; kNotFound when its row is gone.
+  virtual Result<void> ResealSecret(const SealedRecord& record) = 0;
   //! Creates a host; kConflict if the name (or token hash) is taken.
   virtual Result<Host> CreateHost(const NewHost& host) = 0;
   //! Applies the set fields of `status`; kNotFound for an unknown host.

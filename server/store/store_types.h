@@ -107,6 +107,10 @@ struct Host {
   std::optional<TimePoint>
       schedule_changed_at{};  ///< When the canonical version last moved (drift is measured from it).
   labels::Labels labels{};    ///< Operator-set labels (common/labels/labels.h).
+  std::string restore_root{};                    ///< The agent's restore root (hello); "" = not reported yet.
+  bool restore_anywhere = false;                 ///< The agent consents to restores outside its root (hello).
+  std::string hook_policy{};                     ///< "refuse" / "allow" / "allowlist" (hello); "" = not reported.
+  std::vector<std::string> hook_allow{};         ///< Programs an allowlist policy runs (hello).
 };
 
 //! What BindHostInstall found.
@@ -134,6 +138,10 @@ struct HostStatus {
   std::optional<std::string> restic_version;  ///< New restic version.
   std::optional<bool> connected;              ///< Connection opened or closed.
   std::optional<TimePoint> seen_at;           ///< New last_seen_at.
+  std::optional<std::string> restore_root;    ///< New restore root.
+  std::optional<bool> restore_anywhere;       ///< New restore-anywhere consent.
+  std::optional<std::string> hook_policy;     ///< New hook policy name.
+  std::optional<std::vector<std::string>> hook_allow;  ///< New hook allowlist.
 };
 
 //! A host's canonical schedule version after a change that bumped it.
@@ -166,6 +174,21 @@ struct SourceGroup {
   std::vector<std::string> tags;      ///< restic --tag values.
   TimePoint created_at;               ///< Set by the store.
   TimePoint updated_at;               ///< Set by the store.
+};
+
+//! Where a secret sealed with the server key is kept.
+enum class SealedKind {
+  kRepositoryPassword,  ///< repositories.secret_* (the restic password).
+  kChannelSecret,       ///< notification_channels.secret_* (webhook URL, tokens, SMTP password).
+};
+
+//! One secret sealed with the server key, as stored (server key rotation
+//! reads every one and writes it back sealed under the new key).
+struct SealedRecord {
+  SealedKind kind = SealedKind::kRepositoryPassword;  ///< Its table.
+  std::string id;                                     ///< The row's id.
+  std::vector<uint8_t> nonce;                         ///< Nonce it was sealed with.
+  std::vector<uint8_t> ciphertext;                    ///< MAC + encrypted bytes.
 };
 
 // ------------------------------------------------------------- schedules --

@@ -278,5 +278,27 @@ TEST(NotificationVocabulary, WebTypesAreTheEnums) {
 }
 // ---- end notification channels and deliveries ----
 
+// The agent's hook policy as hello reports it: the hosts column ('' = not
+// reported), Host.agent_policy.hook_policy (null = not reported) and types.ts.
+TEST(AgentPolicyVocabulary, HookPolicyListsAreTheEnum) {
+  using protocol::HookPolicy;
+  Names stored = NamesOf<HookPolicy>();
+  stored.insert("");
+  EXPECT_EQ(SqlList(AllMigrations(), "ALTER TABLE hosts ADD COLUMN hook_policy", "hook_policy"), stored)
+      << "hosts.hook_policy";
+  const json::value doc = json::parse(ReadFile(kSourceDir / "server/api/openapi.json"));
+  Names answered;
+  for (const auto& item :
+       doc.at_pointer("/components/schemas/Host/properties/agent_policy/properties/hook_policy/enum")
+           .as_array()) {
+    answered.insert(item.is_null() ? std::string("null") : std::string(item.as_string()));
+  }
+  Names expected = NamesOf<HookPolicy>();
+  expected.insert("null");
+  EXPECT_EQ(answered, expected) << "Host.agent_policy.hook_policy";
+  const std::string ts = ReadFile(kSourceDir / "web/src/api/types.ts");
+  EXPECT_EQ(TsItems(ts, "export type HookPolicy =", ";"), NamesOf<HookPolicy>()) << "HookPolicy";
+}
+
 }  // namespace
 }  // namespace rmgr::store

@@ -67,6 +67,15 @@ json::object HostJson(const store::Host& host) {
   // A second agent installation used this host's token and was refused.
   out["install_conflict_at"] = TimeJson(host.install_conflict_at);
   out["labels"] = LabelsJson(host.labels);
+  // The agent's local policy as its last hello reported it (null before one).
+  json::array hook_allow;
+  for (const auto& program : host.hook_allow) hook_allow.emplace_back(program);
+  out["agent_policy"] = host.restore_root.empty() && host.hook_policy.empty()
+                            ? json::value(nullptr)
+                            : json::value(json::object{{"restore_root", TextOrNull(host.restore_root)},
+                                                       {"restore_anywhere", host.restore_anywhere},
+                                                       {"hook_policy", TextOrNull(host.hook_policy)},
+                                                       {"hook_allow", std::move(hook_allow)}});
   out["created_at"] = TimeJson(host.created_at);
   return out;
 }

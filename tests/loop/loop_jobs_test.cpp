@@ -91,8 +91,9 @@ TEST_F(LoopJobsTest, EveryJobKindRunsRealResticFromRunNow) {
     EXPECT_EQ(Str(job, "status"), "succeeded") << kind << ": " << json::serialize(job);
   }
 
-  // Restore the remaining snapshot: the files come back byte for byte.
-  const auto target = dir_ / "restored";
+  // Restore the remaining snapshot into the agent's restore root (its
+  // default, <state-dir>/restore): the files come back byte for byte.
+  const auto target = agent_->state_dir / "restore" / "restored";
   const auto restore = RunToEnd(
       Job("restore", {{"options", json::object{{"restore", json::object{{"snapshot_id", newest},
                                                                         {"target", target.string()}}}}}}));
@@ -108,6 +109,61 @@ TEST_F(LoopJobsTest, EveryJobKindRunsRealResticFromRunNow) {
   const auto snapshots = RunToEnd(Job("snapshots"));
   EXPECT_EQ(Str(snapshots, "status"), "succeeded") << json::serialize(snapshots);
   EXPECT_EQ(ServerSnapshots(repo_id_).size(), 1U);
+}
+
+// A restore outside the target host's restore root (here in place of
+// another directory) needs an admin and the host's consent. Without the
+// agent's --allow-restore-anywhere the server refuses it, even for the
+// admin, and writes the refusal down; with it, the real restic restores the
+// bytes there and the audit entry names snapshot, repository, hosts, target
+// and include paths.
+TEST_F(LoopJobsTest, RestoreOutsideTheRootNeedsTheAgentsConsent) {
+  const std::string password = "outside-root-password";
+  const auto source = SmallTree("source");
+  ASSERT_NO_FATAL_FAILURE(Prepare({}, password, {source.string()}));
+  ASSERT_NO_FATAL_FAILURE(ResticInit(repo_, password));
+  const auto backup = RunToEnd(Job("backup"));
+  ASSERT_EQ(Str(backup, "status"), "succeeded") << json::serialize(backup);
+  const std::string snapshot = Str(backup, "snapshot_id");
+  const auto target = dir_ / "outside-the-root";
+  const std::string include = (source / "hello.txt").string();
+  const json::object restore{
+      {"options", json::object{{"restore", json::object{{"snapshot_id", snapshot},
+                                                        {"include_paths", json::array{json::string(include)}},
+                                                        {"target", target.string()}}}}}};
+
+  const auto refused = api().Post("/jobs", Job("restore", restore));
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_NE(refused.body.find("--allow-restore-anywhere"), std::string::npos) << refused.body;
+  EXPECT_FALSE(std::filesystem::exists(target));
+
+  // The host's owner consents: restart its agent with the flag.
+  ASSERT_NO_FATAL_FAILURE(KillAgent(*agent_));  // nothing runs on it now
+  agent_->run_flags.push_back("--allow-restore-anywhere");
+  ASSERT_NO_FATAL_FAILURE(RestartAgent(*agent_));
+  ASSERT_TRUE(WaitUntil([&] {
+    const auto host = api().Get("/hosts/" + agent_->host_id).json;
+    const auto* policy = host.is_object() ? host.as_object().if_contains("agent_policy") : nullptr;
+    return policy != nullptr && policy->is_object() && policy->at("restore_anywhere").as_bool();
+  })) << Logs();
+  const auto restored = RunToEnd(Job("restore", restore));
+  ASSERT_EQ(Str(restored, "status"), "succeeded") << json::serialize(restored) << Logs();
+  const auto copy = target / std::filesystem::path(include).relative_path();
+  ASSERT_TRUE(std::filesystem::exists(copy)) << copy;
+  EXPECT_EQ(ReadText(copy), ReadText(include));
+
+  const auto audit = api().Get("/audit?action=job.run&target_id=" + Str(restored, "id")).json;
+  ASSERT_EQ(audit.at("items").as_array().size(), 1U) << json::serialize(audit);
+  const auto& detail = audit.at("items").at(0).at("detail");
+  EXPECT_EQ(Str(detail, "snapshot_id"), snapshot) << json::serialize(detail);
+  EXPECT_EQ(Str(detail, "repository_id"), repo_id_);
+  EXPECT_EQ(Str(detail, "source_host_id"), agent_->host_id);
+  EXPECT_EQ(Str(detail, "target_host_id"), agent_->host_id);
+  EXPECT_EQ(Str(detail, "target"), target.string());
+  EXPECT_EQ(detail.at("include_paths"), (json::array{json::string(include)}));
+  EXPECT_TRUE(detail.at("outside_restore_root").as_bool());
+  const auto refusals = api().Get("/audit?action=job.restore_refused").json;
+  EXPECT_EQ(refusals.at("items").as_array().size(), 1U) << json::serialize(refusals);
 }
 
 TEST_F(LoopJobsTest, WrongRepositoryPasswordFailsTheBackupAsWrongPassword) {

@@ -453,6 +453,9 @@ export class Harness {
       '5',
       '--cancel-grace',
       '10',
+      // Restores in the tests go below the test's own directory (flow.test.mjs restores into tmp/restore).
+      '--restore-root',
+      this.tmp,
     ];
     const agent = new Child('agent', bins.agent, args, {
       env: childEnv(stateDir, this.tmp),

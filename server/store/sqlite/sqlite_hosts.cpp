@@ -3,6 +3,7 @@
 
 #include "common/util/ulid.h"
 #include "server/store/page_cursor.h"
+#include "server/store/sqlite/codec.h"
 #include "server/store/sqlite/sqlite_tx.h"
 
 namespace rmgr::store::sqlite {
@@ -15,7 +16,7 @@ constexpr std::string_view kSelectHosts =
     " schedule_version_canonical, schedule_version_applied, schedule_applied_at, current_job_id,"
     " connected, last_seen_at, last_backup_at, created_at, install_id, install_conflict_at, "
     "schedule_rejected,"
-    " schedule_changed_at, labels FROM hosts";
+    " schedule_changed_at, labels, restore_root, restore_anywhere, hook_policy, hook_allow FROM hosts";
 
 Host MapHost(Row& row) {
   Host host;
@@ -41,6 +42,10 @@ Host MapHost(Row& row) {
   host.schedule_rejected_json = row.Text(19);
   host.schedule_changed_at = row.OptTime(20);
   host.labels = row.StringMap(21);
+  host.restore_root = row.Text(22);
+  host.restore_anywhere = row.Bool(23);
+  host.hook_policy = row.Text(24);
+  host.hook_allow = row.StringList(25);
   return host;
 }
 
@@ -140,13 +145,18 @@ Result<Host> SqliteTx::CreateHost(const NewHost& host) {
 }
 
 Result<void> SqliteTx::UpdateHostStatus(std::string_view id, const HostStatus& status) {
-  auto changed = Execute(conn_,
-                         "UPDATE hosts SET hostname = COALESCE(?, hostname), os = COALESCE(?, os),"
-                         " arch = COALESCE(?, arch), agent_version = COALESCE(?, agent_version),"
-                         " restic_version = COALESCE(?, restic_version), connected = COALESCE(?, connected),"
-                         " last_seen_at = COALESCE(?, last_seen_at) WHERE id = ?",
-                         status.hostname, status.os, status.arch, status.agent_version, status.restic_version,
-                         status.connected, status.seen_at, id);
+  auto changed = Execute(
+      conn_,
+      "UPDATE hosts SET hostname = COALESCE(?, hostname), os = COALESCE(?, os),"
+      " arch = COALESCE(?, arch), agent_version = COALESCE(?, agent_version),"
+      " restic_version = COALESCE(?, restic_version), connected = COALESCE(?, connected),"
+      " last_seen_at = COALESCE(?, last_seen_at), restore_root = COALESCE(?, restore_root),"
+      " restore_anywhere = COALESCE(?, restore_anywhere), hook_policy = COALESCE(?, hook_policy),"
+      " hook_allow = COALESCE(?, hook_allow) WHERE id = ?",
+      status.hostname, status.os, status.arch, status.agent_version, status.restic_version, status.connected,
+      status.seen_at, status.restore_root, status.restore_anywhere, status.hook_policy,
+      status.hook_allow ? std::optional<std::string>(EncodeStringList(*status.hook_allow)) : std::nullopt,
+      id);
   if (auto found = RequireChanged(changed, "host"); !found.ok()) return found;
   if (!status.connected) return Ok();
   return RecordPresence(id, *status.connected, status.seen_at ? TruncateToMs(*status.seen_at) : Now());

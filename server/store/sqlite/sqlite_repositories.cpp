@@ -62,6 +62,43 @@ Result<std::vector<Repository>> SqliteTx::ListRepositories() {
   return QueryAll<Repository>(conn_, kSql, MapRepository);
 }
 
+// Three indexed probes (schedules_repository, jobs_host_repository_finished,
+// snapshots_host_time).
+Result<bool> SqliteTx::HostUsesRepository(std::string_view host_id, std::string_view repository_id) {
+  static constexpr std::string_view kSql =
+      "SELECT EXISTS (SELECT 1 FROM schedules WHERE repository_id = ?1 AND host_id = ?2)"
+      " OR EXISTS (SELECT 1 FROM jobs WHERE host_id = ?2 AND repository_id = ?1)"
+      " OR EXISTS (SELECT 1 FROM snapshots WHERE repository_id = ?1 AND host_id = ?2)";
+  auto uses = QueryInt(conn_, "repository use", kSql, repository_id, host_id);
+  if (!uses) return uses.error();
+  return *uses != 0;
+}
+
+Result<std::vector<SealedRecord>> SqliteTx::ListSealedSecrets() {
+  static constexpr std::string_view kSql =
+      "SELECT 0, id, secret_nonce, secret_ciphertext FROM repositories"
+      " UNION ALL SELECT 1, id, secret_nonce, secret_ciphertext FROM notification_channels"
+      "   WHERE secret_ciphertext IS NOT NULL AND length(secret_ciphertext) > 0"
+      " ORDER BY 1, 2";
+  return QueryAll<SealedRecord>(conn_, kSql, [](Row& row) {
+    SealedRecord record;
+    record.kind = row.Int(0) == 0 ? SealedKind::kRepositoryPassword : SealedKind::kChannelSecret;
+    record.id = row.Text(1);
+    record.nonce = row.Blob(2);
+    record.ciphertext = row.Blob(3);
+    return record;
+  });
+}
+
+Result<void> SqliteTx::ResealSecret(const SealedRecord& record) {
+  // updated_at stays: the secret's value did not change, only its wrapping.
+  const std::string_view sql =
+      record.kind == SealedKind::kRepositoryPassword
+          ? "UPDATE repositories SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?"
+          : "UPDATE notification_channels SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?";
+  return RequireChanged(Execute(conn_, sql, record.nonce, record.ciphertext, record.id), "sealed secret");
+}
+
 Result<Page<Repository>> SqliteTx::ListRepositoriesPage(const PageRequest& page) {
   const int limit = ClampPageLimit(page.limit);
   SqlFilter where;

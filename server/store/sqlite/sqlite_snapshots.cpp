@@ -53,6 +53,20 @@ Result<Page<Snapshot>> SqliteTx::ListSnapshots(const SnapshotFilter& filter, con
   });
 }
 
+Result<Snapshot> SqliteTx::FindSnapshot(std::string_view repository_id, std::string_view id) {
+  if (id.empty() || id.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return MakeError(ErrorCode::kNotFound, "snapshot not found");
+  }
+  // A hex prefix has no LIKE wildcards; two rows are fetched to tell an ambiguous prefix.
+  static const std::string kSql =
+      JoinSql(kSelectSnapshots, " WHERE repository_id = ? AND snapshot_id >= ? AND snapshot_id < ? LIMIT 2");
+  const std::string upper = std::string(id) + "g";  // just past every id with this prefix
+  auto rows = QueryAll<Snapshot>(conn_, kSql, MapSnapshot, repository_id, id, upper);
+  if (!rows.ok()) return rows.error();
+  if (rows->size() != 1) return MakeError(ErrorCode::kNotFound, "snapshot not found");
+  return std::move(rows->front());
+}
+
 Result<int64_t> SqliteTx::UpsertSnapshots(std::string_view repository_id, std::span<const Snapshot> snapshots) {
   const TimePoint now = Now();
   int64_t written = 0;

@@ -159,6 +159,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
         " DROP TRIGGER jobs_error_kind_insert; DROP TRIGGER jobs_error_kind_update;"
         " DROP TABLE window_notes; DROP TABLE host_presence; DROP TABLE server_runs;"
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
+        " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
+        " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
         " DELETE FROM schema_migrations WHERE version >= 5");
   }
   ASSERT_NE(Open(), nullptr);
@@ -229,6 +231,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
         " DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges; DROP TABLE "
         "server_settings;"
+        " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
+        " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
         " DELETE FROM schema_migrations WHERE version >= 10");
   }
   auto store = Open();

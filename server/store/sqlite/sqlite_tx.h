@@ -30,6 +30,9 @@ class SqliteTx final : public WriteTx {
   Result<int64_t> GetHostScheduleVersion(std::string_view host_id) override;
   Result<Repository> GetRepository(std::string_view id) override;
   Result<std::vector<Repository>> ListRepositories() override;
+  Result<bool> HostUsesRepository(std::string_view host_id, std::string_view repository_id) override;
+  Result<std::vector<SealedRecord>> ListSealedSecrets() override;
+  Result<void> ResealSecret(const SealedRecord& record) override;
   Result<SourceGroup> GetSourceGroup(std::string_view host_id, std::string_view id) override;
   Result<std::vector<SourceGroup>> ListSourceGroups(std::string_view host_id) override;
   Result<Schedule> GetSchedule(std::string_view host_id, std::string_view id) override;
@@ -47,6 +50,7 @@ class SqliteTx final : public WriteTx {
   Result<EnrollmentToken> GetEnrollmentTokenByHash(std::string_view token_hash) override;
   Result<Page<EnrollmentToken>> ListEnrollmentTokens(const PageRequest& page) override;
   Result<Page<Snapshot>> ListSnapshots(const SnapshotFilter& filter, const PageRequest& page) override;
+  Result<Snapshot> FindSnapshot(std::string_view repository_id, std::string_view id) override;
   Result<Page<Host>> SearchHosts(const HostFilter& filter, const PageRequest& page) override;
   Result<Page<Repository>> ListRepositoriesPage(const PageRequest& page) override;
   Result<SourceGroup> GetSourceGroupById(std::string_view id) override;

@@ -100,7 +100,22 @@ export interface Host {
   install_conflict_at: string | null;
   /** Operator-set labels, key → value (role=laptop). */
   labels: Record<string, string>;
+  /** The agent's local policy from its last hello; null before one. */
+  agent_policy: AgentPolicy | null;
   created_at: string;
+}
+
+export type HookPolicy = 'refuse' | 'allow' | 'allowlist';
+
+/** What the host's agent allows, decided on the host itself. */
+export interface AgentPolicy {
+  /** Directory operators may restore into (the agent's --restore-root). */
+  restore_root: string | null;
+  /** The host consents to restores outside the root (an admin's, in place included). */
+  restore_anywhere: boolean;
+  hook_policy: HookPolicy | null;
+  /** Programs an allowlist policy runs. */
+  hook_allow: string[];
 }
 
 export interface ScheduleRejection {
@@ -329,7 +344,9 @@ export type ErrorKind =
   | 'cancelled'
   | 'interrupted'
   | 'lost'
-  | 'verify_mismatch';
+  | 'verify_mismatch'
+  | 'restore_refused'
+  | 'hook_refused';
 
 /** Where a job log line came from (agents send hook output as 'agent'). */
 export type LogStream = 'stdout' | 'stderr' | 'agent' | 'hook';

@@ -22,6 +22,7 @@ describe('permissionsFor', () => {
       channels: false,
       actOnAlerts: true,
       editAlertRules: false,
+      restoreAnywhere: false,
     });
   });
   it('lets admins do everything', () => {

@@ -19,18 +19,20 @@ export interface Permissions {
   actOnAlerts: boolean;
   /** Change alert rules (admin only per the API contract). */
   editAlertRules: boolean;
+  /** Restore outside a host's restore root, in place included (admin only, and the host must consent). */
+  restoreAnywhere: boolean;
 }
 
 export function permissionsFor(role: Role | null | undefined): Permissions {
   switch (role) {
     case 'admin':
-      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, channels: true, actOnAlerts: true, editAlertRules: true };
+      return { mutate: true, hooks: true, users: true, deleteHosts: true, ownTokens: true, channels: true, actOnAlerts: true, editAlertRules: true, restoreAnywhere: true };
     case 'operator':
-      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: true, editAlertRules: false };
+      return { mutate: true, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: true, editAlertRules: false, restoreAnywhere: false };
     case 'viewer':
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: false, editAlertRules: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: true, channels: false, actOnAlerts: false, editAlertRules: false, restoreAnywhere: false };
     default:
-      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, channels: false, actOnAlerts: false, editAlertRules: false };
+      return { mutate: false, hooks: false, users: false, deleteHosts: false, ownTokens: false, channels: false, actOnAlerts: false, editAlertRules: false, restoreAnywhere: false };
   }
 }
 

@@ -7,10 +7,12 @@ import { Link, navigate, setQuery, useQuery } from '../app/navigation';
 import { Empty, ErrorNote, FormActions, HostOptions, Loading } from '../components/ui';
 import { formatBytes, formatTime, shortId } from '../lib/format';
 import { breadcrumbs, minimalSelection, normalizePath } from '../lib/paths';
+import { defaultRestoreTarget, restoreVerdict } from '../lib/restorePolicy';
 
 function browseErrorHint(err: unknown): string | null {
   if (!(err instanceof ApiError)) return null;
   if (err.status === 409) return 'The host is offline; browsing needs its agent connected. Pick another online host that can reach the repository.';
+  if (err.status === 403) return 'Listing goes only through a host that uses this repository (a schedule, job or snapshot of it there), and needs the operator role.';
   if (err.status === 504) return 'The agent did not answer in time. Try again.';
   return null;
 }
@@ -25,7 +27,7 @@ export function BrowsePage({ repositoryId, snapshotId }: { repositoryId: string;
   const hostId = query.get('host_id') ?? hosts.data?.find((h) => h.connected)?.id ?? hosts.data?.[0]?.id ?? '';
   const listing = useAsync(
     (signal) =>
-      hostId
+      hostId && perms.mutate
         ? api.get<BrowseResult>(
             `/hosts/${hostId}/browse`,
             { repository_id: repositoryId, snapshot_id: snapshotId, path },
@@ -116,6 +118,7 @@ export function BrowsePage({ repositoryId, snapshotId }: { repositoryId: string;
         </ol>
       </nav>
 
+      {!perms.mutate && <p class="muted">Browsing a snapshot needs the operator role: its files are listed by a host's agent with the repository's password.</p>}
       <ErrorNote error={listing.error} />
       {browseErrorHint(listing.error) && <p class="muted">{browseErrorHint(listing.error)}</p>}
       {listing.loading ? (
@@ -196,8 +199,14 @@ function RestoreForm({
   defaultHost: string;
   onCancel: () => void;
 }) {
+  const perms = usePermissions();
   const [hostId, setHostId] = useState(defaultHost);
-  const [target, setTarget] = useState(`/tmp/restore-${shortId(snapshotId)}`);
+  const hostOf = (id: string) => hosts.find((h) => h.id === id);
+  // The target starts in the host's restore root and follows a host change until edited.
+  const [edited, setEdited] = useState(false);
+  const [typed, setTyped] = useState('');
+  const target = edited ? typed : defaultRestoreTarget(hostOf(hostId)?.agent_policy, shortId(snapshotId));
+  const verdict = restoreVerdict(hostOf(hostId), target, perms.restoreAnywhere);
   const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -230,10 +239,21 @@ function RestoreForm({
         </label>
         <label class="field">
           <span>Target path</span>
-          <input value={target} onInput={(e) => setTarget(e.currentTarget.value)} required spellcheck={false} />
+          <input
+            value={target}
+            onInput={(e) => {
+              setEdited(true);
+              setTyped(e.currentTarget.value);
+            }}
+            required
+            spellcheck={false}
+          />
         </label>
       </div>
       <p class="muted">Files are restored below the target path with their full original paths.</p>
+      <p class={verdict.kind === 'ok' ? 'muted' : verdict.kind === 'needs-admin' ? 'info-note' : 'error-note'} role="note">
+        {verdict.text}
+      </p>
       <FormActions submitLabel="Start restore" pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );

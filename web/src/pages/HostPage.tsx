@@ -14,6 +14,7 @@ import { lastDrillView } from '../lib/drills';
 import { AlertTable } from '../components/AlertTable';
 import { applyOpenAlert, compareAlerts, kOpenStates } from '../lib/alerts';
 import { formatRelative, formatTime, shortId } from '../lib/format';
+import { hookPolicyText } from '../lib/restorePolicy';
 import { mergeLive } from '../lib/liveList';
 import { VersionBadge } from './HostsPage';
 
@@ -97,6 +98,19 @@ export function HostPage({ id }: { id: string }) {
                 )}
               </span>,
             ],
+            [
+              'Restore root',
+              h.agent_policy?.restore_root ? <code>{h.agent_policy.restore_root}</code> : 'not reported (agent not connected yet)',
+            ],
+            [
+              'Restores elsewhere',
+              h.agent_policy
+                ? h.agent_policy.restore_anywhere
+                  ? 'allowed by this host for admins (in place included)'
+                  : 'refused by this host (its agent lacks --allow-restore-anywhere)'
+                : 'not reported',
+            ],
+            ['Hooks', hookPolicyText(h.agent_policy)],
             ['Current job', h.current_job_id ? <Link href={`/jobs/${h.current_job_id}`}>{shortId(h.current_job_id)}</Link> : 'none'],
             ['Labels', <HostLabelsField host={h} canEdit={perms.mutate} onChange={host.setData} />],
             ['Mode', perms.mutate ? <ModeToggle host={h} onChange={host.setData} /> : h.mode === 'always_on' ? 'always on' : 'intermittent'],

@@ -72,6 +72,7 @@ export function makeHost(partial: Partial<Host> = {}): Host {
     schedule_rejected: [],
     install_conflict_at: null,
     labels: {},
+    agent_policy: { restore_root: '/var/lib/restic-manager-agent/restore', restore_anywhere: false, hook_policy: 'allow', hook_allow: [] },
     created_at: '2026-01-01T00:00:00Z',
     ...partial,
   };
