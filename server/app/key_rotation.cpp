@@ -73,9 +73,15 @@ auth::SealedSecret AsSealed(const store::SealedRecord& record) {
 }
 
 std::string Describe(const store::SealedRecord& record) {
-  return std::string(record.kind == store::SealedKind::kRepositoryPassword ? "repository "
-                                                                           : "notification channel ") +
-         record.id;
+  switch (record.kind) {
+    case store::SealedKind::kRepositoryPassword:
+      return "repository " + record.id;
+    case store::SealedKind::kChannelSecret:
+      return "notification channel " + record.id;
+    case store::SealedKind::kTotpSecret:
+      return "TOTP key of user " + record.id;
+  }
+  return record.id;
 }
 
 }  // namespace

@@ -35,7 +35,7 @@ class KeyRotationTest : public ::testing::Test {
     store_ = std::move(*store);
     auto box = auth::SecretBox::LoadOrCreate(key());
     ASSERT_TRUE(box.ok()) << box.error().Describe();
-    // Three repository passwords and two channel secrets, as the API seals them.
+    // Three repository passwords, two channel secrets and a TOTP key, as the API seals them.
     for (int i = 0; i < 3; ++i) {
       const std::string password = "repository-password-" + std::to_string(i);
       auto sealed = box->Seal(password);
@@ -58,6 +58,22 @@ class KeyRotationTest : public ::testing::Test {
       auto made = store_->Write([&](store::WriteTx& tx) { return tx.CreateNotificationChannel(channel); });
       ASSERT_TRUE(made.ok()) << made.error().Describe();
       plain_[made->id] = secret;
+    }
+    {  // and a user's TOTP key
+      const std::string secret = "totp-raw-secret-20b";
+      auto sealed = box->Seal(secret);
+      auto user = store_->Write([&](store::WriteTx& tx) -> Result<store::UserTotp> {
+        auto made =
+            tx.CreateUser(store::NewUser{"ops", "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", "admin"});
+        if (!made) return made.error();
+        store::UserTotp totp;
+        totp.user_id = made->id;
+        totp.secret_nonce.assign(sealed.nonce.begin(), sealed.nonce.end());
+        totp.secret_ciphertext.assign(sealed.ciphertext.begin(), sealed.ciphertext.end());
+        return tx.PutPendingTotp(totp);
+      });
+      ASSERT_TRUE(user.ok()) << user.error().Describe();
+      plain_[user->user_id] = secret;
     }
     old_key_ = ReadBytes(key());
   }

@@ -180,6 +180,7 @@ struct SourceGroup {
 enum class SealedKind {
   kRepositoryPassword,  ///< repositories.secret_* (the restic password).
   kChannelSecret,       ///< notification_channels.secret_* (webhook URL, tokens, SMTP password).
+  kTotpSecret,          ///< user_totp.secret_* (a user's TOTP key; id is the user id).
 };
 
 //! One secret sealed with the server key, as stored (server key rotation

@@ -79,10 +79,13 @@ Result<std::vector<SealedRecord>> SqliteTx::ListSealedSecrets() {
       "SELECT 0, id, secret_nonce, secret_ciphertext FROM repositories"
       " UNION ALL SELECT 1, id, secret_nonce, secret_ciphertext FROM notification_channels"
       "   WHERE secret_ciphertext IS NOT NULL AND length(secret_ciphertext) > 0"
+      " UNION ALL SELECT 2, user_id, secret_nonce, secret_ciphertext FROM user_totp"
       " ORDER BY 1, 2";
   return QueryAll<SealedRecord>(conn_, kSql, [](Row& row) {
     SealedRecord record;
-    record.kind = row.Int(0) == 0 ? SealedKind::kRepositoryPassword : SealedKind::kChannelSecret;
+    constexpr SealedKind kKinds[] = {SealedKind::kRepositoryPassword, SealedKind::kChannelSecret,
+                                     SealedKind::kTotpSecret};
+    record.kind = kKinds[std::clamp<int64_t>(row.Int(0), 0, 2)];
     record.id = row.Text(1);
     record.nonce = row.Blob(2);
     record.ciphertext = row.Blob(3);
@@ -92,10 +95,18 @@ Result<std::vector<SealedRecord>> SqliteTx::ListSealedSecrets() {
 
 Result<void> SqliteTx::ResealSecret(const SealedRecord& record) {
   // updated_at stays: the secret's value did not change, only its wrapping.
-  const std::string_view sql =
-      record.kind == SealedKind::kRepositoryPassword
-          ? "UPDATE repositories SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?"
-          : "UPDATE notification_channels SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?";
+  std::string_view sql;
+  switch (record.kind) {
+    case SealedKind::kRepositoryPassword:
+      sql = "UPDATE repositories SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?";
+      break;
+    case SealedKind::kChannelSecret:
+      sql = "UPDATE notification_channels SET secret_nonce = ?, secret_ciphertext = ? WHERE id = ?";
+      break;
+    case SealedKind::kTotpSecret:
+      sql = "UPDATE user_totp SET secret_nonce = ?, secret_ciphertext = ? WHERE user_id = ?";
+      break;
+  }
   return RequireChanged(Execute(conn_, sql, record.nonce, record.ciphertext, record.id), "sealed secret");
 }
 
