@@ -50,6 +50,11 @@ Result<std::string> ParseFingerprint(std::string_view text) {
   return out;
 }
 
+bool IsFingerprint(std::string_view text) {
+  auto parsed = ParseFingerprint(text);
+  return parsed && *parsed == text;
+}
+
 Result<std::string> FingerprintOfPemFile(const std::filesystem::path& pem) {
   std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(pem.c_str(), "rb"), &std::fclose);
   if (!file) return MakeError(ErrorCode::kNotFound, "cannot open certificate " + pem.string());

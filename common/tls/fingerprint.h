@@ -21,6 +21,9 @@ std::string Fingerprint(X509* cert);
 //! accepted and lowered); kInvalidArgument (field "fingerprint") otherwise.
 Result<std::string> ParseFingerprint(std::string_view text);
 
+//! True for a fingerprint in the canonical spelling (lower-case hex).
+bool IsFingerprint(std::string_view text);
+
 //! The fingerprint of the first certificate in a PEM file (the leaf of a chain).
 Result<std::string> FingerprintOfPemFile(const std::filesystem::path& pem);
 

@@ -80,6 +80,11 @@ class MaybeTlsStream {
   Layers stream_;
 };
 
+//! Beast closes the socket under a websocket through this (found by ADL).
+inline void beast_close_socket(MaybeTlsStream& stream) {
+  stream.Tcp().close();
+}
+
 //! Beast's websocket closes its next layer through these (found by ADL).
 inline void teardown(boost::beast::role_type role, MaybeTlsStream& stream, boost::system::error_code& ec) {
   std::visit(

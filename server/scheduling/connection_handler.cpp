@@ -12,7 +12,9 @@ namespace {
 
 using store::JobStatus;
 
-std::shared_ptr<spdlog::logger> Log() { return Logger("scheduling"); }
+std::shared_ptr<spdlog::logger> Log() {
+  return Logger("scheduling");
+}
 
 // Whether a result waiting in the agent's outbox may be the job's: its id is
 // listed, or the agent did not list them all (an older agent lists none).
@@ -77,10 +79,10 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
   // that did is interrupted.
   struct Reconciled {
     store::Host host;
-    bool duplicate_install = false;           // another installation owns the token: refused
+    bool duplicate_install = false;  // another installation owns the token: refused
     std::vector<std::string> interrupted;
-    std::vector<std::string> requeued;        // dispatched, never received: sent again
-    std::vector<std::string> cancels;         // running on the agent: unknown here, another host's, or cancelled
+    std::vector<std::string> requeued;  // dispatched, never received: sent again
+    std::vector<std::string> cancels;   // running on the agent: unknown here, another host's, or cancelled
   };
   auto reconciled = ctx_.store.Write([&](store::WriteTx& tx) -> Result<Reconciled> {
     Reconciled out;
@@ -88,9 +90,9 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
       auto binding = tx.BindHostInstall(who.host_id, *hello.install_id, ctx_.Now());
       if (!binding) return binding.error();
       if (*binding == store::InstallBinding::kConflict) {
-        auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "host.duplicate_install", "host",
-                                                 who.host_id,
-                                                 {{"install_id", *hello.install_id}, {"hostname", hello.hostname}}));
+        auto logged = tx.AppendAudit(
+            SystemAudit(store::ActorKind::kSystem, "", "host.duplicate_install", "host", who.host_id,
+                        {{"install_id", *hello.install_id}, {"hostname", hello.hostname}}));
         if (!logged) return logged.error();
         auto host = tx.GetHost(who.host_id);
         if (!host) return host.error();
@@ -164,9 +166,16 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
   ctx_.publish.Jobs(reconciled->requeued);
 
   ctx_.Send(who.host_id, connection_id, protocol::HelloOk{who.host_id, ctx_.Now()});
+  if (ctx_.options.next_certificate) {
+    // Over the connection the agent just verified: it accepts the next certificate before the switch.
+    if (auto next = ctx_.options.next_certificate(); !next.empty()) {
+      ctx_.Send(who.host_id, connection_id, protocol::TlsNext{std::move(next)});
+    }
+  }
   if (!ctx_.presence.MarkReady(who.host_id, connection_id)) return;  // replaced meanwhile
   parts_.pusher.Push(who.host_id);
-  for (const auto& id : reconciled->cancels) ctx_.Send(who.host_id, connection_id, protocol::CommandCancel{id});
+  for (const auto& id : reconciled->cancels)
+    ctx_.Send(who.host_id, connection_id, protocol::CommandCancel{id});
   parts_.dispatcher.DispatchReady(who.host_id);
   if (!reconciled->host.always_on) parts_.catchup.Arm(who.host_id);
 }
