@@ -154,9 +154,11 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
     io.restart();
     io.run();
     if (ec == beast::error::timeout) return unreachable(ec);
-    if (ec)
-      return MakeError(ErrorCode::kPermissionDenied,
-                       tls::DescribeRefusal(request.trust, *peer, ec.message()));
+    if (ec) {
+      // A certificate seen and refused needs a person; no certificate at all is a transport failure.
+      const auto code = peer->fingerprint.empty() ? ErrorCode::kUnavailable : ErrorCode::kPermissionDenied;
+      return MakeError(code, tls::DescribeRefusal(request.trust, *peer, ec.message()));
+    }
   }
 
   http::request<http::string_body> post{http::verb::post, target, 11};

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/tls/self_signed.h"
@@ -19,7 +21,13 @@ std::vector<std::string> SelfSignedNames(const std::string& listen_host) {
   std::vector<std::string> names;
   if (listen_host != "0.0.0.0" && listen_host != "::" && !listen_host.empty()) names.push_back(listen_host);
   char hostname[256] = {};
-  if (::gethostname(hostname, sizeof hostname - 1) == 0 && hostname[0] != '\0') names.emplace_back(hostname);
+  const auto dns_safe = [](std::string_view name) {
+    return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.';
+    });
+  };
+  // A host name that is not a DNS name (containers use odd ones) is left out rather than fail the start.
+  if (::gethostname(hostname, sizeof hostname - 1) == 0 && dns_safe(hostname)) names.emplace_back(hostname);
   for (const char* name : {"localhost", "127.0.0.1", "::1"}) {
     if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
   }

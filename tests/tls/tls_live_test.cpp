@@ -82,6 +82,23 @@ TEST_F(TlsLiveTest, SelfSignedCertificatePinnedAtEnrollmentCarriesTheAgentConnec
       << "the server logs its fingerprint at start\n"
       << Logs();
 
+  // Over TLS: HSTS on every response and the session cookie `Secure`.
+  std::string password = ReadText(dir_ / "admin-password");
+  password.erase(password.find_last_not_of('\n') + 1);
+  const auto login =
+      RunProcess("/usr/bin/curl",
+                 {"-sS", "-D", "-", "-o", "/dev/null", "--cacert", SelfSignedCert().string(), "-H",
+                  "Content-Type: application/json", "--data-binary",
+                  "{\"username\":\"admin\",\"password\":\"" + password + "\"}", url() + "/api/v1/auth/login"},
+                 {"PATH=/usr/bin:/bin"}, "", kCommandTimeout);
+  EXPECT_NE(login.out.find("HTTP/1.1 200"), std::string::npos) << login.out << login.err;
+  EXPECT_NE(login.out.find("Strict-Transport-Security: max-age="), std::string::npos) << login.out;
+  const auto cookie = login.out.find("Set-Cookie: ");
+  ASSERT_NE(cookie, std::string::npos) << login.out;
+  EXPECT_NE(login.out.substr(cookie, login.out.find('\n', cookie) - cookie).find("; Secure"),
+            std::string::npos)
+      << login.out;
+
   LoopAgent* agent = EnrollAgent("pinned");
   ASSERT_NE(agent, nullptr) << Logs();
   EXPECT_EQ(Str(AgentJson(*agent), "tls_fingerprint"), fingerprint);
