@@ -73,13 +73,15 @@ beast::tcp_stream MoveToStrand(beast::tcp_stream stream, const Strand& strand) {
 // when that is a strand (HttpServer gives each connection its own), so a TLS
 // session, which cannot change executors, stays where its handshake ran.
 Strand StrandFor(tls::MaybeTlsStream& stream, asio::io_context& io) {
-  if (const auto* strand = stream.get_executor().target<Strand>()) return *strand;
+  const auto executor = stream.get_executor();  // target() points into it: keep it alive
+  if (const auto* strand = executor.target<Strand>()) return *strand;
   return asio::make_strand(io);
 }
 
 // `stream` on `strand`: as it is when it already runs there, else its socket moved over (plain only).
 tls::MaybeTlsStream OnStrand(tls::MaybeTlsStream stream, const Strand& strand) {
-  const auto* current = stream.get_executor().target<Strand>();
+  const auto executor = stream.get_executor();  // target() points into it: keep it alive
+  const auto* current = executor.target<Strand>();
   if ((current != nullptr && *current == strand) || stream.IsTls()) return stream;
   return tls::MaybeTlsStream(MoveToStrand(std::move(stream.Tcp()), strand));
 }
