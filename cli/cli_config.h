@@ -23,9 +23,9 @@ EnvLookup ProcessEnvironment();
 
 //! What the config file holds; empty strings for absent keys.
 struct ConfigFile {
-  std::string server;       ///< Server URL.
-  std::string token;        ///< API token (secret).
-  std::string fingerprint;  ///< Pinned server certificate ("sha256:..."), or empty.
+  std::string server;         ///< Server URL.
+  std::string token;          ///< API token (secret).
+  std::string fingerprint{};  ///< Pinned server certificate ("sha256:..."), or empty.
 };
 
 //! $XDG_CONFIG_HOME/restic-manager/cli.toml, else $HOME/.config/restic-manager/cli.toml;

@@ -29,7 +29,7 @@ int Enroll(const std::string& server, const std::string& token, const std::strin
     return 1;
   }
   rmgr::agent::EnrollRequest request{
-      server, {}, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0"};
+      server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0", {}};
   if (!wanted.fingerprint.empty()) {
     auto pin = rmgr::tls::ParseFingerprint(wanted.fingerprint);
     if (!pin) {

@@ -21,12 +21,12 @@ namespace rmgr::agent {
 //! What the agent tells the server when it enrolls.
 struct EnrollRequest {
   std::string server_url;     ///< "http(s)://host:port[/prefix]".
-  tls::ClientTrust trust;     ///< How an https server's certificate is verified.
   schema::Secret token;       ///< The one-time enrollment token.
   std::string hostname;       ///< This host's name.
   std::string os;             ///< GOOS-style name ("linux").
   std::string arch;           ///< GOARCH-style name ("amd64").
   std::string agent_version;  ///< restic-manager-agent version.
+  tls::ClientTrust trust{};   ///< How an https server's certificate is verified.
 };
 
 //! What the server answers: who this host is and its secret.
