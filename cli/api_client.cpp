@@ -1,6 +1,8 @@
 #include "cli/api_client.h"
 
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 #include <array>
 #include <boost/json/parse.hpp>
@@ -11,6 +13,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <stdexcept>
+
+#include "common/tls/fingerprint.h"
 
 namespace rmgr::cli {
 namespace {
@@ -171,6 +175,23 @@ std::optional<std::string> CheckServerUrl(std::string_view url) {
   return std::nullopt;
 }
 
+namespace {
+// OpenSSL's chain check replaced by the pin: the leaf's DER SHA-256 must match.
+int CheckPin(X509_STORE_CTX* store, void* arg) {
+  auto* pin = static_cast<PinCheck*>(arg);
+  pin->presented = tls::Fingerprint(X509_STORE_CTX_get0_cert(store));
+  if (pin->presented == pin->expected) return 1;
+  X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
+  return 0;
+}
+
+// libcurl hands over its OpenSSL context before each handshake.
+CURLcode InstallPinCheck(CURL*, void* ssl_ctx, void* arg) {
+  SSL_CTX_set_cert_verify_callback(static_cast<SSL_CTX*>(ssl_ctx), &CheckPin, arg);
+  return CURLE_OK;
+}
+}  // namespace
+
 struct ApiClient::CurlHandle {
   CURL* easy = nullptr;
   ~CurlHandle() {
@@ -181,6 +202,11 @@ struct ApiClient::CurlHandle {
 ApiResult<std::unique_ptr<ApiClient>> ApiClient::Create(ApiClientOptions options) {
   if (auto problem = CheckServerUrl(options.server_url)) {
     return ApiError{0, "invalid_argument", *problem, "server"};
+  }
+  if (!options.fingerprint.empty()) {
+    auto pin = tls::ParseFingerprint(options.fingerprint);
+    if (!pin) return ApiError{0, "invalid_argument", pin.error().message, "fingerprint"};
+    options.fingerprint = *pin;
   }
   std::string base = options.server_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
@@ -205,6 +231,13 @@ ApiClient::ApiClient(ApiClientOptions options, std::string api_base)
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options_.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_file.c_str());
+  if (!options_.fingerprint.empty()) {
+    // The pin is the trust: the chain check is replaced and the name not checked.
+    pin_ = std::make_unique<PinCheck>(PinCheck{options_.fingerprint, {}});
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
+    curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, &InstallPinCheck);
+    curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, pin_.get());
+  }
   if (options_.use_cookies) curl_easy_setopt(easy, CURLOPT_COOKIEFILE, "");  // in-memory cookie engine
   // Proxies from the environment are honoured, except for loopback, which no proxy can reach.
   curl_easy_setopt(easy, CURLOPT_NOPROXY, NoProxyList().c_str());
@@ -297,6 +330,10 @@ ApiResult<boost::json::value> ApiClient::Send(std::string_view method, std::stri
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, nullptr);
   if (rc != CURLE_OK) {
     auto error = TransportError(rc, errbuf.data(), transfer, options_);
+    if (pin_ && !pin_->presented.empty() && pin_->presented != pin_->expected) {
+      error.message = "the server at " + options_.server_url + " presented certificate " + pin_->presented +
+                      " but " + pin_->expected + " is expected (--fingerprint)";
+    }
     if (options_.verbose != nullptr) *options_.verbose << "< " << error.message << '\n';
     return error;
   }

@@ -49,14 +49,23 @@ using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
 //! How to reach the server.
 struct ApiClientOptions {
-  std::string server_url;           ///< "https://host:port" (a path prefix is allowed); http or https only.
-  std::string token;                ///< Bearer token; empty sends no Authorization header.
-  std::string ca_file;              ///< PEM bundle to verify the server with; empty uses the system store.
+  std::string server_url;  ///< "https://host:port" (a path prefix is allowed); http or https only.
+  std::string token;       ///< Bearer token; empty sends no Authorization header.
+  std::string ca_file;     ///< PEM bundle to verify the server with; empty uses the system store.
+  //! Pinned server certificate ("sha256:<hex of its DER>"): when set, the leaf must
+  //! have this fingerprint and neither CAs nor the host name are consulted.
+  std::string fingerprint;
   bool use_cookies = false;         ///< Keep cookies between calls (login's session cookie).
   std::ostream* verbose = nullptr;  ///< Where to log one line per request and response; null for none.
   long connect_timeout_ms = 5000;   ///< Connection (TCP + TLS) deadline.
   long total_timeout_ms = 60000;    ///< Whole-request deadline.
   std::size_t max_response_bytes = std::size_t{64} << 20;  ///< Larger responses fail with "too_large".
+};
+
+//! What a pinned client's certificate check saw; internal to ApiClient.
+struct PinCheck {
+  std::string expected;   ///< The pin.
+  std::string presented;  ///< The leaf certificate of the last handshake.
 };
 
 //! HTTP client for /api/v1. Paths passed to the methods are under /api/v1
@@ -96,6 +105,7 @@ class ApiClient {
   std::string api_base_;  // server_url without a trailing slash, plus "/api/v1"
   std::string csrf_token_;
   std::unique_ptr<CurlHandle> curl_;
+  std::unique_ptr<PinCheck> pin_;  // null unless options_.fingerprint is set; OpenSSL holds its address
 };
 
 //! Percent-encodes `segment` for use as one path segment (an id from the user).

@@ -33,6 +33,7 @@ struct GlobalFlags {
   std::optional<std::string> token;
   std::optional<std::string> config_file;
   std::string ca_file;
+  std::string fingerprint;
   bool json = false;
   bool verbose = false;
 };
@@ -44,6 +45,10 @@ void AddGlobalFlags(CLI::App& app, GlobalFlags& flags) {
   app.add_option("--config", flags.config_file,
                  "Config file (default $XDG_CONFIG_HOME/restic-manager/cli.toml)");
   app.add_option("--cacert", flags.ca_file, "PEM file with the CA certificates to verify the server with");
+  app.add_option(
+      "--fingerprint", flags.fingerprint,
+      "Pin the server's certificate instead: sha256:<64 hex digits of its DER>, as the server logs it "
+      "(else the one `login` saved for this server)");
   app.add_flag("--json", flags.json, "Print the API's JSON instead of tables");
   app.add_flag("-v,--verbose", flags.verbose,
                "Log each request and response status to stderr (never credentials)");
@@ -82,6 +87,7 @@ int RunParsed(CliIo& io, const GlobalFlags& flags, const LoginCommand& login, Ap
   options.server_url = connection->server;
   options.token = connection->token;
   options.ca_file = flags.ca_file;
+  options.fingerprint = flags.fingerprint.empty() ? connection->fingerprint : flags.fingerprint;
   options.verbose = flags.verbose ? &io.err : nullptr;
 
   if (login.Selected()) {

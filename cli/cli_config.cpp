@@ -71,14 +71,14 @@ Result<ConfigFile> LoadConfigFile(const std::filesystem::path& path) {
   }
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
-    if (name != "server" && name != "token") {
+    if (name != "server" && name != "token" && name != "fingerprint") {
       return MakeError(ErrorCode::kUnknownField, path.string() + ": unknown key \"" + name + "\"", name);
     }
     const auto* value = node.as_string();
     if (value == nullptr) {
       return MakeError(ErrorCode::kWrongType, path.string() + ": \"" + name + "\" must be a string", name);
     }
-    (name == "server" ? config.server : config.token) = value->get();
+    (name == "server" ? config.server : name == "token" ? config.token : config.fingerprint) = value->get();
   }
   return config;
 }
@@ -88,6 +88,7 @@ Result<void> SaveConfigFile(const std::filesystem::path& path, const ConfigFile&
   toml::table table;
   table.insert("server", config.server);
   table.insert("token", config.token);
+  if (!config.fingerprint.empty()) table.insert("fingerprint", config.fingerprint);
   std::ostringstream text;
   text << "# Written by `restic-manager login`. Holds an API token: keep it private.\n" << table << "\n";
 
@@ -150,6 +151,9 @@ Connection ResolveConnection(const std::optional<std::string>& server_flag,
     c.token = file.token;
     c.token_source = ValueSource::kConfigFile;
   }
+  // A pin belongs to the server it was saved with.
+  if (!file.fingerprint.empty() && !file.server.empty() && c.server == file.server)
+    c.fingerprint = file.fingerprint;
   return c;
 }
 

@@ -23,8 +23,9 @@ EnvLookup ProcessEnvironment();
 
 //! What the config file holds; empty strings for absent keys.
 struct ConfigFile {
-  std::string server;  ///< Server URL.
-  std::string token;   ///< API token (secret).
+  std::string server;         ///< Server URL.
+  std::string token;          ///< API token (secret).
+  std::string fingerprint{};  ///< Pinned server certificate ("sha256:..."), or empty.
 };
 
 //! $XDG_CONFIG_HOME/restic-manager/cli.toml, else $HOME/.config/restic-manager/cli.toml;
@@ -49,6 +50,7 @@ std::string_view ToString(ValueSource source);
 struct Connection {
   std::string server;                              ///< Server URL, or empty.
   std::string token;                               ///< Token, or empty.
+  std::string fingerprint;                         ///< The file's pin, when the server is the file's server.
   ValueSource server_source = ValueSource::kNone;  ///< Where `server` came from.
   ValueSource token_source = ValueSource::kNone;   ///< Where `token` came from.
 };

@@ -82,8 +82,8 @@ int LoginCommand::Run(CliIo& io, ApiClientOptions options, const std::filesystem
     return env.Fail(ApiError{0, "bad_response", "the server's answer has no token", ""});
   }
 
-  if (auto saved =
-          SaveConfigFile(config_path, ConfigFile{options.server_url, std::string(token->as_string())});
+  if (auto saved = SaveConfigFile(
+          config_path, ConfigFile{options.server_url, std::string(token->as_string()), options.fingerprint});
       !saved) {
     io.err << "restic-manager: " << saved.error().message << '\n';
     return kExitFailure;

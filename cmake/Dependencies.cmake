@@ -6,9 +6,10 @@ find_package(date REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(PkgConfig REQUIRED)
+find_package(OpenSSL REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
-# HMAC-SHA-1 for TOTP (libsodium has no SHA-1) and QR codes for its enrolment.
-find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+# OpenSSL: TLS (common/tls, server/http) and HMAC-SHA-1 for TOTP (libsodium
+# has no SHA-1); libqrencode: the QR code of a TOTP enrolment.
 pkg_check_modules(QRENCODE REQUIRED IMPORTED_TARGET libqrencode)
 if(NOT RMGR_FUZZ)
   find_package(SQLite3 REQUIRED)

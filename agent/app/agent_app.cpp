@@ -207,6 +207,10 @@ Result<void> AgentApp::Init() {
 
   ConnectionOptions connection;
   connection.server_url = state_->server_url;
+  if (state_->tls_fingerprint) {
+    connection.trust.pins.push_back(*state_->tls_fingerprint);
+    if (state_->tls_next_fingerprint) connection.trust.pins.push_back(*state_->tls_next_fingerprint);
+  }
   connection.token = state_->host_token;
   connection.backoff_max = options_.reconnect_max;
   connection_ = std::make_unique<AgentConnection>(io_, connection, *this);
@@ -374,6 +378,8 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
           }
         } else if constexpr (std::is_same_v<T, protocol::BrowseRequest>) {
           executor_->Browse(std::move(payload));
+        } else if constexpr (std::is_same_v<T, protocol::TlsNext>) {
+          AcceptNextCertificate(payload.fingerprint);
         } else {
           Log()->warn("server sent {}, which only agents send; ignored", T::kType);
         }
@@ -385,6 +391,38 @@ void AgentApp::OnClosed(std::string_view reason) {
   ready_ = false;
   redelivery_->OnClosed();
   Log()->info("connection closed: {}", reason);
+}
+
+void AgentApp::OnPinRotated(std::string_view fingerprint) {
+  // The announced next certificate is now the server's: it alone stays pinned.
+  AgentState updated = *state_;
+  updated.tls_fingerprint = std::string(fingerprint);
+  updated.tls_next_fingerprint.reset();
+  if (auto saved = SaveAgentState(options_.state_dir, updated); !saved) {
+    Log()->error("cannot record the server's new certificate {}: {}", fingerprint, saved.error().Describe());
+    return;
+  }
+  *state_ = std::move(updated);
+}
+
+// The server announced the certificate it will rotate to, over this trusted
+// connection: accept it beside the current pin, on disk too, so a restart
+// between the announcement and the switch does not strand the agent.
+void AgentApp::AcceptNextCertificate(const std::string& fingerprint) {
+  if (!state_->tls_fingerprint || state_->tls_next_fingerprint == fingerprint ||
+      state_->tls_fingerprint == fingerprint) {
+    return;  // no pin (the system CAs decide) or already known
+  }
+  AgentState updated = *state_;
+  updated.tls_next_fingerprint = fingerprint;
+  if (auto saved = SaveAgentState(options_.state_dir, updated); !saved) {
+    Log()->error("cannot record the server's next certificate {}: {}", fingerprint, saved.error().Describe());
+    return;
+  }
+  *state_ = std::move(updated);
+  connection_->AcceptNextFingerprint(fingerprint);
+  Log()->info("the server will rotate to certificate {}; accepted it beside the pinned {}", fingerprint,
+              *state_->tls_fingerprint);
 }
 
 void AgentApp::OnRefused(std::uint16_t close_code, std::string_view reason) {

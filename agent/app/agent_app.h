@@ -92,6 +92,9 @@ class AgentApp final : public ConnectionHandler {
   void OnMessage(protocol::Envelope envelope) override;
   void OnClosed(std::string_view reason) override;
   void OnRefused(std::uint16_t close_code, std::string_view reason) override;
+  void OnPinRotated(std::string_view fingerprint) override;
+  //! tls.next from the server: accept that certificate beside the pin.
+  void AcceptNextCertificate(const std::string& fingerprint);
 
   bool Send(protocol::Payload payload);
   void ApplySchedules(const protocol::ScheduleSet& set, bool from_server);

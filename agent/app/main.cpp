@@ -9,33 +9,63 @@
 #include "agent/app/agent_app.h"
 #include "agent/connection/agent_state.h"
 #include "agent/connection/enroll_client.h"
+#include "common/tls/fingerprint.h"
 #include "common/util/log.h"
 
 namespace {
 
 constexpr const char* kDefaultStateDir = "/var/lib/restic-manager-agent";
 
-int Enroll(const std::string& server, const std::string& token, const std::string& state_dir) {
+//! How enroll verifies an https server: --fingerprint pins, --trust-on-first-use pins what it sees.
+struct EnrollTrust {
+  std::string fingerprint;
+  bool trust_on_first_use = false;
+};
+
+int Enroll(const std::string& server, const std::string& token, const std::string& state_dir,
+           const EnrollTrust& wanted) {
   auto info = rmgr::agent::LocalHostInfo();
   if (!info) {
     std::fprintf(stderr, "restic-manager-agent: %s\n", info.error().message.c_str());
     return 1;
   }
-  rmgr::agent::EnrollRequest request{server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch,
-                                     "0.1.0"};
+  rmgr::agent::EnrollRequest request{
+      server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0", {}};
+  if (!wanted.fingerprint.empty()) {
+    auto pin = rmgr::tls::ParseFingerprint(wanted.fingerprint);
+    if (!pin) {
+      std::fprintf(stderr, "restic-manager-agent: --fingerprint: %s\n", pin.error().message.c_str());
+      return 2;
+    }
+    request.trust.pins.push_back(*pin);
+  } else {
+    request.trust.trust_on_first_use = wanted.trust_on_first_use;
+  }
   auto enrolled = rmgr::agent::Enroll(request);
   if (!enrolled) {
     std::fprintf(stderr, "restic-manager-agent: enrollment failed: %s\n", enrolled.error().message.c_str());
     return 1;
   }
   rmgr::agent::AgentState state{server, enrolled->host_id, enrolled->host_name, enrolled->host_token};
+  const bool pinned = !enrolled->server_fingerprint.empty() &&
+                      (!request.trust.pins.empty() || request.trust.trust_on_first_use);
+  if (pinned) state.tls_fingerprint = enrolled->server_fingerprint;
   if (auto saved = rmgr::agent::SaveAgentState(state_dir, state); !saved) {
     std::fprintf(stderr, "restic-manager-agent: %s\n", saved.error().message.c_str());
     return 1;
   }
-  std::printf("enrolled as host %s (%s); credentials saved in %s/agent.json\n"
-              "start the agent with: restic-manager-agent run --state-dir %s\n",
-              enrolled->host_name.c_str(), enrolled->host_id.c_str(), state_dir.c_str(), state_dir.c_str());
+  if (pinned && request.trust.trust_on_first_use) {
+    std::printf(
+        "trusted on first use and pinned the server's certificate %s\n"
+        "compare it with the fingerprint the server logs at start\n",
+        enrolled->server_fingerprint.c_str());
+  } else if (pinned) {
+    std::printf("pinned the server's certificate %s\n", enrolled->server_fingerprint.c_str());
+  }
+  std::printf(
+      "enrolled as host %s (%s); credentials saved in %s/agent.json\n"
+      "start the agent with: restic-manager-agent run --state-dir %s\n",
+      enrolled->host_name.c_str(), enrolled->host_id.c_str(), state_dir.c_str(), state_dir.c_str());
   return 0;
 }
 
@@ -49,10 +79,18 @@ int main(int argc, char** argv) {
   std::string server, token, state_dir = kDefaultStateDir, log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (default info)");
 
-  auto* enroll = app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
-  enroll->add_option("--server", server, "Server URL, e.g. http://127.0.0.1:8080")->required();
+  auto* enroll =
+      app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
+  enroll->add_option("--server", server, "Server URL, e.g. https://backup.example:8080")->required();
   enroll->add_option("--token", token, "One-time enrollment token")->required();
   enroll->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
+  EnrollTrust trust;
+  enroll->add_option(
+      "--fingerprint", trust.fingerprint,
+      "Pin the server's certificate: sha256:<64 hex digits of its DER>, as the server logs and the "
+      "web UI shows it");
+  enroll->add_flag("--trust-on-first-use", trust.trust_on_first_use,
+                   "Without --fingerprint: accept the certificate the server presents now and pin it");
 
   rmgr::agent::AgentOptions options;
   int64_t shutdown_grace = 30, cancel_grace = 30, reconnect_max = 60;
@@ -91,7 +129,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   rmgr::SetLogLevel(log_level);
 
-  if (enroll->parsed()) return Enroll(server, token, state_dir);
+  if (enroll->parsed()) return Enroll(server, token, state_dir, trust);
 
   options.state_dir = state_dir;
   rmgr::protocol::FromString(refuse_hooks ? std::string("refuse") : hooks, options.policy.hooks);

@@ -93,6 +93,7 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   bool Send(const protocol::Envelope& envelope);
   bool IsOpen() const;
   void Stop();
+  void AcceptNextFingerprint(std::string fingerprint);
 
   std::atomic<std::uint64_t> connects{0};
   std::atomic<std::uint64_t> protocol_errors{0};
@@ -105,6 +106,9 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   asio::awaitable<void> Run(std::shared_ptr<Impl> self);
   asio::awaitable<std::string> RunSession(std::shared_ptr<Session> s);
   asio::awaitable<std::string> Connect(Session& s);
+  std::shared_ptr<Session> NewSession();
+  tls::ClientTrust CurrentTrust() const;
+  void PinnedVerified(const std::string& fingerprint);
   asio::awaitable<std::string> ReadLoop(std::shared_ptr<Session> s);
   asio::awaitable<void> WriteLoop(std::shared_ptr<Impl> self, std::shared_ptr<Session> s);
   asio::awaitable<void> Heartbeat(std::shared_ptr<Impl> self, std::shared_ptr<Session> s);
@@ -126,6 +130,7 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   std::shared_ptr<Session> CurrentSession() const;
 
   const Strand strand_;
+  mutable std::mutex trust_mu_;  // guards options_.trust (AcceptNextFingerprint comes from any thread)
   ConnectionOptions options_;
   ConnectionHandler& handler_;
   ServerUrl url_;       // set by Start before the loop runs
@@ -144,15 +149,12 @@ class AgentConnection::Impl : public std::enable_shared_from_this<Impl> {
   // Strand only.
   asio::steady_timer backoff_timer_;
   bool auth_refusal_logged_ = false;  // per streak of refused upgrades
+  std::string last_tls_refusal_;      // the last certificate refusal logged as an error
 };
 
 Result<void> AgentConnection::Impl::Start() {
   auto url = ParseServerUrl(options_.server_url);
   if (!url) return url.error();
-  if (url->tls()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     "TLS is not supported yet: use an http:// or ws:// server URL", "server_url");
-  }
   if (options_.token.empty())
     return MakeError(ErrorCode::kInvalidArgument, "the host token is empty", "token");
   if (options_.ping_interval.count() <= 0 || options_.idle_timeout.count() <= 0 ||
@@ -197,7 +199,7 @@ void AgentConnection::Impl::Stop() {
 asio::awaitable<void> AgentConnection::Impl::Run(std::shared_ptr<Impl> /*self*/) {
   int failures = 0;  // consecutive attempts that got nothing from the server
   while (!stopped_) {
-    auto session = std::make_shared<Session>(strand_, options_.max_queue_frames);
+    auto session = NewSession();
     SetSession(session);
     const std::string reason = co_await RunSession(session);
     EndSession(*session);
@@ -230,10 +232,58 @@ asio::awaitable<std::string> AgentConnection::Impl::RunSession(std::shared_ptr<S
   co_return co_await ReadLoop(s);
 }
 
+// A session for the next attempt: plain, or TLS with a fresh context that
+// verifies as options_.trust says (a context per attempt is cheap, and a
+// changed pin applies from the next attempt on).
+std::shared_ptr<Session> AgentConnection::Impl::NewSession() {
+  beast::tcp_stream tcp(strand_);
+  if (!url_.tls()) {
+    return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(tcp)), nullptr,
+                                     options_.max_queue_frames);
+  }
+  auto peer = std::make_shared<tls::PeerRecord>();
+  auto context = tls::MakeClientContext(CurrentTrust(), url_.host, peer);
+  if (!context) {
+    // Only a broken CA store gets here; the handshake then fails and says so.
+    Log()->error("TLS: {}", context.error().Describe());
+    context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
+    (*context)->set_verify_mode(asio::ssl::verify_peer);
+  }
+  return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(tcp), std::move(*context)),
+                                   std::move(peer), options_.max_queue_frames);
+}
+
+tls::ClientTrust AgentConnection::Impl::CurrentTrust() const {
+  std::scoped_lock lock(trust_mu_);
+  return options_.trust;
+}
+
+void AgentConnection::Impl::AcceptNextFingerprint(std::string fingerprint) {
+  std::scoped_lock lock(trust_mu_);
+  auto& pins = options_.trust.pins;
+  if (pins.empty() || std::find(pins.begin(), pins.end(), fingerprint) != pins.end()) return;
+  pins.resize(1);  // the current pin and at most one announced next
+  pins.push_back(std::move(fingerprint));
+}
+
+// A handshake verified by the announced next pin: the server has rotated, so
+// that pin alone is trusted from now on, and the app records it.
+void AgentConnection::Impl::PinnedVerified(const std::string& fingerprint) {
+  {
+    std::scoped_lock lock(trust_mu_);
+    auto& pins = options_.trust.pins;
+    if (pins.size() < 2 || pins.front() == fingerprint) return;
+    pins = {fingerprint};
+  }
+  Log()->info("the server now presents its announced next certificate {}; pinned it", fingerprint);
+  std::scoped_lock lock(handler_mu_);
+  if (!stopped_) handler_.OnPinRotated(fingerprint);
+}
+
 // Resolves, connects and upgrades: "" once the WebSocket is open, else why not.
 asio::awaitable<std::string> AgentConnection::Impl::Connect(Session& s) {
   const auto deadline = SteadyClock::now() + options_.connect_timeout;
-  auto& stream = beast::get_lowest_layer(s.ws);
+  auto& stream = s.ws.next_layer().Tcp();
 
   if (stopped_) co_return std::string(kStopped);
   auto [resolve_ec, endpoints] = co_await s.resolver.async_resolve(url_.host, url_.port, kUseTuple);
@@ -244,6 +294,22 @@ asio::awaitable<std::string> AgentConnection::Impl::Connect(Session& s) {
   auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kUseTuple);
   if (stopped_) co_return std::string(kStopped);
   if (connect_ec) co_return fmt::format("cannot connect to {}: {}", url_.authority, connect_ec.message());
+
+  if (auto* tls_layer = s.ws.next_layer().Tls()) {
+    tls::SetServerName(*tls_layer, url_.host);
+    auto [tls_ec] = co_await tls_layer->async_handshake(asio::ssl::stream_base::client, kUseTuple);
+    if (stopped_) co_return std::string(kStopped);
+    if (tls_ec) {
+      std::string refusal = tls::DescribeRefusal(CurrentTrust(), *s.peer, tls_ec.message());
+      // A refused certificate needs a person, unlike a server that is down: an
+      // error, once per distinct refusal (retries would repeat it every minute).
+      if (!s.peer->fingerprint.empty() && refusal != last_tls_refusal_) Log()->error("{}", refusal);
+      last_tls_refusal_ = refusal;
+      co_return refusal;
+    }
+    last_tls_refusal_.clear();
+    PinnedVerified(s.peer->fingerprint);
+  }
 
   // From here on the WebSocket's own timer bounds the opening and closing handshakes.
   stream.expires_never();
@@ -484,6 +550,10 @@ bool AgentConnection::IsOpen() const {
 
 void AgentConnection::Stop() {
   impl_->Stop();
+}
+
+void AgentConnection::AcceptNextFingerprint(std::string fingerprint) {
+  impl_->AcceptNextFingerprint(std::move(fingerprint));
 }
 
 std::uint64_t AgentConnection::connects() const {

@@ -6,8 +6,10 @@
 // drops a silent server, and reconnects with exponential backoff and
 // jitter until stopped — or until the server closes with a code that means
 // "do not come back" (protocol::kCloseHostDeleted, kCloseDuplicateInstall):
-// then the loop ends and the handler hears OnRefused. Plain TCP only for now
-// (https/wss are refused).
+// then the loop ends and the handler hears OnRefused. https/wss URLs speak
+// TLS and verify the server as ConnectionOptions::trust says (a pinned
+// fingerprint, else the system CAs); a refused certificate is a failed
+// attempt like any other, logged with both fingerprints.
 //
 // Data flow: Start → Run (connect/retry loop) → RunSession (resolve, connect,
 // handshake, hello, OnOpen) → ReadLoop ∥ WriteLoop ∥ Heartbeat → OnClosed →
@@ -32,14 +34,17 @@
 #include "common/protocol/messages.h"
 #include "common/result.h"
 #include "common/schema/secret.h"
+#include "common/tls/client_trust.h"
 
 namespace rmgr::agent {
 
 //! How to reach the server and how patiently.
 struct ConnectionOptions {
-  //! "http://127.0.0.1:8080" or "ws://..."; the client connects to <url>/agent/ws.
-  //! https/wss are refused by Start ("TLS is not supported yet").
+  //! "http://127.0.0.1:8080", "https://..." or "ws(s)://..."; the client connects to <url>/agent/ws.
   std::string server_url;
+  //! How an https/wss server's certificate is verified: pins (the enrolled one
+  //! first, then an announced next one) or the system CAs.
+  tls::ClientTrust trust;
   //! The host token, sent as "Authorization: Bearer <token>" on the upgrade; never logged.
   schema::Secret token;
   //! The agent sends a protocol `ping` envelope this often.
@@ -85,6 +90,10 @@ class ConnectionHandler {
   //! After OnClosed, when the server's close code forbids reconnecting (4001, 4002): the
   //! connection has stopped for good. `reason` is the server's close reason text (may be empty).
   virtual void OnRefused(std::uint16_t /*close_code*/, std::string_view /*reason*/) {}
+  //! After a TLS handshake verified by a pin other than the first (the
+  //! announced next certificate): that pin is now the only one; the app
+  //! records it in its state file. Called before MakeHello of that connection.
+  virtual void OnPinRotated(std::string_view /*fingerprint*/) {}
 };
 
 //! The agent's WebSocket client. Owns its sockets and timers; borrows the
@@ -109,6 +118,11 @@ class AgentConnection {
 
   //! True between the hello being queued and the end of that connection.
   bool IsOpen() const;
+
+  //! Accepts `fingerprint` (the server's announced next certificate) beside
+  //! the pinned one from the next connection attempt on; a no-op without a
+  //! pin (the system CAs decide then). Any thread.
+  void AcceptNextFingerprint(std::string fingerprint);
 
   //! Ends the connection for good; idempotent, any thread. If a connection is
   //! open, calls OnClosed("stopped") before returning. A handler call in

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "common/schema/document.h"
+#include "common/tls/fingerprint.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::agent {
@@ -23,6 +24,10 @@ void Fields(F& f, schema::Is<AgentState> auto& s) {
   f("host_name", s.host_name, schema::Text{.min = 1, .max = 255});
   f("host_token", s.host_token, schema::Text{.min = 1, .max = 4096});
   f("install_id", s.install_id, schema::Text{.min = 26, .max = 26, .shape = &IsUlid, .shape_name = "a ULID"});
+  f("tls_fingerprint", s.tls_fingerprint,
+    schema::Text{.min = 71, .max = 71, .shape = &tls::IsFingerprint, .shape_name = "sha256:<64 hex digits>"});
+  f("tls_next_fingerprint", s.tls_next_fingerprint,
+    schema::Text{.min = 71, .max = 71, .shape = &tls::IsFingerprint, .shape_name = "sha256:<64 hex digits>"});
 }
 
 namespace {

@@ -25,6 +25,12 @@ struct AgentState {
   //! ULID made once per installation (hello.install_id): lets the server see two
   //! machines sharing one host token. Absent in files written before it existed.
   std::optional<std::string> install_id{};
+  //! The server certificate's pinned fingerprint ("sha256:..."): set by enroll
+  //! --fingerprint or --trust-on-first-use; absent → the system CAs decide.
+  std::optional<std::string> tls_fingerprint{};
+  //! The certificate the server announced it will rotate to (tls.next), accepted
+  //! beside tls_fingerprint; the first connection it verifies makes it the pin.
+  std::optional<std::string> tls_next_fingerprint{};
 };
 
 //! Writes <state_dir>/agent.json (creating state_dir 0700 if needed): temp file

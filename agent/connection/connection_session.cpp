@@ -15,8 +15,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
-Session::Session(const Strand& strand, std::size_t max_queue_frames)
-    : resolver(strand), ws(strand), heartbeat(strand), wake_(strand), max_queue_frames_(max_queue_frames) {}
+Session::Session(const Strand& strand, tls::MaybeTlsStream stream,
+                 std::shared_ptr<tls::PeerRecord> peer_record, std::size_t max_queue_frames)
+    : resolver(strand),
+      ws(std::move(stream)),
+      peer(std::move(peer_record)),
+      heartbeat(strand),
+      wake_(strand),
+      max_queue_frames_(max_queue_frames) {}
 
 void Session::Open(std::string hello) {
   std::scoped_lock lock(mu_);
@@ -62,7 +68,7 @@ asio::awaitable<std::optional<std::string>> Session::NextFrame() {
 }
 
 void Session::CloseSocket() {
-  beast::get_lowest_layer(ws).close();
+  ws.next_layer().Tcp().close();
 }
 
 void Session::WakeWriter() {

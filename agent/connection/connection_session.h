@@ -10,7 +10,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +18,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+
+#include "common/tls/client_trust.h"
+#include "common/tls/maybe_tls_stream.h"
 
 namespace rmgr::agent::connection_detail {
 
@@ -29,7 +31,9 @@ class Session : public std::enable_shared_from_this<Session> {
   //! What Enqueue did with a frame.
   enum class Push { kQueued, kClosed, kFull };
 
-  Session(const Strand& strand, std::size_t max_queue_frames);
+  //! `stream` is unconnected, on `strand`; `peer` (TLS only) hears what the server presents.
+  Session(const Strand& strand, tls::MaybeTlsStream stream, std::shared_ptr<tls::PeerRecord> peer,
+          std::size_t max_queue_frames);
 
   //! Starts accepting frames, with `hello` first in the queue. Strand.
   void Open(std::string hello);
@@ -46,8 +50,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void CloseSocket();
 
   boost::asio::ip::tcp::resolver resolver;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws;
-  boost::asio::steady_timer heartbeat;  // the next ping or the idle deadline
+  boost::beast::websocket::stream<tls::MaybeTlsStream> ws;
+  const std::shared_ptr<tls::PeerRecord> peer;  // TLS: the server's certificate as seen
+  boost::asio::steady_timer heartbeat;          // the next ping or the idle deadline
   std::chrono::steady_clock::time_point last_received{};
   bool received_frame = false;      // the server sent something: the failure streak is over
   bool closing = false;             // a close handshake began (only one may)

@@ -11,10 +11,13 @@
 #include <cctype>
 #include <cerrno>
 #include <chrono>
+#include <memory>
+#include <optional>
 #include <system_error>
 
 #include "agent/connection/server_url.h"
 #include "common/schema/document.h"
+#include "common/tls/maybe_tls_stream.h"
 #include "common/util/log.h"
 
 namespace rmgr::agent {
@@ -109,11 +112,6 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "the server URL for enrollment must start with http:// or https://", "server_url");
   }
-  if (url->tls()) {
-    // As the agent connection: no TLS yet, and never a silent downgrade.
-    return MakeError(ErrorCode::kInvalidArgument, "TLS is not supported yet: use an http:// server URL",
-                     "server_url");
-  }
   if (request.token.empty())
     return MakeError(ErrorCode::kInvalidArgument, "the enrollment token is empty", "token");
   const std::string target = url->path + std::string(kEnrollPath);
@@ -123,7 +121,17 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
   // One bounded request: connect within 10 s, the whole exchange within 30 s.
   // Redirects are not followed (a 3xx is an error: it would carry the token elsewhere).
   asio::io_context io;
-  beast::tcp_stream stream(io);
+  auto peer = std::make_shared<tls::PeerRecord>();
+  std::optional<tls::MaybeTlsStream> maybe_tls;
+  if (url->tls()) {
+    auto context = tls::MakeClientContext(request.trust, url->host, peer);
+    if (!context) return context.error();
+    maybe_tls.emplace(beast::tcp_stream(io), std::move(*context));
+  } else {
+    maybe_tls.emplace(beast::tcp_stream(io));
+  }
+  auto& stream = *maybe_tls;
+  auto& tcp = stream.Tcp();
   beast::error_code ec;
   const auto unreachable = [&](const beast::error_code& why) {
     if (why == beast::error::timeout) {
@@ -135,10 +143,23 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
   asio::ip::tcp::resolver resolver(io);
   const auto endpoints = resolver.resolve(url->host, url->port, ec);
   if (ec) return unreachable(ec);
-  stream.expires_after(std::chrono::milliseconds(kConnectTimeoutMs));
-  stream.async_connect(endpoints, [&ec](const beast::error_code& e, const asio::ip::tcp::endpoint&) { ec = e; });
+  tcp.expires_after(std::chrono::milliseconds(kConnectTimeoutMs));
+  tcp.async_connect(endpoints, [&ec](const beast::error_code& e, const asio::ip::tcp::endpoint&) { ec = e; });
   io.run();
   if (ec) return unreachable(ec);
+  if (auto* tls_layer = stream.Tls()) {
+    // The certificate is checked before the token is sent.
+    tls::SetServerName(*tls_layer, url->host);
+    tls_layer->async_handshake(asio::ssl::stream_base::client, [&ec](const beast::error_code& e) { ec = e; });
+    io.restart();
+    io.run();
+    if (ec == beast::error::timeout) return unreachable(ec);
+    if (ec) {
+      // A certificate seen and refused needs a person; no certificate at all is a transport failure.
+      const auto code = peer->fingerprint.empty() ? ErrorCode::kUnavailable : ErrorCode::kPermissionDenied;
+      return MakeError(code, tls::DescribeRefusal(request.trust, *peer, ec.message()));
+    }
+  }
 
   http::request<http::string_body> post{http::verb::post, target, 11};
   post.set(http::field::host, url->authority);
@@ -151,7 +172,7 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBytes);
-  stream.expires_after(std::chrono::milliseconds(kTotalTimeoutMs));
+  tcp.expires_after(std::chrono::milliseconds(kTotalTimeoutMs));
   http::async_write(stream, post, [&](const beast::error_code& e, std::size_t) {
     ec = e;
     if (e) return;
@@ -162,7 +183,7 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
   // The request held the enrollment token: wipe it.
   std::fill(post.body().begin(), post.body().end(), '\0');
   beast::error_code ignored;
-  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   if (ec == http::error::body_limit) {
     return MakeError(ErrorCode::kMalformed, "the server's enrollment answer is larger than " +
                                                 std::to_string(kMaxResponseBytes) + " bytes");
@@ -171,7 +192,9 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
   const unsigned status = parser.get().result_int();
   log->debug("POST {}{} answered HTTP {}", url->Base(), kEnrollPath, status);
   if (status != 201) return ServerError(status, parser.get().body());
-  return ReadAnswer(parser.get().body());
+  auto answer = ReadAnswer(parser.get().body());
+  if (answer && url->tls()) answer->server_fingerprint = peer->fingerprint;
+  return answer;
 }
 
 Result<HostInfo> LocalHostInfo() {

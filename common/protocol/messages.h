@@ -493,11 +493,24 @@ struct BrowseResult {
   friend bool operator==(const BrowseResult&, const BrowseResult&) = default;
 };
 
+// ---------------------------------------------------------------- certificates
+
+//! server → agent, after hello.ok and on every SIGHUP: the certificate the
+//! server will rotate to. Sent only over TLS, so only over a connection the
+//! agent already verified; a pinned agent accepts it beside its pin.
+struct TlsNext {
+  static constexpr std::string_view kType = "tls.next";  ///< Envelope type.
+
+  std::string fingerprint{};  ///< "sha256:" and 64 lower-case hex digits of the next certificate's DER.
+
+  friend bool operator==(const TlsNext&, const TlsNext&) = default;
+};
+
 // ---------------------------------------------------------------- all of them
 
 //! Every message; the alternative's kType is the envelope "type".
 using Payload = std::variant<Hello, HelloOk, ScheduleSet, ScheduleAck, ScheduleFire, CommandRun,
                              CommandCancel, JobStarted, JobProgress, JobLog, JobResult, ResultAck,
-                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning>;
+                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning, TlsNext>;
 
 }  // namespace rmgr::protocol

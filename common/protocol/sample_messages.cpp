@@ -223,6 +223,7 @@ std::vector<Envelope> SampleEnvelopes() {
   out.push_back({"", JobsRunning{.running_job_ids = {std::string(kJobId)},
                                  .unacked_job_ids = {"01HZX3P000000000000000J0B2"},
                                  .at = At("2026-11-22T02:01:00Z")}});
+  out.push_back({"", TlsNext{.fingerprint = "sha256:" + std::string(64, 'a')}});
   return out;
 }
 

@@ -10,12 +10,12 @@
 #include <limits>
 #include <string_view>
 
-#include "common/schema/field_codec.h"
-#include "common/schema/text_shapes.h"
 #include "common/protocol/job_args.h"
 #include "common/protocol/limits.h"
 #include "common/protocol/messages.h"
 #include "common/protocol/retention_schema.h"
+#include "common/schema/field_codec.h"
+#include "common/schema/text_shapes.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::protocol::detail {
@@ -43,6 +43,12 @@ inline constexpr Text kName{.min = 1, .max = lim::kMaxNameBytes};
 inline constexpr Text kPath{.min = 1, .max = lim::kMaxPathBytes};
 inline constexpr Text kCommand{.min = 1, .max = lim::kMaxCommandBytes};
 inline constexpr Text kError{.min = 0, .max = lim::kMaxErrorBytes, .cut_on_encode = true};
+//! A certificate fingerprint: "sha256:" and 64 lower-case hex digits (common/tls/fingerprint.h).
+inline bool IsFingerprintText(std::string_view text) {
+  return text.size() == 71 && text.substr(0, 7) == "sha256:" && IsLowerHex(text.substr(7));
+}
+inline constexpr Text kFingerprint{
+    .min = 71, .max = 71, .shape = &IsFingerprintText, .shape_name = "sha256:<64 lower-case hex digits>"};
 inline constexpr Text kNonce{.min = 0, .max = lim::kMaxNonceBytes};
 inline constexpr Int kCount{.min = 0, .max = lim::kMaxCount};
 inline constexpr Int kLimitSeconds{.min = 1, .max = lim::kMaxWeekSeconds};
@@ -125,6 +131,11 @@ void Fields(F& f, Is<ScheduleFire> auto& s) {
   f("schedule_id", s.schedule_id, kUlid);
   f("scheduled_at", s.scheduled_at);
   f("late", s.late);
+}
+
+template <class F>
+void Fields(F& f, Is<TlsNext> auto& s) {
+  f("fingerprint", s.fingerprint, kFingerprint);
 }
 
 template <class F>

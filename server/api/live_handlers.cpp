@@ -15,7 +15,8 @@ namespace {
 
 http::Outcome OpenEventStream(ApiRequest& req, Authenticator& auth, events::EventStreams& streams) {
   if (!streams.HasRoom()) {
-    return http::ErrorResponse(http::Status::service_unavailable, "unavailable", "too many open event streams");
+    return http::ErrorResponse(http::Status::service_unavailable, "unavailable",
+                               "too many open event streams");
   }
   const Principal who = req.caller();
   const std::string first = events::FormatEvent(events::Event{
@@ -31,9 +32,10 @@ http::Outcome OpenEventStream(ApiRequest& req, Authenticator& auth, events::Even
     auto now = auth.Authenticate(ctx, false);
     return now && now->user_id == who.user_id && now->role == who.role && !now->totp_enrolment_required;
   };
-  return http::Takeover{[&streams, role = who.role, first, recheck](boost::beast::tcp_stream stream, http::Request) {
-    streams.Serve(std::move(stream), role, first, recheck);
-  }};
+  return http::Takeover{
+      [&streams, role = who.role, first, recheck](tls::MaybeTlsStream stream, http::Request) {
+        streams.Serve(std::move(stream), role, first, recheck);
+      }};
 }
 
 boost::json::object BrowseEntryJson(const protocol::BrowseEntry& entry) {
@@ -61,8 +63,9 @@ http::Response BrowseResponse(const Result<protocol::BrowseResult>& result, cons
   boost::json::array entries;
   entries.reserve(result->entries.size());
   for (const auto& entry : result->entries) entries.emplace_back(BrowseEntryJson(entry));
-  return Json(http::Status::ok, boost::json::object{
-                                    {"path", path}, {"entries", std::move(entries)}, {"truncated", result->truncated}});
+  return Json(
+      http::Status::ok,
+      boost::json::object{{"path", path}, {"entries", std::move(entries)}, {"truncated", result->truncated}});
 }
 
 http::Outcome BrowseSnapshot(ApiRequest& req, ApiDeps& deps) {
@@ -74,8 +77,10 @@ http::Outcome BrowseSnapshot(ApiRequest& req, ApiDeps& deps) {
   if (!snapshot_id) return ApiError(snapshot_id.error());
   auto path = TextParam(req, "path");
   if (!path) return ApiError(path.error());
-  if (!*repository_id) return ApiError(MakeError(ErrorCode::kMissingField, "repository_id is required", "repository_id"));
-  if (!*snapshot_id) return ApiError(MakeError(ErrorCode::kMissingField, "snapshot_id is required", "snapshot_id"));
+  if (!*repository_id)
+    return ApiError(MakeError(ErrorCode::kMissingField, "repository_id is required", "repository_id"));
+  if (!*snapshot_id)
+    return ApiError(MakeError(ErrorCode::kMissingField, "snapshot_id is required", "snapshot_id"));
   query.repository_id = **repository_id;
   query.snapshot_id = **snapshot_id;
   query.path = path->value_or("/");
@@ -105,7 +110,8 @@ http::Outcome BrowseSnapshot(ApiRequest& req, ApiDeps& deps) {
 
 }  // namespace
 
-void RegisterLiveRoutes(ApiRoutes& routes, ApiDeps& deps, Authenticator& auth, events::EventStreams& streams) {
+void RegisterLiveRoutes(ApiRoutes& routes, ApiDeps& deps, Authenticator& auth,
+                        events::EventStreams& streams) {
   routes.AddOutcome(beast_http::verb::get, "/events", Role::kViewer,
                     "Live updates as server-sent events (job, job.progress, job.log, host)",
                     [&auth, &streams](ApiRequest& req) { return OpenEventStream(req, auth, streams); });

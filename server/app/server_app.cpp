@@ -14,7 +14,10 @@
 #include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
+#include "server/api/server_tls_handlers.h"
 #include "server/app/server_run_keeper.h"
+#include "server/app/tls_mode.h"
+#include "server/app/tls_setup.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
 #include "server/auth/session_authenticator.h"
@@ -53,6 +56,10 @@ Result<void> ServerApp::Init() {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot create data dir " + config_.data_dir.string() + ": " + ec.message(), "data_dir");
   }
+  // Before the store and the listener: a TLS setting that cannot work stops the start here.
+  auto tls = SetUpTls(config_);
+  if (!tls) return tls.error();
+  tls_ = std::move(*tls);
   auto opened = store::OpenSqliteStore(config_.DatabasePath());
   if (!opened) return opened.error();
   store_ = std::move(opened).value();
@@ -94,6 +101,13 @@ Result<void> ServerApp::Init() {
   api::RegisterResourceRoutes(*routes_, *deps_);
   api::RegisterLiveRoutes(*routes_, *deps_, *authenticator_, *streams_);
   api::RegisterOpenApiRoute(*routes_);
+  api::RegisterServerTlsRoute(
+      *routes_, [tls = tls_, insecure = !tls_ && !IsLoopbackHost(ListenHost(config_.listen))] {
+        return api::ServerTlsState{.tls = tls != nullptr,
+                                   .fingerprint = tls ? tls->Fingerprint() : std::string(),
+                                   .next_fingerprint = tls ? tls->NextFingerprint() : std::string(),
+                                   .insecure_http = insecure};
+      });
   // The web UI answers GET/HEAD requests no route took: from the binary, or
   // from --web-root while someone works on the UI.
   if (config_.web_root) {
@@ -133,6 +147,7 @@ Result<void> ServerApp::Init() {
   agent_options.lost_after = config_.job_lost_after;
   agent_options.events = events_.get();
   agent_options.observers = {alerts_.get(), &notifier_->observer()};
+  if (tls_) agent_options.next_certificate = [tls = tls_] { return tls->NextFingerprint(); };
   agent_options.sweep_interval =
       std::min<std::chrono::milliseconds>(std::chrono::seconds(30), config_.job_lost_after / 4);
   hub_ = std::make_unique<ws::AgentHub>(
@@ -170,10 +185,11 @@ Result<void> ServerApp::Init() {
   http_ = std::make_unique<http::HttpServer>(io_, router);
   http_->SetHandlerExecutor(blocking_.get_executor());
   http_->SetRequestObserver(metrics_.get());
-  http_->SetUpgradeHandler(
-      "/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request, std::string remote) {
-        hub_->Accept(std::move(stream), std::move(request), std::move(remote));
-      });
+  if (tls_) http_->SetTls(tls_);
+  http_->SetUpgradeHandler("/agent/ws",
+                           [this](tls::MaybeTlsStream stream, http::Request request, std::string remote) {
+                             hub_->Accept(std::move(stream), std::move(request), std::move(remote));
+                           });
   const auto colon = config_.listen.rfind(':');
   const auto host = config_.listen.substr(0, colon);
   const auto port = static_cast<std::uint16_t>(std::stoi(config_.listen.substr(colon + 1)));
@@ -192,6 +208,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
     Logger("server")->info("signal {} received, stopping", signo);
     RequestStop();
   });
+  if (tls_) WaitForReload();
   http_->Start();
   agents_->Start();
   alerts_->Start();
@@ -216,6 +233,27 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   Logger("server")->info("stopped");
 }
 
+void ServerApp::WaitForReload() {
+  reload_signals_.add(SIGHUP);
+  reload_signals_.async_wait([this](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    auto log = Logger("server");
+    // New handshakes use the new context; connected agents keep their sessions.
+    if (auto reloaded = tls_->Reload(); !reloaded) {
+      log->error("SIGHUP: kept the current certificate: {}", reloaded.error().Describe());
+    } else {
+      log->info("SIGHUP: serving certificate {}", tls_->Fingerprint());
+    }
+    // A next certificate placed since the start is announced to every connected agent now.
+    if (const auto next = tls_->NextFingerprint(); !next.empty()) {
+      const auto hosts = hub_->ConnectedHosts();
+      for (const auto& host : hosts) hub_->Send(host, protocol::Envelope{"", protocol::TlsNext{next}});
+      log->info("SIGHUP: announced next certificate {} to {} connected agent(s)", next, hosts.size());
+    }
+    WaitForReload();
+  });
+}
+
 void ServerApp::RequestStop() {
   // Cancelling the signal wait and stopping the listener leaves the
   // io_context without work once in-flight requests have finished.
@@ -229,6 +267,7 @@ void ServerApp::RequestStop() {
     run_keeper_->Stop();
     boost::system::error_code ignored;
     signals_.cancel(ignored);
+    reload_signals_.cancel(ignored);
   });
 }
 

@@ -22,7 +22,8 @@ namespace rmgr::server {
 
 namespace http {
 class HttpServer;
-}
+class TlsContext;
+}  // namespace http
 namespace auth {
 class SecretBox;
 class SessionAuthenticator;
@@ -89,15 +90,20 @@ class ServerApp {
   const api::ApiRoutes& Routes() const { return *routes_; }
 
  private:
+  // Reloads the certificate on each SIGHUP (re-arms itself).
+  void WaitForReload();
+
   ServerConfig config_;
   boost::asio::io_context io_;
   // Where work that may wait on the store's disk runs (REST handlers, the
   // server-run keep-alive), so that the io threads only move bytes.
   boost::asio::thread_pool blocking_{4};
   boost::asio::signal_set signals_{io_};
+  boost::asio::signal_set reload_signals_{io_};  // SIGHUP: reload the certificate
+  std::shared_ptr<http::TlsContext> tls_;        // null when serving plain HTTP
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<ServerRunKeeper> run_keeper_;                // this run in server_runs ("server down")
-  std::unique_ptr<auth::SecretBox> secrets_;                   // the server key (repository secrets)
+  std::unique_ptr<ServerRunKeeper> run_keeper_;  // this run in server_runs ("server down")
+  std::unique_ptr<auth::SecretBox> secrets_;     // the server key (repository secrets)
   // Notification delivery: notifier_->sink() is where the alert engine queues
   // notices; its observer() hears the scheduling core's job changes
   // (healthchecks pings). Declared before agents_, which holds the observer.

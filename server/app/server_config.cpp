@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include "server/app/tls_mode.h"
+
 namespace rmgr::server {
 namespace {
 
@@ -34,8 +36,11 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   return std::chrono::seconds(value);
 }
 
-constexpr const char* kStringKeys[] = {"listen",   "data_dir",  "log_level", "admin_password_file",
-                                       "web_root", "public_url", "metrics_token_file"};
+constexpr const char* kStringKeys[] = {
+    "listen",   "data_dir",     "log_level",          "admin_password_file",
+    "web_root", "public_url",   "metrics_token_file", "tls_cert",
+    "tls_key",  "tls_next_cert"};
+constexpr const char* kBoolKeys[] = {"tls_self_signed", "insecure_http"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds", "alert_settle_seconds",
                                         "stats_interval_seconds"};
@@ -81,6 +86,15 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
       SecondsField(config, name) = *seconds;
       continue;
     }
+    if (std::find(std::begin(kBoolKeys), std::end(kBoolKeys), name) != std::end(kBoolKeys)) {
+      const auto* flag = node.as_boolean();
+      if (flag == nullptr) {
+        return MakeError(ErrorCode::kWrongType,
+                         fmt::format("{}: \"{}\" must be true or false", path.string(), name), name);
+      }
+      (name == "tls_self_signed" ? config.tls_self_signed : config.insecure_http) = flag->get();
+      continue;
+    }
     const auto* value = node.as_string();
     if (std::find(std::begin(kStringKeys), std::end(kStringKeys), name) == std::end(kStringKeys)) {
       return MakeError(ErrorCode::kUnknownField, fmt::format("{}: unknown key \"{}\"", path.string(), name),
@@ -97,6 +111,9 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "web_root") config.web_root = value->get();
     if (name == "public_url") config.public_url = value->get();
     if (name == "metrics_token_file") config.metrics_token_file = value->get();
+    if (name == "tls_cert") config.tls_cert = value->get();
+    if (name == "tls_key") config.tls_key = value->get();
+    if (name == "tls_next_cert") config.tls_next_cert = value->get();
   }
   return Ok();
 }
@@ -119,9 +136,10 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
                  "Seconds without word from an agent before its dispatched job is marked lost (default 600)");
   app.add_option("--alert-interval", flags.alert_interval_seconds,
                  "Seconds between the alert engine's passes over every host (default 60)");
-  app.add_option("--alert-settle", flags.alert_settle_seconds,
-                 "Seconds after a start before an overdue backup may raise an alert: agents reconnect and deliver "
-                 "the results they kept meanwhile (default 600)");
+  app.add_option(
+      "--alert-settle", flags.alert_settle_seconds,
+      "Seconds after a start before an overdue backup may raise an alert: agents reconnect and deliver "
+      "the results they kept meanwhile (default 600)");
   app.add_option("--stats-interval", flags.stats_interval_seconds,
                  "Seconds after which a repository's size is measured again by a stats job (default 86400)");
   app.add_option("--web-root", flags.web_root,
@@ -132,6 +150,18 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--metrics-token-file", flags.metrics_token_file,
                  "File holding the bearer token Prometheus scrapes GET /metrics with (one line, at least 16 "
                  "bytes); API tokens are accepted as well");
+  app.add_option("--tls-cert", flags.tls_cert,
+                 "PEM certificate chain (leaf first) to serve HTTPS and WSS with");
+  app.add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert");
+  app.add_option("--tls-next-cert", flags.tls_next_cert,
+                 "PEM certificate to rotate to: its fingerprint is announced to agents, which then accept it "
+                 "after the switch (SIGHUP reloads --tls-cert/--tls-key)");
+  app.add_flag(
+      "--tls-self-signed", flags.tls_self_signed,
+      "Serve TLS with a self-signed certificate kept in the data dir, even on loopback (the default on "
+      "any other address)");
+  app.add_flag("--insecure-http", flags.insecure_http,
+               "Serve plain HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy)");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -146,6 +176,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.web_root) config.web_root = *flags.web_root;
   if (flags.public_url) config.public_url = *flags.public_url;
   if (flags.metrics_token_file) config.metrics_token_file = *flags.metrics_token_file;
+  if (flags.tls_cert) config.tls_cert = *flags.tls_cert;
+  if (flags.tls_key) config.tls_key = *flags.tls_key;
+  if (flags.tls_next_cert) config.tls_next_cert = *flags.tls_next_cert;
+  if (flags.tls_self_signed) config.tls_self_signed = true;
+  if (flags.insecure_http) config.insecure_http = true;
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();
@@ -178,9 +213,11 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   }
   if (!config.public_url.empty() && config.public_url.rfind("http://", 0) != 0 &&
       config.public_url.rfind("https://", 0) != 0) {
-    return MakeError(ErrorCode::kInvalidArgument, "public_url must start with http:// or https://", "public_url");
+    return MakeError(ErrorCode::kInvalidArgument, "public_url must start with http:// or https://",
+                     "public_url");
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
+  if (auto mode = ResolveTlsMode(config); !mode) return mode.error();
   if (config.metrics_token_file && config.metrics_token_file->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metrics_token_file must not be empty",
                      "metrics_token_file");

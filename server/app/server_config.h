@@ -39,6 +39,15 @@ struct ServerConfig {
   //! File holding the dedicated Prometheus scrape token for GET /metrics
   //! (read once at start; API tokens are accepted as well).
   std::optional<std::filesystem::path> metrics_token_file;
+  //! The operator's certificate chain (PEM, leaf first) and key; both or neither.
+  std::optional<std::filesystem::path> tls_cert;
+  std::optional<std::filesystem::path> tls_key;
+  //! The certificate to rotate to, announced to agents before a SIGHUP switches (docs/tls.md).
+  std::optional<std::filesystem::path> tls_next_cert;
+  //! Serve TLS with the self-signed certificate even on a loopback address.
+  bool tls_self_signed = false;
+  //! Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy); logged as a warning.
+  bool insecure_http = false;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -63,6 +72,11 @@ struct ServerFlags {
   std::optional<std::string> web_root;
   std::optional<std::string> public_url;
   std::optional<std::string> metrics_token_file;
+  std::optional<std::string> tls_cert;
+  std::optional<std::string> tls_key;
+  std::optional<std::string> tls_next_cert;
+  bool tls_self_signed = false;
+  bool insecure_http = false;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,

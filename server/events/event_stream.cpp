@@ -1,10 +1,9 @@
 #include "server/events/event_stream.h"
 
+#include <array>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
-
-#include <array>
 #include <deque>
 
 #include "common/util/log.h"
@@ -31,7 +30,8 @@ constexpr std::string_view kHeartbeat = ": keep-alive\n\n";
 
 class EventStreams::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(EventStreams& owner, std::uint64_t id, beast::tcp_stream stream, std::function<bool()> still_allowed)
+  Connection(EventStreams& owner, std::uint64_t id, tls::MaybeTlsStream stream,
+             std::function<bool()> still_allowed)
       : owner_(owner),
         id_(id),
         strand_(stream.get_executor()),
@@ -59,8 +59,8 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
     owner_.bus_.Unsubscribe(subscription_);
     heartbeat_.cancel();
     boost::system::error_code ignored;
-    stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    stream_.Tcp().socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+    stream_.Tcp().socket().close(ignored);
     owner_.Forget(id_);
   }
 
@@ -82,7 +82,7 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
   void WriteNext() {
     if (writing_ || closed_ || queue_.empty()) return;
     writing_ = true;
-    stream_.expires_after(owner_.options_.write_timeout);
+    stream_.Tcp().expires_after(owner_.options_.write_timeout);
     auto frame = queue_.front();
     asio::async_write(stream_, asio::buffer(*frame),
                       [self = shared_from_this(), frame](const boost::system::error_code& ec, std::size_t) {
@@ -133,23 +133,25 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
   }
 
   // The browser sends nothing after its request; any end of the read
-  // (close, reset) ends the stream. Reads bypass the stream's write timer.
+  // (close, reset) ends the stream. Reads go through TLS (a raw read would
+  // eat its records) and bypass the TCP layer's write timer.
   void ReadUntilClosed() {
-    stream_.socket().async_read_some(
-        asio::buffer(read_buffer_), asio::bind_executor(strand_, [self = shared_from_this()](
-                                                                     const boost::system::error_code& ec, std::size_t) {
-          if (ec) {
-            self->Close();
-            return;
-          }
-          self->ReadUntilClosed();
-        }));
+    stream_.async_read_some(
+        asio::buffer(read_buffer_),
+        asio::bind_executor(strand_,
+                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                              if (ec) {
+                                self->Close();
+                                return;
+                              }
+                              self->ReadUntilClosed();
+                            }));
   }
 
   EventStreams& owner_;
   const std::uint64_t id_;
   const asio::any_io_executor strand_;
-  beast::tcp_stream stream_;
+  tls::MaybeTlsStream stream_;
   std::function<bool()> still_allowed_;
   asio::steady_timer heartbeat_;
   std::uint64_t subscription_ = 0;
@@ -163,14 +165,16 @@ class EventStreams::Connection : public std::enable_shared_from_this<Connection>
 
 EventStreams::EventStreams(EventBus& bus, StreamOptions options) : bus_(bus), options_(options) {}
 
-EventStreams::~EventStreams() { Stop(); }
+EventStreams::~EventStreams() {
+  Stop();
+}
 
 bool EventStreams::HasRoom() const {
   std::lock_guard lock(mu_);
   return !stopped_ && open_.size() < options_.max_streams;
 }
 
-void EventStreams::Serve(beast::tcp_stream stream, auth::Role role, std::string first_frame,
+void EventStreams::Serve(tls::MaybeTlsStream stream, auth::Role role, std::string first_frame,
                          std::function<bool()> still_allowed) {
   std::shared_ptr<Connection> connection;
   {
@@ -201,7 +205,8 @@ void EventStreams::Stop() {
     open = open_;
   }
   for (auto& [id, weak] : open) {
-    if (auto connection = weak.lock()) asio::post(connection->strand(), [connection] { connection->Close(); });
+    if (auto connection = weak.lock())
+      asio::post(connection->strand(), [connection] { connection->Close(); });
   }
 }
 

@@ -14,8 +14,6 @@
 // or after Stop() once Count() is 0 (a closed connection touches neither).
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -25,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include "common/tls/maybe_tls_stream.h"
 #include "server/auth/principal.h"
 #include "server/events/event_bus.h"
 
@@ -32,11 +31,11 @@ namespace rmgr::server::events {
 
 //! Bounds and timing of event streams.
 struct StreamOptions {
-  std::size_t max_backlog_bytes = 1024 * 1024;       ///< Unsent bytes before the stream is dropped.
+  std::size_t max_backlog_bytes = 1024 * 1024;  ///< Unsent bytes before the stream is dropped.
   std::chrono::milliseconds heartbeat{std::chrono::seconds(15)};  ///< Comment line interval.
-  int recheck_every = 2;                             ///< Heartbeats between credential checks.
-  std::chrono::seconds write_timeout{30};            ///< One write may take this long.
-  std::size_t max_streams = 1000;                    ///< Open streams at once (more: 503).
+  int recheck_every = 2;                                          ///< Heartbeats between credential checks.
+  std::chrono::seconds write_timeout{30};                         ///< One write may take this long.
+  std::size_t max_streams = 1000;                                 ///< Open streams at once (more: 503).
   //! Where the credential check runs (it may touch the store's disk); the
   //! stream's own strand when unset.
   std::optional<boost::asio::any_io_executor> recheck_executor;
@@ -55,7 +54,7 @@ class EventStreams {
   //! Serves `stream` (already past its request): events up to `role`,
   //! `first_frame` first. `still_allowed` is asked on the connection's
   //! strand every few heartbeats; false ends the stream.
-  void Serve(boost::beast::tcp_stream stream, auth::Role role, std::string first_frame,
+  void Serve(tls::MaybeTlsStream stream, auth::Role role, std::string first_frame,
              std::function<bool()> still_allowed);
 
   //! Closes every stream (asynchronously, on their strands); later Serve

@@ -1,14 +1,15 @@
 #include "server/http/http_server.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <vector>
 
 #include "common/util/log.h"
 
@@ -23,9 +24,10 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // Expected ends of a connection: not worth more than a debug line.
 bool IsQuietClose(const boost::system::error_code& ec) {
-  return ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message || ec == asio::error::operation_aborted ||
-         ec == beast::error::timeout || ec == asio::error::connection_reset || ec == asio::error::eof ||
-         ec == asio::error::bad_descriptor || ec == asio::error::broken_pipe;
+  return ec == beast_http::error::end_of_stream || ec == beast_http::error::partial_message ||
+         ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+         ec == asio::error::connection_reset || ec == asio::error::eof || ec == asio::error::bad_descriptor ||
+         ec == asio::error::broken_pipe || ec == asio::ssl::error::stream_truncated;
 }
 // The response for a request that could not be read, with the limits it broke.
 Response ReadErrorResponse(const boost::system::error_code& ec, const HttpLimits& limits) {
@@ -56,7 +58,8 @@ asio::awaitable<Response> AwaitDeferred(Deferred deferred) {
     Once(const Once&) = delete;
     Once& operator=(const Once&) = delete;
     ~Once() {
-      if (!done.exchange(true)) Deliver(ErrorResponse(Status::internal_server_error, "internal", "internal error"));
+      if (!done.exchange(true))
+        Deliver(ErrorResponse(Status::internal_server_error, "internal", "internal error"));
     }
     void Complete(Response response) {
       if (!done.exchange(true)) Deliver(std::move(response));
@@ -83,6 +86,22 @@ asio::awaitable<Response> AwaitDeferred(Deferred deferred) {
   co_return std::move(*waiter->response);
 }
 
+// Over TLS: HSTS, and every cookie `Secure`, so a browser never sends the
+// session over plain HTTP. One place for all responses (handlers do not know
+// the transport).
+void MarkTls(Response& response) {
+  response.set(beast_http::field::strict_transport_security, "max-age=31536000");
+  std::vector<std::string> cookies;
+  const auto [first, last] = response.equal_range(beast_http::field::set_cookie);
+  for (auto it = first; it != last; ++it) cookies.emplace_back(it->value());
+  if (cookies.empty()) return;
+  response.erase(beast_http::field::set_cookie);
+  for (auto& cookie : cookies) {
+    if (cookie.find("; Secure") == std::string::npos) cookie += "; Secure";
+    response.insert(beast_http::field::set_cookie, cookie);
+  }
+}
+
 // The target without its query string.
 std::string_view PathOf(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -90,10 +109,13 @@ std::string_view PathOf(std::string_view target) {
 }  // namespace
 
 struct HttpServer::Session {
-  explicit Session(tcp::socket socket) : executor(socket.get_executor()), stream(std::move(socket)) {}
+  Session(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
+      : executor(socket.get_executor()),
+        stream(tls ? tls::MaybeTlsStream(beast::tcp_stream(std::move(socket)), std::move(tls))
+                   : tls::MaybeTlsStream(beast::tcp_stream(std::move(socket)))) {}
   // A copy of the stream's strand: Stop() may post to it while an upgrade moves the stream away.
   const asio::any_io_executor executor;
-  beast::tcp_stream stream;
+  tls::MaybeTlsStream stream;
   std::uint64_t id = 0;
   bool idle = true;  // waiting for a request's first byte (never once upgraded); only touched on the strand
 };
@@ -145,12 +167,14 @@ void HttpServer::Stop() {
     auto session = weak.lock();
     if (!session) continue;
     asio::post(session->executor, [session] {
-      if (session->idle) session->stream.socket().close();
+      if (session->idle) session->stream.Tcp().socket().close();
     });
   }
 }
 
-void HttpServer::SetHandlerExecutor(asio::any_io_executor executor) { handler_executor_ = std::move(executor); }
+void HttpServer::SetHandlerExecutor(asio::any_io_executor executor) {
+  handler_executor_ = std::move(executor);
+}
 
 asio::awaitable<Outcome> HttpServer::Route(const Request& request, const std::string& remote,
                                            std::string_view* matched) const {
@@ -161,6 +185,10 @@ asio::awaitable<Outcome> HttpServer::Route(const Request& request, const std::st
       *handler_executor_,
       [&]() -> asio::awaitable<Outcome> { co_return router_->Dispatch(request, remote, matched); },
       asio::use_awaitable);
+}
+
+void HttpServer::SetTls(std::shared_ptr<const TlsContext> tls) {
+  tls_ = std::move(tls);
 }
 
 void HttpServer::SetRequestObserver(RequestObserver* observer) {
@@ -191,14 +219,14 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
       log->warn("accept failed: {}", ec.message());
       continue;
     }
-    auto session = std::make_shared<Session>(std::move(socket));
+    auto session = std::make_shared<Session>(std::move(socket), tls_ ? tls_->Current() : nullptr);
     {
       std::lock_guard lock(mu_);
       if (stopping_) co_return;  // Stop() raced this accept
       session->id = next_id_++;
       sessions_[session->id] = session;
     }
-    asio::co_spawn(session->stream.get_executor(), RunSession(session), [](const std::exception_ptr& e) {
+    asio::co_spawn(session->executor, RunSession(session), [](const std::exception_ptr& e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -212,10 +240,24 @@ asio::awaitable<void> HttpServer::AcceptLoop() {
 asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
   auto log = Logger("http");
   auto& stream = session->stream;
+  auto& tcp_layer = stream.Tcp();
   boost::system::error_code ec;
-  const auto peer = stream.socket().remote_endpoint(ec);
+  const auto peer = tcp_layer.socket().remote_endpoint(ec);
   const std::string remote = ec ? std::string("unknown") : peer.address().to_string();
   beast::flat_buffer buffer;
+
+  if (auto* tls_layer = stream.Tls()) {
+    // A client that connects and says nothing is bounded like a slow request.
+    tcp_layer.expires_after(limits_.request_timeout);
+    auto [handshake_ec] = co_await tls_layer->async_handshake(asio::ssl::stream_base::server, kUseTuple);
+    if (handshake_ec) {
+      // A refused certificate or a plain-HTTP client: the peer's business, not an error here.
+      log->debug("TLS handshake with {} failed: {}", remote, handshake_ec.message());
+      tcp_layer.socket().close(ec);
+      Unregister(session->id);
+      co_return;
+    }
+  }
 
   for (;;) {
     if (stopping_) break;
@@ -224,19 +266,20 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     parser.body_limit(limits_.body_limit);
 
     session->idle = buffer.size() == 0;
-    stream.expires_after(limits_.idle_timeout);
-    auto [header_ec, header_bytes] = co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
+    tcp_layer.expires_after(limits_.idle_timeout);
+    auto [header_ec, header_bytes] =
+        co_await beast_http::async_read_header(stream, buffer, parser, kUseTuple);
     session->idle = false;
     if (header_ec) {
       if (IsQuietClose(header_ec)) break;
       auto res = ReadErrorResponse(header_ec, limits_);
       res.keep_alive(false);
-      stream.expires_after(limits_.request_timeout);
+      tcp_layer.expires_after(limits_.request_timeout);
       co_await beast_http::async_write(stream, res, kUseTuple);
       break;
     }
 
-    stream.expires_after(limits_.request_timeout);
+    tcp_layer.expires_after(limits_.request_timeout);
     if (parser.chunked()) {
       // Our clients always send Content-Length, and Boost 1.81's chunk parser
       // asserts when a final chunk arrives in pieces (boostorg/beast#2861,
@@ -259,7 +302,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     Request request = parser.release();
     if (upgrade_handler_ && beast::websocket::is_upgrade(request) &&
         PathOf(request.target()) == upgrade_path_) {
-      stream.expires_never();
+      tcp_layer.expires_never();
       Unregister(session->id);
       upgrade_handler_(std::move(stream), std::move(request), remote);
       co_return;
@@ -274,16 +317,16 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     };
     if (auto* takeover = std::get_if<Takeover>(&outcome)) {
       observe(200);
-      stream.expires_never();
+      tcp_layer.expires_never();
       Unregister(session->id);
       takeover->take(std::move(stream), std::move(request));
       co_return;
     }
     Response response;
     if (auto* deferred = std::get_if<Deferred>(&outcome)) {
-      stream.expires_never();  // the deferred side bounds its own wait
+      tcp_layer.expires_never();  // the deferred side bounds its own wait
       response = co_await AwaitDeferred(std::move(*deferred));
-      stream.expires_after(limits_.request_timeout);
+      tcp_layer.expires_after(limits_.request_timeout);
     } else {
       response = std::move(std::get<Response>(outcome));
     }
@@ -291,6 +334,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     response.keep_alive(request.keep_alive() && !stopping_);
     response.set(beast_http::field::server, "restic-manager");
     response.set("X-Content-Type-Options", "nosniff");
+    if (stream.IsTls()) MarkTls(response);
     if (request.method() == beast_http::verb::head) {
       // The length a GET would get; no body. A handler that answered a HEAD
       // with an empty body has set Content-Length itself.
@@ -307,8 +351,13 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     }
     if (!response.keep_alive()) break;
   }
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream.socket().close(ec);
+  if (auto* tls_layer = stream.Tls()) {
+    // close_notify, so the client can tell a complete response from a cut one.
+    tcp_layer.expires_after(std::chrono::seconds(2));
+    co_await tls_layer->async_shutdown(kUseTuple);
+  }
+  tcp_layer.socket().shutdown(tcp::socket::shutdown_send, ec);
+  tcp_layer.socket().close(ec);
   Unregister(session->id);
 }
 

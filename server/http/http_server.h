@@ -4,7 +4,9 @@
 // Content-Length: a chunked one is answered 411. Requests are routed
 // through a Router, except WebSocket upgrades for the one path given to
 // SetUpgradeHandler, whose connections are handed over for good.
-// Data flow: Listen -> AcceptLoop -> RunSession -> Router | UpgradeHandler.
+// Data flow: Listen -> AcceptLoop -> RunSession (TLS handshake when SetTls
+// was given a context) -> Router | UpgradeHandler. Plain and TLS connections
+// run the same session code over tls::MaybeTlsStream.
 //
 // Handlers run on the executor given to SetHandlerExecutor (the server gives
 // them a pool of their own: a handler waiting on the store's disk never holds
@@ -15,13 +17,11 @@
 // Stop() may be called from any thread. Each session runs on its own strand,
 // so any number of threads may run the io_context.
 
+#include <atomic>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-
-#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -32,16 +32,18 @@
 #include <string>
 
 #include "common/result.h"
+#include "common/tls/maybe_tls_stream.h"
 #include "server/http/router.h"
+#include "server/http/tls_context.h"
 
 namespace rmgr::server::http {
 
 //! Bounds on every connection.
 struct HttpLimits {
-  std::size_t header_limit = 16 * 1024;              ///< Request line + headers, bytes.
-  std::size_t body_limit = 1024 * 1024;              ///< Request body, bytes (over → 413).
-  std::chrono::seconds request_timeout{30};          ///< To read one request once it has begun.
-  std::chrono::seconds idle_timeout{75};             ///< Keep-alive wait for the next request.
+  std::size_t header_limit = 16 * 1024;      ///< Request line + headers, bytes.
+  std::size_t body_limit = 1024 * 1024;      ///< Request body, bytes (over → 413).
+  std::chrono::seconds request_timeout{30};  ///< To read one request once it has begun.
+  std::chrono::seconds idle_timeout{75};     ///< Keep-alive wait for the next request.
 };
 
 //! One answered request, as metrics see it.
@@ -69,7 +71,7 @@ class HttpServer {
   //! not block. Bytes sent after the request are not passed on (an RFC 6455
   //! client sends none before the server's 101).
   using UpgradeHandler =
-      std::function<void(boost::beast::tcp_stream stream, Request request, std::string remote_address)>;
+      std::function<void(tls::MaybeTlsStream stream, Request request, std::string remote_address)>;
 
   //! `router` is shared read-only with every session.
   HttpServer(boost::asio::io_context& io, std::shared_ptr<const Router> router, HttpLimits limits = {});
@@ -95,6 +97,10 @@ class HttpServer {
   //! sessions. Call before Start.
   void SetRequestObserver(RequestObserver* observer);
 
+  //! Serves every connection over TLS with the context current at its accept
+  //! (HSTS and `Secure` cookies on its responses). Call before Start.
+  void SetTls(std::shared_ptr<const TlsContext> tls);
+
   //! Starts accepting. Call once, after Listen.
   void Start();
 
@@ -118,10 +124,11 @@ class HttpServer {
   std::shared_ptr<const Router> router_;
   HttpLimits limits_;
   boost::asio::ip::tcp::acceptor acceptor_;
-  std::string upgrade_path_;        // set before Start, then read-only
-  UpgradeHandler upgrade_handler_;  // set before Start, then read-only
+  std::string upgrade_path_;                                      // set before Start, then read-only
+  UpgradeHandler upgrade_handler_;                                // set before Start, then read-only
   std::optional<boost::asio::any_io_executor> handler_executor_;  // set before Start, then read-only
   RequestObserver* observer_ = nullptr;                           // set before Start, then read-only
+  std::shared_ptr<const TlsContext> tls_;                         // set before Start, then read-only
 
   std::atomic<bool> stopping_{false};  // read by sessions between requests
   mutable std::mutex mu_;              // guards sessions_ and next_id_

@@ -4,8 +4,6 @@
 // Thread safety: build it on one thread (Add), then Dispatch from any number
 // of threads concurrently; it is never modified after start.
 
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include <functional>
 #include <map>
 #include <optional>
@@ -14,17 +12,18 @@
 #include <variant>
 #include <vector>
 
+#include "common/tls/maybe_tls_stream.h"
 #include "server/http/http_types.h"
 
 namespace rmgr::server::http {
 
 //! What a handler sees of a request.
 struct RequestContext {
-  const Request& request;                         ///< The parsed request (body included).
-  std::string path;                               ///< Decoded path, no query string.
-  std::map<std::string, std::string> path_params; ///< `{name}` captures from the pattern.
-  std::map<std::string, std::string> query;       ///< Decoded query parameters (last one wins).
-  std::string remote_address;                     ///< Peer IP address, for audit and rate limits.
+  const Request& request;                          ///< The parsed request (body included).
+  std::string path;                                ///< Decoded path, no query string.
+  std::map<std::string, std::string> path_params;  ///< `{name}` captures from the pattern.
+  std::map<std::string, std::string> query;        ///< Decoded query parameters (last one wins).
+  std::string remote_address;                      ///< Peer IP address, for audit and rate limits.
 };
 
 //! A handler turns a request into a response; it must not throw (the router
@@ -46,7 +45,7 @@ struct Deferred {
 //! stream and the request for good, on the connection's strand. `take` must
 //! not block; it owns the connection from then on.
 struct Takeover {
-  std::function<void(boost::beast::tcp_stream, Request)> take;
+  std::function<void(tls::MaybeTlsStream, Request)> take;
 };
 
 //! What a route produces: a response now, one later, or the connection.

@@ -172,6 +172,12 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
   ctx_.publish.Jobs(reconciled->requeued);
 
   ctx_.Send(who.host_id, connection_id, protocol::HelloOk{who.host_id, ctx_.Now()});
+  if (ctx_.options.next_certificate) {
+    // Over the connection the agent just verified: it accepts the next certificate before the switch.
+    if (auto next = ctx_.options.next_certificate(); !next.empty()) {
+      ctx_.Send(who.host_id, connection_id, protocol::TlsNext{std::move(next)});
+    }
+  }
   if (!ctx_.presence.MarkReady(who.host_id, connection_id)) return;  // replaced meanwhile
   parts_.pusher.Push(who.host_id);
   for (const auto& id : reconciled->cancels)

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include "common/util/time_format.h"
@@ -28,6 +29,9 @@ struct SchedulingOptions {
   events::EventSink* events = &events::NoEvents();
   //! Also told of every committed job and host change (alert engine, pings); each outlives the core.
   std::vector<ChangeObserver*> observers;
+  //! The fingerprint of the certificate the server will rotate to (--tls-next-cert),
+  //! announced with tls.next right after hello.ok; unset or empty: none. Any thread.
+  std::function<std::string()> next_certificate;
 };
 
 }  // namespace rmgr::server::scheduling

@@ -24,8 +24,8 @@
 #include "server/auth/credentials.h"
 #include "server/auth/secret_box.h"
 #include "server/http/http_server.h"
-#include "server/ws/agent_authenticator.h"
 #include "server/scheduling/scheduling_core.h"
+#include "server/ws/agent_authenticator.h"
 #include "server/ws/agent_hub.h"
 #include "server/ws/fake_agent_client.h"
 
@@ -35,8 +35,6 @@ namespace json = boost::json;
 using namespace std::chrono_literals;  // NOLINT(google-build-using-namespace): test fixture header
 
 using Client = std::unique_ptr<ws::testing::FakeAgentClient>;
-
-
 
 constexpr auto kWait = std::chrono::milliseconds(10000);
 constexpr std::string_view kPassword = "correct horse battery staple";
@@ -99,10 +97,10 @@ class SchedulingTest : public api::testing::ApiFixture {
     controller_ = std::make_unique<SchedulingCore>(Store(), Deps().secrets, *hub_, std::move(options));
     hub_->SetEvents(controller_.get());
     http_ = std::make_unique<http::HttpServer>(io_, std::make_shared<http::Router>());
-    http_->SetUpgradeHandler(
-        "/agent/ws", [this](boost::beast::tcp_stream stream, http::Request request, std::string remote) {
-          hub_->Accept(std::move(stream), std::move(request), std::move(remote));
-        });
+    http_->SetUpgradeHandler("/agent/ws",
+                             [this](tls::MaybeTlsStream stream, http::Request request, std::string remote) {
+                               hub_->Accept(std::move(stream), std::move(request), std::move(remote));
+                             });
     auto endpoint = http_->Listen("127.0.0.1", 0);
     ASSERT_TRUE(endpoint.ok()) << endpoint.error().Describe();
     port_ = endpoint->port();

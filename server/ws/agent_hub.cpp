@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
@@ -10,9 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/websocket.hpp>
-
-#include <array>
-#include <atomic>
 #include <cctype>
 #include <deque>
 #include <exception>
@@ -23,8 +22,8 @@
 
 #include "common/protocol/close_codes.h"
 #include "common/util/log.h"
-#include "server/http/bearer_token.h"
 #include "common/util/ulid.h"
+#include "server/http/bearer_token.h"
 
 namespace rmgr::server::ws {
 
@@ -70,6 +69,23 @@ beast::tcp_stream MoveToStrand(beast::tcp_stream stream, const Strand& strand) {
   return beast::tcp_stream(std::move(moved));
 }
 
+// The strand a connection runs on: the one the HTTP layer accepted it on
+// when that is a strand (HttpServer gives each connection its own), so a TLS
+// session, which cannot change executors, stays where its handshake ran.
+Strand StrandFor(tls::MaybeTlsStream& stream, asio::io_context& io) {
+  const auto executor = stream.get_executor();  // target() points into it: keep it alive
+  if (const auto* strand = executor.target<Strand>()) return *strand;
+  return asio::make_strand(io);
+}
+
+// `stream` on `strand`: as it is when it already runs there, else its socket moved over (plain only).
+tls::MaybeTlsStream OnStrand(tls::MaybeTlsStream stream, const Strand& strand) {
+  const auto executor = stream.get_executor();  // target() points into it: keep it alive
+  const auto* current = executor.target<Strand>();
+  if ((current != nullptr && *current == strand) || stream.IsTls()) return stream;
+  return tls::MaybeTlsStream(MoveToStrand(std::move(stream.Tcp()), strand));
+}
+
 // A frame as an envelope; a binary frame is a protocol error like a bad one.
 Result<protocol::Envelope> DecodeFrame(const beast::flat_buffer& buffer, bool is_text,
                                        const protocol::DecodeLimits& limits) {
@@ -84,11 +100,11 @@ Result<protocol::Envelope> DecodeFrame(const beast::flat_buffer& buffer, bool is
 // be called from any thread.
 class AgentHub::Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(asio::io_context& io, std::shared_ptr<State> state, beast::tcp_stream stream,
+  Connection(asio::io_context& io, std::shared_ptr<State> state, tls::MaybeTlsStream stream,
              std::string remote_address)
       : state_(std::move(state)),
-        strand_(asio::make_strand(io)),
-        ws_(MoveToStrand(std::move(stream), strand_)),
+        strand_(StrandFor(stream, io)),
+        ws_(OnStrand(std::move(stream), strand_)),
         ping_timer_(strand_),
         remote_(std::move(remote_address)) {}
 
@@ -127,7 +143,7 @@ class AgentHub::Connection : public std::enable_shared_from_this<Connection> {
 
   const std::shared_ptr<State> state_;
   const Strand strand_;
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<tls::MaybeTlsStream> ws_;
   asio::steady_timer ping_timer_;
   const std::string remote_;
   AgentIdentity who_;                // set before registration, then read-only
@@ -261,7 +277,7 @@ asio::awaitable<void> AgentHub::Connection::Run(std::shared_ptr<Connection> self
   StopAccepting();
   state_->Forget(who_.host_id, id_);
   ping_timer_.cancel();
-  beast::get_lowest_layer(ws_).close();  // gone for good before anyone hears it is
+  ws_.next_layer().Tcp().close();  // gone for good before anyone hears it is
   log->info("host {} disconnected (connection {})", who_.host_id, id_);
   state_->Notify([&](AgentEvents& events) { events.OnAgentDisconnected(who_, id_); });
 }
@@ -285,11 +301,11 @@ asio::awaitable<void> AgentHub::Connection::Refuse(const Error& error, unsigned 
   if (error.code == ErrorCode::kUnauthenticated) response.set(beast::http::field::www_authenticate, "Bearer");
   response.prepare_payload();
   auto& stream = ws_.next_layer();
-  stream.expires_after(state_->options.handshake_timeout);
+  stream.Tcp().expires_after(state_->options.handshake_timeout);
   co_await beast::http::async_write(stream, response, kUseTuple);
   boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.close();
+  stream.Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.Tcp().close();
 }
 
 asio::awaitable<bool> AgentHub::Connection::Upgrade(const http::Request& request) {
@@ -357,7 +373,8 @@ asio::awaitable<void> AgentHub::Connection::ReadLoop() {
 
 void AgentHub::Connection::Dispatch(protocol::Envelope envelope) {
   if (const auto* ping = std::get_if<protocol::Ping>(&envelope.payload)) {
-    EnqueueEnvelope({.id = envelope.id, .payload = protocol::Pong{.nonce = ping->nonce, .sent_at = Clock::now()}});
+    EnqueueEnvelope(
+        {.id = envelope.id, .payload = protocol::Pong{.nonce = ping->nonce, .sent_at = Clock::now()}});
     return;
   }
   // A pong needs no answer: that it arrived already reset the idle deadline.
@@ -468,7 +485,7 @@ void AgentHub::Connection::DropSlowConsumer() {
     Logger(std::string(kLog))
         ->warn("slow consumer: dropping connection {} of host {}", self->id_, self->who_.host_id);
     self->state_->Forget(self->who_.host_id, self->id_);
-    beast::get_lowest_layer(self->ws_).close();
+    self->ws_.next_layer().Tcp().close();
   });
 }
 
@@ -486,7 +503,7 @@ void AgentHub::SetEvents(AgentEvents* events) {
   state_->events = events;
 }
 
-void AgentHub::Accept(beast::tcp_stream stream, http::Request request, std::string remote_address) {
+void AgentHub::Accept(tls::MaybeTlsStream stream, http::Request request, std::string remote_address) {
   std::make_shared<Connection>(io_, state_, std::move(stream), std::move(remote_address))
       ->Start(std::move(request));
 }

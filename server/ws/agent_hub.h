@@ -23,8 +23,6 @@
 // further events.
 
 #include <boost/asio/io_context.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -38,6 +36,7 @@
 
 #include "common/protocol/envelope.h"
 #include "common/result.h"
+#include "common/tls/maybe_tls_stream.h"
 #include "server/http/http_types.h"
 #include "server/ws/command_sender.h"
 
@@ -114,7 +113,7 @@ class AgentHub final : public CommandSender {
   void SetEvents(AgentEvents* events);
 
   //! The HttpServer UpgradeHandler for GET /agent/ws: authenticates, upgrades and serves the connection.
-  void Accept(boost::beast::tcp_stream stream, http::Request request, std::string remote_address);
+  void Accept(tls::MaybeTlsStream stream, http::Request request, std::string remote_address);
 
   //! Whether the host has a live connection.
   bool Connected(std::string_view host_id) const;

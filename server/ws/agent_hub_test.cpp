@@ -1,14 +1,14 @@
 #include "server/ws/agent_hub.h"
 
+#include <gtest/gtest.h>
+
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
-
-#include <algorithm>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -136,7 +136,7 @@ class AgentHubTest : public ::testing::Test {
     hub_->SetEvents(&events_);
     server_ = std::make_unique<http::HttpServer>(io_, std::make_shared<http::Router>());
     server_->SetUpgradeHandler("/agent/ws",
-                               [this](beast::tcp_stream stream, http::Request request, std::string remote) {
+                               [this](tls::MaybeTlsStream stream, http::Request request, std::string remote) {
                                  hub_->Accept(std::move(stream), std::move(request), std::move(remote));
                                });
     auto endpoint = server_->Listen("127.0.0.1", 0);

@@ -36,7 +36,8 @@ CurlHandle NewHandle() {
 
 // Sends one request on `handle` (which may carry cookies from an earlier one).
 HttpAnswer Perform(CURL* handle, const std::string& method, const std::string& url,
-                   const std::optional<json::value>& body, const std::vector<std::string>& headers) {
+                   const std::optional<json::value>& body, const std::vector<std::string>& headers,
+                   const std::string& ca_file) {
   HttpAnswer answer;
   if (handle == nullptr) {
     answer.error = "curl_easy_init failed";
@@ -58,6 +59,7 @@ HttpAnswer Perform(CURL* handle, const std::string& method, const std::string& u
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error.data());
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &AppendBody);
   curl_easy_setopt(handle, CURLOPT_WRITEDATA, &answer.body);
+  if (!ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, ca_file.c_str());
   if (body) {
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, payload.c_str());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE, static_cast<long>(payload.size()));
@@ -90,7 +92,8 @@ std::string HttpAnswer::Describe() const {
   return error + " -> HTTP " + std::to_string(status) + " " + body;
 }
 
-ApiClient::ApiClient(std::string base_url) : base_url_(std::move(base_url)) {}
+ApiClient::ApiClient(std::string base_url, std::string ca_file)
+    : base_url_(std::move(base_url)), ca_file_(std::move(ca_file)) {}
 
 std::string ApiClient::Login(const std::string& username, const std::string& password,
                              const std::string& token_name) {
@@ -99,14 +102,14 @@ std::string ApiClient::Login(const std::string& username, const std::string& pas
   curl_easy_setopt(handle.get(), CURLOPT_COOKIEFILE, "");
   const HttpAnswer login =
       Perform(handle.get(), "POST", base_url_ + "/api/v1/auth/login",
-              json::value(json::object{{"username", username}, {"password", password}}), {});
+              json::value(json::object{{"username", username}, {"password", password}}), {}, ca_file_);
   if (login.status != 200 || !login.json.is_object() || !login.json.as_object().contains("csrf_token")) {
     return "login failed: " + login.Describe();
   }
   const std::string csrf(login.json.at("csrf_token").as_string());
   const HttpAnswer created =
       Perform(handle.get(), "POST", base_url_ + "/api/v1/tokens",
-              json::value(json::object{{"name", token_name}}), {"X-CSRF-Token: " + csrf});
+              json::value(json::object{{"name", token_name}}), {"X-CSRF-Token: " + csrf}, ca_file_);
   if (created.status != 201 || !created.json.is_object() || !created.json.as_object().contains("token")) {
     return "token creation failed: " + created.Describe();
   }
@@ -119,7 +122,7 @@ HttpAnswer ApiClient::Raw(const std::string& method, const std::string& url_path
   CurlHandle handle = NewHandle();
   std::vector<std::string> headers;
   if (!token_.empty()) headers.push_back("Authorization: Bearer " + token_);
-  return Perform(handle.get(), method, base_url_ + url_path, body, headers);
+  return Perform(handle.get(), method, base_url_ + url_path, body, headers, ca_file_);
 }
 
 HttpAnswer ApiClient::Get(const std::string& path) const {

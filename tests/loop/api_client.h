@@ -24,8 +24,9 @@ struct HttpAnswer {
 
 class ApiClient {
  public:
-  //! `base_url` is "http://127.0.0.1:PORT" (no trailing slash).
-  explicit ApiClient(std::string base_url = "");
+  //! `base_url` is "http(s)://127.0.0.1:PORT" (no trailing slash); an https
+  //! server is verified against `ca_file` (a self-signed certificate is its own CA).
+  explicit ApiClient(std::string base_url = "", std::string ca_file = "");
 
   //! Logs in as `username`, creates an API token named `token_name` with the
   //! session and its CSRF token, and uses that token from then on.
@@ -49,6 +50,7 @@ class ApiClient {
 
  private:
   std::string base_url_;
+  std::string ca_file_;
   std::string token_;
 };
 

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "common/testing/restic.h"
+#include "common/tls/fingerprint.h"
 
 namespace rmgr::testing {
 namespace {
@@ -152,7 +153,26 @@ std::string LoopTest::Logs() const {
 // ------------------------------------------------------------------ server
 
 std::string LoopTest::url() const {
-  return "http://127.0.0.1:" + std::to_string(port_);
+  return std::string(tls_ ? "https" : "http") +
+         "://127.0.0.1:" + std::to_string(url_port_ != 0 ? url_port_ : port_);
+}
+
+void LoopTest::UseTls(const fs::path& ca_file, const fs::path& pin_file) {
+  tls_ = true;
+  tls_ca_file_ = ca_file;
+  tls_pin_file_ = pin_file;
+  api_ = ApiClient(url(), ca_file.string());
+}
+
+void LoopTest::UseUrlPort(std::uint16_t port) {
+  url_port_ = port;
+  api_ = ApiClient(url(), tls_ca_file_.string());
+}
+
+std::vector<std::string> LoopTest::AgentEnv() const {
+  std::vector<std::string> env{"PATH=/usr/bin:/bin", "HOME=" + dir_.string(), "TMPDIR=" + dir_.string()};
+  env.insert(env.end(), agent_env_extra_.begin(), agent_env_extra_.end());
+  return env;
 }
 
 void LoopTest::StartServer(const std::vector<std::string>& extra_flags) {
@@ -201,9 +221,14 @@ std::string LoopTest::NewEnrollmentToken(const std::string& name) {
 }
 
 ProcessResult LoopTest::AgentEnroll(const std::string& token, const fs::path& state_dir) {
-  return RunProcess(
-      RMGR_AGENT_EXE, {"enroll", "--server", url(), "--token", token, "--state-dir", state_dir.string()},
-      {"PATH=/usr/bin:/bin", "HOME=" + dir_.string(), "TMPDIR=" + dir_.string()}, "", kCommandTimeout);
+  std::vector<std::string> args{"enroll",      "--server",        url(), "--token", token,
+                                "--state-dir", state_dir.string()};
+  if (tls_ && !tls_pin_file_.empty()) {
+    auto pin = tls::FingerprintOfPemFile(tls_pin_file_);
+    EXPECT_TRUE(pin) << tls_pin_file_;
+    if (pin) args.insert(args.end(), {"--fingerprint", *pin});
+  }
+  return RunProcess(RMGR_AGENT_EXE, args, AgentEnv(), "", kCommandTimeout);
 }
 
 LoopAgent* LoopTest::EnrollAgent(const std::string& name, std::string* token_out) {
@@ -239,11 +264,10 @@ void LoopTest::RestartAgent(LoopAgent& agent) {
   WithDefault(args, "--restic", kResticExe);
   WithDefault(args, "--reconnect-max", "2");
   WithDefault(args, "--cancel-grace", "10");
-  agent.process = std::make_unique<BackgroundProcess>(
-      RMGR_AGENT_EXE, args,
-      std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=" + agent.state_dir.string(),
-                               "TMPDIR=" + dir_.string()},
-      agent.log);
+  std::vector<std::string> env{"PATH=/usr/bin:/bin", "HOME=" + agent.state_dir.string(),
+                               "TMPDIR=" + dir_.string()};
+  env.insert(env.end(), agent_env_extra_.begin(), agent_env_extra_.end());
+  agent.process = std::make_unique<BackgroundProcess>(RMGR_AGENT_EXE, args, env, agent.log);
   ASSERT_GT(agent.process->pid(), 0);
 }
 
@@ -283,6 +307,7 @@ std::size_t LoopTest::OutboxSize(const LoopAgent& agent) const {
 
 ProcessResult LoopTest::Cli(const std::vector<std::string>& args, const std::string& stdin_text) {
   std::vector<std::string> argv{"--server", url(), "--token", api_.token()};
+  if (tls_) argv.insert(argv.end(), {"--cacert", tls_ca_file_.string()});
   argv.insert(argv.end(), args.begin(), args.end());
   return RunProcess(
       RMGR_CLI_EXE, argv,

@@ -133,6 +133,17 @@ class LoopTest : public ::testing::Test {
   //! Everything the server and agents logged so far (for failure messages).
   std::string Logs() const;
 
+  // --- TLS (tests/tls) -------------------------------------------------------------------
+  //! From now on url() is https: the API client and the CLI (--cacert) verify the
+  //! server against `ca_file`, and agents enroll pinning `pin_file`'s certificate
+  //! (--fingerprint, read at enrollment, so the server may create it at its start).
+  //! An empty pin_file enrolls without a pin. Call before StartServer.
+  void UseTls(const std::filesystem::path& ca_file, const std::filesystem::path& pin_file);
+  //! url() names `port` instead of the server's (a relay in front of it). Call before StartServer.
+  void UseUrlPort(std::uint16_t port);
+  //! Environment of agent processes (enroll and run), e.g. SSL_CERT_FILE.
+  std::vector<std::string> agent_env_extra_;
+
   //! Called by TearDown once every process is stopped, before the temp dir is
   //! removed: a subclass undoes what it set up inside it (e.g. a mount).
   virtual void BeforeCleanup() {}
@@ -140,7 +151,13 @@ class LoopTest : public ::testing::Test {
   std::filesystem::path dir_;  ///< This test's temp dir, removed by TearDown.
 
  private:
+  std::vector<std::string> AgentEnv() const;
+
   std::uint16_t port_ = 0;
+  std::uint16_t url_port_ = 0;          // 0: port_
+  std::filesystem::path tls_ca_file_;   // set by UseTls
+  std::filesystem::path tls_pin_file_;  // set by UseTls
+  bool tls_ = false;
   std::unique_ptr<BackgroundProcess> server_;
   ApiClient api_;
   std::vector<std::unique_ptr<LoopAgent>> agents_;

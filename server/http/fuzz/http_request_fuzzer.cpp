@@ -116,7 +116,7 @@ const http::Router& TestRouter() {
           [echo = Echo(ctx)](const http::Reply& reply) { reply(http::JsonResponse(Status::ok, echo)); }};
     });
     r->AddOutcome(verb::get, "/api/v1/events", [](http::RequestContext&) -> http::Outcome {
-      return http::Takeover{[](boost::beast::tcp_stream, Request) {}};
+      return http::Takeover{[](rmgr::tls::MaybeTlsStream, Request) {}};
     });
     r->SetFallback([](const Request& request) -> std::optional<Response> {
       if (!request.target().starts_with("/assets/")) return std::nullopt;

@@ -125,6 +125,17 @@ export interface ScheduleRejection {
   since?: string;
 }
 
+/** GET /server/tls: how the server is reached. */
+export interface ServerTls {
+  tls: boolean;
+  /** sha256:<64 lower-case hex of the certificate's DER>; null without TLS. */
+  fingerprint: string | null;
+  /** The certificate announced for rotation; null for none. */
+  next_fingerprint: string | null;
+  /** Plain HTTP on a non-loopback address (--insecure-http). */
+  insecure_http: boolean;
+}
+
 export interface EnrollmentToken {
   id: string;
   name: string;

@@ -1,13 +1,35 @@
 // Sidebar navigation, user menu and the page area.
 
 import type { ComponentChildren } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import { getServerTls } from '../api/server';
 import type { User } from '../api/types';
 import { alertBadge } from '../lib/alerts';
 import { navFor } from '../lib/permissions';
 import { useAlertCounts, useAlertCountsFeed } from './alertCounts';
-import { logout } from './context';
+import { api, logout } from './context';
 import { useEventsOpen } from './hooks';
 import { Link, useLocation } from './navigation';
+
+// Plain HTTP on a non-loopback address (--insecure-http): tokens and passwords
+// may cross the network in clear unless a TLS proxy is in front. Said on every page.
+function InsecureHttpBanner() {
+  const [insecure, setInsecure] = useState(false);
+  useEffect(() => {
+    const abort = new AbortController();
+    getServerTls(api, abort.signal)
+      .then((tls) => setInsecure(tls.insecure_http))
+      .catch(() => setInsecure(false));
+    return () => abort.abort();
+  }, []);
+  if (!insecure) return null;
+  return (
+    <div class="banner banner-warning" role="alert" data-testid="insecure-http-banner">
+      This server serves plain HTTP on a network address (<code>--insecure-http</code>): host tokens and repository
+      passwords cross the network in clear unless a TLS proxy is in front of it.
+    </div>
+  );
+}
 
 function isActive(href: string, pathname: string): boolean {
   if (href === '/') return pathname === '/';
@@ -70,6 +92,7 @@ export function Shell({ user, children }: { user: User; children: ComponentChild
         </div>
       </aside>
       <main id="main" class="content" tabIndex={-1}>
+        <InsecureHttpBanner />
         {children}
       </main>
     </div>

@@ -10,6 +10,15 @@ describe('enrollCommand', () => {
       'restic-manager-agent enroll --server http://127.0.0.1:8080 --token rme_abc123',
     );
   });
+  it('pins the server certificate when its fingerprint is known', () => {
+    const fp = 'sha256:' + 'ab'.repeat(32);
+    expect(enrollCommand('https://127.0.0.1:8443', 'rme_x', fp)).toBe(
+      `restic-manager-agent enroll --server https://127.0.0.1:8443 --token rme_x --fingerprint ${fp}`,
+    );
+    expect(enrollCommand('http://127.0.0.1:8080', 'rme_x', null)).toBe(
+      'restic-manager-agent enroll --server http://127.0.0.1:8080 --token rme_x',
+    );
+  });
   it('drops a trailing slash of the origin', () => {
     expect(enrollCommand('https://backup.example.org/', 'rme_x')).toBe(
       'restic-manager-agent enroll --server https://backup.example.org --token rme_x',

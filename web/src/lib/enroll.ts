@@ -9,10 +9,14 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `restic-manager-agent enroll --server <origin> --token <token>`. */
-export function enrollCommand(origin: string, token: string): string {
+/**
+ * `restic-manager-agent enroll --server <origin> --token <token> [--fingerprint <sha256:...>]`:
+ * with the server's certificate fingerprint the agent pins it, so a copied command is secure by default.
+ */
+export function enrollCommand(origin: string, token: string, fingerprint?: string | null): string {
   const server = origin.replace(/\/+$/, '');
-  return `restic-manager-agent enroll --server ${shellQuote(server)} --token ${shellQuote(token)}`;
+  const pin = fingerprint ? ` --fingerprint ${shellQuote(fingerprint)}` : '';
+  return `restic-manager-agent enroll --server ${shellQuote(server)} --token ${shellQuote(token)}${pin}`;
 }
 
 export const kRunCommand = 'restic-manager-agent run';

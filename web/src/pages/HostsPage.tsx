@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { EnrollmentToken, Host, HostMode, Page } from '../api/types';
+import { getServerTls } from '../api/server';
+import type { EnrollmentToken, Host, HostMode, Page, ServerTls } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { useAction, useEvent, usePaged, useReconnect, useTitle } from '../app/hooks';
 import { Link, setQuery, useQuery } from '../app/navigation';
@@ -160,7 +161,16 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
     if (made) setToken(made);
   };
 
-  const command = token?.token ? enrollCommand(window.location.origin, token.token) : '';
+  const [serverTls, setServerTls] = useState<ServerTls | null>(null);
+  useEffect(() => {
+    const abort = new AbortController();
+    getServerTls(api, abort.signal)
+      .then(setServerTls)
+      .catch(() => setServerTls(null)); // the command without a pin still works against a CA-signed certificate
+    return () => abort.abort();
+  }, []);
+  const fingerprint = serverTls?.fingerprint ?? null;
+  const command = token?.token ? enrollCommand(window.location.origin, token.token, fingerprint) : '';
   return (
     <div class="card panel" role="region" aria-label="Add host">
       <h2>Add host</h2>
@@ -202,6 +212,12 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
             <code data-testid="enroll-command">{command}</code>
             <CopyButton text={command} />
           </div>
+          {fingerprint && (
+            <p class="muted">
+              The agent pins the server's certificate <code data-testid="server-fingerprint">{fingerprint}</code>; compare
+              it with the fingerprint the server logged at start.
+            </p>
+          )}
           <p class="muted">
             Then start the agent with <code>{kRunCommand}</code> (or its systemd unit). The host appears here once the
             agent connects.

@@ -1,0 +1,67 @@
+#include "common/tls/fingerprint.h"
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
+#include <memory>
+
+namespace rmgr::tls {
+
+namespace {
+constexpr std::string_view kPrefix = "sha256:";
+constexpr std::size_t kHexDigits = 64;
+}  // namespace
+
+std::string Fingerprint(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (cert == nullptr || X509_digest(cert, EVP_sha256(), digest, &length) != 1) return {};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(kPrefix);
+  for (unsigned int i = 0; i < length; ++i) {
+    out.push_back(kHex[digest[i] >> 4]);
+    out.push_back(kHex[digest[i] & 0xf]);
+  }
+  return out;
+}
+
+Result<std::string> ParseFingerprint(std::string_view text) {
+  const auto bad = [&] {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "a fingerprint is sha256: and 64 hex digits of the certificate's SHA-256 (got \"" +
+                         std::string(text.substr(0, 80)) + "\")",
+                     "fingerprint");
+  };
+  if (text.size() != kPrefix.size() + kHexDigits || text.substr(0, kPrefix.size()) != kPrefix) return bad();
+  std::string out(kPrefix);
+  for (const char c : text.substr(kPrefix.size())) {
+    if (c >= '0' && c <= '9') {
+      out.push_back(c);
+    } else if (c >= 'a' && c <= 'f') {
+      out.push_back(c);
+    } else if (c >= 'A' && c <= 'F') {
+      out.push_back(static_cast<char>(c - 'A' + 'a'));
+    } else {
+      return bad();
+    }
+  }
+  return out;
+}
+
+bool IsFingerprint(std::string_view text) {
+  auto parsed = ParseFingerprint(text);
+  return parsed && *parsed == text;
+}
+
+Result<std::string> FingerprintOfPemFile(const std::filesystem::path& pem) {
+  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(pem.c_str(), "rb"), &std::fclose);
+  if (!file) return MakeError(ErrorCode::kNotFound, "cannot open certificate " + pem.string());
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr),
+                                                   &X509_free);
+  if (!cert) return MakeError(ErrorCode::kInvalidArgument, "no PEM certificate in " + pem.string());
+  return Fingerprint(cert.get());
+}
+
+}  // namespace rmgr::tls
