@@ -7,13 +7,12 @@
 //   events_fanout [clients=200] [events=2000]
 #include <poll.h>
 
+#include <algorithm>
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-
-#include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/tls/maybe_tls_stream.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
@@ -42,11 +42,12 @@ int main(int argc, char** argv) {
   options.max_streams = static_cast<std::size_t>(clients) + 10;
   events::EventStreams streams(bus, options);
   auto router = std::make_shared<http::Router>();
-  router->AddOutcome(http::beast_http::verb::get, "/api/v1/events", [&](http::RequestContext&) -> http::Outcome {
-    return http::Takeover{[&](boost::beast::tcp_stream stream, http::Request) {
-      streams.Serve(std::move(stream), auth::Role::kViewer, "event: ready\ndata: {}\n\n", nullptr);
-    }};
-  });
+  router->AddOutcome(
+      http::beast_http::verb::get, "/api/v1/events", [&](http::RequestContext&) -> http::Outcome {
+        return http::Takeover{[&](rmgr::tls::MaybeTlsStream stream, http::Request) {
+          streams.Serve(std::move(stream), auth::Role::kViewer, "event: ready\ndata: {}\n\n", nullptr);
+        }};
+      });
   http::HttpServer server(io, router);
   auto endpoint = server.Listen("127.0.0.1", 0);
   if (!endpoint) return 1;
@@ -65,15 +66,22 @@ int main(int argc, char** argv) {
     s->non_blocking(true);
     sockets.push_back(std::move(s));
   }
-  while (streams.Count() != static_cast<std::size_t>(clients) || bus.SubscriberCount() != static_cast<std::size_t>(clients)) {
+  while (streams.Count() != static_cast<std::size_t>(clients) ||
+         bus.SubscriberCount() != static_cast<std::size_t>(clients)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 
   // A job.progress-sized payload (~350 bytes on the wire).
-  boost::json::object progress{{"percent_done", 0.42},    {"total_files", 12000}, {"files_done", 5040},
-                               {"total_bytes", 1 << 30},  {"bytes_done", 450000000}, {"seconds_elapsed", 61},
-                               {"seconds_remaining", 84}, {"error_count", 0},
-                               {"current_files", boost::json::array{"/srv/data/projects/report-2026-11.pdf"}}};
+  boost::json::object progress{
+      {"percent_done", 0.42},
+      {"total_files", 12000},
+      {"files_done", 5040},
+      {"total_bytes", 1 << 30},
+      {"bytes_done", 450000000},
+      {"seconds_elapsed", 61},
+      {"seconds_remaining", 84},
+      {"error_count", 0},
+      {"current_files", boost::json::array{"/srv/data/projects/report-2026-11.pdf"}}};
   std::vector<std::size_t> seen(static_cast<std::size_t>(clients), 0);  // events fully read per client
   std::vector<std::string> carry(static_cast<std::size_t>(clients));
   std::vector<Clock::time_point> published(static_cast<std::size_t>(events_count));
@@ -85,7 +93,8 @@ int main(int argc, char** argv) {
     char buffer[65536];
     std::size_t complete = 0;
     while (complete < sockets.size()) {
-      for (std::size_t i = 0; i < sockets.size(); ++i) fds[i] = pollfd{sockets[i]->native_handle(), POLLIN, 0};
+      for (std::size_t i = 0; i < sockets.size(); ++i)
+        fds[i] = pollfd{sockets[i]->native_handle(), POLLIN, 0};
       ::poll(fds.data(), fds.size(), 100);
       for (std::size_t i = 0; i < sockets.size(); ++i) {
         if ((fds[i].revents & POLLIN) == 0) continue;
@@ -95,8 +104,8 @@ int main(int argc, char** argv) {
         carry[i].append(buffer, n);
         std::size_t pos;
         while ((pos = carry[i].find("\n\n")) != std::string::npos) {
-          const bool is_event = carry[i].compare(0, 11, "event: job.") == 0 ||
-                                carry[i].find("\nevent: job.") < pos;
+          const bool is_event =
+              carry[i].compare(0, 11, "event: job.") == 0 || carry[i].find("\nevent: job.") < pos;
           carry[i].erase(0, pos + 2);
           if (!is_event) continue;
           const std::size_t k = seen[i]++;
@@ -112,8 +121,9 @@ int main(int argc, char** argv) {
   for (int k = 0; k < events_count; ++k) {
     published[static_cast<std::size_t>(k)] = Clock::now();
     progress["seq"] = k;
-    bus.Publish(events::Event{"job.progress", boost::json::object{{"job_id", "01JOB"}, {"host_id", "01HOST"},
-                                                                   {"progress", progress}}});
+    bus.Publish(events::Event{
+        "job.progress",
+        boost::json::object{{"job_id", "01JOB"}, {"host_id", "01HOST"}, {"progress", progress}}});
   }
   reader.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -126,9 +136,13 @@ int main(int argc, char** argv) {
   }
   std::sort(latency_ms.begin(), latency_ms.end());
   const double deliveries = static_cast<double>(clients) * events_count;
-  const std::size_t frame = events::FormatEvent(events::Event{
-      "job.progress", boost::json::object{{"job_id", "01JOB"}, {"host_id", "01HOST"}, {"progress", progress}}}).size();
-  std::printf("clients %d, events %d (published in one burst), frame %zu bytes\n", clients, events_count, frame);
+  const std::size_t frame =
+      events::FormatEvent(events::Event{"job.progress", boost::json::object{{"job_id", "01JOB"},
+                                                                            {"host_id", "01HOST"},
+                                                                            {"progress", progress}}})
+          .size();
+  std::printf("clients %d, events %d (published in one burst), frame %zu bytes\n", clients, events_count,
+              frame);
   std::printf("all delivered in %.3f s: %.0f deliveries/s, %.1f MB/s\n", seconds, deliveries / seconds,
               deliveries * static_cast<double>(frame) / seconds / 1e6);
   std::printf("publish -> last client read: p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",

@@ -236,9 +236,9 @@ asio::awaitable<std::string> AgentConnection::Impl::RunSession(std::shared_ptr<S
 // verifies as options_.trust says (a context per attempt is cheap, and a
 // changed pin applies from the next attempt on).
 std::shared_ptr<Session> AgentConnection::Impl::NewSession() {
-  beast::tcp_stream tcp(strand_);
+  beast::tcp_stream socket(strand_);
   if (!url_.tls()) {
-    return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(tcp)), nullptr,
+    return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(socket)), nullptr,
                                      options_.max_queue_frames);
   }
   auto peer = std::make_shared<tls::PeerRecord>();
@@ -249,7 +249,7 @@ std::shared_ptr<Session> AgentConnection::Impl::NewSession() {
     context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_client);
     (*context)->set_verify_mode(asio::ssl::verify_peer);
   }
-  return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(tcp), std::move(*context)),
+  return std::make_shared<Session>(strand_, tls::MaybeTlsStream(std::move(socket), std::move(*context)),
                                    std::move(peer), options_.max_queue_frames);
 }
 
