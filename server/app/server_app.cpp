@@ -182,7 +182,10 @@ Result<void> ServerApp::Init() {
   metrics_->AddCollector(alert_metrics_.get());
   metrics::RegisterMetricsRoute(*router, *metrics_, std::move(scrape_auth));
 
-  http_ = std::make_unique<http::HttpServer>(io_, router);
+  http::HttpLimits limits;
+  // ResolveConfig refused a list that does not parse.
+  if (auto proxies = http::TrustedProxies::Parse(config_.trusted_proxies)) limits.trusted_proxies = *proxies;
+  http_ = std::make_unique<http::HttpServer>(io_, router, limits);
   http_->SetHandlerExecutor(blocking_.get_executor());
   http_->SetRequestObserver(metrics_.get());
   if (tls_) http_->SetTls(tls_);

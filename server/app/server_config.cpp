@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "server/app/tls_mode.h"
+#include "server/http/trusted_proxies.h"
 
 namespace rmgr::server {
 namespace {
@@ -37,9 +38,9 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
 }
 
 constexpr const char* kStringKeys[] = {
-    "listen",   "data_dir",     "log_level",          "admin_password_file",
-    "web_root", "public_url",   "metrics_token_file", "tls_cert",
-    "tls_key",  "tls_next_cert"};
+    "listen",   "data_dir",      "log_level",          "admin_password_file",
+    "web_root", "public_url",    "metrics_token_file", "tls_cert",
+    "tls_key",  "tls_next_cert", "trusted_proxies"};
 constexpr const char* kBoolKeys[] = {"tls_self_signed", "insecure_http"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds", "alert_settle_seconds",
@@ -114,6 +115,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "tls_cert") config.tls_cert = value->get();
     if (name == "tls_key") config.tls_key = value->get();
     if (name == "tls_next_cert") config.tls_next_cert = value->get();
+    if (name == "trusted_proxies") config.trusted_proxies = value->get();
   }
   return Ok();
 }
@@ -162,6 +164,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
       "any other address)");
   app.add_flag("--insecure-http", flags.insecure_http,
                "Serve plain HTTP on a non-loopback address (e.g. behind a TLS-terminating proxy)");
+  app.add_option("--trusted-proxies", flags.trusted_proxies,
+                 "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the "
+                 "client for rate limits and the audit log");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -181,6 +186,8 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.tls_next_cert) config.tls_next_cert = *flags.tls_next_cert;
   if (flags.tls_self_signed) config.tls_self_signed = true;
   if (flags.insecure_http) config.insecure_http = true;
+  if (flags.trusted_proxies) config.trusted_proxies = *flags.trusted_proxies;
+  if (auto proxies = http::TrustedProxies::Parse(config.trusted_proxies); !proxies) return proxies.error();
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
     if (!seconds) return seconds.error();

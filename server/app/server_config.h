@@ -48,6 +48,8 @@ struct ServerConfig {
   bool tls_self_signed = false;
   //! Serve plain HTTP on a non-loopback address (behind a TLS-terminating proxy); logged as a warning.
   bool insecure_http = false;
+  //! Reverse proxies whose X-Forwarded-For names the client ("10.0.0.0/8, ::1"); empty: none.
+  std::string trusted_proxies;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -76,6 +78,7 @@ struct ServerFlags {
   std::optional<std::string> tls_key;
   std::optional<std::string> tls_next_cert;
   bool tls_self_signed = false;
+  std::optional<std::string> trusted_proxies;
   bool insecure_http = false;
 };
 

@@ -32,7 +32,8 @@ TEST_F(ServerConfigTest, DefaultsServeOnLoopback) {
 
 TEST_F(ServerConfigTest, FlagsOverrideTheFile) {
   ServerFlags flags;
-  flags.config_file = Write("listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rm\"\nlog_level = \"debug\"\n").string();
+  flags.config_file =
+      Write("listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rm\"\nlog_level = \"debug\"\n").string();
   flags.listen = "127.0.0.1:9100";
   auto config = ResolveConfig(flags);
   ASSERT_TRUE(config.ok()) << config.error().Describe();
@@ -50,6 +51,20 @@ TEST_F(ServerConfigTest, AdminPasswordFileFromTheFileOrTheFlag) {
   EXPECT_EQ(from_file->admin_password_file, std::filesystem::path("/etc/rm/admin.pw"));
   flags.admin_password_file = "/run/secrets/admin";
   EXPECT_EQ(ResolveConfig(flags)->admin_password_file, std::filesystem::path("/run/secrets/admin"));
+}
+
+TEST_F(ServerConfigTest, TrustedProxiesFromTheFileOrTheFlagAndABadOneIsRefused) {
+  EXPECT_EQ(ResolveConfig({})->trusted_proxies, "");
+  ServerFlags flags;
+  flags.config_file = Write("trusted_proxies = \"10.0.0.0/8, ::1\"\n").string();
+  auto from_file = ResolveConfig(flags);
+  ASSERT_TRUE(from_file.ok()) << from_file.error().Describe();
+  EXPECT_EQ(from_file->trusted_proxies, "10.0.0.0/8, ::1");
+  flags.trusted_proxies = "proxy.lan";
+  auto bad = ResolveConfig(flags);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "trusted_proxies");
+  EXPECT_NE(bad.error().message.find("proxy.lan"), std::string::npos) << bad.error().message;
 }
 
 TEST_F(ServerConfigTest, WebRootFromTheFileOrTheFlag) {

@@ -300,16 +300,19 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     }
 
     Request request = parser.release();
+    // Behind trusted reverse proxies the client is who they say (rate limits, audit).
+    const std::string client =
+        limits_.trusted_proxies.ClientAddress(remote, request["X-Forwarded-For"]);
     if (upgrade_handler_ && beast::websocket::is_upgrade(request) &&
         PathOf(request.target()) == upgrade_path_) {
       tcp_layer.expires_never();
       Unregister(session->id);
-      upgrade_handler_(std::move(stream), std::move(request), remote);
+      upgrade_handler_(std::move(stream), std::move(request), client);
       co_return;
     }
     const auto began = std::chrono::steady_clock::now();
     std::string_view route = Router::kUnmatchedRoute;
-    Outcome outcome = co_await Route(request, remote, &route);
+    Outcome outcome = co_await Route(request, client, &route);
     const auto observe = [&](unsigned status) {
       if (observer_ == nullptr) return;
       observer_->OnRequest(

@@ -35,6 +35,7 @@
 #include "common/tls/maybe_tls_stream.h"
 #include "server/http/router.h"
 #include "server/http/tls_context.h"
+#include "server/http/trusted_proxies.h"
 
 namespace rmgr::server::http {
 
@@ -44,6 +45,7 @@ struct HttpLimits {
   std::size_t body_limit = 1024 * 1024;      ///< Request body, bytes (over → 413).
   std::chrono::seconds request_timeout{30};  ///< To read one request once it has begun.
   std::chrono::seconds idle_timeout{75};     ///< Keep-alive wait for the next request.
+  TrustedProxies trusted_proxies{};          ///< Whose X-Forwarded-For names the client (none: the peer is).
 };
 
 //! One answered request, as metrics see it.

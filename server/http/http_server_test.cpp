@@ -1,11 +1,11 @@
 #include "server/http/http_server.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <gtest/gtest.h>
-
 #include <condition_variable>
 #include <future>
 #include <mutex>
@@ -51,11 +51,15 @@ class HttpServerTest : public ::testing::Test {
   void StartServer(HttpLimits limits = {}, bool handler_pool = false) {
     auto router = std::make_shared<Router>();
     router->Add(beast_http::verb::get, "/api/v1/hosts/{id}", [](RequestContext& ctx) {
-      return JsonResponse(Status::ok, boost::json::object{{"id", ctx.path_params.at("id")},
-                                                          {"q", ctx.query.count("q") ? ctx.query.at("q") : ""}});
+      return JsonResponse(Status::ok,
+                          boost::json::object{{"id", ctx.path_params.at("id")},
+                                              {"q", ctx.query.count("q") ? ctx.query.at("q") : ""}});
     });
     router->Add(beast_http::verb::head, "/api/v1/hosts/{id}", [](RequestContext& ctx) {
       return JsonResponse(Status::ok, boost::json::object{{"id", ctx.path_params.at("id")}, {"q", ""}});
+    });
+    router->Add(beast_http::verb::get, "/whoami", [](RequestContext& ctx) {
+      return JsonResponse(Status::ok, boost::json::object{{"address", ctx.remote_address}});
     });
     router->Add(beast_http::verb::post, "/echo", [](RequestContext& ctx) {
       return JsonResponse(Status::ok, boost::json::object{{"size", ctx.request.body().size()}});
@@ -65,9 +69,8 @@ class HttpServerTest : public ::testing::Test {
       release_.get_future().wait();
       return JsonResponse(Status::ok, boost::json::object{{"slow", true}});
     });
-    router->Add(beast_http::verb::get, "/throws", [](RequestContext&) -> Response {
-      throw std::runtime_error("boom");
-    });
+    router->Add(beast_http::verb::get, "/throws",
+                [](RequestContext&) -> Response { throw std::runtime_error("boom"); });
     server_ = std::make_unique<HttpServer>(io_, router, limits);
     if (handler_pool) server_->SetHandlerExecutor(handlers_.get_executor());
     if (observer_ != nullptr) server_->SetRequestObserver(observer_);
@@ -108,7 +111,7 @@ class HttpServerTest : public ::testing::Test {
   }
 
   RequestObserver* observer_ = nullptr;  // set before StartServer
-  asio::thread_pool handlers_{2};  // outlives server_
+  asio::thread_pool handlers_{2};        // outlives server_
   asio::io_context io_;
   asio::io_context client_io_;
   std::unique_ptr<HttpServer> server_;
@@ -130,6 +133,31 @@ std::future<Response> SendSlow(beast::tcp_stream& stream) {
     beast_http::read(stream, buf, res);
     return res;
   });
+}
+
+TEST_F(HttpServerTest, ForwardedForNamesTheClientOnlyThroughTrustedProxies) {
+  HttpLimits limits;
+  limits.trusted_proxies = *TrustedProxies::Parse("127.0.0.1");
+  StartServer(limits);
+  const auto whoami = [&](const char* forwarded_for) {
+    auto stream = Connect();
+    Request req{beast_http::verb::get, "/whoami", 11};
+    if (forwarded_for != nullptr) req.set("X-Forwarded-For", forwarded_for);
+    const auto res = RoundTrip(stream, std::move(req));
+    return boost::json::value_to<std::string>(boost::json::parse(res.body()).at("address"));
+  };
+  EXPECT_EQ(whoami(nullptr), "127.0.0.1");
+  EXPECT_EQ(whoami("203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(whoami("6.6.6.6, 203.0.113.9"), "203.0.113.9") << "only the hop the proxy added";
+}
+
+TEST_F(HttpServerTest, ForwardedForIsIgnoredWithoutTrustedProxies) {
+  StartServer();
+  auto stream = Connect();
+  Request req{beast_http::verb::get, "/whoami", 11};
+  req.set("X-Forwarded-For", "203.0.113.9");
+  const auto res = RoundTrip(stream, std::move(req));
+  EXPECT_EQ(boost::json::parse(res.body()).at("address"), "127.0.0.1");
 }
 
 TEST_F(HttpServerTest, RoutesPathParamsAndQuery) {
