@@ -96,6 +96,7 @@ step('2. add a host, enroll the real agent with the shown command, host goes onl
   assert.match(command.program ?? '', /restic-manager-agent$/, 'the command runs the agent');
   assert.equal(command.subcommand, 'enroll');
   assert.equal(command.server, h.base, 'the command points at the server the browser talks to');
+  assert.equal(command.fingerprint, h.fingerprint, 'the command pins the certificate the server presents');
   assert.match(command.token ?? '', /^rme_\S+$/, 'the command carries an enrollment token');
 
   const enrolled = await h.enrollAgent(command, dirs().agent);

@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import tls from 'node:tls';
 import path from 'node:path';
 import { test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -31,6 +32,27 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The repository root (web/e2e/../..). */
 export const repoRoot = path.resolve(here, '..', '..');
+
+// The suite runs over HTTPS, as a fleet would: every server is started with
+// --tls-self-signed on 127.0.0.1. The harness's own fetches cannot pin a
+// certificate that does not exist yet when Node starts (NODE_EXTRA_CA_CERTS
+// is read once), so they skip verification; instead Harness.start compares the
+// certificate the server presents with the fingerprint it publishes and the
+// agents pin, and Chromium is told to accept it (ignoreHTTPSErrors). Only
+// 127.0.0.1 is ever reached.
+process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+
+/** The `sha256:<hex>` fingerprint of the certificate a TLS server on 127.0.0.1:`port` presents. */
+export function presentedFingerprint(port) {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
+      const hex = socket.getPeerCertificate().fingerprint256.replace(/:/g, '').toLowerCase();
+      socket.end();
+      resolve(`sha256:${hex}`);
+    });
+    socket.on('error', reject);
+  });
+}
 
 function fromEnv(name, fallback) {
   const value = process.env[name];
@@ -305,7 +327,7 @@ export async function writeRandomFile(file, bytes) {
   }
 }
 
-/** Parses `restic-manager-agent enroll --server URL --token TOKEN` as shown by the UI. */
+/** Parses `restic-manager-agent enroll --server URL --token TOKEN [--fingerprint F]` as shown by the UI. */
 export function parseEnrollCommand(text) {
   const words = text.trim().split(/\s+/);
   const value = (flag) => {
@@ -320,6 +342,7 @@ export function parseEnrollCommand(text) {
     subcommand: words[1],
     server: unquote(value('--server')),
     token: unquote(value('--token')),
+    fingerprint: unquote(value('--fingerprint')),
   };
 }
 
@@ -359,6 +382,7 @@ export class Harness {
     this.tmp = '';
     this.port = 0;
     this.base = '';
+    this.fingerprint = '';
     this.server = null;
     this.agents = [];
     this.browser = null;
@@ -392,6 +416,11 @@ export class Harness {
     };
     this.admin = new Api(this.base);
     await this.admin.login('admin', ADMIN_PASSWORD);
+    const served = await this.admin.get('/server/tls');
+    this.fingerprint = await presentedFingerprint(this.port);
+    if (!served.tls || served.fingerprint !== this.fingerprint) {
+      throw new Error(`the server presents ${this.fingerprint} but publishes ${JSON.stringify(served)}`);
+    }
     if (browser) {
       this.browser = await chromium.launch({ executablePath: bins.chromium, args: CHROMIUM_ARGS });
     }
@@ -399,8 +428,8 @@ export class Harness {
 
   async startServer() {
     this.port = await freePort();
-    this.base = `http://127.0.0.1:${this.port}`;
-    const args = ['--listen', `127.0.0.1:${this.port}`, '--data-dir', path.join(this.tmp, 'data')];
+    this.base = `https://127.0.0.1:${this.port}`;
+    const args = ['--listen', `127.0.0.1:${this.port}`, '--data-dir', path.join(this.tmp, 'data'), '--tls-self-signed'];
     if (webRoot) args.push('--web-root', webRoot);
     args.push(...this.serverArgs);
     const env = { ...childEnv(this.tmp, this.tmp), RESTIC_MANAGER_ADMIN_PASSWORD: ADMIN_PASSWORD };
@@ -420,10 +449,11 @@ export class Harness {
   }
 
   /** Runs the agent's enroll subcommand with `--state-dir`; throws unless it exits 0. */
-  async enrollAgent({ server, token }, stateDir) {
+  async enrollAgent({ server, token, fingerprint = this.fingerprint }, stateDir) {
     if (!fs.existsSync(bins.agent)) throw new Error(`agent binary not found at ${bins.agent} (set RMGR_AGENT_BIN)`);
     const log = this.artifact(`agent-enroll-${path.basename(stateDir)}.log`);
     const args = ['enroll', '--server', server, '--token', token, '--state-dir', stateDir];
+    if (fingerprint) args.push('--fingerprint', fingerprint);
     const r = await runToEnd('agent enroll', bins.agent, args, { env: childEnv(this.tmp, this.tmp), log });
     if (r.code !== 0) throw new Error(`agent enroll exited ${r.code}:\n${r.output}`);
     return JSON.parse(await fsp.readFile(path.join(stateDir, 'agent.json'), 'utf8'));
@@ -486,6 +516,7 @@ export class Harness {
   async newPage(label = 'page') {
     const context = await this.browser.newContext({
       baseURL: this.base,
+      ignoreHTTPSErrors: true,
       viewport: { width: 1280, height: 900 },
     });
     context.setDefaultTimeout(TIMEOUT.ui);

@@ -35,6 +35,7 @@ test('/ answers the SPA shell with a CSP and no-cache', async () => {
   assert.match(csp, /\b(default-src|script-src)\b/, `the CSP restricts scripts: ${csp}`);
   assert.doesNotMatch(csp, /script-src[^;]*'unsafe-inline'/, `no inline scripts allowed: ${csp}`);
   assert.match(res.headers.get('cache-control') ?? '', /\bno-cache\b/);
+  assert.match(res.headers.get('strict-transport-security') ?? '', /\bmax-age=\d+/, 'served over TLS, with HSTS');
   indexHtml = await res.text();
   assert.match(indexHtml, /<!doctype html>/i);
   assert.ok(assetUrls(indexHtml).some((u) => u.endsWith('.js')), `index.html loads a script from /assets/: ${indexHtml}`);
