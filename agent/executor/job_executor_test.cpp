@@ -22,9 +22,11 @@ using protocol::JobKind;
 using protocol::JobStatus;
 
 TEST_F(ExecutorTest, BackupReportsStartProgressAndResultWithItsSnapshot) {
-  Init();
   // restic 0.15+ prints status at RESTIC_PROGRESS_FPS only: a backup shorter
-  // than one tick reports no progress at all. 64 MiB of noise lasts longer.
+  // than one tick reports no progress at all. Ticks of 50 ms and 64 MiB of
+  // noise (several ticks even on a fast disk) make one certain.
+  options_.restic.progress_fps = 20;
+  Init();
   std::string noise(64 << 20, '\0');
   std::mt19937_64 random(7);
   for (std::size_t i = 0; i + 8 <= noise.size(); i += 8) {
