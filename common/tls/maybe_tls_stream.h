@@ -40,7 +40,8 @@ class MaybeTlsStream {
       : context_(std::move(context)), stream_(std::in_place_type<TlsLayer>, std::move(tcp), *context_) {}
 
   MaybeTlsStream(MaybeTlsStream&&) = default;
-  MaybeTlsStream& operator=(MaybeTlsStream&&) = default;
+  // asio::ssl::stream cannot be move-assigned (Boost 1.81), so neither can this.
+  MaybeTlsStream& operator=(MaybeTlsStream&&) = delete;
 
   //! The connection's executor (the TCP socket's).
   executor_type get_executor() noexcept { return Tcp().get_executor(); }
