@@ -1,7 +1,6 @@
 import { useState } from 'preact/hooks';
 import { getLatestDrills } from '../api/stats';
-import type { Alert, Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
-import { listAlerts } from '../api/alerts';
+import type { Host, Job, Page, Repository, Schedule, Snapshot, SourceGroup } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { deleteWith, useAction, useAsync, useEvent, useReconnect, useTitle } from '../app/hooks';
 import { Link, navigate } from '../app/navigation';
@@ -11,8 +10,7 @@ import { HostLabelsField } from '../components/HostLabels';
 import { ScheduleWindows } from '../components/WindowTimeline';
 import { Badge, ConfirmButton, Details, Empty, ErrorNote, Field, FormActions, Loading, OnlineBadge, StatusBadge, TableHead } from '../components/ui';
 import { lastDrillView } from '../lib/drills';
-import { AlertTable } from '../components/AlertTable';
-import { applyOpenAlert, compareAlerts, kOpenStates } from '../lib/alerts';
+import { HostAlerts } from '../components/HostAlerts';
 import { formatRelative, formatTime, shortId } from '../lib/format';
 import { hookPolicyText } from '../lib/restorePolicy';
 import { mergeLive } from '../lib/liveList';
@@ -153,34 +151,6 @@ export function HostPage({ id }: { id: string }) {
         )}
       </section>
       <HostSnapshots host={h} repos={repoList} />
-    </section>
-  );
-}
-
-/** The host's unresolved alerts, most urgent first, kept current by the live `alert` event. */
-function HostAlerts({ hostId, canAct }: { hostId: string; canAct: boolean }) {
-  const open = useAsync(
-    async (signal) => {
-      const page = await listAlerts(api, { states: kOpenStates, host_id: hostId, limit: 200 }, signal);
-      return [...page.items].sort(compareAlerts);
-    },
-    [hostId],
-  );
-  useReconnect(open.reload);
-  const apply = (a: Alert) => open.setData((items) => (items ? applyOpenAlert(items, a, (x) => x.host_id === hostId) : items!));
-  useEvent<Alert>('alert', apply);
-  return (
-    <section class="section" aria-labelledby="host-alerts">
-      <header class="section-head">
-        <h2 id="host-alerts">Alerts</h2>
-        <Link href={`/alerts?host_id=${encodeURIComponent(hostId)}`}>All alerts of this host</Link>
-      </header>
-      <ErrorNote error={open.error} />
-      {open.data && open.data.length === 0 ? (
-        <Empty>No open alerts.</Empty>
-      ) : (
-        open.data && <AlertTable alerts={open.data} canAct={canAct} onChanged={apply} showResolved={false} testId="host-alerts" />
-      )}
     </section>
   );
 }
