@@ -12,7 +12,7 @@
 # packages come from.
 set -euo pipefail
 
-dest=${1:?usage: fetch-restic.sh DEST [SUITE]}
+dest=$(realpath -m "${1:?usage: fetch-restic.sh DEST [SUITE]}")
 suite=${2:-trixie}
 binary="$dest/root/usr/bin/restic"
 if [[ -x "$binary" ]]; then
@@ -20,7 +20,8 @@ if [[ -x "$binary" ]]; then
   exit 0
 fi
 
-mkdir -p "$dest/apt/lists/partial" "$dest/apt/archives/partial" "$dest/apt/etc/preferences.d" "$dest/root"
+mkdir -p "$dest/apt/lists/partial" "$dest/apt/archives/partial" \
+  "$dest/apt/etc/sources.list.d" "$dest/apt/etc/preferences.d" "$dest/root"
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 cat >"$dest/apt/sources.list" <<SOURCES
 deb [signed-by=$keyring] http://deb.debian.org/debian $suite main
@@ -28,8 +29,8 @@ SOURCES
 : >"$dest/apt/status"
 apt_opts=(
   -o "Dir::Etc::SourceList=$dest/apt/sources.list"
-  -o "Dir::Etc::SourceParts=-"
-  -o "Dir::Etc::Preferences=-"
+  -o "Dir::Etc::SourceParts=$dest/apt/etc/sources.list.d"
+  -o "Dir::Etc::Preferences=$dest/apt/etc/preferences"
   -o "Dir::Etc::PreferencesParts=$dest/apt/etc/preferences.d"
   -o "Dir::State=$dest/apt"
   -o "Dir::State::Lists=$dest/apt/lists"
