@@ -15,6 +15,7 @@
 #include "agent/outbox/fire_outbox.h"
 #include "agent/outbox/outbox.h"
 #include "agent/runner/restic_process.h"
+#include "agent/runner/restic_version.h"
 #include "agent/scheduler/local_scheduler.h"
 #include "common/protocol/close_codes.h"
 #include "common/protocol/envelope.h"
@@ -166,6 +167,13 @@ Result<void> AgentApp::Init() {
   executor.restic.restic_binary = options_.restic_binary;
   executor.restic.state_dir = options_.state_dir.string();
   executor.restic.base_env = BaseEnvironment();
+  // Newer restic releases wait for a lock themselves and report restore
+  // progress; the version says which (agent/runner/restic_version.h).
+  executor.restic.features = runner::FeaturesOf(runner::ParseResticVersion(restic_version_));
+  executor.restic.retry_lock = std::chrono::ceil<std::chrono::seconds>(executor.locked_retry_delay);
+  if (!restic_version_.empty()) {
+    Log()->info("restic {}: using {}", restic_version_, runner::Describe(executor.restic.features));
+  }
   executor.policy = options_.policy;
   executor.cancel_grace = options_.cancel_grace;
   executor_ = std::make_unique<JobExecutor>(

@@ -40,6 +40,10 @@ void ExecutorTest::SetUp() {
   options_.restic.state_dir = (root_ / "state").string();
   options_.policy.restore_root = root_;  // the tests restore below their own directory
   options_.restic.progress_fps = 2;
+  // As the agent does: flags by the version of the restic under test (0.14 or 0.18).
+  options_.restic.features =
+      runner::FeaturesOf(runner::ParseResticVersion(test_support::ResticVersionLine()));
+  options_.restic.retry_lock = std::chrono::seconds(1);
   options_.restic.base_env = {"PATH=/usr/bin:/bin", "HOME=" + root_.string(), "TMPDIR=" + root_.string()};
   options_.progress_interval = std::chrono::milliseconds{100};
   options_.log_flush_interval = std::chrono::milliseconds{100};
@@ -187,6 +191,7 @@ void ExecutorTest::UseFakeRestic(const std::string& script) {
   WriteFile(fake, script);
   fs::permissions(fake, fs::perms::owner_all);
   options_.restic.restic_binary = fake.string();
+  options_.restic.features = {};  // the fake speaks as restic 0.14 does
   options_.restic.base_env.push_back("FAKE_CALLS=" + (root_ / "calls").string());
 }
 

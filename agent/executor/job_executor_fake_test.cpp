@@ -46,6 +46,31 @@ TEST_F(ExecutorTest, LockedRepositoryIsRetried) {
   EXPECT_FALSE(result.error.has_value());
 }
 
+// restic 0.16+ waits for the lock itself (--retry-lock); the agent then
+// retries at once instead of sleeping its own delay, and 0.17+'s exit code 11
+// is what says "locked".
+TEST_F(ExecutorTest, NewerResticWaitsForTheLockItself) {
+  options_.locked_retries = 3;
+  options_.locked_retry_delay = 1h;  // never slept: the job would not end in the test's time
+  UseFakeRestic(
+      "#!/bin/sh\n"
+      "if [ \"$1\" = unlock ]; then exit 0; fi\n"
+      "echo \"$*\" >> \"$FAKE_CALLS\"\n"
+      "if [ \"$(grep -c . \"$FAKE_CALLS\")\" -le 1 ]; then echo 'Fatal: repository is already locked' >&2; "
+      "exit 11; fi\n"
+      "echo done\n");
+  options_.restic.features = runner::FeaturesOf(runner::ResticVersion{0, 18, 0});
+  options_.restic.retry_lock = 45s;
+  auto run = MakeRun(JobKind::kPrune);
+  const std::string id = run.job_id;
+  MustSucceed(std::move(run));
+  EXPECT_EQ(
+      ReadFile(root_ / "calls"),
+      "prune --password-file /dev/fd/3 --retry-lock 45s\nprune --password-file /dev/fd/3 --retry-lock 45s\n");
+  EXPECT_TRUE(Logged(id, "repository is still locked after restic waited 45 s for it; retry 1 of 3 now"));
+  EXPECT_TRUE(Logged(id, "the repository is locked; running restic unlock"));
+}
+
 TEST_F(ExecutorTest, LockedRepositoryFailsAfterTheLastRetry) {
   options_.locked_retries = 2;
   UseFakeRestic(LockedRestic(100));

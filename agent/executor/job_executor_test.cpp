@@ -219,10 +219,15 @@ TEST_F(ExecutorTest, RestoreIsByteIdentical) {
   const fs::path target = root_ / "restored";
   const std::string file = (src_ / "sub" / "b.bin").string();
   run.options.restore = protocol::RestoreOptions{snapshot, {file}, target.string()};
+  const std::string id = run.job_id;
   MustSucceed(std::move(run));
   const fs::path restored = target / fs::path(file).relative_path();
   ASSERT_TRUE(fs::exists(restored)) << restored;
   EXPECT_EQ(ReadFile(restored), ReadFile(file));
+  // restic 0.16+ restores with --json: the job log says what it wrote (0.14 prints text of its own).
+  if (test_support::ResticAtLeast(0, 16)) {
+    EXPECT_TRUE(Logged(id, "restored ")) << "no restore summary from " << test_support::ResticVersionLine();
+  }
 }
 
 // The agent enforces its restore root itself, whatever the server sent: a
@@ -260,10 +265,15 @@ TEST_F(ExecutorTest, RestoreOutsideTheRootWithConsentRestoresTheBytes) {
   const fs::path target = root_ / "elsewhere";
   auto run = MakeRun(JobKind::kRestore);
   run.options.restore = protocol::RestoreOptions{snapshot, {file}, target.string()};
+  const std::string id = run.job_id;
   MustSucceed(std::move(run));
   const fs::path restored = target / fs::path(file).relative_path();
   ASSERT_TRUE(fs::exists(restored)) << restored;
   EXPECT_EQ(ReadFile(restored), ReadFile(file));
+  // restic 0.16+ restores with --json: the job log says what it wrote (0.14 prints text of its own).
+  if (test_support::ResticAtLeast(0, 16)) {
+    EXPECT_TRUE(Logged(id, "restored ")) << "no restore summary from " << test_support::ResticVersionLine();
+  }
 }
 
 TEST_F(ExecutorTest, CommandResticCannotRunFailsWithTheReason) {

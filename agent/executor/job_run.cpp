@@ -214,12 +214,18 @@ void JobRun::RunRestic() {
       AttachSnapshotIndex(collector);
       return;
     }
-    Note("repository is already locked; retry " + std::to_string(attempt + 1) + " of " +
-         std::to_string(options_.locked_retries) + " in " + SecondsText(options_.locked_retry_delay));
+    // restic 0.16+ already waited --retry-lock for the lock: retry at once.
+    const bool restic_waited = options_.restic.retry_lock.count() > 0 && options_.restic.features.retry_lock;
+    const auto delay = restic_waited ? std::chrono::milliseconds(0) : options_.locked_retry_delay;
+    const std::string retry =
+        "retry " + std::to_string(attempt + 1) + " of " + std::to_string(options_.locked_retries);
+    Note(restic_waited ? "repository is still locked after restic waited " +
+                             SecondsText(options_.restic.retry_lock) + " for it; " + retry + " now"
+                       : "repository is already locked; " + retry + " in " + SecondsText(delay));
     // The lock may be a stale one of a restic that died with its agent
     // (kill -9): unlock clears exactly those, never a live one.
     Unlock("the repository is locked");
-    if (!stop_.SleepUnlessStopped(options_.locked_retry_delay)) {
+    if (!stop_.SleepUnlessStopped(delay)) {
       EndStopped();
       return;
     }
@@ -249,6 +255,9 @@ Result<runner::ProcessExit> JobRun::RunResticOnce(const runner::ResticInvocation
             return;
           case runner::StdoutKind::kText:
             log_->Add(stream, line);
+            return;
+          case runner::StdoutKind::kRestoreSummary:
+            log_->Add(stream, runner::Describe(parsed.restore));
             return;
           case runner::StdoutKind::kSummary:
           case runner::StdoutKind::kOtherJson:

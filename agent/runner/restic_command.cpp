@@ -118,6 +118,11 @@ Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
   auto base = Base(run.repository, config, Subcommand(run.kind));
   if (!base) return base;
   auto& argv = base->argv;
+  if (config.features.retry_lock && config.retry_lock.count() > 0 && run.kind != JobKind::kInit &&
+      run.kind != JobKind::kUnlock) {
+    argv.emplace_back("--retry-lock");
+    argv.push_back(std::to_string(config.retry_lock.count()) + "s");
+  }
   switch (run.kind) {
     case JobKind::kBackup: {
       if (!run.source_group || run.source_group->paths.empty()) {
@@ -178,6 +183,8 @@ Result<ResticInvocation> BuildResticCommand(const protocol::CommandRun& run,
       }
       if (o.target.empty())
         return MakeError(ErrorCode::kInvalidArgument, "empty target", "options.restore.target");
+      if (config.features.restore_json)
+        argv.emplace_back("--json");  // progress; 0.14's restore prints text only
       argv.emplace_back("--target");
       argv.push_back(o.target);
       AddRepeated(argv, "--include", o.include_paths);

@@ -6,10 +6,12 @@
 // environment, because that is how restic takes them.
 // Thread safety: pure functions.
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "agent/runner/restic_version.h"
 #include "common/protocol/messages.h"
 #include "common/result.h"
 
@@ -24,6 +26,10 @@ struct ResticCommandConfig {
   std::string state_dir{};               ///< Agent state dir; the cache is <state_dir>/cache.
   int progress_fps = 1;                  ///< RESTIC_PROGRESS_FPS (status lines per second), >= 1.
   std::vector<std::string> base_env{};   ///< "K=V" entries passed through first (PATH, HOME, TMPDIR...).
+  ResticFeatures features{};             ///< What this restic can do (FeaturesOf its version).
+  //! With features.retry_lock and > 0: `--retry-lock <seconds>s` on every
+  //! command that takes a lock, so restic waits for a lock itself.
+  std::chrono::seconds retry_lock{0};
 };
 
 //! One restic invocation: what to exec and with which environment.

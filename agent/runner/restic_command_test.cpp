@@ -116,6 +116,36 @@ TEST(ResticCommand, RestoreArgv) {
                                                           "--include", "/etc/fstab", "0123abcd"})));
 }
 
+TEST(ResticCommand, NewerResticWaitsForLocksAndReportsRestoreProgress) {
+  ResticCommandConfig config = Config();
+  config.features = FeaturesOf(ResticVersion{0, 18, 0});
+  config.retry_lock = std::chrono::seconds(10);
+  const auto argv = [&](const CommandRun& run) {
+    auto inv = BuildResticCommand(run, config);
+    EXPECT_TRUE(inv.ok());
+    return inv.ok() ? inv->argv : std::vector<std::string>{};
+  };
+  const std::vector<std::string> wait = {"--retry-lock", "10s"};
+  EXPECT_THAT(argv(MakeRun(JobKind::kPrune)), ElementsAreArray(Concat(Prefix("prune"), wait)));
+  EXPECT_THAT(argv(MakeRun(JobKind::kCheck)), ElementsAreArray(Concat(Prefix("check"), wait)));
+  // init makes the repository and unlock removes locks: neither waits for one.
+  EXPECT_THAT(argv(MakeRun(JobKind::kInit)), ElementsAreArray(Prefix("init")));
+  EXPECT_THAT(argv(MakeRun(JobKind::kUnlock)), ElementsAreArray(Prefix("unlock")));
+  auto restore = MakeRun(JobKind::kRestore);
+  restore.options.restore = protocol::RestoreOptions{"0123abcd", {}, "/tmp/out"};
+  EXPECT_THAT(argv(restore), ElementsAreArray(Concat(Concat(Prefix("restore"), wait),
+                                                     {"--json", "--target", "/tmp/out", "0123abcd"})));
+  // The same features with no wait configured add nothing for locks.
+  config.retry_lock = std::chrono::seconds(0);
+  EXPECT_THAT(argv(MakeRun(JobKind::kPrune)), ElementsAreArray(Prefix("prune")));
+  // restic 0.14 (no features) is never given a flag it does not know, whatever the wait.
+  config.features = FeaturesOf(ResticVersion{0, 14, 0});
+  config.retry_lock = std::chrono::seconds(10);
+  EXPECT_THAT(argv(MakeRun(JobKind::kPrune)), ElementsAreArray(Prefix("prune")));
+  EXPECT_THAT(argv(restore),
+              ElementsAreArray(Concat(Prefix("restore"), {"--target", "/tmp/out", "0123abcd"})));
+}
+
 TEST(ResticCommand, RestoreRejectsBadSnapshotId) {
   auto run = MakeRun(JobKind::kRestore);
   run.options.restore = protocol::RestoreOptions{"--target=/", {}, "/tmp/out"};

@@ -47,9 +47,10 @@ protocol::JobProgress ToProgress(const json::object& o) {
   protocol::JobProgress p;
   p.percent_done = std::clamp(Double(o, "percent_done"), 0.0, 1.0);
   p.total_files = U64(o, "total_files");
-  p.files_done = U64(o, "files_done");
   p.total_bytes = U64(o, "total_bytes");
-  p.bytes_done = U64(o, "bytes_done");
+  // A restore's status (0.16+) counts files_restored / bytes_restored instead.
+  p.files_done = o.contains("files_restored") ? U64(o, "files_restored") : U64(o, "files_done");
+  p.bytes_done = o.contains("bytes_restored") ? U64(o, "bytes_restored") : U64(o, "bytes_done");
   p.seconds_elapsed = U64(o, "seconds_elapsed");
   p.seconds_remaining = U64(o, "seconds_remaining");
   p.error_count = U64(o, "error_count");
@@ -188,10 +189,26 @@ ParsedStdout ParseStdoutLine(std::string_view line) {
   if (type->get_string() == "status") {
     out.kind = StdoutKind::kStatus;
     out.progress = ToProgress(o);
+  } else if (type->get_string() == "summary" &&
+             (o.contains("files_restored") || o.contains("bytes_restored"))) {
+    out.kind = StdoutKind::kRestoreSummary;
+    out.restore = RestoreSummary{.total_files = U64(o, "total_files"),
+                                 .files_restored = U64(o, "files_restored"),
+                                 .files_skipped = U64(o, "files_skipped"),
+                                 .total_bytes = U64(o, "total_bytes"),
+                                 .bytes_restored = U64(o, "bytes_restored")};
   } else if (type->get_string() == "summary") {
     out.kind = StdoutKind::kSummary;
     out.summary = ToSummary(o);
   }
+  return out;
+}
+
+std::string Describe(const RestoreSummary& s) {
+  std::string out = "restored " + std::to_string(s.files_restored) + " of " + std::to_string(s.total_files) +
+                    " files, " + std::to_string(s.bytes_restored) + " of " + std::to_string(s.total_bytes) +
+                    " bytes";
+  if (s.files_skipped > 0) out += " (" + std::to_string(s.files_skipped) + " files already there)";
   return out;
 }
 

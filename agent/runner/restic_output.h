@@ -1,5 +1,5 @@
 #pragma once
-// Reading restic 0.14's output (RESTIC-NOTES.md "Output", "Exit codes"):
+// Reading restic's output (0.14 to 0.18) (RESTIC-NOTES.md "Output", "Exit codes"):
 // JSON `status`/`summary` lines on stdout, text and `error` objects on
 // stderr. Turns them into protocol messages, recognises the stderr reasons
 // the server shows (wrong password, repository missing/locked) and maps the
@@ -20,17 +20,31 @@ namespace rmgr::agent::runner {
 
 //! What one stdout line was.
 enum class StdoutKind {
-  kStatus,     ///< A backup `status` message (progress).
-  kSummary,    ///< A backup `summary` message.
-  kOtherJson,  ///< Some other JSON value (snapshots array, ls node, forget groups...).
-  kText,       ///< Not JSON: keep it as a log line.
+  kStatus,          ///< A backup `status` message (progress).
+  kSummary,         ///< A backup `summary` message.
+  kRestoreSummary,  ///< A `restore --json` summary (0.16+).
+  kOtherJson,       ///< Some other JSON value (snapshots array, ls node, forget groups...).
+  kText,            ///< Not JSON: keep it as a log line.
 };
+
+//! What `restore --json` says at its end.
+struct RestoreSummary {
+  uint64_t total_files = 0;     ///< Files the restore covers.
+  uint64_t files_restored = 0;  ///< Files written.
+  uint64_t files_skipped = 0;   ///< Files already there and unchanged (0.17+).
+  uint64_t total_bytes = 0;     ///< Bytes the restore covers.
+  uint64_t bytes_restored = 0;  ///< Bytes written.
+};
+
+//! "restored 2 of 2 files, 5000000 of 5000000 bytes" (and the skipped ones, when any).
+std::string Describe(const RestoreSummary& summary);
 
 //! A parsed stdout line; only the member matching `kind` is filled.
 struct ParsedStdout {
   StdoutKind kind = StdoutKind::kText;  ///< What the line was.
-  protocol::JobProgress progress{};     ///< For kStatus (job_id left empty).
+  protocol::JobProgress progress{};     ///< For kStatus (job_id left empty); a restore's too.
   protocol::BackupSummary summary{};    ///< For kSummary.
+  RestoreSummary restore{};             ///< For kRestoreSummary.
 };
 
 //! Parses one stdout line. Only lines starting with '{' or '[' are tried as

@@ -48,6 +48,32 @@ TEST(ResticOutput, SummaryLine) {
   EXPECT_EQ(p.summary.snapshot_id, "0123abcd");
 }
 
+TEST(ResticOutput, RestoreStatusAndSummary) {
+  // restic 0.18's `restore --json`, as printed for a 5 MB file.
+  auto status = ParseStdoutLine(
+      R"({"message_type":"status","percent_done":0.338444,"total_files":2,"total_bytes":5000000,)"
+      R"("bytes_restored":1692220,"files_restored":1})");
+  ASSERT_EQ(status.kind, StdoutKind::kStatus);
+  EXPECT_DOUBLE_EQ(status.progress.percent_done, 0.338444);
+  EXPECT_EQ(status.progress.total_files, 2u);
+  EXPECT_EQ(status.progress.files_done, 1u);
+  EXPECT_EQ(status.progress.total_bytes, 5000000u);
+  EXPECT_EQ(status.progress.bytes_done, 1692220u);
+  auto summary = ParseStdoutLine(
+      R"({"message_type":"summary","total_files":2,"files_restored":2,"total_bytes":5000000,"bytes_restored":5000000})");
+  ASSERT_EQ(summary.kind, StdoutKind::kRestoreSummary);
+  EXPECT_EQ(summary.restore.files_restored, 2u);
+  EXPECT_EQ(summary.restore.bytes_restored, 5000000u);
+  EXPECT_EQ(Describe(summary.restore), "restored 2 of 2 files, 5000000 of 5000000 bytes");
+  summary.restore.files_skipped = 1;
+  EXPECT_EQ(Describe(summary.restore),
+            "restored 2 of 2 files, 5000000 of 5000000 bytes (1 files already there)");
+  // A restore summary is never taken for a backup's (which would record a snapshot).
+  ResticOutputCollector collector;
+  collector.OnStdout(R"({"message_type":"summary","total_files":1,"files_restored":1,"bytes_restored":3})");
+  EXPECT_FALSE(collector.summary().has_value());
+}
+
 TEST(ResticOutput, OtherLines) {
   EXPECT_EQ(ParseStdoutLine("created restic repository 0123 at /r").kind, StdoutKind::kText);
   EXPECT_EQ(ParseStdoutLine("{not json").kind, StdoutKind::kText);

@@ -23,22 +23,31 @@ inline const std::string& ResticBinary() {
   return binary;
 }
 
-//! True when ResticBinary() is release major.minor or newer (from `restic
-//! version`: "restic 0.18.0 compiled with ..."). Tests use it where restic
-//! itself changed (exit codes 10/11/12 from 0.17, compression figures from
-//! 0.16, ...); the product detects the same in agent/runner.
-inline bool ResticAtLeast(int major, int minor) {
-  static const std::pair<int, int> version = [] {
-    std::pair<int, int> out{0, 0};
+//! The first line `restic version` prints ("restic 0.18.0 compiled with
+//! ..."), empty when ResticBinary() cannot run. The product reads the same
+//! line (agent/runner/restic_version.h) to pick the flags it uses.
+inline const std::string& ResticVersionLine() {
+  static const std::string text = [] {
+    std::string out;
     FILE* pipe = ::popen((ResticBinary() + " version 2>/dev/null").c_str(), "r");
     if (pipe == nullptr) return out;
     char line[256] = {};
-    if (::fgets(line, sizeof line, pipe) != nullptr) {
-      if (std::sscanf(line, "restic %d.%d", &out.first, &out.second) != 2) out = {0, 0};
-    }
+    if (::fgets(line, sizeof line, pipe) != nullptr) out = line;
     ::pclose(pipe);
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
     return out;
   }();
+  return text;
+}
+
+//! True when ResticBinary() is release major.minor or newer. Tests use it
+//! where restic itself changed (exit codes 10/11/12 from 0.17, compression
+//! figures from 0.16, ...).
+inline bool ResticAtLeast(int major, int minor) {
+  std::pair<int, int> version{0, 0};
+  if (std::sscanf(ResticVersionLine().c_str(), "restic %d.%d", &version.first, &version.second) != 2) {
+    version = {0, 0};
+  }
   return version >= std::pair<int, int>{major, minor};
 }
 
