@@ -455,7 +455,7 @@ class WriteTx : public ReadTx {
   virtual Result<void> RecordWindowNote(const WindowNote& note) = 0;
   //! Starts a server run at the store's now. Presence intervals left open by
   //! an earlier run (which ended without their disconnects) are closed at
-  //! their host's last_seen_at; runs and intervals older than
+  //! their host's last_seen_at and every host is marked disconnected; runs and intervals older than
   //! kWindowHistoryKeep are pruned.
   virtual Result<ServerRun> StartServerRun() = 0;
   //! Moves the run's last_alive_at to the store's now; kNotFound when unknown.

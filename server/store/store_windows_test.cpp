@@ -171,6 +171,9 @@ TEST_P(WindowsTest, ANewServerRunClosesIntervalsTheLastRunLeftOpenAtLastSeen) {
   EXPECT_EQ(run.last_alive_at, Now());
   EXPECT_FALSE(run.stopped_at);
   EXPECT_EQ(Record(t0 - hours(1), Now()).presence, (std::vector<PresenceInterval>{{t0, t0 + minutes(3)}}));
+  // No agent is connected to a run that has just started: the flag the
+  // killed run left set is cleared with its interval.
+  EXPECT_FALSE(Must(store().Read([&](ReadTx& tx) { return tx.GetHost(host_.id); })).connected);
   SetConnected(true);
   EXPECT_EQ(Record(t0 - hours(1), Now() + hours(1)).presence.size(), 2u);
 }

@@ -79,6 +79,11 @@ Result<ServerRun> SqliteTx::StartServerRun() {
                         " connected_at))) WHERE disconnected_at IS NULL",
                         now);
   if (!closed.ok()) return closed.error();
+  // Nor is any agent connected to a run that is only starting (a killed run
+  // never marked its hosts disconnected).
+  if (auto reset = Execute(conn_, "UPDATE hosts SET connected = 0 WHERE connected = 1"); !reset.ok()) {
+    return reset.error();
+  }
   const TimePoint oldest = now - kWindowHistoryKeep;
   if (auto pruned = Execute(conn_, "DELETE FROM host_presence WHERE disconnected_at < ?", oldest); !pruned.ok()) {
     return pruned.error();
