@@ -17,15 +17,8 @@ namespace {
 
 namespace json = boost::json;
 
-// What a restore accepts: libsodium's own bounds, and at most 4 GiB of
-// memory, so a crafted header cannot make a restore allocate without limit.
-constexpr std::uint64_t kMaxMemlimit = std::uint64_t{4} << 30;
-constexpr std::uint64_t kMaxOpslimit = 64;
 constexpr std::size_t kReadChunk = 1 << 20;
 constexpr std::size_t kMaxParts = 16;
-
-static_assert(crypto_secretbox_KEYBYTES == 32 && crypto_auth_hmacsha256_KEYBYTES == 32, "key sizes");
-static_assert(crypto_pwhash_SALTBYTES == 16, "salt size");
 
 std::string Hex(const unsigned char* bytes, std::size_t size) {
   std::string out(size * 2 + 1, '\0');
@@ -76,7 +69,7 @@ json::value EncodeManifest(const Manifest& m) {
   for (const auto& part : m.parts) {
     json::object entry{
         {"name", part.name}, {"size", part.size}, {"sha256", part.sha256}, {"sealed", part.sealed}};
-    if (part.sealed) entry["nonce"] = part.nonce;
+    if (part.sealed) entry["nonce"] = Hex(part.nonce.data(), part.nonce.size());
     parts.push_back(std::move(entry));
   }
   return json::object{
@@ -134,9 +127,8 @@ Result<PartEntry> DecodePart(const json::value& value) {
   if (part.sealed) {
     auto nonce = Text(object, "nonce");
     if (!nonce) return nonce.error();
-    std::array<unsigned char, crypto_secretbox_NONCEBYTES> bytes{};
-    if (!FromHex(*nonce, bytes.data(), bytes.size())) return Malformed("part " + part.name + ": bad nonce");
-    part.nonce = *nonce;
+    if (!FromHex(*nonce, part.nonce.data(), part.nonce.size()))
+      return Malformed("part " + part.name + ": bad nonce");
   }
   return part;
 }
@@ -205,89 +197,6 @@ Result<std::uint64_t> Manifest::PartsBytes() const {
   return total;
 }
 
-KdfParams NewKdfParams(std::uint64_t opslimit, std::uint64_t memlimit) {
-  [[maybe_unused]] static const int init = sodium_init();
-  KdfParams kdf;
-  kdf.opslimit = opslimit;
-  kdf.memlimit = memlimit;
-  randombytes_buf(kdf.salt.data(), kdf.salt.size());
-  return kdf;
-}
-
-Result<PassphraseKeys> PassphraseKeys::Derive(std::string_view passphrase, const KdfParams& kdf) {
-  if (sodium_init() < 0) return MakeError(ErrorCode::kInternal, "libsodium does not initialise");
-  if (kdf.opslimit < crypto_pwhash_OPSLIMIT_MIN || kdf.opslimit > kMaxOpslimit ||
-      kdf.memlimit < crypto_pwhash_MEMLIMIT_MIN || kdf.memlimit > kMaxMemlimit) {
-    return MakeError(ErrorCode::kInvalidArgument, "key derivation limits out of range (opslimit " +
-                                                      std::to_string(kdf.opslimit) + ", memlimit " +
-                                                      std::to_string(kdf.memlimit) + ")");
-  }
-  std::array<unsigned char, 64> derived{};
-  if (crypto_pwhash(derived.data(), derived.size(), passphrase.data(), passphrase.size(), kdf.salt.data(),
-                    kdf.opslimit, static_cast<std::size_t>(kdf.memlimit),
-                    crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return MakeError(ErrorCode::kUnavailable, "out of memory deriving the passphrase key");
-  }
-  PassphraseKeys keys;
-  std::memcpy(keys.part_key_.data(), derived.data(), 32);
-  std::memcpy(keys.header_key_.data(), derived.data() + 32, 32);
-  sodium_memzero(derived.data(), derived.size());
-  return keys;
-}
-
-PassphraseKeys::~PassphraseKeys() {
-  sodium_memzero(part_key_.data(), part_key_.size());
-  sodium_memzero(header_key_.data(), header_key_.size());
-}
-
-PassphraseKeys::PassphraseKeys(PassphraseKeys&& other) noexcept
-    : part_key_(other.part_key_), header_key_(other.header_key_) {
-  sodium_memzero(other.part_key_.data(), other.part_key_.size());
-  sodium_memzero(other.header_key_.data(), other.header_key_.size());
-}
-
-PassphraseKeys& PassphraseKeys::operator=(PassphraseKeys&& other) noexcept {
-  if (this != &other) {
-    part_key_ = other.part_key_;
-    header_key_ = other.header_key_;
-    sodium_memzero(other.part_key_.data(), other.part_key_.size());
-    sodium_memzero(other.header_key_.data(), other.header_key_.size());
-  }
-  return *this;
-}
-
-std::string PassphraseKeys::Seal(std::string_view plain, std::string& nonce_hex) const {
-  std::array<unsigned char, crypto_secretbox_NONCEBYTES> nonce{};
-  randombytes_buf(nonce.data(), nonce.size());
-  std::string sealed(plain.size() + crypto_secretbox_MACBYTES, '\0');
-  crypto_secretbox_easy(reinterpret_cast<unsigned char*>(sealed.data()),
-                        reinterpret_cast<const unsigned char*>(plain.data()), plain.size(), nonce.data(),
-                        part_key_.data());
-  nonce_hex = Hex(nonce.data(), nonce.size());
-  return sealed;
-}
-
-Result<std::string> PassphraseKeys::Open(std::string_view sealed, std::string_view nonce_hex) const {
-  std::array<unsigned char, crypto_secretbox_NONCEBYTES> nonce{};
-  if (sealed.size() < crypto_secretbox_MACBYTES || !FromHex(nonce_hex, nonce.data(), nonce.size())) {
-    return MakeError(ErrorCode::kUnauthenticated, "a sealed part is too short or its nonce unreadable");
-  }
-  std::string plain(sealed.size() - crypto_secretbox_MACBYTES, '\0');
-  if (crypto_secretbox_open_easy(reinterpret_cast<unsigned char*>(plain.data()),
-                                 reinterpret_cast<const unsigned char*>(sealed.data()), sealed.size(),
-                                 nonce.data(), part_key_.data()) != 0) {
-    return MakeError(ErrorCode::kUnauthenticated, "a sealed part does not open with the passphrase");
-  }
-  return plain;
-}
-
-std::array<unsigned char, kSelfBackupMacBytes> PassphraseKeys::Mac(std::string_view bytes) const {
-  std::array<unsigned char, kSelfBackupMacBytes> tag{};
-  crypto_auth_hmacsha256(tag.data(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                         header_key_.data());
-  return tag;
-}
-
 std::string EncodeHeader(const Manifest& manifest, const PassphraseKeys& keys) {
   const std::string body = json::serialize(EncodeManifest(manifest));
   std::string out(kSelfBackupMagic);
@@ -315,9 +224,9 @@ Result<HeaderRead> ReadHeader(int fd) {
   const std::uint32_t manifest_bytes = GetU32(raw + 12);
   if (manifest_bytes == 0 || manifest_bytes > kSelfBackupMaxManifest)
     return Malformed("manifest size out of range");
-  auto rest = ReadUpTo(fd, manifest_bytes + kSelfBackupMacBytes);
+  auto rest = ReadUpTo(fd, manifest_bytes + kHeaderMacBytes);
   if (!rest) return rest.error();
-  if (rest->size() < manifest_bytes + kSelfBackupMacBytes)
+  if (rest->size() < manifest_bytes + kHeaderMacBytes)
     return Malformed("the file ends inside its header (truncated)");
   HeaderRead header;
   auto manifest = DecodeManifest(std::string_view(*rest).substr(0, manifest_bytes));
@@ -325,7 +234,7 @@ Result<HeaderRead> ReadHeader(int fd) {
   header.manifest = std::move(*manifest);
   header.authenticated = *prefix + rest->substr(0, manifest_bytes);
   header.mac = rest->substr(manifest_bytes);
-  header.header_bytes = kSelfBackupPrefixBytes + manifest_bytes + kSelfBackupMacBytes;
+  header.header_bytes = kSelfBackupPrefixBytes + manifest_bytes + kHeaderMacBytes;
   return header;
 }
 

@@ -22,11 +22,9 @@
 // "server.key" (sealed), and when present "tls.crt" and "tls.key" (sealed).
 // Sizes and hashes are of the bytes as stored (ciphertext for sealed parts).
 //
-// Keys: Argon2id (crypto_pwhash) of the operator's passphrase with the
-// recorded salt and limits gives 64 bytes; the first 32 seal parts
-// (crypto_secretbox, XSalsa20-Poly1305, one random nonce per part), the last
-// 32 authenticate the header. The header carries every part's SHA-256, so
-// a file that verifies under the passphrase is exactly what was written.
+// Keys: passphrase_keys.h (Argon2id → a part key and a header key). The
+// authenticated header carries every part's SHA-256, so a file that verifies
+// under the passphrase is exactly what was written.
 // Thread safety: value types and functions.
 
 #include <array>
@@ -36,6 +34,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "server/app/passphrase_keys.h"
 
 namespace rmgr::server {
 
@@ -45,17 +44,8 @@ inline constexpr std::string_view kSelfBackupMagic = "RMGRSELF";
 inline constexpr std::uint32_t kSelfBackupFormat = 1;
 //! Bytes before the manifest: magic, version, manifest length.
 inline constexpr std::size_t kSelfBackupPrefixBytes = 16;
-//! Bytes of the header's authentication tag.
-inline constexpr std::size_t kSelfBackupMacBytes = 32;
 //! Upper bound of the manifest (a parser size limit).
 inline constexpr std::size_t kSelfBackupMaxManifest = 64 * 1024;
-
-//! Argon2id parameters, recorded so a restore derives the same keys.
-struct KdfParams {
-  std::uint64_t opslimit = 0;            ///< crypto_pwhash opslimit.
-  std::uint64_t memlimit = 0;            ///< crypto_pwhash memlimit, bytes.
-  std::array<unsigned char, 16> salt{};  ///< Random per file.
-};
 
 //! One part of the file, as the manifest describes it.
 struct PartEntry {
@@ -63,7 +53,7 @@ struct PartEntry {
   std::uint64_t size = 0;  ///< Bytes stored.
   std::string sha256;      ///< Lower-case hex of the stored bytes.
   bool sealed = false;     ///< Encrypted with the passphrase's part key.
-  std::string nonce;       ///< Hex, for sealed parts.
+  PartNonce nonce{};       ///< For sealed parts.
 };
 
 //! Everything the header says.
@@ -80,34 +70,6 @@ struct Manifest {
   //! Sum of the part sizes; kMalformed when it overflows.
   Result<std::uint64_t> PartsBytes() const;
 };
-
-//! The two keys derived from a passphrase; wiped on destruction.
-class PassphraseKeys {
- public:
-  //! Argon2id of `passphrase` under `kdf`; kInvalidArgument for limits
-  //! outside what this binary accepts (a crafted file must not exhaust memory).
-  static Result<PassphraseKeys> Derive(std::string_view passphrase, const KdfParams& kdf);
-  ~PassphraseKeys();
-  PassphraseKeys(PassphraseKeys&&) noexcept;
-  PassphraseKeys& operator=(PassphraseKeys&&) noexcept;
-  PassphraseKeys(const PassphraseKeys&) = delete;
-  PassphraseKeys& operator=(const PassphraseKeys&) = delete;
-
-  //! Encrypts `plain` with a fresh nonce; `nonce_hex` receives the nonce.
-  std::string Seal(std::string_view plain, std::string& nonce_hex) const;
-  //! Decrypts a sealed part; kUnauthenticated when it does not open.
-  Result<std::string> Open(std::string_view sealed, std::string_view nonce_hex) const;
-  //! HMAC-SHA-256 of `bytes` under the header key.
-  std::array<unsigned char, kSelfBackupMacBytes> Mac(std::string_view bytes) const;
-
- private:
-  PassphraseKeys() = default;
-  std::array<unsigned char, 32> part_key_{};
-  std::array<unsigned char, 32> header_key_{};
-};
-
-//! Fresh parameters: a random salt and the given limits.
-KdfParams NewKdfParams(std::uint64_t opslimit, std::uint64_t memlimit);
 
 //! Magic, version, manifest and tag: the bytes before the parts.
 std::string EncodeHeader(const Manifest& manifest, const PassphraseKeys& keys);

@@ -180,6 +180,7 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
 
   // 3. Staged beside their final names, the store checked before anything moves.
   std::error_code ec;
+  const bool made_dir = !fs::exists(data_dir, ec);
   fs::create_directories(data_dir, ec);
   if (ec)
     return MakeError(ErrorCode::kUnavailable, "cannot create " + data_dir.string() + ": " + ec.message());
@@ -195,6 +196,7 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   };
   auto cleanup = [&] {
     for (const auto& [staged, final_path] : moves) fs::remove(staged, ec);
+    if (made_dir) fs::remove(data_dir, ec);  // only when empty again
   };
   Result<void> staged = stage(sources.database, nullptr, (*offsets)[store_index], store_part->size);
   if (staged) staged = stage(sources.key, &key, 0, 0);
