@@ -58,10 +58,12 @@ Result<std::string> ReadPart(int fd, std::uint64_t offset, std::uint64_t size) {
   return bytes;
 }
 
-// Writes `size` bytes of `fd` from `offset`, or `bytes` when given, to a new 0600 file.
+// Writes `size` bytes of `fd` from `offset`, or `bytes` when given, to a new
+// 0600 file; `sha256` (when given) is checked against what landed in it, so a
+// backup file changed between the check and the copy is caught too.
 Result<void> WriteNew(const fs::path& path, int fd, std::uint64_t offset, std::uint64_t size,
-                      const std::string* bytes) {
-  const int out = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+                      const std::string* bytes, const std::string* sha256 = nullptr) {
+  const int out = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (out < 0) return FileError(path, "cannot create");
   Fd closer{out};
   std::vector<char> buffer(kCopyChunk);
@@ -87,6 +89,15 @@ Result<void> WriteNew(const fs::path& path, int fd, std::uint64_t offset, std::u
     done += static_cast<std::uint64_t>(n);
   }
   if (::fsync(out) != 0) return FileError(path, "cannot fsync");
+  if (sha256 != nullptr) {
+    auto landed = Sha256OfRange(out, 0, total);
+    if (!landed) return landed.error();
+    if (*landed != *sha256) {
+      return MakeError(
+          ErrorCode::kMalformed,
+          "the copy in " + path.string() + " does not match its SHA-256: the backup file changed meanwhile");
+    }
+  }
   return Ok();
 }
 
@@ -189,16 +200,17 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   std::vector<std::pair<fs::path, fs::path>> moves;  // staged → final
   const std::size_t store_index = static_cast<std::size_t>(store_part - manifest.parts.data());
   auto stage = [&](const fs::path& final_path, const std::string* bytes, std::uint64_t offset,
-                   std::uint64_t size) -> Result<void> {
+                   std::uint64_t size, const std::string* sha256 = nullptr) -> Result<void> {
     const fs::path staged = Staged(final_path);
     moves.emplace_back(staged, final_path);
-    return WriteNew(staged, file.fd, offset, size, bytes);
+    return WriteNew(staged, file.fd, offset, size, bytes, sha256);
   };
   auto cleanup = [&] {
     for (const auto& [staged, final_path] : moves) fs::remove(staged, ec);
     if (made_dir) fs::remove(data_dir, ec);  // only when empty again
   };
-  Result<void> staged = stage(sources.database, nullptr, (*offsets)[store_index], store_part->size);
+  Result<void> staged =
+      stage(sources.database, nullptr, (*offsets)[store_index], store_part->size, &store_part->sha256);
   if (staged) staged = stage(sources.key, &key, 0, 0);
   if (staged && tls) staged = stage(sources.tls_cert, &cert, 0, 0);
   if (staged && tls) staged = stage(sources.tls_key, &tls_key, 0, 0);
@@ -239,7 +251,7 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   RestoreReport report;
   report.manifest = manifest;
   report.tls = tls;
-  // After the open the file is in WAL mode with no writer left: read it with a plain read-only open.
+  // Read through a connection of its own, as it is now (migrated, in WAL mode).
   auto facts = store::InspectSqliteFile(sources.database);
   if (!facts) return facts.error();
   report.restored = *facts;
