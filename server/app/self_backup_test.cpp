@@ -380,5 +380,22 @@ TEST(SelfBackupConfig, DirNeedsAPassphraseFileAndKeepIsBounded) {
   EXPECT_FALSE(ResolveConfig(flags).ok());
 }
 
+TEST(SelfBackupConfig, TomlKeys) {
+  const fs::path file = fs::temp_directory_path() / ("rmgr-selfbak-" + NewUlid() + ".toml");
+  std::ofstream(file) << "self_backup_dir = \"/var/backups/rm\"\n"
+                         "self_backup_passphrase_file = \"/etc/rm/self.pass\"\n"
+                         "self_backup_interval_seconds = 7200\n"
+                         "self_backup_keep = 3\n";
+  ServerFlags flags;
+  flags.config_file = file.string();
+  auto config = ResolveConfig(flags);
+  fs::remove(file);
+  ASSERT_TRUE(config.ok()) << config.error().Describe();
+  EXPECT_EQ(config->self_backup_dir, fs::path("/var/backups/rm"));
+  EXPECT_EQ(config->self_backup_passphrase_file, fs::path("/etc/rm/self.pass"));
+  EXPECT_EQ(config->self_backup_interval, std::chrono::seconds(7200));
+  EXPECT_EQ(config->self_backup_keep, 3);
+}
+
 }  // namespace
 }  // namespace rmgr::server
