@@ -6,6 +6,7 @@
 
 #include "common/util/log.h"
 #include "server/app/key_rotation.h"
+#include "server/app/self_backup_command.h"
 #include "server/app/server_app.h"
 #include "server/app/server_config.h"
 
@@ -39,6 +40,8 @@ int main(int argc, char** argv) {
                                     "Seal every stored secret under a new server key (stop the server first; "
                                     "safe to run again after an interruption)");
   rotate->fallthrough();
+  rmgr::server::SelfBackupFlags self_flags;
+  const auto self = rmgr::server::AddSelfBackupCommands(app, self_flags);
   CLI11_PARSE(app, argc, argv);
 
   auto config = rmgr::server::ResolveConfig(flags);
@@ -48,6 +51,8 @@ int main(int argc, char** argv) {
   }
   rmgr::SetLogLevel(config->log_level);
   if (rotate->parsed()) return RotateKey(*config);
+  if (self.backup->parsed()) return rmgr::server::RunBackupSelf(*config, self_flags);
+  if (self.restore->parsed()) return rmgr::server::RunRestoreSelf(*config, self_flags);
   auto log = rmgr::Logger("server");
   log->info("restic-manager-server 0.1.0, data dir {}", config->data_dir.string());
   rmgr::server::ServerApp server(*config);

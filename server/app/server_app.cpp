@@ -15,6 +15,7 @@
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
 #include "server/api/server_tls_handlers.h"
+#include "server/app/self_backup_task.h"
 #include "server/app/server_run_keeper.h"
 #include "server/app/tls_mode.h"
 #include "server/app/tls_setup.h"
@@ -200,6 +201,21 @@ Result<void> ServerApp::Init() {
   if (!endpoint) return endpoint.error();
   port_ = endpoint->port();
   log->info("listening on {}:{}", host, port_);
+  if (config_.self_backup_dir) {
+    SelfBackupOptions written;
+    written.server_version = RMGR_VERSION;
+    SelfBackupTask::Settings self_backup{
+        .dir = *config_.self_backup_dir,
+        .interval = config_.self_backup_interval,
+        .keep = static_cast<std::size_t>(config_.self_backup_keep),
+        .passphrase_file = config_.self_backup_passphrase_file.value_or(std::filesystem::path()),
+        .sources = SelfBackupSources::InDataDir(config_.data_dir),
+        .options = written,
+    };
+    self_backup_ =
+        std::make_unique<SelfBackupTask>(blocking_.get_executor(), *store_, std::move(self_backup));
+    if (auto started = self_backup_->Start(); !started) return started.error();
+  }
   return Ok();
 }
 
@@ -226,6 +242,7 @@ void ServerApp::Run(const std::function<void()>& on_ready) {
   io_.run();
   for (auto& t : pool) t.join();
   blocking_.join();  // the run keeper has stopped; no request is left
+  self_backup_.reset();
   stats_planner_.reset();
   agents_.reset();
   alerts_.reset();
@@ -264,6 +281,7 @@ void ServerApp::RequestStop() {
     http_->Stop();
     streams_->Stop();
     stats_planner_->Stop();
+    if (self_backup_) self_backup_->Stop();
     agents_->Stop();
     alerts_->Stop();
     hub_->Stop();

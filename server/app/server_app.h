@@ -63,6 +63,7 @@ class Notifier;
 }  // namespace notify
 
 class ServerRunKeeper;
+class SelfBackupTask;
 
 class ServerApp {
  public:
@@ -121,6 +122,7 @@ class ServerApp {
   std::unique_ptr<metrics::AlertMetrics> alert_metrics_;       // rmgr_alerts in a scrape
   std::unique_ptr<metrics::ServerMetrics> metrics_;            // GET /metrics; observes http_
   std::unique_ptr<scheduling::StatsPlanner> stats_planner_;    // queues stats jobs (repository size)
+  std::unique_ptr<SelfBackupTask> self_backup_;                // --self-backup-dir, or null
   std::unique_ptr<http::HttpServer> http_;
   unsigned short port_ = 0;
 };

@@ -37,14 +37,23 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
   return std::chrono::seconds(value);
 }
 
-constexpr const char* kStringKeys[] = {
-    "listen",   "data_dir",      "log_level",          "admin_password_file",
-    "web_root", "public_url",    "metrics_token_file", "tls_cert",
-    "tls_key",  "tls_next_cert", "trusted_proxies"};
+constexpr const char* kStringKeys[] = {"listen",
+                                       "data_dir",
+                                       "log_level",
+                                       "admin_password_file",
+                                       "web_root",
+                                       "public_url",
+                                       "metrics_token_file",
+                                       "tls_cert",
+                                       "tls_key",
+                                       "tls_next_cert",
+                                       "trusted_proxies",
+                                       "self_backup_dir",
+                                       "self_backup_passphrase_file"};
 constexpr const char* kBoolKeys[] = {"tls_self_signed", "insecure_http"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds", "alert_settle_seconds",
-                                        "stats_interval_seconds"};
+                                        "stats_interval_seconds", "self_backup_interval_seconds"};
 
 //! The config field a seconds key sets.
 std::chrono::seconds& SecondsField(ServerConfig& config, const std::string& name) {
@@ -52,6 +61,7 @@ std::chrono::seconds& SecondsField(ServerConfig& config, const std::string& name
   if (name == "job_lost_after_seconds") return config.job_lost_after;
   if (name == "stats_interval_seconds") return config.stats_interval;
   if (name == "alert_settle_seconds") return config.alert_settle;
+  if (name == "self_backup_interval_seconds") return config.self_backup_interval;
   return config.alert_interval;
 }
 
@@ -60,6 +70,21 @@ Result<void> ValidateLevel(const std::string& level) {
   if (parsed == spdlog::level::off && level != "off") {
     return MakeError(ErrorCode::kInvalidArgument,
                      "log_level must be one of trace, debug, info, warn, error, critical, off", "log_level");
+  }
+  return Ok();
+}
+
+// The self-backup settings make sense together or not at all.
+Result<void> ValidateSelfBackup(const ServerConfig& config) {
+  if (config.self_backup_keep < 1 || config.self_backup_keep > 1000) {
+    return MakeError(ErrorCode::kOutOfRange, "self_backup_keep must be 1..1000", "self_backup_keep");
+  }
+  if (config.self_backup_dir && config.self_backup_dir->empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "self_backup_dir must not be empty", "self_backup_dir");
+  }
+  if (config.self_backup_dir && !config.self_backup_passphrase_file) {
+    return MakeError(ErrorCode::kMissingField, "self_backup_dir needs self_backup_passphrase_file",
+                     "self_backup_passphrase_file");
   }
   return Ok();
 }
@@ -85,6 +110,15 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
       auto seconds = Seconds(number->get(), name.c_str());
       if (!seconds) return seconds.error();
       SecondsField(config, name) = *seconds;
+      continue;
+    }
+    if (name == "self_backup_keep") {
+      const auto* number = node.as_integer();
+      if (number == nullptr) {
+        return MakeError(ErrorCode::kWrongType,
+                         fmt::format("{}: \"{}\" must be an integer", path.string(), name), name);
+      }
+      config.self_backup_keep = number->get();
       continue;
     }
     if (std::find(std::begin(kBoolKeys), std::end(kBoolKeys), name) != std::end(kBoolKeys)) {
@@ -116,6 +150,8 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "tls_key") config.tls_key = value->get();
     if (name == "tls_next_cert") config.tls_next_cert = value->get();
     if (name == "trusted_proxies") config.trusted_proxies = value->get();
+    if (name == "self_backup_dir") config.self_backup_dir = value->get();
+    if (name == "self_backup_passphrase_file") config.self_backup_passphrase_file = value->get();
   }
   return Ok();
 }
@@ -167,6 +203,15 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--trusted-proxies", flags.trusted_proxies,
                  "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the "
                  "client for rate limits and the audit log");
+  app.add_option("--self-backup-dir", flags.self_backup_dir,
+                 "Write a self-backup (store, server key, TLS pair; docs/self-backup.md) into this directory "
+                 "periodically, for the agent on this host to back up");
+  app.add_option("--self-backup-interval", flags.self_backup_interval_seconds,
+                 "Seconds between self-backups (default 86400)");
+  app.add_option("--self-backup-keep", flags.self_backup_keep,
+                 "Self-backups kept in --self-backup-dir, older ones removed (default 7)");
+  app.add_option("--self-backup-passphrase-file", flags.self_backup_passphrase_file,
+                 "File (mode 0600) whose first line is the passphrase self-backups are sealed with");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -187,6 +232,10 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.tls_self_signed) config.tls_self_signed = true;
   if (flags.insecure_http) config.insecure_http = true;
   if (flags.trusted_proxies) config.trusted_proxies = *flags.trusted_proxies;
+  if (flags.self_backup_dir) config.self_backup_dir = *flags.self_backup_dir;
+  if (flags.self_backup_keep) config.self_backup_keep = *flags.self_backup_keep;
+  if (flags.self_backup_passphrase_file)
+    config.self_backup_passphrase_file = *flags.self_backup_passphrase_file;
   if (auto proxies = http::TrustedProxies::Parse(config.trusted_proxies); !proxies) return proxies.error();
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
@@ -213,6 +262,12 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
     if (!seconds) return seconds.error();
     config.stats_interval = *seconds;
   }
+  if (flags.self_backup_interval_seconds) {
+    auto seconds = Seconds(*flags.self_backup_interval_seconds, "self_backup_interval_seconds");
+    if (!seconds) return seconds.error();
+    config.self_backup_interval = *seconds;
+  }
+  if (auto ok = ValidateSelfBackup(config); !ok) return ok.error();
   if (auto ok = ValidateListen(config.listen); !ok) return ok.error();
   if (auto ok = ValidateLevel(config.log_level); !ok) return ok.error();
   if (config.web_root && config.web_root->empty()) {

@@ -50,6 +50,14 @@ struct ServerConfig {
   bool insecure_http = false;
   //! Reverse proxies whose X-Forwarded-For names the client ("10.0.0.0/8, ::1"); empty: none.
   std::string trusted_proxies;
+  //! Write a self-backup (docs/self-backup.md) into this directory periodically; unset: never.
+  std::optional<std::filesystem::path> self_backup_dir;
+  //! Time between self-backups.
+  std::chrono::seconds self_backup_interval{86400};
+  //! Self-backups kept in self_backup_dir (older ones are removed), 1..1000.
+  int64_t self_backup_keep = 7;
+  //! File holding the passphrase self-backups are sealed with (0600; required with self_backup_dir).
+  std::optional<std::filesystem::path> self_backup_passphrase_file;
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -80,12 +88,15 @@ struct ServerFlags {
   bool tls_self_signed = false;
   std::optional<std::string> trusted_proxies;
   bool insecure_http = false;
+  std::optional<std::string> self_backup_dir;
+  std::optional<int64_t> self_backup_interval_seconds;
+  std::optional<int64_t> self_backup_keep;
+  std::optional<std::string> self_backup_passphrase_file;
 };
 
 //! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
 //! --catchup-settle, --job-lost-after, --alert-interval, --web-root, --public-url and
-//! --metrics-token-file on `app`.
-//! --catchup-settle, --job-lost-after, --stats-interval and --web-root on `app`.
+//! --metrics-token-file, the TLS flags and the --self-backup-* flags on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.
