@@ -1,7 +1,8 @@
 # Every third-party library comes from a Debian bookworm package
 # (scripts/install-deps.sh installs them).
 find_package(Threads REQUIRED)
-find_package(Boost 1.81 REQUIRED COMPONENTS json url)
+# CONFIG: Boost's own BoostConfig.cmake (1.81 and 1.83 ship it); CMake 3.30+ drops FindBoost.
+find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json url)
 find_package(date REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
