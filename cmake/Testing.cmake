@@ -31,9 +31,14 @@ function(rmgr_add_test name)
   add_executable(${name} ${T_SOURCES})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gmock GTest::gtest_main
     rmgr_warnings rmgr_sanitizers)
+  # An empty TEST_PREFIX is left out: CMake 3.31 (Debian 13) warns about an empty keyword value.
+  set(prefix_args)
+  if(T_TEST_PREFIX)
+    set(prefix_args TEST_PREFIX "${T_TEST_PREFIX}")
+  endif()
   gtest_discover_tests(${name}
     WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
-    TEST_PREFIX "${T_TEST_PREFIX}"
+    ${prefix_args}
     PROPERTIES LABELS "${T_LABELS}"
     DISCOVERY_TIMEOUT 60
     NO_PRETTY_VALUES NO_PRETTY_TYPES)
