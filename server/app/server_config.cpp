@@ -40,7 +40,7 @@ Result<std::chrono::seconds> Seconds(int64_t value, const char* name) {
 constexpr const char* kStringKeys[] = {
     "listen",   "data_dir",      "log_level",          "admin_password_file",
     "web_root", "public_url",    "metrics_token_file", "tls_cert",
-    "tls_key",  "tls_next_cert", "trusted_proxies"};
+    "tls_key",  "tls_next_cert", "trusted_proxies",    "packages_dir"};
 constexpr const char* kBoolKeys[] = {"tls_self_signed", "insecure_http"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds", "alert_settle_seconds",
@@ -116,6 +116,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "tls_key") config.tls_key = value->get();
     if (name == "tls_next_cert") config.tls_next_cert = value->get();
     if (name == "trusted_proxies") config.trusted_proxies = value->get();
+    if (name == "packages_dir") config.packages_dir = value->get();
   }
   return Ok();
 }
@@ -167,6 +168,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
   app.add_option("--trusted-proxies", flags.trusted_proxies,
                  "Reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the "
                  "client for rate limits and the audit log");
+  app.add_option("--packages-dir", flags.packages_dir,
+                 "Directory of the agent packages (.deb) new hosts download from GET /downloads/ (default "
+                 "/usr/share/restic-manager/packages)");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -187,6 +191,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.tls_self_signed) config.tls_self_signed = true;
   if (flags.insecure_http) config.insecure_http = true;
   if (flags.trusted_proxies) config.trusted_proxies = *flags.trusted_proxies;
+  if (flags.packages_dir) config.packages_dir = *flags.packages_dir;
   if (auto proxies = http::TrustedProxies::Parse(config.trusted_proxies); !proxies) return proxies.error();
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
@@ -225,6 +230,9 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
   if (auto mode = ResolveTlsMode(config); !mode) return mode.error();
+  if (config.packages_dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "packages_dir must not be empty", "packages_dir");
+  }
   if (config.metrics_token_file && config.metrics_token_file->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metrics_token_file must not be empty",
                      "metrics_token_file");

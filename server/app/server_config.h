@@ -50,6 +50,8 @@ struct ServerConfig {
   bool insecure_http = false;
   //! Reverse proxies whose X-Forwarded-For names the client ("10.0.0.0/8, ::1"); empty: none.
   std::string trusted_proxies;
+  //! The agent packages offered at GET /downloads/{file}; the server package installs them here.
+  std::filesystem::path packages_dir = "/usr/share/restic-manager/packages";
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -80,12 +82,10 @@ struct ServerFlags {
   bool tls_self_signed = false;
   std::optional<std::string> trusted_proxies;
   bool insecure_http = false;
+  std::optional<std::string> packages_dir;
 };
 
-//! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after, --alert-interval, --web-root, --public-url and
-//! --metrics-token-file on `app`.
-//! --catchup-settle, --job-lost-after, --stats-interval and --web-root on `app`.
+//! Registers every server flag (--listen, --data-dir, --config, ..., --packages-dir) on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.
