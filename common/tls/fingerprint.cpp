@@ -34,7 +34,8 @@ std::string SpkiPin(X509* cert) {
   if (length <= 0) return {};
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int digest_length = 0;
-  const bool hashed = EVP_Digest(der, static_cast<size_t>(length), digest, &digest_length, EVP_sha256(), nullptr) == 1;
+  const bool hashed =
+      EVP_Digest(der, static_cast<size_t>(length), digest, &digest_length, EVP_sha256(), nullptr) == 1;
   OPENSSL_free(der);
   if (!hashed) return {};
   // EVP_EncodeBlock writes 4 characters per 3 bytes and a NUL.

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -7,8 +9,6 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/use_future.hpp>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -60,8 +60,9 @@ std::string OpensslFingerprint(const fs::path& cert) {
 
 // The SPKI pin as curl's documentation computes it with openssl: an independent check of SpkiPin.
 std::string OpensslSpkiPin(const fs::path& cert) {
-  const std::string command = "openssl x509 -noout -pubkey -in " + cert.string() +
-                              " | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64";
+  const std::string command =
+      "openssl x509 -noout -pubkey -in " + cert.string() +
+      " | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64";
   std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
   char line[256] = {};
   if (!pipe || std::fgets(line, sizeof line, pipe.get()) == nullptr) return {};
@@ -111,7 +112,8 @@ TEST(SelfSigned, CreatesAP256CertificateWithTheNamesAndAPrivateKey) {
 
   std::unique_ptr<FILE, decltype(&std::fclose)> pem(std::fopen(files.cert.c_str(), "rb"), &std::fclose);
   ASSERT_TRUE(pem);
-  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr), &X509_free);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr),
+                                                   &X509_free);
   ASSERT_TRUE(cert);
   const auto pin = SpkiPin(cert.get());
   EXPECT_EQ(pin.size(), 8u + 44u) << pin;

@@ -12,12 +12,9 @@ namespace beast_http = http::beast_http;
 constexpr const char* kDebContentType = "application/vnd.debian.binary-package";
 
 boost::json::object Describe(const OfferedPackage& package) {
-  return {{"file", package.file},
-          {"package", package.package},
-          {"version", package.version},
-          {"architecture", package.architecture},
-          {"size", package.size},
-          {"url", "/downloads/" + package.file}};
+  return {{"file", package.file},       {"package", package.package},
+          {"version", package.version}, {"architecture", package.architecture},
+          {"size", package.size},       {"url", "/downloads/" + package.file}};
 }
 }  // namespace
 

@@ -75,9 +75,9 @@ TEST(PackageShelf, ParsesOnlyDebianFileNames) {
   EXPECT_EQ(agent->package, "restic-manager-agent");
   EXPECT_EQ(agent->version, "0.1.0-1~bpo12+1");
   EXPECT_EQ(agent->architecture, "amd64");
-  for (const char* bad : {"", ".deb", "x.deb", "a_1.deb", "a_1_b_c.deb", "../a_1_amd64.deb", "a/b_1_amd64.deb",
-                          "ab_1_amd64.deb.txt", "ab_1_AMD64.deb", "ab_x1_amd64.deb", "-ab_1_amd64.deb",
-                          "ab_1_amd 64.deb", "ab_1_amd64\".deb", "Ab_1_amd64.deb"}) {
+  for (const char* bad : {"", ".deb", "x.deb", "a_1.deb", "a_1_b_c.deb", "../a_1_amd64.deb",
+                          "a/b_1_amd64.deb", "ab_1_amd64.deb.txt", "ab_1_AMD64.deb", "ab_x1_amd64.deb",
+                          "-ab_1_amd64.deb", "ab_1_amd 64.deb", "ab_1_amd64\".deb", "Ab_1_amd64.deb"}) {
     EXPECT_FALSE(PackageShelf::ParseName(bad).has_value()) << bad;
   }
 }

@@ -48,7 +48,8 @@ std::optional<fs::path> RegularFile(const fs::path& dir, std::string_view file, 
 }  // namespace
 
 std::optional<OfferedPackage> PackageShelf::ParseName(std::string_view file) {
-  if (file.size() <= kSuffix.size() || file.substr(file.size() - kSuffix.size()) != kSuffix) return std::nullopt;
+  if (file.size() <= kSuffix.size() || file.substr(file.size() - kSuffix.size()) != kSuffix)
+    return std::nullopt;
   const std::string_view stem = file.substr(0, file.size() - kSuffix.size());
   const auto first = stem.find('_');
   const auto last = stem.rfind('_');
