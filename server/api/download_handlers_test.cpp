@@ -24,7 +24,7 @@ class DownloadRoutesTest : public testing::ApiFixture {
     std::ofstream(packages_ / kAgentDeb, std::ios::binary) << std::string("!<arch>\ndebian-binary\0x", 23);
     // Things that must never be served: a secret beside the packages, a
     // link to it dressed as a package, a file that is not a package name.
-    std::ofstream(Dir() / "secret.deb") << "secret";
+    std::ofstream(Dir() / "secret.deb") << "top-secret-bytes";
     fs::create_symlink(Dir() / "secret.deb", packages_ / "restic-manager-agent_0.1.0_arm64.deb");
     std::ofstream(packages_ / "notes.txt") << "notes";
     RegisterDownloadRoutes(Router(), Routes(), packages_);
@@ -51,7 +51,7 @@ TEST_F(DownloadRoutesTest, TraversalLinksAndUnknownNamesAre404) {
     SCOPED_TRACE(target);
     auto r = Call("GET", target);
     EXPECT_TRUE(r.status == 404u || r.status == 400u) << r.status;
-    EXPECT_EQ(r.body.find("secret"), std::string::npos);
+    EXPECT_EQ(r.body.find("top-secret-bytes"), std::string::npos);
   }
 }
 
@@ -59,14 +59,15 @@ TEST_F(DownloadRoutesTest, ListsOnlyServablePackagesForViewers) {
   EXPECT_EQ(Call("GET", "/api/v1/downloads").status, 401u);
   auto r = As("viewer", "GET", "/api/v1/downloads");
   ASSERT_EQ(r.status, 200u) << r.body;
-  const auto& items = r.Json().at("items").as_array();
+  const auto body = r.Json();
+  const auto& items = body.at("items").as_array();
   ASSERT_EQ(items.size(), 1u) << r.body;
   EXPECT_EQ(items[0].at("file"), kAgentDeb);
   EXPECT_EQ(items[0].at("package"), "restic-manager-agent");
   EXPECT_EQ(items[0].at("version"), "0.1.0");
   EXPECT_EQ(items[0].at("architecture"), "amd64");
   EXPECT_EQ(items[0].at("size"), 23);
-  EXPECT_EQ(items[0].at("url"), std::string("/downloads/") + kAgentDeb);
+  EXPECT_EQ(items[0].at("url").as_string(), std::string("/downloads/") + kAgentDeb);
 }
 
 TEST(PackageShelf, ParsesOnlyDebianFileNames) {

@@ -50,7 +50,10 @@ cleanup() {
 }
 trap cleanup EXIT
 step() { echo "[$(($(date +%s) - started)) s] $*"; }
-in_root() { chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 "$@"; }
+in_root() {
+  chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+    DEBIAN_FRONTEND=noninteractive "$@"
+}
 
 step "debootstrap --variant=minbase $codename"
 cache_args=()
@@ -69,9 +72,8 @@ mkdir -p "$root/tmp/debs"
 cp "$debs"/restic-manager-server_*.deb "$debs"/restic-manager-cli_*.deb "$root/tmp/debs/"
 
 step "apt-get install the server and CLI packages (and curl, for the install command)"
-export DEBIAN_FRONTEND=noninteractive
 in_root apt-get update -q >"$work/apt.log" 2>&1
-in_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+in_root apt-get install -y -q --no-install-recommends \
   /tmp/debs/restic-manager-server_*.deb /tmp/debs/restic-manager-cli_*.deb curl ca-certificates \
   >>"$work/apt.log" 2>&1 || {
   tail -40 "$work/apt.log" >&2
@@ -143,10 +145,10 @@ in_root sh -c '. /etc/restic-manager/agent.env && exec /usr/bin/restic-manager-a
   >"$work/agent.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 100); do
-  [[ $(field "$(call GET "/hosts/$host_id")" status) == online ]] && break
+  [[ $(field "$(call GET "/hosts/$host_id")" connected) == true ]] && break
   sleep 0.3
 done
-[[ $(field "$(call GET "/hosts/$host_id")" status) == online ]] || {
+[[ $(field "$(call GET "/hosts/$host_id")" connected) == true ]] || {
   cat "$work/agent.log" "$work/server.log" >&2
   exit 1
 }
