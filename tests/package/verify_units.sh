@@ -19,14 +19,17 @@ fi
 
 root=$(mktemp -d /tmp/rmgr-units-XXXXXX)
 trap 'rm -rf "$root"' EXIT
-for deb in "${packages[@]}"; do dpkg-deb -x "$deb" "$root"; done
-# What a Debian host gives every unit and the packages depend on but do not
-# ship: kill(1) for ExecReload=, and /usr merged into / as on Debian 12.
-mkdir -p "$root/usr/bin"
+# What a Debian host gives every unit but the packages do not ship: systemd's
+# own units (the targets and slices of the default dependencies), kill(1) for
+# ExecReload=, and /bin as merged /usr (Debian 12). Then the packages' files.
+mkdir -p "$root/lib/systemd/system" "$root/usr/bin"
+cp -a /lib/systemd/system/. "$root/lib/systemd/system/"
+rm -f "$root"/lib/systemd/system/restic-manager-*
 cp /bin/kill "$root/usr/bin/kill"
 ln -s usr/bin "$root/bin"
+for deb in "${packages[@]}"; do dpkg-deb -x "$deb" "$root"; done
 
-units=("$root"/lib/systemd/system/*.service)
+units=("$root"/lib/systemd/system/restic-manager-*.service)
 if [[ ${#units[@]} -ne 2 ]]; then
   echo "expected the server's and the agent's unit, found: ${units[*]}" >&2
   exit 1
