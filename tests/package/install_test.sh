@@ -73,8 +73,10 @@ cp "$debs"/restic-manager-server_*.deb "$debs"/restic-manager-cli_*.deb "$root/t
 
 step "apt-get install the server and CLI packages (and curl, for the install command)"
 in_root apt-get update -q >"$work/apt.log" 2>&1
+server_deb=$(cd "$root/tmp/debs" && echo restic-manager-server_*.deb)
+cli_deb=$(cd "$root/tmp/debs" && echo restic-manager-cli_*.deb)
 in_root apt-get install -y -q --no-install-recommends \
-  /tmp/debs/restic-manager-server_*.deb /tmp/debs/restic-manager-cli_*.deb curl ca-certificates \
+  "/tmp/debs/$server_deb" "/tmp/debs/$cli_deb" curl ca-certificates \
   >>"$work/apt.log" 2>&1 || {
   tail -40 "$work/apt.log" >&2
   exit 1
