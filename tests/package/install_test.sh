@@ -103,7 +103,7 @@ chroot --userspec=restic-manager:restic-manager "$root" /usr/bin/env -i PATH=/us
   --listen "127.0.0.1:$port" --tls-self-signed >"$work/server.log" 2>&1 &
 pids+=($!)
 base="https://127.0.0.1:$port"
-cafile="$root/var/lib/restic-manager/tls/server.crt"
+cafile="$root/var/lib/restic-manager/tls-self-signed.crt"
 for _ in $(seq 1 100); do
   [[ -f "$cafile" ]] && curl -fsS --cacert "$cafile" "$base/healthz" >/dev/null 2>&1 && break
   sleep 0.2
