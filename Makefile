@@ -50,7 +50,9 @@ package: deps
 # one real backup included (root and network to deb.debian.org; minutes).
 # `make test` runs the quick ones (systemd-analyze verify, lintian) on
 # packages of its own build tree.
-test-package: package build
+test-package: package
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) --target restic-manager-server restic-manager-agent restic-manager
 	RMGR_TEST_PACKAGES=$(CURDIR)/build/packages ctest --test-dir build/$(PRESET) -L package --output-on-failure
 
 run: release
