@@ -11,7 +11,7 @@ export CCACHE_NOHASHDIR := true
 DATA_DIR ?= $(CURDIR)/.run
 LISTEN ?= 127.0.0.1:8080
 
-.PHONY: all deps restic-018 build test test-unit test-fuzz run bench release clean format
+.PHONY: all deps restic-018 build test test-unit test-fuzz run bench release package test-package clean format
 
 all: build
 
@@ -39,6 +39,21 @@ test-fuzz: deps
 release: deps
 	cmake --preset release
 	cmake --build --preset release
+
+# Debian packages from the release preset into build/packages/:
+# restic-manager-server (carrying the agent package it offers to new hosts),
+# restic-manager-agent, restic-manager-cli.
+package: deps
+	scripts/build-packages.sh release
+
+# The package tests on those release packages, the debootstrap install with
+# one real backup included (root and network to deb.debian.org; minutes).
+# `make test` runs the quick ones (systemd-analyze verify, lintian) on
+# packages of its own build tree.
+test-package: package
+	cmake --preset $(PRESET)
+	cmake --build --preset $(PRESET) --target restic-manager-server restic-manager-agent restic-manager
+	RMGR_TEST_PACKAGES=$(CURDIR)/build/packages ctest --test-dir build/$(PRESET) -L package --output-on-failure
 
 run: release
 	scripts/run-local.sh "$(DATA_DIR)" "$(LISTEN)"

@@ -33,6 +33,9 @@ packages=(
   iproute2
   python3-aiosmtpd openssl
   chromium
+  # Debian packages (make package) and their tests: dpkg-shlibdeps,
+  # systemd-analyze verify, lintian, and a clean root for the install test.
+  dpkg-dev fakeroot systemd lintian debootstrap
 )
 # The web UI builds with node and npm; use whichever is on PATH (nvm, a
 # NodeSource package, ...) and fall back to Debian's.

@@ -27,6 +27,23 @@ std::string Fingerprint(X509* cert) {
   return out;
 }
 
+std::string SpkiPin(X509* cert) {
+  if (cert == nullptr) return {};
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (length <= 0) return {};
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  const bool hashed =
+      EVP_Digest(der, static_cast<size_t>(length), digest, &digest_length, EVP_sha256(), nullptr) == 1;
+  OPENSSL_free(der);
+  if (!hashed) return {};
+  // EVP_EncodeBlock writes 4 characters per 3 bytes and a NUL.
+  unsigned char base64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
+  const int written = EVP_EncodeBlock(base64, digest, static_cast<int>(digest_length));
+  return "sha256//" + std::string(reinterpret_cast<const char*>(base64), static_cast<size_t>(written));
+}
+
 Result<std::string> ParseFingerprint(std::string_view text) {
   const auto bad = [&] {
     return MakeError(ErrorCode::kInvalidArgument,

@@ -17,6 +17,11 @@ namespace rmgr::tls {
 //! The fingerprint of `cert`.
 std::string Fingerprint(X509* cert);
 
+//! curl's --pinnedpubkey for `cert`: "sha256//" and the base64 of the SHA-256
+//! of its DER SubjectPublicKeyInfo; empty on failure. It pins the key, so it
+//! survives renewing a certificate for the same key (the fingerprint does not).
+std::string SpkiPin(X509* cert);
+
 //! `text` as a fingerprint in the canonical spelling (upper-case hex is
 //! accepted and lowered); kInvalidArgument (field "fingerprint") otherwise.
 Result<std::string> ParseFingerprint(std::string_view text);

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 
 #include <boost/asio/co_spawn.hpp>
@@ -56,6 +58,19 @@ std::string OpensslFingerprint(const fs::path& cert) {
   return out;
 }
 
+// The SPKI pin as curl's documentation computes it with openssl: an independent check of SpkiPin.
+std::string OpensslSpkiPin(const fs::path& cert) {
+  const std::string command =
+      "openssl x509 -noout -pubkey -in " + cert.string() +
+      " | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64";
+  std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
+  char line[256] = {};
+  if (!pipe || std::fgets(line, sizeof line, pipe.get()) == nullptr) return {};
+  std::string text(line);
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  return "sha256//" + text;
+}
+
 std::string OpensslText(const fs::path& cert) {
   const std::string command = "openssl x509 -noout -text -in " + cert.string();
   std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
@@ -94,6 +109,15 @@ TEST(SelfSigned, CreatesAP256CertificateWithTheNamesAndAPrivateKey) {
   auto fingerprint = FingerprintOfPemFile(files.cert);
   ASSERT_TRUE(fingerprint);
   EXPECT_EQ(*fingerprint, OpensslFingerprint(files.cert));
+
+  std::unique_ptr<FILE, decltype(&std::fclose)> pem(std::fopen(files.cert.c_str(), "rb"), &std::fclose);
+  ASSERT_TRUE(pem);
+  std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr),
+                                                   &X509_free);
+  ASSERT_TRUE(cert);
+  const auto pin = SpkiPin(cert.get());
+  EXPECT_EQ(pin.size(), 8u + 44u) << pin;
+  EXPECT_EQ(pin, OpensslSpkiPin(files.cert));
 
   // Reused, not replaced, on a later start.
   auto again = EnsureSelfSigned(files, {"other"});

@@ -18,6 +18,7 @@ void RegisterServerTlsRoute(ApiRoutes& routes, std::function<ServerTlsState()> s
                                                  {"tls", now.tls},
                                                  {"fingerprint", OrNull(now.fingerprint)},
                                                  {"next_fingerprint", OrNull(now.next_fingerprint)},
+                                                 {"spki_pin", OrNull(now.spki_pin)},
                                                  {"insecure_http", now.insecure_http},
                                              });
              });

@@ -11,6 +11,7 @@
 #include "server/api/api_deps.h"
 #include "server/api/api_routes.h"
 #include "server/api/auth_handlers.h"
+#include "server/api/download_handlers.h"
 #include "server/api/live_handlers.h"
 #include "server/api/openapi.h"
 #include "server/api/resource_routes.h"
@@ -95,6 +96,7 @@ Result<void> ServerApp::Init() {
   }
 
   auto router = std::make_shared<http::Router>();
+  router_ = router;
   authenticator_ = std::make_unique<auth::SessionAuthenticator>(*store_, deps_->now);
   routes_ = std::make_unique<api::ApiRoutes>(*router, *authenticator_);
   auth_handlers_ = std::make_unique<api::AuthHandlers>(*deps_, *authenticator_);
@@ -102,11 +104,13 @@ Result<void> ServerApp::Init() {
   api::RegisterResourceRoutes(*routes_, *deps_);
   api::RegisterLiveRoutes(*routes_, *deps_, *authenticator_, *streams_);
   api::RegisterOpenApiRoute(*routes_);
+  api::RegisterDownloadRoutes(*router, *routes_, config_.packages_dir);
   api::RegisterServerTlsRoute(
       *routes_, [tls = tls_, insecure = !tls_ && !IsLoopbackHost(ListenHost(config_.listen))] {
         return api::ServerTlsState{.tls = tls != nullptr,
                                    .fingerprint = tls ? tls->Fingerprint() : std::string(),
                                    .next_fingerprint = tls ? tls->NextFingerprint() : std::string(),
+                                   .spki_pin = tls ? tls->SpkiPin() : std::string(),
                                    .insecure_http = insecure};
       });
   // The web UI answers GET/HEAD requests no route took: from the binary, or

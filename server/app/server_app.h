@@ -22,6 +22,7 @@ namespace rmgr::server {
 
 namespace http {
 class HttpServer;
+class Router;
 class TlsContext;
 }  // namespace http
 namespace auth {
@@ -89,6 +90,8 @@ class ServerApp {
 
   //! The /api/v1 route registry (for the OpenAPI cross-check). Valid after Init().
   const api::ApiRoutes& Routes() const { return *routes_; }
+  //! Every HTTP route, /api/v1 and the rest (/downloads, /metrics, ...). Valid after Init().
+  const http::Router& HttpRouter() const { return *router_; }
 
  private:
   // Reloads the certificate on each SIGHUP (re-arms itself).
@@ -114,6 +117,7 @@ class ServerApp {
   std::unique_ptr<events::EventStreams> streams_;              // open /api/v1/events connections
   std::unique_ptr<api::ApiDeps> deps_;                         // what handlers share
   std::unique_ptr<auth::SessionAuthenticator> authenticator_;  // sessions and API tokens
+  std::shared_ptr<http::Router> router_;                       // every route; shared with http_
   std::unique_ptr<api::ApiRoutes> routes_;                     // /api/v1 registry; outlives http_
   std::unique_ptr<api::AuthHandlers> auth_handlers_;           // login, users, tokens
   std::unique_ptr<ws::AgentHub> hub_;                          // agent WebSockets

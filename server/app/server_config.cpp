@@ -49,7 +49,8 @@ constexpr const char* kStringKeys[] = {"listen",
                                        "tls_next_cert",
                                        "trusted_proxies",
                                        "self_backup_dir",
-                                       "self_backup_passphrase_file"};
+                                       "self_backup_passphrase_file",
+                                       "packages_dir"};
 constexpr const char* kBoolKeys[] = {"tls_self_signed", "insecure_http"};
 constexpr const char* kSecondsKeys[] = {"catchup_settle_seconds", "job_lost_after_seconds",
                                         "alert_interval_seconds", "alert_settle_seconds",
@@ -152,6 +153,7 @@ Result<void> LoadConfigFile(const std::filesystem::path& path, ServerConfig& con
     if (name == "trusted_proxies") config.trusted_proxies = value->get();
     if (name == "self_backup_dir") config.self_backup_dir = value->get();
     if (name == "self_backup_passphrase_file") config.self_backup_passphrase_file = value->get();
+    if (name == "packages_dir") config.packages_dir = value->get();
   }
   return Ok();
 }
@@ -212,6 +214,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags) {
                  "Self-backups kept in --self-backup-dir, older ones removed (default 7)");
   app.add_option("--self-backup-passphrase-file", flags.self_backup_passphrase_file,
                  "File (mode 0600) whose first line is the passphrase self-backups are sealed with");
+  app.add_option("--packages-dir", flags.packages_dir,
+                 "Directory of the agent packages (.deb) new hosts download from GET /downloads/ (default "
+                 "/usr/share/restic-manager/packages)");
 }
 
 Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
@@ -236,6 +241,7 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   if (flags.self_backup_keep) config.self_backup_keep = *flags.self_backup_keep;
   if (flags.self_backup_passphrase_file)
     config.self_backup_passphrase_file = *flags.self_backup_passphrase_file;
+  if (flags.packages_dir) config.packages_dir = *flags.packages_dir;
   if (auto proxies = http::TrustedProxies::Parse(config.trusted_proxies); !proxies) return proxies.error();
   if (flags.catchup_settle_seconds) {
     auto seconds = Seconds(*flags.catchup_settle_seconds, "catchup_settle_seconds");
@@ -280,6 +286,9 @@ Result<ServerConfig> ResolveConfig(const ServerFlags& flags) {
   }
   while (!config.public_url.empty() && config.public_url.back() == '/') config.public_url.pop_back();
   if (auto mode = ResolveTlsMode(config); !mode) return mode.error();
+  if (config.packages_dir.empty()) {
+    return MakeError(ErrorCode::kInvalidArgument, "packages_dir must not be empty", "packages_dir");
+  }
   if (config.metrics_token_file && config.metrics_token_file->empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metrics_token_file must not be empty",
                      "metrics_token_file");

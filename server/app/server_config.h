@@ -58,6 +58,8 @@ struct ServerConfig {
   int64_t self_backup_keep = 7;
   //! File holding the passphrase self-backups are sealed with (0600; required with self_backup_dir).
   std::optional<std::filesystem::path> self_backup_passphrase_file;
+  //! The agent packages offered at GET /downloads/{file}; the server package installs them here.
+  std::filesystem::path packages_dir = "/usr/share/restic-manager/packages";
 
   //! Path of the SQLite database inside data_dir.
   std::filesystem::path DatabasePath() const { return data_dir / "restic-manager.db"; }
@@ -92,11 +94,10 @@ struct ServerFlags {
   std::optional<int64_t> self_backup_interval_seconds;
   std::optional<int64_t> self_backup_keep;
   std::optional<std::string> self_backup_passphrase_file;
+  std::optional<std::string> packages_dir;
 };
 
-//! Registers --listen, --data-dir, --log-level, --config, --admin-password-file,
-//! --catchup-settle, --job-lost-after, --alert-interval, --web-root, --public-url and
-//! --metrics-token-file, the TLS flags and the --self-backup-* flags on `app`.
+//! Registers every server flag (--listen, --data-dir, --config, ..., --packages-dir) on `app`.
 void AddServerFlags(CLI::App& app, ServerFlags& flags);
 
 //! Defaults < config file (if --config) < flags. Validates the result.

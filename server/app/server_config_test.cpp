@@ -67,6 +67,19 @@ TEST_F(ServerConfigTest, TrustedProxiesFromTheFileOrTheFlagAndABadOneIsRefused) 
   EXPECT_NE(bad.error().message.find("proxy.lan"), std::string::npos) << bad.error().message;
 }
 
+TEST_F(ServerConfigTest, PackagesDirFromTheFileOrTheFlag) {
+  EXPECT_EQ(ResolveConfig({})->packages_dir, std::filesystem::path("/usr/share/restic-manager/packages"));
+  ServerFlags flags;
+  flags.config_file = Write("packages_dir = \"/srv/rm/packages\"\n").string();
+  EXPECT_EQ(ResolveConfig(flags)->packages_dir, std::filesystem::path("/srv/rm/packages"));
+  flags.packages_dir = "/opt/packages";
+  EXPECT_EQ(ResolveConfig(flags)->packages_dir, std::filesystem::path("/opt/packages"));
+  flags.packages_dir = "";
+  auto bad = ResolveConfig(flags);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().field, "packages_dir");
+}
+
 TEST_F(ServerConfigTest, WebRootFromTheFileOrTheFlag) {
   EXPECT_FALSE(ResolveConfig({})->web_root.has_value());
   ServerFlags flags;

@@ -40,6 +40,7 @@ Result<TlsContext::Loaded> TlsContext::Build(const TlsFiles& files) {
   }
   Loaded loaded;
   loaded.fingerprint = tls::Fingerprint(SSL_CTX_get0_certificate(native));
+  loaded.spki_pin = tls::SpkiPin(SSL_CTX_get0_certificate(native));
   loaded.context = std::move(context);
   if (!files.next_cert.empty()) {
     auto next = tls::FingerprintOfPemFile(files.next_cert);
@@ -72,6 +73,11 @@ std::shared_ptr<ssl::context> TlsContext::Current() const {
 std::string TlsContext::Fingerprint() const {
   std::lock_guard lock(mu_);
   return loaded_.fingerprint;
+}
+
+std::string TlsContext::SpkiPin() const {
+  std::lock_guard lock(mu_);
+  return loaded_.spki_pin;
 }
 
 std::string TlsContext::NextFingerprint() const {

@@ -42,12 +42,15 @@ class TlsContext {
   std::string Fingerprint() const;
   //! The next certificate's fingerprint, or empty when none is placed.
   std::string NextFingerprint() const;
+  //! The current leaf's public key pin for curl --pinnedpubkey ("sha256//<base64>").
+  std::string SpkiPin() const;
 
  private:
   struct Loaded {
     std::shared_ptr<boost::asio::ssl::context> context;
     std::string fingerprint;
     std::string next_fingerprint;
+    std::string spki_pin;
   };
   explicit TlsContext(TlsFiles files, Loaded loaded) : files_(std::move(files)), loaded_(std::move(loaded)) {}
   static Result<Loaded> Build(const TlsFiles& files);

@@ -41,10 +41,11 @@ constexpr std::string_view kPlaceholderPage =
     "<body>\n<h1>restic-manager</h1>\n<p>The web UI was not built into this server (RMGR_WEB_UI=OFF). "
     "The REST API under /api/v1/ works as usual.</p>\n</body>\n</html>\n";
 
-//! First path segments that belong to the API, the agent channel and the
-//! probes; the site never answers for them, even when nothing else does.
-constexpr std::array<std::string_view, 5> kReservedSegments = {"api", "agent", "healthz", "readyz",
-                                                               "metrics"};
+//! First path segments that belong to the API, the agent channel, the
+//! probes and the agent package downloads; the site never answers for them,
+//! even when nothing else does.
+constexpr std::array<std::string_view, 6> kReservedSegments = {"api",    "agent",   "healthz",
+                                                               "readyz", "metrics", "downloads"};
 
 //! The strong ETag of some bytes: the first 128 bits of their SHA-256, in
 //! quotes. cmake/WebUi.cmake computes the same for embedded files.

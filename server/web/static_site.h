@@ -43,7 +43,7 @@ class StaticSite {
 
   //! The response for a GET/HEAD of a UI path, or nullopt for requests it
   //! never answers: other methods, and anything under /api/, /agent/,
-  //! /healthz, /readyz and /metrics (the router's 404/405 stands for those).
+  //! /healthz, /readyz, /metrics and /downloads (the router's 404/405 stands for those).
   std::optional<http::Response> Serve(const http::Request& request) const;
 
  private:

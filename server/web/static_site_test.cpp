@@ -233,9 +233,10 @@ TEST_P(StaticSiteTest, PercentEncodedNamesAreDecoded) {
 }
 
 TEST_P(StaticSiteTest, ApiAgentAndProbePathsAreLeftToTheRouter) {
-  for (const auto target : {"/api", "/api/", "/api/v1/hosts", "/api/v1/missing.json", "/agent", "/agent/ws",
-                            "/healthz", "/readyz", "/metrics", "/metrics?x=1", "//api/v1/hosts",
-                            "/%61pi/v1/hosts", "/api/%2e%2e/index.html"}) {
+  for (const auto target :
+       {"/api", "/api/", "/api/v1/hosts", "/api/v1/missing.json", "/agent", "/agent/ws", "/healthz",
+        "/readyz", "/metrics", "/metrics?x=1", "//api/v1/hosts", "/%61pi/v1/hosts", "/api/%2e%2e/index.html",
+        "/downloads", "/downloads/x.deb", "/downloads/../index.html", "/downloads/%2e%2e/index.html"}) {
     SCOPED_TRACE(target);
     EXPECT_FALSE(site_->Serve(Request(target)).has_value());
     EXPECT_FALSE(site_->Serve(Request(target, verb::head)).has_value());

@@ -126,12 +126,26 @@ export interface ScheduleRejection {
 }
 
 /** GET /server/tls: how the server is reached. */
+/** A package new hosts can download (GET /api/v1/downloads). */
+export interface OfferedPackage {
+  /** <package>_<version>_<architecture>.deb */
+  file: string;
+  package: string;
+  version: string;
+  architecture: string;
+  size: number;
+  /** /downloads/<file>, relative to the server. */
+  url: string;
+}
+
 export interface ServerTls {
   tls: boolean;
   /** sha256:<64 lower-case hex of the certificate's DER>; null without TLS. */
   fingerprint: string | null;
   /** The certificate announced for rotation; null for none. */
   next_fingerprint: string | null;
+  /** curl --pinnedpubkey of the certificate's public key: sha256//<base64>; null without TLS. */
+  spki_pin: string | null;
   /** Plain HTTP on a non-loopback address (--insecure-http). */
   insecure_http: boolean;
 }

@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { ApiError } from '../api/client';
 import type { Host } from '../api/types';
 import { makeHost } from '../testing/fixtures';
-import { addHost, enrollCommand, shellQuote, unenrolledHostNamed, type EnrollApi } from './enroll';
+import type { OfferedPackage } from '../api/types';
+import {
+  addHost,
+  enrollCommand,
+  installCommand,
+  pickAgentPackage,
+  shellQuote,
+  unenrolledHostNamed,
+  type EnrollApi,
+} from './enroll';
 
 describe('enrollCommand', () => {
   it('builds the exact one-line form', () => {
@@ -23,6 +32,48 @@ describe('enrollCommand', () => {
     expect(enrollCommand('https://backup.example.org/', 'rme_x')).toBe(
       'restic-manager-agent enroll --server https://backup.example.org --token rme_x',
     );
+  });
+});
+
+function offered(architecture: string, pkg = 'restic-manager-agent'): OfferedPackage {
+  const file = `${pkg}_0.1.0_${architecture}.deb`;
+  return { file, package: pkg, version: '0.1.0', architecture, size: 1000, url: `/downloads/${file}` };
+}
+
+describe('pickAgentPackage', () => {
+  it('prefers amd64, falls back to the first agent package, ignores other packages', () => {
+    expect(pickAgentPackage([offered('arm64'), offered('amd64')])?.architecture).toBe('amd64');
+    expect(pickAgentPackage([offered('amd64', 'restic-manager-cli'), offered('arm64')])?.architecture).toBe('arm64');
+    expect(pickAgentPackage([offered('amd64', 'restic-manager-cli')])).toBeNull();
+    expect(pickAgentPackage([])).toBeNull();
+  });
+});
+
+describe('installCommand', () => {
+  const fp = 'sha256:' + 'ab'.repeat(32);
+  const pin = 'sha256//' + 'A'.repeat(43) + '=';
+
+  it('downloads with the public key pinned, installs with apt, enrolls pinned and starts the agent', () => {
+    expect(installCommand('https://backup.example:8443/', offered('amd64'), 'rme_x', { fingerprint: fp, spkiPin: pin })).toBe(
+      'cd "$(mktemp -d)"' +
+        ` && curl -fsSL -k --pinnedpubkey ${pin} -o ./restic-manager-agent.deb` +
+        ' https://backup.example:8443/downloads/restic-manager-agent_0.1.0_amd64.deb' +
+        ' && apt-get install -y ./restic-manager-agent.deb' +
+        ` && restic-manager-agent enroll --server https://backup.example:8443 --token rme_x --fingerprint ${fp}` +
+        ' && systemctl enable --now restic-manager-agent',
+    );
+  });
+
+  it('never skips the CA check without a pin (a CA-signed certificate or a TLS proxy)', () => {
+    const command = installCommand('https://backup.example', offered('amd64'), 'rme_x');
+    expect(command).not.toContain(' -k');
+    expect(command).not.toContain('--pinnedpubkey');
+    expect(command).toContain('curl -fsSL -o ./restic-manager-agent.deb https://backup.example/downloads/');
+    expect(command).toContain('enroll --server https://backup.example --token rme_x &&');
+  });
+
+  it('quotes what the shell would otherwise split', () => {
+    expect(installCommand('https://h', offered('amd64'), "rme_'x")).toContain(`--token 'rme_'\\''x'`);
   });
 });
 

@@ -1,7 +1,7 @@
 // Adding a host: the API sequence behind "Add host" and the one-line agent
 // enrollment command shown after it.
 
-import type { EnrollmentToken, Host, HostMode, Page } from '../api/types';
+import type { EnrollmentToken, Host, HostMode, OfferedPackage, Page } from '../api/types';
 
 /** Quotes a shell word only when it needs it (single quotes, POSIX style). */
 export function shellQuote(word: string): string {
@@ -20,6 +20,43 @@ export function enrollCommand(origin: string, token: string, fingerprint?: strin
 }
 
 export const kRunCommand = 'restic-manager-agent run';
+
+export const kAgentPackage = 'restic-manager-agent';
+
+/** The agent package to offer: amd64 when the server has it (most hosts), else the first one; null for none. */
+export function pickAgentPackage(items: OfferedPackage[]): OfferedPackage | null {
+  const agents = items.filter((p) => p.package === kAgentPackage);
+  return agents.find((p) => p.architecture === 'amd64') ?? agents[0] ?? null;
+}
+
+/** How the install command reaches this server: its certificate's pins, when it serves TLS itself. */
+export interface ServerPins {
+  /** sha256:<hex of the certificate's DER>, for the agent's --fingerprint. */
+  fingerprint?: string | null;
+  /** sha256//<base64 of the SHA-256 of the public key>, for curl's --pinnedpubkey. */
+  spkiPin?: string | null;
+}
+
+/**
+ * One line to paste as root on a new host: download the agent's .deb from this
+ * server, install it with apt (which pulls in restic), enroll, start the agent.
+ * With the server's pins curl checks the public key (-k only skips the CA
+ * check a self-signed certificate fails; the pin is still enforced) and the
+ * agent pins the certificate. The download runs in a fresh private directory
+ * (mktemp -d), so no other user can plant a file where root writes.
+ */
+export function installCommand(origin: string, pkg: OfferedPackage, token: string, pins: ServerPins = {}): string {
+  const server = origin.replace(/\/+$/, '');
+  const curlPin = pins.spkiPin ? ` -k --pinnedpubkey ${shellQuote(pins.spkiPin)}` : '';
+  const local = `./${kAgentPackage}.deb`;
+  return [
+    `cd "$(mktemp -d)"`,
+    `curl -fsSL${curlPin} -o ${local} ${shellQuote(server + pkg.url)}`,
+    `apt-get install -y ${local}`,
+    enrollCommand(server, token, pins.fingerprint),
+    'systemctl enable --now restic-manager-agent',
+  ].join(' && ');
+}
 
 /** The part of the API client the add-host sequence uses (so tests can fake it). */
 export interface EnrollApi {

@@ -1,12 +1,20 @@
 import { useEffect, useState } from 'preact/hooks';
-import { getServerTls } from '../api/server';
-import type { EnrollmentToken, Host, HostMode, Page, ServerTls } from '../api/types';
+import { getServerTls, listDownloads } from '../api/server';
+import type { EnrollmentToken, Host, HostMode, OfferedPackage, Page, ServerTls } from '../api/types';
 import { api, usePermissions } from '../app/context';
 import { useAction, useEvent, usePaged, useReconnect, useTitle } from '../app/hooks';
 import { Link, setQuery, useQuery } from '../app/navigation';
 import { Badge, CopyButton, ErrorNote, FormActions, OnlineBadge, PagedList, TableHead } from '../components/ui';
 import { LabelChips } from '../components/HostLabels';
-import { addHost, enrollCommand, kRunCommand, tokenForHost, unenrolledHostNamed } from '../lib/enroll';
+import {
+  addHost,
+  enrollCommand,
+  installCommand,
+  kRunCommand,
+  pickAgentPackage,
+  tokenForHost,
+  unenrolledHostNamed,
+} from '../lib/enroll';
 import { formatRelative } from '../lib/format';
 import { byHostName, hostBelongsOnPage, mergeLive } from '../lib/liveList';
 
@@ -162,15 +170,25 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
   };
 
   const [serverTls, setServerTls] = useState<ServerTls | null>(null);
+  // The agent package this server offers (none when it runs from a build tree): the install command needs it.
+  const [agentPackage, setAgentPackage] = useState<OfferedPackage | null>(null);
   useEffect(() => {
     const abort = new AbortController();
     getServerTls(api, abort.signal)
       .then(setServerTls)
       .catch(() => setServerTls(null)); // the command without a pin still works against a CA-signed certificate
+    listDownloads(api, abort.signal)
+      .then((items) => setAgentPackage(pickAgentPackage(items)))
+      .catch(() => setAgentPackage(null)); // then only the enroll command is shown
     return () => abort.abort();
   }, []);
   const fingerprint = serverTls?.fingerprint ?? null;
-  const command = token?.token ? enrollCommand(window.location.origin, token.token, fingerprint) : '';
+  const origin = window.location.origin;
+  const command = token?.token ? enrollCommand(origin, token.token, fingerprint) : '';
+  const install =
+    token?.token && agentPackage
+      ? installCommand(origin, agentPackage, token.token, { fingerprint, spkiPin: serverTls?.spki_pin ?? null })
+      : '';
   return (
     <div class="card panel" role="region" aria-label="Add host">
       <h2>Add host</h2>
@@ -207,7 +225,29 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
         </form>
       ) : (
         <div>
-          <p>Run this on the host to enroll its agent (the token is shown only once and expires in 24 hours):</p>
+          {install && agentPackage && (
+            <>
+              <p>
+                Run this as root on the new host (Debian or Ubuntu, with curl) to install the agent{' '}
+                {agentPackage.version} ({agentPackage.architecture}) from this server, enroll it and start it (the
+                token is shown only once and expires in 24 hours):
+              </p>
+              <div class="command">
+                <code data-testid="install-command">{install}</code>
+                <CopyButton text={install} />
+              </div>
+              {serverTls?.spki_pin && (
+                <p class="muted">
+                  curl checks the server's public key against the pin; its <code>-k</code> only skips the certificate
+                  authority check a self-signed certificate fails.
+                </p>
+              )}
+              <p>Agent already installed? Enroll it only:</p>
+            </>
+          )}
+          {!install && (
+            <p>Run this on the host to enroll its agent (the token is shown only once and expires in 24 hours):</p>
+          )}
           <div class="command">
             <code data-testid="enroll-command">{command}</code>
             <CopyButton text={command} />
