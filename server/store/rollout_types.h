@@ -91,7 +91,7 @@ class RolloutReads {
   virtual Result<Rollout> GetRollout(std::string_view id) = 0;
   //! The newest `limit` rollouts (1..200), newest first, with their hosts.
   virtual Result<std::vector<Rollout>> ListRollouts(int limit) = 0;
-  //! Ids of running rollouts, oldest first.
+  //! Ids of rollouts with work left (running, or a host still updating), oldest first.
   virtual Result<std::vector<std::string>> ListRunningRollouts() = 0;
 };
 

@@ -80,7 +80,9 @@ Result<std::vector<Rollout>> SqliteTx::ListRollouts(int limit) {
 
 Result<std::vector<std::string>> SqliteTx::ListRunningRollouts() {
   return QueryAll<std::string>(
-      conn_, "SELECT id FROM rollouts WHERE state = 'running' ORDER BY created_at, id",
+      conn_,
+      "SELECT id FROM rollouts r WHERE state = 'running' OR EXISTS (SELECT 1 FROM rollout_hosts rh"
+      " WHERE rh.rollout_id = r.id AND rh.state = 'updating') ORDER BY created_at, id",
       [](Row& row) { return row.Text(0); });
 }
 
