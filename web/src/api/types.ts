@@ -103,6 +103,8 @@ export interface Host {
   /** The agent's local policy from its last hello; null before one. */
   agent_policy: AgentPolicy | null;
   created_at: string;
+  /** The agent reports a version older than the server's own. */
+  agent_behind: boolean;
 }
 
 export type HookPolicy = 'refuse' | 'allow' | 'allowlist';
@@ -636,3 +638,49 @@ export interface NotificationDelivery {
   sent_at: string | null;
 }
 // ---- end notification channels and deliveries ----
+
+// ---------------------------------------------------------------- agent rollouts
+
+export interface AgentRelease {
+  version: string;
+  os: string;
+  arch: string;
+  size: number;
+  sha256: string;
+  signature: string;
+  published_at: string;
+}
+
+export interface AgentReleaseList {
+  server_version: string;
+  update_key: string;
+  items: AgentRelease[];
+}
+
+export type RolloutState = 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RolloutHostState = 'pending' | 'updating' | 'done' | 'failed' | 'rolled_back' | 'skipped';
+
+export interface RolloutHost {
+  host_id: string;
+  host_name: string;
+  wave: number;
+  state: RolloutHostState;
+  from_version: string;
+  error: string;
+  deadline_at: string | null;
+  updated_at: string;
+}
+
+export interface Rollout {
+  id: string;
+  version: string;
+  wave_size: number;
+  waves: number;
+  selector: string;
+  state: RolloutState;
+  error: string;
+  created_by: string;
+  created_at: string;
+  finished_at: string | null;
+  hosts: RolloutHost[];
+}
