@@ -79,7 +79,7 @@ function StartForm({ versions, onStarted }: { versions: string[]; onStarted: () 
         <input type="number" min={1} value={draft.waveSize} onInput={(e) => set({ waveSize: e.currentTarget.value })} />
       </label>
       {problem && <p class="error">{problem}</p>}
-      <div class="form-actions">
+      <div class="actions">
         <button type="submit" class="btn btn-primary" disabled={action.pending}>
           Start rollout
         </button>
