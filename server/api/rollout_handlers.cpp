@@ -156,6 +156,15 @@ http::Response StartRollout(ApiRequest& req, ApiDeps& deps) {
   rollout.created_by = req.caller().user_id;
   rollout.host_ids = std::move(*hosts);
   auto made = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Rollout> {
+    // One at a time: two rollouts updating one host would race each other's versions.
+    auto running = tx.ListRunningRollouts();
+    if (!running) return running.error();
+    for (const auto& id : *running) {
+      auto other = tx.GetRollout(id);
+      if (other && other->state == store::RolloutState::kRunning) {
+        return MakeError(ErrorCode::kConflict, "rollout " + id + " is still running; cancel it or wait");
+      }
+    }
     auto created = tx.CreateRollout(rollout);
     if (!created) return created;
     auto logged = AppendAudit(tx, req.Audit("rollout.start", "rollout", created->id,
