@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Rollout, RolloutHost } from '../api/types';
+import type { Rollout, RolloutHost } from '../api/rollouts';
 import { rolloutProgress, startBody, waveSummaries } from './rollouts';
 
 function host(host_id: string, wave: number, state: RolloutHost['state']): RolloutHost {

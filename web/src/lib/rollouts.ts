@@ -1,6 +1,6 @@
 // Pure helpers for the Rollouts page and the host list's agent column.
 
-import type { Rollout, RolloutHostState } from '../api/types';
+import type { Rollout, RolloutHostState } from '../api/rollouts';
 
 /** The start form as typed. */
 export interface StartRolloutDraft {

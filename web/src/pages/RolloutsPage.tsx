@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { cancelRollout, listAgentReleases, listRollouts, startRollout } from '../api/rollouts';
-import type { Rollout, RolloutHostState, RolloutState } from '../api/types';
+import type { Rollout, RolloutHostState, RolloutState } from '../api/rollouts';
 import { api, usePermissions } from '../app/context';
 import { useAction, useAsync, useTitle } from '../app/hooks';
 import { Badge, ConfirmButton, ErrorNote, TableHead } from '../components/ui';
