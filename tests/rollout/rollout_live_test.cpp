@@ -206,5 +206,35 @@ TEST_F(RolloutTest, GoodReleaseRollsOutWaveByWaveAndAgentsReportTheNewVersion) {
   EXPECT_LE(TimeMs(first, "updated_at"), TimeMs(second, "updated_at"));
 }
 
+// The rollout's state is the store's: a server killed while a wave waits for
+// an offline host resumes after its restart and finishes when the host is back.
+TEST_F(RolloutTest, ARestartedServerResumesTheRolloutWhereItStopped) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const auto agents = Agents(2);
+  ASSERT_EQ(agents.size(), 2u);
+  ASSERT_NO_FATAL_FAILURE(
+      Publish("9.3.0", Script("launcher", "exec " + std::string(RMGR_AGENT_EXE) + " \"$@\"")));
+  ASSERT_NO_FATAL_FAILURE(KillAgent(*agents[1]));
+  ASSERT_TRUE(WaitConnected(*agents[1], false));
+
+  const auto rollout = StartRollout("9.3.0", agents, 1);
+  ASSERT_FALSE(rollout.is_null());
+  const std::string id = Str(rollout, "id");
+  // Wave 0 finishes; wave 1 starts but its host is offline, so the update waits for its hello.
+  const bool waiting = WaitUntil([&] {
+    const auto now = api().Get("/rollouts/" + id).json;
+    return Str(HostRow(now, *agents[0]), "state") == "done" && Str(HostRow(now, *agents[1]), "state") == "updating";
+  });
+  ASSERT_TRUE(waiting) << api().Get("/rollouts/" + id).body << Logs();
+
+  ASSERT_NO_FATAL_FAILURE(KillServer());
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  ASSERT_NO_FATAL_FAILURE(RestartAgent(*agents[1]));
+  const auto ended = WaitRolloutEnd(id);
+  EXPECT_EQ(Str(ended, "state"), "succeeded") << ended << Logs();
+  EXPECT_TRUE(WaitVersion(*agents[1], "9.3.0")) << Logs();
+  EXPECT_TRUE(WaitVersion(*agents[0], "9.3.0")) << Logs();
+}
+
 }  // namespace
 }  // namespace rmgr::testing
