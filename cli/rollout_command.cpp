@@ -36,7 +36,8 @@ RolloutCommand::RolloutCommand(CLI::App& root)
       ->required();
   start_->add_option("--host", hosts_, "A host id, in update order (repeatable)");
   start_->add_option("-l,--selector", selector_, "Hosts whose labels match (role=web,site!=lab)");
-  start_->add_option("--wave-size", wave_size_, "Hosts updated at once (default 1)")->check(CLI::Range(1, 10000));
+  start_->add_option("--wave-size", wave_size_, "Hosts updated at once (default 1)")
+      ->check(CLI::Range(1, 10000));
 
   list_ = AddVerb("list", "List rollouts, newest first");
   show_ = AddVerb("show", "Show a rollout with every host's state");
@@ -47,9 +48,15 @@ RolloutCommand::RolloutCommand(CLI::App& root)
 
 int RolloutCommand::Run(CommandEnv& env) {
   const std::vector<Column> detail = {
-      Field("ID", "/id"),         Field("Version", "/version"),       Field("State", "/state"),
-      Field("Error", "/error"),   Field("Wave size", "/wave_size"),   Field("Waves", "/waves"),
-      Field("Selector", "/selector"), Field("Created", "/created_at"), Field("Finished", "/finished_at"),
+      Field("ID", "/id"),
+      Field("Version", "/version"),
+      Field("State", "/state"),
+      Field("Error", "/error"),
+      Field("Wave size", "/wave_size"),
+      Field("Waves", "/waves"),
+      Field("Selector", "/selector"),
+      Field("Created", "/created_at"),
+      Field("Finished", "/finished_at"),
       Column{"Hosts", HostsCell},
   };
   if (start_->parsed()) {
@@ -64,12 +71,15 @@ int RolloutCommand::Run(CommandEnv& env) {
     return env.ShowObject(env.api().Post("/rollouts", body), detail);
   }
   if (list_->parsed()) {
-    return env.ShowList("/rollouts", {}, PageFlags{},
-                        {Field("ID", "/id"), Field("VERSION", "/version"), Field("STATE", "/state"),
-                         Field("WAVE SIZE", "/wave_size"), Field("CREATED", "/created_at"), Column{"HOSTS", HostsCell}});
+    return env.ShowList(
+        "/rollouts", {}, PageFlags{},
+        {Field("ID", "/id"), Field("VERSION", "/version"), Field("STATE", "/state"),
+         Field("WAVE SIZE", "/wave_size"), Field("CREATED", "/created_at"), Column{"HOSTS", HostsCell}});
   }
   if (show_->parsed()) return env.ShowObject(env.api().Get("/rollouts/" + PathSegment(id_)), detail);
-  if (cancel_->parsed()) return env.ShowObject(env.api().Post("/rollouts/" + PathSegment(id_) + "/cancel", boost::json::object{}), detail);
+  if (cancel_->parsed())
+    return env.ShowObject(env.api().Post("/rollouts/" + PathSegment(id_) + "/cancel", boost::json::object{}),
+                          detail);
   return kExitUsage;
 }
 

@@ -46,7 +46,8 @@ Result<std::string> FetchBundle(const FetchRequest& request) {
   auto& tcp = stream.Tcp();
   beast::error_code ec;
   const auto unreachable = [&](const beast::error_code& why) {
-    return MakeError(ErrorCode::kUnavailable, "cannot download the bundle from " + url->Base() + ": " + why.message());
+    return MakeError(ErrorCode::kUnavailable,
+                     "cannot download the bundle from " + url->Base() + ": " + why.message());
   };
   asio::ip::tcp::resolver resolver(io);
   const auto endpoints = resolver.resolve(url->host, url->port, ec);
@@ -83,7 +84,8 @@ Result<std::string> FetchBundle(const FetchRequest& request) {
   beast::error_code ignored;
   tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   if (ec == http::error::body_limit) {
-    return MakeError(ErrorCode::kTooLarge, "the bundle is larger than " + std::to_string(request.max_bytes) + " bytes");
+    return MakeError(ErrorCode::kTooLarge,
+                     "the bundle is larger than " + std::to_string(request.max_bytes) + " bytes");
   }
   if (ec) return unreachable(ec);
   const unsigned status = parser.get().result_int();

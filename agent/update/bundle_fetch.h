@@ -18,10 +18,10 @@ namespace rmgr::agent::update {
 
 //! Where and how to fetch.
 struct FetchRequest {
-  std::string server_url;    ///< The agent's server URL (http(s) or ws(s)).
-  std::string path;          ///< Absolute path on the server ("/api/v1/agent/releases/V/bundle").
-  schema::Secret token;      ///< The host token.
-  tls::ClientTrust trust{};  ///< How an https server is verified.
+  std::string server_url;       ///< The agent's server URL (http(s) or ws(s)).
+  std::string path;             ///< Absolute path on the server ("/api/v1/agent/releases/V/bundle").
+  schema::Secret token;         ///< The host token.
+  tls::ClientTrust trust{};     ///< How an https server is verified.
   std::uint64_t max_bytes = 0;  ///< Larger bodies are refused.
 };
 

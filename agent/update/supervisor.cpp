@@ -138,14 +138,16 @@ void Promote(const SupervisorOptions& options, const Choice& choice) {
   for (const auto& entry : std::filesystem::directory_iterator(options.state_dir / "versions", ec)) {
     if (keep.count(entry.path().filename().string()) == 0) std::filesystem::remove_all(entry.path(), ec);
   }
-  Log()->info("agent {} is healthy: now current (previous: {})", choice.version, old.empty() ? "the installed package" : old);
+  Log()->info("agent {} is healthy: now current (previous: {})", choice.version,
+              old.empty() ? "the installed package" : old);
 }
 
 void RollBack(const SupervisorOptions& options, const Choice& choice, const std::string& reason) {
   RemoveMarker(options.state_dir, "pending.json");
   std::error_code ec;
   std::filesystem::remove_all(options.state_dir / "versions" / choice.version, ec);
-  if (auto saved = WriteFailed(options.state_dir, FailedUpdate{choice.version, choice.rollout_id, reason}); !saved) {
+  if (auto saved = WriteFailed(options.state_dir, FailedUpdate{choice.version, choice.rollout_id, reason});
+      !saved) {
     Log()->error("cannot record the failed update: {}", saved.error().message);
   }
   Log()->error("update to {} rolled back: {}", choice.version, reason);
@@ -222,7 +224,8 @@ int RunSupervisor(const SupervisorOptions& options) {
       } else {
         ::usleep(100 * 1000);
       }
-      if (choice.trial && !healthy && g_stop_signal.load() == 0 && std::chrono::steady_clock::now() > deadline) {
+      if (choice.trial && !healthy && g_stop_signal.load() == 0 &&
+          std::chrono::steady_clock::now() > deadline) {
         failure = choice.version + " did not reach the server within " +
                   std::to_string(options.health_deadline.count()) + " s";
         status = StopChild(pid);
@@ -233,7 +236,9 @@ int RunSupervisor(const SupervisorOptions& options) {
     ::close(pipe_fds[0]);
     const int code = ExitStatus(status);
     if (choice.trial && !healthy) {
-      if (failure.empty()) failure = choice.version + " exited with status " + std::to_string(code) + " before it reached the server";
+      if (failure.empty())
+        failure =
+            choice.version + " exited with status " + std::to_string(code) + " before it reached the server";
       RollBack(options, choice, failure);
       if (g_stop_signal.load() != 0) return code;
       continue;

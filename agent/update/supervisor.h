@@ -31,10 +31,10 @@ namespace rmgr::agent::update {
 
 //! How the supervisor runs.
 struct SupervisorOptions {
-  std::filesystem::path state_dir;                  ///< The agent's state dir.
-  std::filesystem::path self;                       ///< The installed package's binary (/proc/self/exe).
-  std::vector<std::string> args;                    ///< argv[1..] for the child.
-  std::chrono::seconds health_deadline{120};        ///< A tried version must be healthy within this.
+  std::filesystem::path state_dir;            ///< The agent's state dir.
+  std::filesystem::path self;                 ///< The installed package's binary (/proc/self/exe).
+  std::vector<std::string> args;              ///< argv[1..] for the child.
+  std::chrono::seconds health_deadline{120};  ///< A tried version must be healthy within this.
 };
 
 //! Whether `run` should supervise: an update is installed or pending, and this process is not a child.

@@ -50,8 +50,8 @@ std::optional<PendingUpdate> ReadPending(const std::filesystem::path& state_dir)
 
 Result<void> WritePending(const std::filesystem::path& state_dir, const PendingUpdate& pending) {
   return Write(UpdateDir(state_dir) / "pending.json",
-               boost::json::serialize(boost::json::object{{"version", pending.version},
-                                                          {"rollout_id", pending.rollout_id}}));
+               boost::json::serialize(
+                   boost::json::object{{"version", pending.version}, {"rollout_id", pending.rollout_id}}));
 }
 
 std::optional<FailedUpdate> ReadFailed(const std::filesystem::path& state_dir) {
@@ -61,9 +61,10 @@ std::optional<FailedUpdate> ReadFailed(const std::filesystem::path& state_dir) {
 }
 
 Result<void> WriteFailed(const std::filesystem::path& state_dir, const FailedUpdate& failed) {
-  return Write(UpdateDir(state_dir) / "failed.json",
-               boost::json::serialize(boost::json::object{
-                   {"version", failed.version}, {"rollout_id", failed.rollout_id}, {"reason", failed.reason}}));
+  return Write(
+      UpdateDir(state_dir) / "failed.json",
+      boost::json::serialize(boost::json::object{
+          {"version", failed.version}, {"rollout_id", failed.rollout_id}, {"reason", failed.reason}}));
 }
 
 std::string ReadMarker(const std::filesystem::path& state_dir, const char* name) {
@@ -74,7 +75,8 @@ std::string ReadMarker(const std::filesystem::path& state_dir, const char* name)
   return out;
 }
 
-Result<void> WriteMarker(const std::filesystem::path& state_dir, const char* name, const std::string& version) {
+Result<void> WriteMarker(const std::filesystem::path& state_dir, const char* name,
+                         const std::string& version) {
   return Write(UpdateDir(state_dir) / name, version + "\n");
 }
 

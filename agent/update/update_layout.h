@@ -49,7 +49,8 @@ std::optional<FailedUpdate> ReadFailed(const std::filesystem::path& state_dir);
 Result<void> WriteFailed(const std::filesystem::path& state_dir, const FailedUpdate& failed);
 //! Reads update/current or update/previous ("" when absent or empty).
 std::string ReadMarker(const std::filesystem::path& state_dir, const char* name);
-Result<void> WriteMarker(const std::filesystem::path& state_dir, const char* name, const std::string& version);
+Result<void> WriteMarker(const std::filesystem::path& state_dir, const char* name,
+                         const std::string& version);
 //! Removes update/<name> (missing is fine).
 void RemoveMarker(const std::filesystem::path& state_dir, const char* name);
 

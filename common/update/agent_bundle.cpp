@@ -41,8 +41,8 @@ Result<BundleManifest> ParseManifest(std::string_view text) {
   const auto* obj = ec ? nullptr : doc.if_object();
   if (obj == nullptr) return MakeError(ErrorCode::kMalformed, "the bundle's manifest is not a JSON object");
   BundleManifest m;
-  for (auto [key, out] : {std::pair{"version", &m.version}, std::pair{"os", &m.os}, std::pair{"arch", &m.arch},
-                          std::pair{"binary_sha256", &m.binary_sha256}}) {
+  for (auto [key, out] : {std::pair{"version", &m.version}, std::pair{"os", &m.os},
+                          std::pair{"arch", &m.arch}, std::pair{"binary_sha256", &m.binary_sha256}}) {
     const auto* value = obj->if_contains(key);
     const auto* text_value = value != nullptr ? value->if_string() : nullptr;
     if (text_value == nullptr) {
@@ -75,7 +75,8 @@ std::string Sha256Hex(std::string_view bytes) {
 Result<std::string> PackBundle(BundleManifest manifest, std::string_view binary) {
   if (!IsReleaseVersion(manifest.version)) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     "not a release version (1-64 of [0-9A-Za-z.+-], no '..'): " + manifest.version, "version");
+                     "not a release version (1-64 of [0-9A-Za-z.+-], no '..'): " + manifest.version,
+                     "version");
   }
   if (binary.empty()) return MakeError(ErrorCode::kInvalidArgument, "the agent binary is empty", "binary");
   manifest.binary_sha256 = Sha256Hex(binary);
@@ -90,7 +91,8 @@ Result<std::string> PackBundle(BundleManifest manifest, std::string_view binary)
 Result<OpenedBundle> OpenBundle(std::string_view bundle) {
   const std::size_t magic_end = bundle.find('\n');
   if (magic_end == std::string_view::npos || bundle.substr(0, magic_end) != kBundleMagic) {
-    return MakeError(ErrorCode::kMalformed, "not an agent bundle (no '" + std::string(kBundleMagic) + "' line)");
+    return MakeError(ErrorCode::kMalformed,
+                     "not an agent bundle (no '" + std::string(kBundleMagic) + "' line)");
   }
   const std::size_t manifest_end = bundle.find('\n', magic_end + 1);
   if (manifest_end == std::string_view::npos || manifest_end - magic_end - 1 > kMaxManifestBytes) {

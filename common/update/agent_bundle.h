@@ -26,10 +26,10 @@ inline constexpr std::uint64_t kMaxBundleBytes = std::uint64_t{1} << 30;
 
 //! What a bundle says about the executable it carries.
 struct BundleManifest {
-  std::string version;        ///< Release version (release_version.h).
-  std::string os;             ///< GOOS-style ("linux").
-  std::string arch;           ///< GOARCH-style ("amd64").
-  std::string binary_sha256;  ///< 64 lower-case hex digits of the executable's SHA-256.
+  std::string version;            ///< Release version (release_version.h).
+  std::string os;                 ///< GOOS-style ("linux").
+  std::string arch;               ///< GOARCH-style ("amd64").
+  std::string binary_sha256;      ///< 64 lower-case hex digits of the executable's SHA-256.
   std::uint64_t binary_size = 0;  ///< The executable's length in bytes.
 
   friend bool operator==(const BundleManifest&, const BundleManifest&) = default;
@@ -37,7 +37,7 @@ struct BundleManifest {
 
 //! A checked bundle: its manifest and where the executable starts.
 struct OpenedBundle {
-  BundleManifest manifest;       ///< As written in the bundle.
+  BundleManifest manifest;        ///< As written in the bundle.
   std::size_t binary_offset = 0;  ///< Offset of the executable's first byte.
 };
 

@@ -33,7 +33,8 @@ template <std::size_t N>
 bool FromHex(std::string_view hex, std::array<unsigned char, N>& out) {
   std::size_t written = 0;
   return hex.size() == 2 * N &&
-         sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &written, nullptr) == 0 && written == N;
+         sodium_hex2bin(out.data(), N, hex.data(), hex.size(), nullptr, &written, nullptr) == 0 &&
+         written == N;
 }
 
 std::string Message(std::string_view bundle_sha256) {
@@ -63,7 +64,8 @@ Result<SigningKeyPair> SigningKeyFromSecret(std::string_view secret_key) {
 }
 
 bool IsPublicKeyText(std::string_view text) {
-  return text.size() == kPublicKeyPrefix.size() + 64 && text.substr(0, kPublicKeyPrefix.size()) == kPublicKeyPrefix &&
+  return text.size() == kPublicKeyPrefix.size() + 64 &&
+         text.substr(0, kPublicKeyPrefix.size()) == kPublicKeyPrefix &&
          IsLowerHex(text.substr(kPublicKeyPrefix.size()));
 }
 

@@ -85,7 +85,8 @@ http::Response ListReleases(ApiDeps& deps) {
 // Agents only: the bundle as published, for the host token's bearer.
 http::Response DownloadBundle(ApiRequest& req, ApiDeps& deps) {
   const auto auth = req.http.request[beast_http::field::authorization];
-  auto agent = ws::AuthenticateAgent(deps.store, http::BearerToken(std::string_view(auth.data(), auth.size())));
+  auto agent =
+      ws::AuthenticateAgent(deps.store, http::BearerToken(std::string_view(auth.data(), auth.size())));
   if (!agent) return ApiError(agent.error());
   if (deps.releases == nullptr) return ApiError(MakeError(ErrorCode::kNotFound, "no agent releases"));
   auto release = deps.releases->Find(req.Param("version"));
@@ -136,12 +137,15 @@ Result<std::vector<std::string>> ResolveHosts(ApiDeps& deps, const StartRolloutB
 http::Response StartRollout(ApiRequest& req, ApiDeps& deps) {
   auto body = req.Body<StartRolloutBody>();
   if (!body) return ApiError(body.error());
-  if (deps.releases == nullptr) return ApiError(MakeError(ErrorCode::kNotFound, "no agent releases", "version"));
+  if (deps.releases == nullptr)
+    return ApiError(MakeError(ErrorCode::kNotFound, "no agent releases", "version"));
   auto release = deps.releases->Find(body->version);
   if (!release) {
     return ApiError(MakeError(ErrorCode::kInvalidArgument,
-                              "agent release " + body->version + " is not published (restic-manager-server "
-                              "publish-agent)", "version"));
+                              "agent release " + body->version +
+                                  " is not published (restic-manager-server "
+                                  "publish-agent)",
+                              "version"));
   }
   auto hosts = ResolveHosts(deps, *body);
   if (!hosts) return ApiError(hosts.error());
@@ -201,16 +205,19 @@ http::Response CancelRollout(ApiRequest& req, ApiDeps& deps) {
     auto rollout = tx.GetRollout(id);
     if (!rollout) return rollout;
     if (rollout->state != store::RolloutState::kRunning) {
-      return MakeError(ErrorCode::kConflict, "the rollout is " + std::string(store::ToString(rollout->state)));
+      return MakeError(ErrorCode::kConflict,
+                       "the rollout is " + std::string(store::ToString(rollout->state)));
     }
     for (const auto& host : rollout->hosts) {
       if (host.state != store::RolloutHostState::kPending) continue;
-      auto set = tx.SetRolloutHostState(id, host.host_id, store::RolloutHostState::kSkipped, "", std::nullopt);
+      auto set =
+          tx.SetRolloutHostState(id, host.host_id, store::RolloutHostState::kSkipped, "", std::nullopt);
       if (!set) return set.error();
     }
     const std::string why = "cancelled by " + req.caller().username;
     if (auto set = tx.SetRolloutState(id, store::RolloutState::kCancelled, why); !set) return set.error();
-    auto logged = AppendAudit(tx, req.Audit("rollout.cancel", "rollout", id, {{"version", rollout->version}}));
+    auto logged =
+        AppendAudit(tx, req.Audit("rollout.cancel", "rollout", id, {{"version", rollout->version}}));
     if (!logged) return logged.error();
     return tx.GetRollout(id);
   });

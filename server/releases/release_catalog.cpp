@@ -19,7 +19,8 @@ Result<std::string> ReadAll(const std::filesystem::path& path, std::uint64_t lim
   if (!in) return MakeError(ErrorCode::kNotFound, "cannot read " + path.string());
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
-  if (ec || size > limit) return MakeError(ErrorCode::kTooLarge, path.string() + " is too large or unreadable");
+  if (ec || size > limit)
+    return MakeError(ErrorCode::kTooLarge, path.string() + " is too large or unreadable");
   std::string text(size, '\0');
   in.read(text.data(), static_cast<std::streamsize>(size));
   if (!in) return MakeError(ErrorCode::kUnavailable, "cannot read " + path.string());
@@ -42,7 +43,8 @@ std::string Text(const boost::json::object& obj, const char* key) {
 
 }  // namespace
 
-ReleaseCatalog::ReleaseCatalog(std::filesystem::path data_dir) : root_(std::move(data_dir) / "agent-releases") {}
+ReleaseCatalog::ReleaseCatalog(std::filesystem::path data_dir)
+    : root_(std::move(data_dir) / "agent-releases") {}
 
 std::filesystem::path ReleaseCatalog::BundlePath(std::string_view version) const {
   return root_ / std::string(version) / kBundleFile;
@@ -52,9 +54,10 @@ std::string ReleaseCatalog::DownloadPath(std::string_view version) {
   return "/api/v1/agent/releases/" + std::string(version) + "/bundle";
 }
 
-Result<AgentRelease> ReleaseCatalog::Publish(const update::SigningKeyPair& key, const std::filesystem::path& binary,
-                                             const std::string& version, const std::string& os,
-                                             const std::string& arch, std::string published_at) const {
+Result<AgentRelease> ReleaseCatalog::Publish(const update::SigningKeyPair& key,
+                                             const std::filesystem::path& binary, const std::string& version,
+                                             const std::string& os, const std::string& arch,
+                                             std::string published_at) const {
   if (!update::IsReleaseVersion(version)) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "--version must be 1-64 of [0-9A-Za-z.+-] starting with a digit or letter: " + version);
@@ -62,7 +65,8 @@ Result<AgentRelease> ReleaseCatalog::Publish(const update::SigningKeyPair& key, 
   const auto dir = root_ / version;
   std::error_code ec;
   if (std::filesystem::exists(dir / kReleaseFile, ec)) {
-    return MakeError(ErrorCode::kConflict, "release " + version + " is already published (versions are immutable)");
+    return MakeError(ErrorCode::kConflict,
+                     "release " + version + " is already published (versions are immutable)");
   }
   auto executable = ReadAll(binary, update::kMaxBundleBytes);
   if (!executable) return executable.error();
@@ -109,7 +113,8 @@ Result<AgentRelease> ReleaseCatalog::Find(std::string_view version) const {
   boost::system::error_code ec;
   const boost::json::value doc = boost::json::parse(*text, ec);
   const auto* obj = ec ? nullptr : doc.if_object();
-  if (obj == nullptr) return MakeError(ErrorCode::kMalformed, "release.json of " + std::string(version) + " is unreadable");
+  if (obj == nullptr)
+    return MakeError(ErrorCode::kMalformed, "release.json of " + std::string(version) + " is unreadable");
   AgentRelease release;
   release.version = Text(*obj, "version");
   release.os = Text(*obj, "os");

@@ -30,9 +30,9 @@ TEST_F(ReleaseCatalogTest, PublishedBundleVerifiesAgainstTheKeyAndVersionsAreImm
   auto again = auth::LoadOrCreateUpdateSigningKey(dir_);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->public_key, key->public_key);
-  EXPECT_EQ(std::filesystem::status(dir_ / auth::kUpdateSigningKeyFile).permissions() &
-                std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(dir_ / auth::kUpdateSigningKeyFile).permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 
   ReleaseCatalog catalog(dir_);
   auto release = catalog.Publish(*key, dir_ / "agent", "0.2.0", "linux", "amd64", "2026-12-07T18:00:00Z");

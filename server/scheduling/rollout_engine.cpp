@@ -33,7 +33,8 @@ bool Open(RolloutHostState state) {
 
 RolloutEngine::RolloutEngine(SchedulingContext& ctx)
     : ctx_(ctx),
-      task_(ctx.executor, "rollout tick", PeriodicTask::Settings{ctx.options.rollout_tick}, [this] { Advance(); }) {}
+      task_(ctx.executor, "rollout tick", PeriodicTask::Settings{ctx.options.rollout_tick},
+            [this] { Advance(); }) {}
 
 void RolloutEngine::Advance() {
   auto ids = ctx_.store.Read([](store::ReadTx& tx) { return tx.ListRunningRollouts(); });
@@ -44,7 +45,8 @@ void RolloutEngine::Advance() {
   for (const auto& id : *ids) AdvanceOne(id);
 }
 
-bool RolloutEngine::SendUpdate(const Rollout& rollout, const std::string& host_id, const std::string& from_version) {
+bool RolloutEngine::SendUpdate(const Rollout& rollout, const std::string& host_id,
+                               const std::string& from_version) {
   auto connection = ctx_.presence.Ready(host_id);
   if (!connection) return false;
   const bool sent = ctx_.Send(host_id, *connection,
@@ -58,7 +60,8 @@ bool RolloutEngine::SendUpdate(const Rollout& rollout, const std::string& host_i
                                   ctx_.Now() + ctx_.options.rollout_host_timeout,
                                   from_version.empty() ? std::string("unknown") : from_version);
   });
-  if (!noted) Log()->warn("rollout {}: cannot note host {}: {}", rollout.id, host_id, noted.error().Describe());
+  if (!noted)
+    Log()->warn("rollout {}: cannot note host {}: {}", rollout.id, host_id, noted.error().Describe());
   Log()->info("rollout {}: agent.update {} sent to host {}", rollout.id, rollout.version, host_id);
   return true;
 }
@@ -72,7 +75,8 @@ void RolloutEngine::AdvanceOne(const std::string& rollout_id) {
     if (host.state != RolloutHostState::kUpdating || !host.deadline_at || *host.deadline_at > now) continue;
     const std::string error = "did not reconnect on " + rollout->version + " in time";
     auto failed = ctx_.store.Write([&](store::WriteTx& tx) {
-      return tx.SetRolloutHostState(rollout->id, host.host_id, RolloutHostState::kFailed, error, std::nullopt);
+      return tx.SetRolloutHostState(rollout->id, host.host_id, RolloutHostState::kFailed, error,
+                                    std::nullopt);
     });
     if (failed) StopRollout(rollout->id, "host " + host.host_name + ": " + error);
     return;
@@ -106,7 +110,8 @@ void RolloutEngine::AdvanceOne(const std::string& rollout_id) {
     if (agent && agent->connected && version == rollout->version) {
       // Already there (updated by hand or by an earlier rollout).
       auto done = ctx_.store.Write([&](store::WriteTx& tx) {
-        return tx.SetRolloutHostState(rollout->id, host.host_id, RolloutHostState::kDone, "", std::nullopt, version);
+        return tx.SetRolloutHostState(rollout->id, host.host_id, RolloutHostState::kDone, "", std::nullopt,
+                                      version);
       });
       if (!done) Log()->warn("rollout {}: {}", rollout->id, done.error().Describe());
       continue;
@@ -120,7 +125,8 @@ void RolloutEngine::AdvanceOne(const std::string& rollout_id) {
       continue;
     }
     if (!SendUpdate(*rollout, host.host_id, version)) {
-      Log()->info("rollout {}: host {} is offline; it gets the update when it connects", rollout->id, host.host_name);
+      Log()->info("rollout {}: host {} is offline; it gets the update when it connects", rollout->id,
+                  host.host_name);
     }
   }
 }
@@ -132,13 +138,15 @@ void RolloutEngine::StopRollout(const std::string& rollout_id, const std::string
     if (rollout->state != RolloutState::kRunning) return false;
     for (const auto& host : rollout->hosts) {
       if (host.state != RolloutHostState::kPending) continue;
-      if (auto set = tx.SetRolloutHostState(rollout_id, host.host_id, RolloutHostState::kSkipped, "", std::nullopt); !set) {
+      if (auto set =
+              tx.SetRolloutHostState(rollout_id, host.host_id, RolloutHostState::kSkipped, "", std::nullopt);
+          !set) {
         return set.error();
       }
     }
     if (auto set = tx.SetRolloutState(rollout_id, RolloutState::kFailed, error); !set) return set.error();
-    auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "rollout.failed", "rollout", rollout_id,
-                                             {{"version", rollout->version}, {"error", error}}));
+    auto logged = tx.AppendAudit(SystemAudit(store::ActorKind::kSystem, "", "rollout.failed", "rollout",
+                                             rollout_id, {{"version", rollout->version}, {"error", error}}));
     if (!logged) return logged.error();
     return true;
   });
@@ -149,7 +157,8 @@ void RolloutEngine::StopRollout(const std::string& rollout_id, const std::string
   }
 }
 
-void RolloutEngine::Hello(const std::string& host_id, std::uint64_t connection_id, const std::string& agent_version) {
+void RolloutEngine::Hello(const std::string& host_id, std::uint64_t connection_id,
+                          const std::string& agent_version) {
   if (!ctx_.presence.Current(host_id, connection_id)) return;
   auto ids = ctx_.store.Read([](store::ReadTx& tx) { return tx.ListRunningRollouts(); });
   if (!ids) return;
@@ -180,8 +189,8 @@ void RolloutEngine::Status(const ws::AgentIdentity& who, const protocol::AgentUp
   const RolloutHost* host = FindHost(*rollout, who.host_id);
   if (host == nullptr || host->state != RolloutHostState::kUpdating) return;
   const std::string reason = status.reason.value_or("");
-  Log()->info("rollout {}: host {} reports {} {}{}", rollout->id, host->host_name, protocol::ToString(status.outcome),
-              status.version, reason.empty() ? "" : ": " + reason);
+  Log()->info("rollout {}: host {} reports {} {}{}", rollout->id, host->host_name,
+              protocol::ToString(status.outcome), status.version, reason.empty() ? "" : ": " + reason);
   std::optional<RolloutHostState> next;
   std::optional<TimePoint> deadline;
   switch (status.outcome) {
@@ -199,8 +208,9 @@ void RolloutEngine::Status(const ws::AgentIdentity& who, const protocol::AgentUp
       break;
   }
   if (!next) return;
-  const std::string error = *next == RolloutHostState::kUpdating ? std::string() :
-                            std::string(protocol::ToString(status.outcome)) + ": " + reason;
+  const std::string error = *next == RolloutHostState::kUpdating
+                                ? std::string()
+                                : std::string(protocol::ToString(status.outcome)) + ": " + reason;
   auto set = ctx_.store.Write([&](store::WriteTx& tx) {
     return tx.SetRolloutHostState(rollout->id, who.host_id, *next, error, deadline);
   });

@@ -8,7 +8,7 @@ namespace {
 
 // Index = enum value; the CHECK lists of migration 0014 spell the same names.
 constexpr std::array<std::string_view, 4> kRolloutStates{"running", "succeeded", "failed", "cancelled"};
-constexpr std::array<std::string_view, 6> kHostStates{"pending", "updating", "done",
+constexpr std::array<std::string_view, 6> kHostStates{"pending", "updating",    "done",
                                                       "failed",  "rolled_back", "skipped"};
 
 template <class E, std::size_t N>

@@ -41,33 +41,33 @@ std::optional<RolloutHostState> ParseRolloutHostState(std::string_view text);
 
 //! One host of a rollout.
 struct RolloutHost {
-  std::string host_id;                    ///< Host ULID.
-  std::string host_name;                  ///< Its display name (joined at read time).
-  int64_t position = 0;                   ///< Order in the rollout, from 0.
-  int64_t wave = 0;                       ///< position / wave_size.
+  std::string host_id;                                  ///< Host ULID.
+  std::string host_name;                                ///< Its display name (joined at read time).
+  int64_t position = 0;                                 ///< Order in the rollout, from 0.
+  int64_t wave = 0;                                     ///< position / wave_size.
   RolloutHostState state = RolloutHostState::kPending;  ///< Where it is.
-  std::string from_version;               ///< agent_version when its update was sent.
-  std::string error;                      ///< Why it failed or rolled back.
-  std::optional<TimePoint> deadline_at;   ///< While updating: fail it if not back by then.
-  TimePoint updated_at;                   ///< Last change.
+  std::string from_version;                             ///< agent_version when its update was sent.
+  std::string error;                                    ///< Why it failed or rolled back.
+  std::optional<TimePoint> deadline_at;                 ///< While updating: fail it if not back by then.
+  TimePoint updated_at;                                 ///< Last change.
 };
 
 //! A rollout with its hosts (by position).
 struct Rollout {
-  std::string id;             ///< ULID.
-  std::string version;        ///< Release version installed.
-  std::string bundle_path;    ///< URL path agents download the bundle from.
-  int64_t bundle_size = 0;    ///< Bundle bytes.
-  std::string bundle_sha256;  ///< Bundle SHA-256 (hex).
-  std::string signature;      ///< Ed25519 signature (hex).
-  int64_t wave_size = 1;      ///< Hosts updated at once.
-  std::string selector;       ///< Label selector the hosts came from ("" = explicit ids).
+  std::string id;                               ///< ULID.
+  std::string version;                          ///< Release version installed.
+  std::string bundle_path;                      ///< URL path agents download the bundle from.
+  int64_t bundle_size = 0;                      ///< Bundle bytes.
+  std::string bundle_sha256;                    ///< Bundle SHA-256 (hex).
+  std::string signature;                        ///< Ed25519 signature (hex).
+  int64_t wave_size = 1;                        ///< Hosts updated at once.
+  std::string selector;                         ///< Label selector the hosts came from ("" = explicit ids).
   RolloutState state = RolloutState::kRunning;  ///< Where it is.
-  std::string error;          ///< Why it failed or was cancelled.
-  std::string created_by;     ///< User id of the admin who started it.
-  TimePoint created_at;       ///< Set by the store.
-  std::optional<TimePoint> finished_at;  ///< When it left running.
-  std::vector<RolloutHost> hosts;        ///< Every host, by position.
+  std::string error;                            ///< Why it failed or was cancelled.
+  std::string created_by;                       ///< User id of the admin who started it.
+  TimePoint created_at;                         ///< Set by the store.
+  std::optional<TimePoint> finished_at;         ///< When it left running.
+  std::vector<RolloutHost> hosts;               ///< Every host, by position.
 };
 
 //! What starting a rollout needs; hosts are updated in this order.

@@ -37,14 +37,17 @@ TEST_P(RolloutsTest, HostsAreOrderedIntoWavesAndStatesStick) {
 
   const TimePoint deadline = Now() + std::chrono::minutes(15);
   MustOk(store().Write([&](WriteTx& tx) {
-    return tx.SetRolloutHostState(made.id, hosts[0], RolloutHostState::kUpdating, "", deadline, std::string("0.1.0"));
+    return tx.SetRolloutHostState(made.id, hosts[0], RolloutHostState::kUpdating, "", deadline,
+                                  std::string("0.1.0"));
   }));
-  MustOk(store().Write([&](WriteTx& tx) { return tx.SetRolloutState(made.id, RolloutState::kFailed, "host c: boom"); }));
+  MustOk(store().Write(
+      [&](WriteTx& tx) { return tx.SetRolloutState(made.id, RolloutState::kFailed, "host c: boom"); }));
   // A stopped rollout with a host still updating keeps being followed.
   auto open = Must(store().Read([](ReadTx& tx) { return tx.ListRunningRollouts(); }));
   EXPECT_EQ(open, std::vector<std::string>{made.id});
   MustOk(store().Write([&](WriteTx& tx) {
-    return tx.SetRolloutHostState(made.id, hosts[0], RolloutHostState::kRolledBack, "rolled_back: exit 1", std::nullopt);
+    return tx.SetRolloutHostState(made.id, hosts[0], RolloutHostState::kRolledBack, "rolled_back: exit 1",
+                                  std::nullopt);
   }));
   open = Must(store().Read([](ReadTx& tx) { return tx.ListRunningRollouts(); }));
   EXPECT_TRUE(open.empty());
@@ -65,9 +68,11 @@ TEST_P(RolloutsTest, RefusesAnEmptyOrRepeatedHostListAndUnknownIds) {
   EXPECT_EQ(empty.error().code, ErrorCode::kInvalidArgument);
   auto twice = store().Write([&](WriteTx& tx) { return tx.CreateRollout(Rollout3({host, host})); });
   EXPECT_EQ(twice.error().code, ErrorCode::kInvalidArgument);
-  auto unknown = store().Write([&](WriteTx& tx) { return tx.CreateRollout(Rollout3({"01HZX3P0000000000000000NOP"})); });
+  auto unknown =
+      store().Write([&](WriteTx& tx) { return tx.CreateRollout(Rollout3({"01HZX3P0000000000000000NOP"})); });
   EXPECT_FALSE(unknown.ok());
-  EXPECT_EQ(store().Read([](ReadTx& tx) { return tx.GetRollout("nope"); }).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(store().Read([](ReadTx& tx) { return tx.GetRollout("nope"); }).error().code,
+            ErrorCode::kNotFound);
 }
 
 INSTANTIATE_TEST_SUITE_P(store, RolloutsTest, ::testing::ValuesIn(AllBackends()), BackendName);

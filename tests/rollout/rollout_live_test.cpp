@@ -32,10 +32,11 @@ class RolloutTest : public LoopTest {
 
   //! `restic-manager-server publish-agent` into the server's data dir.
   void Publish(const std::string& version, const std::filesystem::path& binary) {
-    const ProcessResult published = RunProcess(
-        RMGR_SERVER_EXE,
-        {"publish-agent", "--data-dir", (dir_ / "data").string(), "--binary", binary.string(), "--release", version},
-        {"PATH=/usr/bin:/bin", "HOME=" + dir_.string()}, "", std::chrono::seconds(120));
+    const ProcessResult published =
+        RunProcess(RMGR_SERVER_EXE,
+                   {"publish-agent", "--data-dir", (dir_ / "data").string(), "--binary", binary.string(),
+                    "--release", version},
+                   {"PATH=/usr/bin:/bin", "HOME=" + dir_.string()}, "", std::chrono::seconds(120));
     ASSERT_EQ(published.code, 0) << published.out << published.err;
   }
 
@@ -56,11 +57,12 @@ class RolloutTest : public LoopTest {
     return agents;
   }
 
-  boost::json::value StartRollout(const std::string& version, const std::vector<LoopAgent*>& agents, int wave_size) {
+  boost::json::value StartRollout(const std::string& version, const std::vector<LoopAgent*>& agents,
+                                  int wave_size) {
     boost::json::array ids;
     for (auto* agent : agents) ids.emplace_back(agent->host_id);
-    const auto answer =
-        api().Post("/rollouts", boost::json::object{{"version", version}, {"host_ids", ids}, {"wave_size", wave_size}});
+    const auto answer = api().Post(
+        "/rollouts", boost::json::object{{"version", version}, {"host_ids", ids}, {"wave_size", wave_size}});
     EXPECT_EQ(answer.status, 201) << answer.Describe();
     return answer.json;
   }
@@ -103,7 +105,8 @@ TEST_F(RolloutTest, BrokenReleaseStopsAfterTheFirstWaveRollsItBackAndLeavesLater
   ASSERT_FALSE(rollout.is_null());
   const std::string id = Str(rollout, "id");
   const auto ended = WaitRolloutEnd(id);
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
   std::printf("broken rollout: failed after %lld ms\n", static_cast<long long>(took.count()));
 
   EXPECT_EQ(Str(ended, "state"), "failed") << ended << Logs();
@@ -189,7 +192,8 @@ TEST_F(RolloutTest, GoodReleaseRollsOutWaveByWaveAndAgentsReportTheNewVersion) {
   ASSERT_FALSE(rollout.is_null());
   EXPECT_EQ(Int(rollout, "waves"), 2);
   const auto ended = WaitRolloutEnd(Str(rollout, "id"));
-  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
+  const auto took =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_at);
   std::printf("good rollout of 2 agents in 2 waves: %lld ms\n", static_cast<long long>(took.count()));
   EXPECT_EQ(Str(ended, "state"), "succeeded") << ended << Logs();
   for (auto* agent : agents) {
@@ -223,7 +227,8 @@ TEST_F(RolloutTest, ARestartedServerResumesTheRolloutWhereItStopped) {
   // Wave 0 finishes; wave 1 starts but its host is offline, so the update waits for its hello.
   const bool waiting = WaitUntil([&] {
     const auto now = api().Get("/rollouts/" + id).json;
-    return Str(HostRow(now, *agents[0]), "state") == "done" && Str(HostRow(now, *agents[1]), "state") == "updating";
+    return Str(HostRow(now, *agents[0]), "state") == "done" &&
+           Str(HostRow(now, *agents[1]), "state") == "updating";
   });
   ASSERT_TRUE(waiting) << api().Get("/rollouts/" + id).body << Logs();
 

@@ -10,7 +10,8 @@ namespace rmgr::store::sqlite {
 namespace {
 
 constexpr std::string_view kRolloutColumns =
-    "SELECT id, version, bundle_path, bundle_size, bundle_sha256, signature, wave_size, selector, state, error,"
+    "SELECT id, version, bundle_path, bundle_size, bundle_sha256, signature, wave_size, selector, state, "
+    "error,"
     " created_by, created_at, finished_at FROM rollouts";
 
 Rollout MapRollout(Row& row) {
@@ -60,8 +61,8 @@ Result<void> LoadHosts(Connection& conn, Rollout& rollout) {
 }  // namespace
 
 Result<Rollout> SqliteTx::GetRollout(std::string_view id) {
-  auto rollout = QueryOne<Rollout>(conn_, "rollout", std::string(kRolloutColumns) + " WHERE id = ?", MapRollout,
-                                   std::string(id));
+  auto rollout = QueryOne<Rollout>(conn_, "rollout", std::string(kRolloutColumns) + " WHERE id = ?",
+                                   MapRollout, std::string(id));
   if (!rollout) return rollout.error();
   if (auto loaded = LoadHosts(conn_, *rollout); !loaded) return loaded.error();
   return rollout;
@@ -69,8 +70,9 @@ Result<Rollout> SqliteTx::GetRollout(std::string_view id) {
 
 Result<std::vector<Rollout>> SqliteTx::ListRollouts(int limit) {
   const int64_t bounded = std::clamp(limit, 1, 200);
-  auto rollouts = QueryAll<Rollout>(conn_, std::string(kRolloutColumns) + " ORDER BY created_at DESC, id DESC LIMIT ?",
-                                    MapRollout, bounded);
+  auto rollouts =
+      QueryAll<Rollout>(conn_, std::string(kRolloutColumns) + " ORDER BY created_at DESC, id DESC LIMIT ?",
+                        MapRollout, bounded);
   if (!rollouts) return rollouts.error();
   for (auto& rollout : *rollouts) {
     if (auto loaded = LoadHosts(conn_, rollout); !loaded) return loaded.error();
@@ -87,19 +89,23 @@ Result<std::vector<std::string>> SqliteTx::ListRunningRollouts() {
 }
 
 Result<Rollout> SqliteTx::CreateRollout(const NewRollout& rollout) {
-  if (rollout.host_ids.empty()) return MakeError(ErrorCode::kInvalidArgument, "a rollout needs hosts", "host_ids");
-  if (std::set<std::string>(rollout.host_ids.begin(), rollout.host_ids.end()).size() != rollout.host_ids.size()) {
+  if (rollout.host_ids.empty())
+    return MakeError(ErrorCode::kInvalidArgument, "a rollout needs hosts", "host_ids");
+  if (std::set<std::string>(rollout.host_ids.begin(), rollout.host_ids.end()).size() !=
+      rollout.host_ids.size()) {
     return MakeError(ErrorCode::kInvalidArgument, "a host is listed twice", "host_ids");
   }
-  if (rollout.wave_size < 1) return MakeError(ErrorCode::kInvalidArgument, "wave_size must be >= 1", "wave_size");
+  if (rollout.wave_size < 1)
+    return MakeError(ErrorCode::kInvalidArgument, "wave_size must be >= 1", "wave_size");
   const TimePoint now = Now();
   const std::string id = NewUlid(now);
-  auto inserted = Execute(conn_,
-                          "INSERT INTO rollouts (id, version, bundle_path, bundle_size, bundle_sha256, signature,"
-                          " wave_size, selector, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
-                          " 'running', ?, ?)",
-                          id, rollout.version, rollout.bundle_path, rollout.bundle_size, rollout.bundle_sha256,
-                          rollout.signature, rollout.wave_size, rollout.selector, rollout.created_by, now);
+  auto inserted =
+      Execute(conn_,
+              "INSERT INTO rollouts (id, version, bundle_path, bundle_size, bundle_sha256, signature,"
+              " wave_size, selector, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+              " 'running', ?, ?)",
+              id, rollout.version, rollout.bundle_path, rollout.bundle_size, rollout.bundle_sha256,
+              rollout.signature, rollout.wave_size, rollout.selector, rollout.created_by, now);
   if (!inserted) return inserted.error();
   for (std::size_t i = 0; i < rollout.host_ids.size(); ++i) {
     const auto position = static_cast<int64_t>(i);
