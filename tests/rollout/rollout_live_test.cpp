@@ -241,5 +241,41 @@ TEST_F(RolloutTest, ARestartedServerResumesTheRolloutWhereItStopped) {
   EXPECT_TRUE(WaitVersion(*agents[0], "9.3.0")) << Logs();
 }
 
+// Jobs in flight finish first: the agent answers "waiting", the backup ends
+// succeeded, and only then does the agent restart into the new version.
+TEST_F(RolloutTest, AnUpdateWaitsForTheRunningBackupToFinish) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  LoopAgent* agent = EnrollAgent("busy");
+  ASSERT_NE(agent, nullptr);
+  ASSERT_NO_FATAL_FAILURE(
+      StartAgent(*agent, {"--restic", ThrottledRestic().string(), "--update-deadline", "60"}));
+  ASSERT_TRUE(WaitConnected(*agent)) << Logs();
+  const auto repo = dir_ / "repo";
+  const std::string repo_id = CreateRepository("repo", repo, "busy-password");
+  ASSERT_NO_FATAL_FAILURE(ResticInit(repo, "busy-password"));
+  const std::string group_id = CreateGroup(agent->host_id, "big", {BigTree().string()});
+  const auto queued = RunJob(boost::json::object{{"host_id", agent->host_id},
+                                                 {"kind", "backup"},
+                                                 {"repository_id", repo_id},
+                                                 {"source_group_id", group_id}});
+  const std::string job_id = Str(queued, "id");
+  ASSERT_FALSE(WaitRunning(job_id).is_null()) << Logs();
+  ASSERT_NO_FATAL_FAILURE(
+      Publish("9.4.0", Script("launcher", "exec " + std::string(RMGR_AGENT_EXE) + " \"$@\"")));
+
+  const auto rollout = StartRollout("9.4.0", {agent}, 1);
+  ASSERT_FALSE(rollout.is_null());
+  EXPECT_TRUE(WaitUntil([&] {
+    return ReadText(agent->log).find("waits for 1 running job") != std::string::npos;
+  })) << Logs();
+  const auto ended = WaitRolloutEnd(Str(rollout, "id"));
+  EXPECT_EQ(Str(ended, "state"), "succeeded") << ended << Logs();
+  const auto job = WaitFinished(job_id);
+  EXPECT_EQ(Str(job, "status"), "succeeded") << job;
+  // The backup ended before the host came back on the new version.
+  EXPECT_LE(TimeMs(job, "finished_at"), TimeMs(HostRow(ended, *agent), "updated_at"));
+  EXPECT_TRUE(WaitVersion(*agent, "9.4.0"));
+}
+
 }  // namespace
 }  // namespace rmgr::testing
