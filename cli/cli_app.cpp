@@ -18,6 +18,7 @@
 #include "cli/job_command.h"
 #include "cli/login_command.h"
 #include "cli/repo_command.h"
+#include "cli/rollout_command.h"
 #include "cli/schedule_command.h"
 #include "cli/secret_prompt.h"
 #include "cli/snapshot_command.h"
@@ -147,8 +148,9 @@ int RunCli(const std::vector<std::string>& args, CliIo& io) {
   AuditCommand audit(app);
   TokenCommand token(app);
   UserCommand user(app);
-  const std::array<ApiCommand*, 10> commands = {&host, &enroll,   &repo,  &group, &schedule,
-                                                &job,  &snapshot, &audit, &token, &user};
+  RolloutCommand rollout(app);
+  const std::array<ApiCommand*, 11> commands = {&host, &enroll,   &repo,  &group, &schedule, &job,
+                                                &snapshot, &audit, &token, &user, &rollout};
 
   std::vector<std::string> reversed(args.rbegin(), args.rend());
   try {

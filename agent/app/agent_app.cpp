@@ -17,6 +17,10 @@
 #include "agent/runner/restic_process.h"
 #include "agent/runner/restic_version.h"
 #include "agent/scheduler/local_scheduler.h"
+#include "agent/update/bundle_fetch.h"
+#include "agent/update/supervisor.h"
+#include "agent/update/update_installer.h"
+#include "agent/update/update_layout.h"
 #include "common/protocol/close_codes.h"
 #include "common/protocol/envelope.h"
 #include "common/protocol/limits.h"
@@ -109,6 +113,7 @@ AgentApp::AgentApp(AgentOptions options) : options_(std::move(options)), work_(i
 }
 
 AgentApp::~AgentApp() {
+  if (update_thread_.joinable()) update_thread_.join();
   // Order: nothing may call into a part that is already gone.
   connection_.reset();
   redelivery_.reset();
@@ -321,7 +326,7 @@ std::vector<std::string> AgentApp::UnackedJobIds() const {
 
 protocol::Hello AgentApp::MakeHello() {
   protocol::Hello hello;
-  hello.agent_version = std::string(kAgentVersion);
+  hello.agent_version = update::ReportedVersion(kAgentVersion);
   hello.restic_version = restic_version_;
   if (auto info = LocalHostInfo()) {
     hello.hostname = info->hostname;
@@ -364,6 +369,8 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
           }
           ready_ = true;
           redelivery_->OnReady();  // results first (they finish jobs), then fires
+          update::ReportHealthy();  // a supervisor trying this version keeps it
+          ReportRolledBackUpdate();
         } else if constexpr (std::is_same_v<T, protocol::FireAnswer>) {
           const bool dropped = fire_outbox_->Answer(payload.schedule_id, payload.scheduled_at);
           Log()->log(dropped ? spdlog::level::info : spdlog::level::debug,
@@ -388,6 +395,8 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
           executor_->Browse(std::move(payload));
         } else if constexpr (std::is_same_v<T, protocol::TlsNext>) {
           AcceptNextCertificate(payload.fingerprint);
+        } else if constexpr (std::is_same_v<T, protocol::AgentUpdate>) {
+          StartUpdate(payload);
         } else {
           Log()->warn("server sent {}, which only agents send; ignored", T::kType);
         }
@@ -450,6 +459,77 @@ void AgentApp::OnRefused(std::uint16_t close_code, std::string_view reason) {
   }
   exit_code_ = kExitConfig;
   RequestStop();
+}
+
+// ------------------------------------------------------------ updates
+
+void AgentApp::StartUpdate(const protocol::AgentUpdate& update) {
+  if (update.version == update::ReportedVersion(kAgentVersion)) {
+    Log()->info("update to {}: already running it", update.version);
+    return;
+  }
+  if (stopping_.load() || updating_.exchange(true)) {
+    Log()->info("update to {}: an update is already under way; ignored", update.version);
+    return;
+  }
+  if (update_thread_.joinable()) update_thread_.join();  // a finished earlier attempt
+  update_thread_ = std::thread([this, update] { RunUpdate(update); });
+}
+
+// On the update thread: downloads block, and waiting for jobs must not hold an io thread.
+void AgentApp::RunUpdate(protocol::AgentUpdate update) {
+  const auto status = [&](protocol::UpdateOutcome outcome, std::optional<std::string> reason) {
+    Send(protocol::AgentUpdateStatus{update.rollout_id, update.version, outcome, std::move(reason)});
+  };
+  // Jobs in flight finish first; the server sees "waiting" meanwhile.
+  bool told = false;
+  while (!stopping_.load() && !executor_->RunningJobIds().empty()) {
+    if (!told) {
+      Log()->info("update to {} waits for {} running job(s)", update.version, executor_->RunningJobIds().size());
+      status(protocol::UpdateOutcome::kWaiting, "waiting for running jobs to finish");
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  if (stopping_.load()) {
+    updating_ = false;
+    return;
+  }
+  update::InstallContext context;
+  context.state_dir = options_.state_dir;
+  context.update_key = state_->update_key;
+  if (auto info = LocalHostInfo()) {
+    context.os = info->os;
+    context.arch = info->arch;
+  }
+  context.fetch = [this](const std::string& path, std::uint64_t max_bytes) {
+    update::FetchRequest request{state_->server_url, path, state_->host_token, {}, max_bytes};
+    if (state_->tls_fingerprint) {
+      request.trust.pins.push_back(*state_->tls_fingerprint);
+      if (state_->tls_next_fingerprint) request.trust.pins.push_back(*state_->tls_next_fingerprint);
+    }
+    return update::FetchBundle(request);
+  };
+  Log()->info("update to {} (rollout {}): downloading {} bytes", update.version, update.rollout_id, update.size);
+  if (auto installed = update::InstallUpdate(update, context); !installed) {
+    Log()->error("update to {} refused: {}", update.version, installed.error().message);
+    status(protocol::UpdateOutcome::kRefused, installed.error().message);
+    updating_ = false;
+    return;
+  }
+  Log()->info("update to {} verified and installed; restarting into it", update.version);
+  status(protocol::UpdateOutcome::kInstalling, std::nullopt);
+  exit_code_ = kExitUpdate;
+  RequestStop();
+}
+
+void AgentApp::ReportRolledBackUpdate() {
+  auto failed = update::ReadFailed(options_.state_dir);
+  if (!failed) return;
+  if (Send(protocol::AgentUpdateStatus{failed->rollout_id, failed->version, protocol::UpdateOutcome::kRolledBack,
+                                       failed->reason})) {
+    update::RemoveMarker(options_.state_dir, "failed.json");
+  }
 }
 
 }  // namespace rmgr::agent

@@ -21,6 +21,10 @@
 // (another installation uses this host token) the agent stops its cron, says
 // why in an error and Run returns kExitConfig instead of reconnecting.
 //
+// Updates (agent.update, docs/agent-updates.md): once no job runs, the bundle
+// is downloaded, verified against the pinned update key and installed as
+// pending; Run then returns kExitUpdate and the supervisor tries it.
+//
 // Shutdown (SIGTERM/SIGINT): the cron stops, running jobs get
 // `shutdown_grace` to finish and are then interrupted (SIGINT to restic),
 // their results land in the outbox, then the connection closes.
@@ -36,6 +40,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "agent/connection/agent_connection.h"
 #include "agent/executor/local_policy.h"
@@ -62,6 +67,9 @@ struct AgentOptions {
   std::chrono::milliseconds fire_resend{30000};     ///< Unanswered fire → sent again on the connection.
   std::chrono::milliseconds report_every{60000};    ///< jobs.running period.
 };
+
+//! Run's exit status after an update was installed: restart into it (agent/update/supervisor.h).
+inline constexpr int kExitUpdate = 75;
 
 //! Run's exit status when the server told the agent to stop for good (EX_CONFIG).
 inline constexpr int kExitConfig = 78;
@@ -95,6 +103,11 @@ class AgentApp final : public ConnectionHandler {
   void OnPinRotated(std::string_view fingerprint) override;
   //! tls.next from the server: accept that certificate beside the pin.
   void AcceptNextCertificate(const std::string& fingerprint);
+  //! agent.update: install on the update thread once no job runs, then restart into it.
+  void StartUpdate(const protocol::AgentUpdate& update);
+  void RunUpdate(protocol::AgentUpdate update);
+  //! After hello.ok: reports an update the supervisor rolled back.
+  void ReportRolledBackUpdate();
 
   bool Send(protocol::Payload payload);
   void ApplySchedules(const protocol::ScheduleSet& set, bool from_server);
@@ -119,6 +132,8 @@ class AgentApp final : public ConnectionHandler {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> ready_{false};  // hello.ok received on the current connection
   std::atomic<int> exit_code_{0};
+  std::atomic<bool> updating_{false};  // an agent.update is being installed
+  std::thread update_thread_;          // installs it (downloads block); joined by the destructor
 };
 
 }  // namespace rmgr::agent

@@ -1,14 +1,20 @@
 // restic-manager-agent: runs on every backed-up host.
 //   enroll  trades a one-time enrollment token for this host's credentials
 //   run     keeps the WebSocket to the server, fires schedules, runs restic
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "agent/app/agent_app.h"
 #include "agent/connection/agent_state.h"
 #include "agent/connection/enroll_client.h"
+#include "agent/update/supervisor.h"
 #include "common/tls/fingerprint.h"
 #include "common/util/log.h"
 
@@ -50,10 +56,12 @@ int Enroll(const std::string& server, const std::string& token, const std::strin
   const bool pinned = !enrolled->server_fingerprint.empty() &&
                       (!request.trust.pins.empty() || request.trust.trust_on_first_use);
   if (pinned) state.tls_fingerprint = enrolled->server_fingerprint;
+  if (!enrolled->update_key.empty()) state.update_key = enrolled->update_key;
   if (auto saved = rmgr::agent::SaveAgentState(state_dir, state); !saved) {
     std::fprintf(stderr, "restic-manager-agent: %s\n", saved.error().message.c_str());
     return 1;
   }
+  if (state.update_key) std::printf("pinned the server's update signing key %s\n", state.update_key->c_str());
   if (pinned && request.trust.trust_on_first_use) {
     std::printf(
         "trusted on first use and pinned the server's certificate %s\n"
@@ -122,6 +130,11 @@ int main(int argc, char** argv) {
   run->add_option("--cancel-grace", cancel_grace,
                   "Seconds between SIGINT and SIGKILL when a job is cancelled (default 30)")
       ->check(CLI::Range(1, 3600));
+  int64_t update_deadline = 120;
+  run->add_option("--update-deadline", update_deadline,
+                  "Seconds a newly installed agent version has to reach the server before it is rolled back "
+                  "(default 120)")
+      ->check(CLI::Range(5, 3600));
   run->add_option("--reconnect-max", reconnect_max,
                   "Longest wait between reconnect attempts, seconds (default 60)")
       ->check(CLI::Range(1, 3600));
@@ -132,6 +145,17 @@ int main(int argc, char** argv) {
   if (enroll->parsed()) return Enroll(server, token, state_dir, trust);
 
   options.state_dir = state_dir;
+  // Once an update is installed, this process only supervises the agent (agent/update/supervisor.h).
+  if (rmgr::agent::update::ShouldSupervise(state_dir)) {
+    std::error_code ec;
+    rmgr::agent::update::SupervisorOptions supervisor;
+    supervisor.state_dir = state_dir;
+    supervisor.self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) supervisor.self = argv[0];
+    supervisor.args.assign(argv + 1, argv + argc);
+    supervisor.health_deadline = std::chrono::seconds(update_deadline);
+    return rmgr::agent::update::RunSupervisor(supervisor);
+  }
   rmgr::protocol::FromString(refuse_hooks ? std::string("refuse") : hooks, options.policy.hooks);
   options.policy.hook_allow = hook_allow;
   options.policy.restore_root = restore_root;
@@ -142,10 +166,20 @@ int main(int argc, char** argv) {
   options.shutdown_grace = std::chrono::seconds(shutdown_grace);
   options.cancel_grace = std::chrono::seconds(cancel_grace);
   options.reconnect_max = std::chrono::seconds(reconnect_max);
-  rmgr::agent::AgentApp agent(options);
-  if (auto ready = agent.Init(); !ready) {
-    std::fprintf(stderr, "restic-manager-agent: %s\n", ready.error().message.c_str());
-    return 1;
+  int code = 0;
+  {
+    // Scoped: the agent is gone (threads joined, files closed) before an exec below.
+    rmgr::agent::AgentApp agent(options);
+    if (auto ready = agent.Init(); !ready) {
+      std::fprintf(stderr, "restic-manager-agent: %s\n", ready.error().message.c_str());
+      return 1;
+    }
+    code = agent.Run();
   }
-  return agent.Run();
+  if (code != rmgr::agent::kExitUpdate || std::getenv("RMGR_AGENT_SUPERVISED") != nullptr) return code;
+  // The first update of an unsupervised agent: become the supervisor (same pid for systemd),
+  // which tries the installed version and rolls it back if it does not come up.
+  ::execv("/proc/self/exe", argv);
+  std::fprintf(stderr, "restic-manager-agent: cannot restart into the update: %s\n", std::strerror(errno));
+  return 1;
 }

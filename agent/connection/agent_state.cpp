@@ -12,6 +12,7 @@
 
 #include "common/schema/document.h"
 #include "common/tls/fingerprint.h"
+#include "common/update/bundle_signature.h"
 #include "common/util/ulid.h"
 
 namespace rmgr::agent {
@@ -28,6 +29,8 @@ void Fields(F& f, schema::Is<AgentState> auto& s) {
     schema::Text{.min = 71, .max = 71, .shape = &tls::IsFingerprint, .shape_name = "sha256:<64 hex digits>"});
   f("tls_next_fingerprint", s.tls_next_fingerprint,
     schema::Text{.min = 71, .max = 71, .shape = &tls::IsFingerprint, .shape_name = "sha256:<64 hex digits>"});
+  f("update_key", s.update_key,
+    schema::Text{.min = 72, .max = 72, .shape = &update::IsPublicKeyText, .shape_name = "ed25519:<64 hex digits>"});
 }
 
 namespace {

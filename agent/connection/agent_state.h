@@ -31,6 +31,10 @@ struct AgentState {
   //! The certificate the server announced it will rotate to (tls.next), accepted
   //! beside tls_fingerprint; the first connection it verifies makes it the pin.
   std::optional<std::string> tls_next_fingerprint{};
+  //! The server's update signing key ("ed25519:<64 hex>") pinned at enrollment:
+  //! the agent installs only bundles it signed. Absent for agents enrolled
+  //! before updates existed; they refuse updates until enrolled again.
+  std::optional<std::string> update_key{};
 };
 
 //! Writes <state_dir>/agent.json (creating state_dir 0700 if needed): temp file

@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "agent/connection/server_url.h"
+#include "common/update/bundle_signature.h"
 #include "common/schema/document.h"
 #include "common/tls/maybe_tls_stream.h"
 #include "common/util/log.h"
@@ -89,6 +90,10 @@ Result<EnrollResponse> ReadAnswer(const std::string& body) {
   if (!read("host_name", out.host_name)) return bad("has no host_name");
   if (!read("host_token", token)) return bad("has no host_token");
   out.host_token = schema::Secret(std::move(token));
+  if (std::string key; read("update_key", key)) {
+    if (!update::IsPublicKeyText(key)) return bad("has an update_key that is not ed25519:<64 hex digits>");
+    out.update_key = std::move(key);
+  }
   return out;
 }
 

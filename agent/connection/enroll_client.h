@@ -35,6 +35,7 @@ struct EnrollResponse {
   std::string host_name;           ///< The host's display name on the server.
   schema::Secret host_token;       ///< Sent on every WebSocket upgrade from now on.
   std::string server_fingerprint;  ///< https: the certificate the server presented; empty for http.
+  std::string update_key;          ///< The server's update signing key to pin; empty from older servers.
 };
 
 //! POST <server_url>/api/v1/agent/enroll with JSON {"token","hostname","os","arch","agent_version"};

@@ -121,6 +121,14 @@ enum class FireOutcome {
   kDeferred,  ///< "deferred": handed to catch-up.
 };
 
+//! What became of an agent.update on the agent (agent.update.status "outcome").
+enum class UpdateOutcome {
+  kWaiting,     ///< "waiting": jobs are running; the update starts when they end.
+  kInstalling,  ///< "installing": verified and unpacked; the agent restarts into it now.
+  kRefused,     ///< "refused": not installed (signature, checksum, no pinned key, ...); the old version runs on.
+  kRolledBack,  ///< "rolled_back": installed, but it did not reconnect healthy; the previous version runs again.
+};
+
 // One exhaustive switch per enum: -Wswitch names a value without a name.
 // A value outside the enum spells as {} (empty name).
 
@@ -222,6 +230,17 @@ constexpr Spelling Spell(FireOutcome value) {
     case FireOutcome::kPending: return {"pending"};
     case FireOutcome::kRefused: return {"refused"};
     case FireOutcome::kDeferred: return {"deferred"};
+  }
+  return {};
+}
+
+//! Name and reach of an update outcome.
+constexpr Spelling Spell(UpdateOutcome value) {
+  switch (value) {
+    case UpdateOutcome::kWaiting: return {"waiting"};
+    case UpdateOutcome::kInstalling: return {"installing"};
+    case UpdateOutcome::kRefused: return {"refused"};
+    case UpdateOutcome::kRolledBack: return {"rolled_back"};
   }
   return {};
 }

@@ -506,11 +506,47 @@ struct TlsNext {
   friend bool operator==(const TlsNext&, const TlsNext&) = default;
 };
 
+// ---------------------------------------------------------------- agent updates
+
+//! server → agent: install this release of the agent (docs/agent-updates.md).
+//! The agent downloads the bundle from `path` on the server with its host
+//! token, checks size and SHA-256, verifies `signature` against the update
+//! key it pinned at enrollment, waits for running jobs to end, then restarts
+//! into it; its supervisor rolls back when the new version does not
+//! reconnect healthy. Idempotent: a repeat for the version being installed
+//! or already running is answered again, not acted on twice.
+struct AgentUpdate {
+  static constexpr std::string_view kType = "agent.update";  ///< Envelope type.
+
+  std::string rollout_id{};  ///< ULID of the rollout that asks (echoed in agent.update.status).
+  std::string version{};     ///< Release version the bundle's manifest must name.
+  std::string path{};        ///< Absolute URL path of the bundle on this server ("/api/v1/...").
+  uint64_t size = 0;         ///< Bundle length in bytes, 1 B..1 GiB.
+  std::string sha256{};      ///< 64 lower-case hex digits of the bundle's SHA-256.
+  std::string signature{};   ///< 128 lower-case hex digits: Ed25519 signature (common/update/bundle_signature.h).
+
+  friend bool operator==(const AgentUpdate&, const AgentUpdate&) = default;
+};
+
+//! agent → server: what became of an agent.update (also sent after hello.ok
+//! when the supervisor rolled an update back while the server was away).
+struct AgentUpdateStatus {
+  static constexpr std::string_view kType = "agent.update.status";  ///< Envelope type.
+
+  std::string rollout_id{};                         ///< The agent.update's rollout ULID.
+  std::string version{};                            ///< The version it was about.
+  UpdateOutcome outcome = UpdateOutcome::kRefused;  ///< What happened.
+  std::optional<std::string> reason{};              ///< Why, for people (refusals, rollbacks).
+
+  friend bool operator==(const AgentUpdateStatus&, const AgentUpdateStatus&) = default;
+};
+
 // ---------------------------------------------------------------- all of them
 
 //! Every message; the alternative's kType is the envelope "type".
 using Payload = std::variant<Hello, HelloOk, ScheduleSet, ScheduleAck, ScheduleFire, CommandRun,
                              CommandCancel, JobStarted, JobProgress, JobLog, JobResult, ResultAck,
-                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning, TlsNext>;
+                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning, TlsNext,
+                             AgentUpdate, AgentUpdateStatus>;
 
 }  // namespace rmgr::protocol

@@ -224,6 +224,16 @@ std::vector<Envelope> SampleEnvelopes() {
                                  .unacked_job_ids = {"01HZX3P000000000000000J0B2"},
                                  .at = At("2026-11-22T02:01:00Z")}});
   out.push_back({"", TlsNext{.fingerprint = "sha256:" + std::string(64, 'a')}});
+  out.push_back({"", AgentUpdate{.rollout_id = "01HZX3P00000000000000RXN01",
+                                 .version = "0.2.0",
+                                 .path = "/api/v1/agent/releases/0.2.0/bundle",
+                                 .size = 41943040,
+                                 .sha256 = std::string(64, 'b'),
+                                 .signature = std::string(128, 'c')}});
+  out.push_back({"", AgentUpdateStatus{.rollout_id = "01HZX3P00000000000000RXN01",
+                                       .version = "0.2.0",
+                                       .outcome = UpdateOutcome::kRolledBack,
+                                       .reason = "0.2.0 exited with status 1 before it connected"}});
   return out;
 }
 

@@ -20,6 +20,9 @@ class SecretBox;
 namespace rmgr::server::notify {
 class Notifier;
 }
+namespace rmgr::server::releases {
+class ReleaseCatalog;
+}
 
 namespace rmgr::server::api {
 
@@ -39,6 +42,10 @@ struct ApiDeps {
   //! Told after an admin changed an alert rule (the engine re-evaluates); may be empty.
   std::function<void()> alert_rules_changed{};
   notify::Notifier* notifier = nullptr;  ///< Notification delivery ("send test"); null: not running.
+  //! Published agent releases (rollouts, downloads); null: none can be rolled out.
+  const releases::ReleaseCatalog* releases = nullptr;
+  //! The update signing key's public half ("ed25519:<hex>"), given to enrolling agents to pin; "" = none.
+  std::string update_key{};
 };
 
 }  // namespace rmgr::server::api

@@ -178,9 +178,11 @@ http::Response Enroll(ApiRequest& req, ApiDeps& deps, auth::RateLimiter& limiter
   });
   if (!enrolled) return ApiError(enrolled.error());
   Logger("api")->info("host {} ({}) enrolled from {}", enrolled->host.name, enrolled->host.id, address);
-  return Json(http::Status::created, boost::json::object{{"host_id", enrolled->host.id},
-                                                         {"host_name", enrolled->host.name},
-                                                         {"host_token", host_token}});
+  boost::json::object answer{
+      {"host_id", enrolled->host.id}, {"host_name", enrolled->host.name}, {"host_token", host_token}};
+  // The agent pins it: from now on it installs only bundles this key signed.
+  if (!deps.update_key.empty()) answer["update_key"] = deps.update_key;
+  return Json(http::Status::created, answer);
 }
 
 }  // namespace

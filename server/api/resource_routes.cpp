@@ -7,6 +7,7 @@
 #include "server/api/job_handlers.h"
 #include "server/api/notification_handlers.h"
 #include "server/api/repository_handlers.h"
+#include "server/api/rollout_handlers.h"
 #include "server/api/schedule_handlers.h"
 #include "server/api/source_group_handlers.h"
 #include "server/api/stats_handlers.h"
@@ -26,6 +27,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterWindowRoutes(routes, deps);
   RegisterNotificationRoutes(routes, deps);
   RegisterStatsRoutes(routes, deps);
+  RegisterRolloutRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

@@ -9,6 +9,8 @@
 #include "server/app/self_backup_command.h"
 #include "server/app/server_app.h"
 #include "server/app/server_config.h"
+#include "server/auth/update_signing_key.h"
+#include "server/releases/release_catalog.h"
 
 namespace {
 
@@ -29,6 +31,34 @@ int RotateKey(const rmgr::server::ServerConfig& config) {
   return 0;
 }
 
+//! What publish-agent is told.
+struct PublishFlags {
+  std::string binary;
+  std::string version;
+  std::string os = "linux";
+  std::string arch = "amd64";
+};
+
+// Safe while the server runs: a release is visible once its release.json is written.
+int PublishAgent(const rmgr::server::ServerConfig& config, const PublishFlags& flags) {
+  auto key = rmgr::server::auth::LoadOrCreateUpdateSigningKey(config.data_dir);
+  if (!key) {
+    std::fprintf(stderr, "restic-manager-server: %s\n", key.error().Describe().c_str());
+    return 1;
+  }
+  rmgr::server::releases::ReleaseCatalog catalog(config.data_dir);
+  auto release = catalog.Publish(*key, flags.binary, flags.version, flags.os, flags.arch,
+                                 rmgr::FormatRfc3339Utc(rmgr::Clock::now()));
+  if (!release) {
+    std::fprintf(stderr, "restic-manager-server: publish-agent: %s\n", release.error().Describe().c_str());
+    return 1;
+  }
+  std::printf("published agent %s (%s/%s): %llu bytes, sha256 %s, signed by %s\n", release->version.c_str(),
+              release->os.c_str(), release->arch.c_str(), static_cast<unsigned long long>(release->size),
+              release->sha256.c_str(), key->public_key.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +72,14 @@ int main(int argc, char** argv) {
   rotate->fallthrough();
   rmgr::server::SelfBackupFlags self_flags;
   const auto self = rmgr::server::AddSelfBackupCommands(app, self_flags);
+  PublishFlags publish_flags;
+  auto* publish = app.add_subcommand(
+      "publish-agent", "Sign an agent binary with the update signing key and publish it as a release");
+  publish->add_option("--binary", publish_flags.binary, "The agent executable to publish")->required();
+  publish->add_option("--release", publish_flags.version, "Its release version, e.g. 0.2.0")->required();
+  publish->add_option("--os", publish_flags.os, "GOOS-style os it runs on (default linux)");
+  publish->add_option("--arch", publish_flags.arch, "GOARCH-style architecture (default amd64)");
+  publish->fallthrough();
   CLI11_PARSE(app, argc, argv);
 
   auto config = rmgr::server::ResolveConfig(flags);
@@ -53,6 +91,7 @@ int main(int argc, char** argv) {
   if (rotate->parsed()) return RotateKey(*config);
   if (self.backup->parsed()) return rmgr::server::RunBackupSelf(*config, self_flags);
   if (self.restore->parsed()) return rmgr::server::RunRestoreSelf(*config, self_flags);
+  if (publish->parsed()) return PublishAgent(*config, publish_flags);
   auto log = rmgr::Logger("server");
   log->info("restic-manager-server 0.1.0, data dir {}", config->data_dir.string());
   rmgr::server::ServerApp server(*config);

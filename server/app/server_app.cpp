@@ -22,6 +22,7 @@
 #include "server/app/tls_setup.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
+#include "server/auth/update_signing_key.h"
 #include "server/auth/session_authenticator.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
@@ -30,6 +31,7 @@
 #include "server/metrics/metrics_route.h"
 #include "server/metrics/server_metrics.h"
 #include "server/notify/notifier.h"
+#include "server/releases/release_catalog.h"
 #include "server/scheduling/scheduling_core.h"
 #include "server/scheduling/stats_planner.h"
 #include "server/store/store.h"
@@ -77,6 +79,12 @@ Result<void> ServerApp::Init() {
   stream_options.recheck_executor = blocking_.get_executor();
   streams_ = std::make_unique<events::EventStreams>(*events_, stream_options);
   deps_ = std::make_unique<api::ApiDeps>(api::ApiDeps{*store_, *secrets_});
+  // Made on first start, so every agent enrolled from now on pins it.
+  auto update_key = auth::LoadOrCreateUpdateSigningKey(config_.data_dir);
+  if (!update_key) return update_key.error();
+  deps_->update_key = update_key->public_key;
+  releases_ = std::make_unique<releases::ReleaseCatalog>(config_.data_dir);
+  deps_->releases = releases_.get();
   deps_->events = events_.get();
   notify::NotifierSettings notify_settings;
   notify_settings.server_url = config_.public_url;

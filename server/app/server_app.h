@@ -32,6 +32,9 @@ class SessionAuthenticator;
 namespace ws {
 class AgentHub;
 }  // namespace ws
+namespace releases {
+class ReleaseCatalog;
+}  // namespace releases
 namespace alerts {
 class AlertEngine;
 }  // namespace alerts
@@ -108,6 +111,7 @@ class ServerApp {
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<ServerRunKeeper> run_keeper_;  // this run in server_runs ("server down")
   std::unique_ptr<auth::SecretBox> secrets_;     // the server key (repository secrets)
+  std::unique_ptr<releases::ReleaseCatalog> releases_;  // published agent bundles
   // Notification delivery: notifier_->sink() is where the alert engine queues
   // notices; its observer() hears the scheduling core's job changes
   // (healthchecks pings). Declared before agents_, which holds the observer.

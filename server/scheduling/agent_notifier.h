@@ -46,6 +46,8 @@ class AgentNotifier {
   //! Lists a snapshot directory through the host's agent; `done` is called
   //! exactly once, from any thread, within the core's browse timeout.
   virtual void Browse(BrowseQuery query, BrowseDone done) = 0;
+  //! A rollout was started or cancelled: move rollouts along now (not only at the next tick).
+  virtual void RolloutsChanged() {}
 };
 
 }  // namespace rmgr::server::scheduling

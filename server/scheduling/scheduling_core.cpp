@@ -26,6 +26,7 @@ SchedulingCore::SchedulingCore(store::Store& store, const auth::SecretBox& secre
       reports_(ctx_, dispatcher_),
       sweep_(ctx_, dispatcher_),
       browse_(ctx_),
+      rollouts_(ctx_),
       connections_(ctx_, ConnectionHandler::Parts{pusher_, dispatcher_, catchup_, browse_}),
       thread_([this] {
         for (;;) {
@@ -68,7 +69,9 @@ auto SchedulingCore::Call(F&& work) -> decltype(work()) {
 
 void SchedulingCore::Start() {
   Call([this] {
-    if (!stopped_) sweep_.Start();
+    if (stopped_) return;
+    sweep_.Start();
+    rollouts_.Start();
   });
 }
 
@@ -76,6 +79,7 @@ void SchedulingCore::Stop() {
   Call([this] {
     if (std::exchange(stopped_, true)) return;
     sweep_.Stop();
+    rollouts_.Stop();
     catchup_.Stop();
     browse_.Stop();
   });
@@ -111,6 +115,7 @@ void SchedulingCore::Route(const ws::AgentIdentity& who, std::uint64_t connectio
   if (!presence_.Current(who.host_id, connection_id)) return;  // a replaced connection's last words
   if (const auto* hello = std::get_if<protocol::Hello>(&envelope.payload)) {
     connections_.Hello(who, connection_id, *hello);
+    if (presence_.Ready(who.host_id) == connection_id) rollouts_.Hello(who.host_id, connection_id, hello->agent_version);
     return;
   }
   if (!presence_.Ready(who.host_id)) {
@@ -136,6 +141,8 @@ void SchedulingCore::Route(const ws::AgentIdentity& who, std::uint64_t connectio
           reports_.Running(who, payload);
         } else if constexpr (std::is_same_v<T, protocol::BrowseResult>) {
           browse_.Answer(who, payload);
+        } else if constexpr (std::is_same_v<T, protocol::AgentUpdateStatus>) {
+          rollouts_.Status(who, payload);
         } else {
           Log()->warn("host {} sent {}, which only the server sends; ignored", who.host_id, T::kType);
         }
@@ -171,6 +178,10 @@ void SchedulingCore::HostDeleted(const std::string& host_id) {
     Log()->info("host {} was deleted: closing its agent's connection", host_id);
     ctx_.sender.Close(host_id, link->connection_id, protocol::kCloseHostDeleted);
   });
+}
+
+void SchedulingCore::RolloutsChanged() {
+  Post([this] { rollouts_.Advance(); });
 }
 
 void SchedulingCore::Browse(BrowseQuery query, BrowseDone done) {

@@ -12,6 +12,7 @@
 //   settle timers                → Catchup
 //   the periodic sweep           → LostSweep
 //   browse                       → BrowseBroker
+//   agent.update.status, rollouts → RolloutEngine (also told of every hello)
 //
 // Every decision runs on the core's own scheduling thread, one at a time:
 // network threads only enqueue, so a slow store (fsync'd writes) never
@@ -42,6 +43,7 @@
 #include "server/scheduling/job_watch.h"
 #include "server/scheduling/lost_sweep.h"
 #include "server/scheduling/publisher.h"
+#include "server/scheduling/rollout_engine.h"
 #include "server/scheduling/schedule_pusher.h"
 #include "server/scheduling/scheduling_context.h"
 #include "server/scheduling/scheduling_options.h"
@@ -89,6 +91,7 @@ class SchedulingCore final : public ws::AgentEvents, public AgentNotifier {
   void CancelRequested(const std::string& host_id, const std::string& job_id) override;
   void HostDeleted(const std::string& host_id) override;
   void Browse(BrowseQuery query, BrowseDone done) override;
+  void RolloutsChanged() override;
 
  private:
   //! Runs `work` on the scheduling thread.
@@ -116,6 +119,7 @@ class SchedulingCore final : public ws::AgentEvents, public AgentNotifier {
   JobReports reports_;
   LostSweep sweep_;
   BrowseBroker browse_;
+  RolloutEngine rollouts_;
   ConnectionHandler connections_;
   bool stopped_ = false;  // scheduling thread only
   std::thread thread_;    // last: started once everything above exists

@@ -23,6 +23,10 @@ struct SchedulingOptions {
   std::chrono::milliseconds sweep_interval{std::chrono::seconds(30)};
   //! How long a browse request waits for the agent's listing.
   std::chrono::milliseconds browse_timeout{std::chrono::seconds(30)};
+  //! How often running rollouts are re-evaluated (deadlines, next waves).
+  std::chrono::milliseconds rollout_tick{std::chrono::seconds(2)};
+  //! A host of a rollout that is not back on the new version after this long fails it.
+  std::chrono::milliseconds rollout_host_timeout{std::chrono::minutes(15)};
   //! Wall clock (tests may pin it; timers still use the steady clock).
   std::function<TimePoint()> now = [] { return Clock::now(); };
   //! Where job, progress, log and host changes are published for the UI; never null.

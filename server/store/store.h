@@ -58,6 +58,7 @@
 #include "server/store/alert_types.h"
 #include "server/store/metrics_types.h"
 #include "server/store/notification_types.h"
+#include "server/store/rollout_types.h"
 #include "server/store/stats_types.h"
 #include "server/store/store_types.h"
 
@@ -66,7 +67,7 @@ namespace rmgr::store {
 //! Reads, available in read snapshots and inside write transactions (where
 //! they see the transaction's own uncommitted writes). Listing a child of a
 //! host that does not exist returns an empty list, not kNotFound.
-class ReadTx {
+class ReadTx : public RolloutReads {
  public:
   virtual ~ReadTx() = default;
 
@@ -262,7 +263,7 @@ class ReadTx {
 
 //! Reads and writes inside one write transaction. Every mutation is applied
 //! only if the enclosing Store::Write callback succeeds.
-class WriteTx : public ReadTx {
+class WriteTx : public ReadTx, public RolloutWrites {
  public:
   //! Replaces the sealed bytes of one secret (server key rotation) and
   //! nothing else; kNotFound when its row is gone.

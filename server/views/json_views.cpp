@@ -1,5 +1,7 @@
 #include "server/views/json_views.h"
 
+#include "common/update/release_version.h"
+
 namespace rmgr::server::views {
 
 namespace json = boost::json;
@@ -52,6 +54,9 @@ json::object HostJson(const store::Host& host) {
   out["os"] = TextOrNull(host.os);
   out["arch"] = TextOrNull(host.arch);
   out["agent_version"] = TextOrNull(host.agent_version);
+  // Behind the server's own release: the host list flags it, a rollout updates it.
+  out["agent_behind"] =
+      !host.agent_version.empty() && update::CompareVersions(host.agent_version, update::kBuildVersion) < 0;
   out["restic_version"] = TextOrNull(host.restic_version);
   out["mode"] = host.always_on ? "always_on" : "intermittent";
   out["connected"] = host.connected;

@@ -148,7 +148,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
+        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        " ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
         " DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
         "DROP TABLE notification_deliveries;"
@@ -227,7 +228,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
     // As before 0010 (its table gone, its record dropped): the rebuild runs over these rows.
     RawDb raw(file_);
     raw.Exec(
-        "ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
+        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        " ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
         " DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges; DROP TABLE "
         "server_settings;"
@@ -280,7 +282,8 @@ TEST_P(SqliteStoreFile, AccountsMigrationKeepsSessionsAndGivesThemAnId) {
     // Back to the sessions table of 0001, without 0013's tables.
     RawDb raw(file_);
     raw.Exec(
-        "CREATE TABLE sessions_old (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id)"
+        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        " CREATE TABLE sessions_old (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id)"
         " ON DELETE CASCADE, csrf_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT "
         "NULL);"
         " INSERT INTO sessions_old SELECT token_hash, user_id, csrf_hash, created_at, expires_at FROM "

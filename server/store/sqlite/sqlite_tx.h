@@ -75,6 +75,15 @@ class SqliteTx final : public WriteTx {
   Result<int64_t> CountUnusedRecoveryCodes(std::string_view user_id) override;
   Result<LoginChallenge> GetLoginChallenge(std::string_view token_hash) override;
   Result<AccountSettings> GetAccountSettings() override;
+  // rollouts (sqlite_rollouts.cpp)
+  Result<Rollout> GetRollout(std::string_view id) override;
+  Result<std::vector<Rollout>> ListRollouts(int limit) override;
+  Result<std::vector<std::string>> ListRunningRollouts() override;
+  Result<Rollout> CreateRollout(const NewRollout& rollout) override;
+  Result<void> SetRolloutState(std::string_view id, RolloutState state, std::string_view error) override;
+  Result<void> SetRolloutHostState(std::string_view rollout_id, std::string_view host_id, RolloutHostState state,
+                                   std::string_view error, std::optional<TimePoint> deadline_at,
+                                   std::optional<std::string> from_version) override;
   // window record (sqlite_windows.cpp)
   Result<WindowRecord> GetWindowRecord(std::string_view schedule_id, TimePoint from, TimePoint to) override;
   Result<ServerRun> GetLatestServerRun() override;

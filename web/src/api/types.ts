@@ -103,6 +103,8 @@ export interface Host {
   /** The agent's local policy from its last hello; null before one. */
   agent_policy: AgentPolicy | null;
   created_at: string;
+  /** The agent reports a version older than the server's own. */
+  agent_behind: boolean;
 }
 
 export type HookPolicy = 'refuse' | 'allow' | 'allowlist';
@@ -650,3 +652,4 @@ export interface NotificationDelivery {
   sent_at: string | null;
 }
 // ---- end notification channels and deliveries ----
+

@@ -19,6 +19,7 @@ import { RepositoriesPage } from '../pages/RepositoriesPage';
 import { ChannelsPage } from '../pages/ChannelsPage';
 import { ScheduleEditorPage } from '../pages/ScheduleEditorPage';
 import { SnapshotsPage } from '../pages/SnapshotsPage';
+import { RolloutsPage } from '../pages/RolloutsPage';
 import { TokensPage } from '../pages/TokensPage';
 import { UsersPage } from '../pages/UsersPage';
 import { boot, useSession } from './context';
@@ -103,6 +104,9 @@ export function App() {
       break;
     case 'tokens':
       page = <TokensPage />;
+      break;
+    case 'rollouts':
+      page = <RolloutsPage />;
       break;
     case 'account':
       page = <AccountPage />;

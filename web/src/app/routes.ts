@@ -20,6 +20,7 @@ export type RouteName =
   | 'channels'
   | 'users'
   | 'tokens'
+  | 'rollouts'
   | 'account';
 
 export const kRoutes: readonly RouteDef<RouteName>[] = [
@@ -40,6 +41,7 @@ export const kRoutes: readonly RouteDef<RouteName>[] = [
   { name: 'channels', pattern: '/channels' },
   { name: 'users', pattern: '/users' },
   { name: 'tokens', pattern: '/tokens' },
+  { name: 'rollouts', pattern: '/rollouts' },
   { name: 'account', pattern: '/account' },
 ];
 

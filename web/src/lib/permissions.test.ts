@@ -36,7 +36,7 @@ describe('permissionsFor', () => {
 describe('navFor', () => {
   it('shows Users only to admins and API tokens to all', () => {
     const labels = (role: 'admin' | 'operator' | 'viewer') => navFor(role).map((n) => n.label);
-    expect(labels('admin')).toEqual(['Dashboard', 'Alerts', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Channels', 'Users', 'API tokens']);
+    expect(labels('admin')).toEqual(['Dashboard', 'Alerts', 'Hosts', 'Repositories', 'Jobs', 'Snapshots', 'Audit', 'Channels', 'Rollouts', 'Users', 'API tokens']);
     expect(labels('operator')).not.toContain('Users');
     expect(labels('viewer')).toContain('API tokens');
     expect(labels('viewer')).toContain('Alerts');

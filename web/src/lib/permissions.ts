@@ -52,6 +52,7 @@ export function navFor(role: Role | null | undefined): NavItem[] {
     { href: '/snapshots', label: 'Snapshots' },
     { href: '/audit', label: 'Audit' },
     { href: '/channels', label: 'Channels' },
+    { href: '/rollouts', label: 'Rollouts' },
   ];
   if (permissionsFor(role).users) items.push({ href: '/users', label: 'Users' });
   items.push({ href: '/tokens', label: 'API tokens' });

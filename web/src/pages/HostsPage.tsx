@@ -102,7 +102,7 @@ export function HostsPage() {
       >
         {(hosts) => (
           <table class="table">
-            <TableHead columns={['Name', 'Status', 'Hostname', 'Labels', 'Mode', 'Last seen', 'Last backup', 'Schedules']} />
+            <TableHead columns={['Name', 'Status', 'Hostname', 'Agent', 'Labels', 'Mode', 'Last seen', 'Last backup', 'Schedules']} />
             <tbody>
               {hosts.map((h) => (
                 <tr key={h.id}>
@@ -113,6 +113,9 @@ export function HostsPage() {
                     <OnlineBadge connected={h.connected} />
                   </td>
                   <td>{h.hostname ?? <span class="muted">not enrolled</span>}</td>
+                  <td>
+                    <AgentVersion host={h} />
+                  </td>
                   <td>
                     <LabelChips labels={h.labels} />
                   </td>
@@ -129,6 +132,21 @@ export function HostsPage() {
         )}
       </PagedList>
     </section>
+  );
+}
+
+/** The agent's version, flagged when it is behind the server's own (a rollout updates it). */
+function AgentVersion({ host }: { host: Host }) {
+  if (!host.agent_version) return <span class="muted">—</span>;
+  return (
+    <>
+      {host.agent_version}{' '}
+      {host.agent_behind && (
+        <Badge tone="warn" testId={`agent-behind-${host.id}`}>
+          behind
+        </Badge>
+      )}
+    </>
   );
 }
 

@@ -62,6 +62,7 @@ export function makeHost(partial: Partial<Host> = {}): Host {
     os: null,
     arch: null,
     agent_version: null,
+    agent_behind: false,
     restic_version: null,
     mode: 'always_on',
     connected: false,
