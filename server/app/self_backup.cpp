@@ -13,6 +13,7 @@
 #include "common/tls/self_signed.h"
 #include "common/util/time_format.h"
 #include "server/app/server_config.h"
+#include "server/auth/update_signing_key.h"
 
 namespace rmgr::server {
 namespace {
@@ -159,6 +160,13 @@ Result<SelfBackupReport> Assemble(const SelfBackupSources& sources, const fs::pa
     add("tls.crt", std::move(*cert), false);
     add("tls.key", std::move(*tls_key), true);
   }
+  // Agents install only updates signed with this key (pinned at their
+  // enrollment): a server restored without it could never update them.
+  if (!sources.update_key.empty() && fs::exists(sources.update_key, ec)) {
+    auto update_key = ReadSmall(sources.update_key, true);
+    if (!update_key) return update_key.error();
+    add("update-signing.key", std::move(*update_key), true);
+  }
   const std::string header = EncodeHeader(manifest, *keys);
 
   const fs::path temp = TempBeside(out, "part");
@@ -196,7 +204,8 @@ SelfBackupSources SelfBackupSources::InDataDir(const fs::path& data_dir) {
   ServerConfig config;
   config.data_dir = data_dir;
   const auto tls = tls::SelfSignedFilesIn(data_dir);
-  return SelfBackupSources{config.DatabasePath(), data_dir / "server.key", tls.cert, tls.key};
+  return SelfBackupSources{config.DatabasePath(), data_dir / "server.key", tls.cert, tls.key,
+                           data_dir / auth::kUpdateSigningKeyFile};
 }
 
 Result<SelfBackupReport> WriteSelfBackup(const SelfBackupSources& sources, const fs::path& out,

@@ -25,6 +25,8 @@ struct SelfBackupSources {
   std::filesystem::path key;       ///< server.key.
   std::filesystem::path tls_cert;  ///< Self-signed certificate (skipped when absent).
   std::filesystem::path tls_key;   ///< Its private key (skipped when absent).
+  std::filesystem::path
+      update_key{};  ///< update-signing.key, the agents' pinned update key (skipped when absent).
 
   //! The files of the data dir `data_dir` (names from ServerConfig and common/tls/self_signed.h).
   static SelfBackupSources InDataDir(const std::filesystem::path& data_dir);

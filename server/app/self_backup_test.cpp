@@ -25,6 +25,7 @@
 #include "server/app/self_restore.h"
 #include "server/app/server_config.h"
 #include "server/auth/secret_box.h"
+#include "server/auth/update_signing_key.h"
 #include "server/store/sqlite/connection.h"
 #include "server/store/sqlite/migrator.h"
 #include "server/store/store.h"
@@ -97,6 +98,8 @@ class SelfBackupTest : public ::testing::Test {
     repository_id_ = made->id;
     auto tls = tls::CreateSelfSigned(tls::SelfSignedFilesIn(data()), {"localhost", "127.0.0.1"});
     ASSERT_TRUE(tls.ok()) << tls.error().Describe();
+    auto update_key = auth::LoadOrCreateUpdateSigningKey(data());
+    ASSERT_TRUE(update_key.ok()) << update_key.error().Describe();
   }
 
   void AddHost(const std::string& name) {
@@ -131,7 +134,7 @@ TEST_F(SelfBackupTest, CopyOfAnOpenStoreRestoresIntoANewDirWhereSecretsOpen) {
   EXPECT_EQ(written->manifest.host_count, 2);
   EXPECT_EQ(written->manifest.schema_version, store::NewestSchemaVersion());
   EXPECT_EQ(written->bytes, fs::file_size(file()));
-  ASSERT_EQ(written->manifest.parts.size(), 4U);
+  ASSERT_EQ(written->manifest.parts.size(), 5U);  // store, server.key, tls.crt, tls.key, update-signing.key
   // Nothing secret in clear: the key and the TLS key are sealed.
   const std::string bytes = ReadBytes(file());
   EXPECT_EQ(bytes.find(ReadBytes(sources().key)), std::string::npos);
@@ -148,7 +151,11 @@ TEST_F(SelfBackupTest, CopyOfAnOpenStoreRestoresIntoANewDirWhereSecretsOpen) {
   EXPECT_EQ(ReadBytes(restored_files.key), ReadBytes(sources().key));
   EXPECT_EQ(ReadBytes(restored_files.tls_cert), ReadBytes(sources().tls_cert));
   EXPECT_EQ(ReadBytes(restored_files.tls_key), ReadBytes(sources().tls_key));
-  for (const auto& path : {restored_files.database, restored_files.key, restored_files.tls_key}) {
+  // The key agents pinned for updates comes back too (sealed in the file, never in clear).
+  EXPECT_EQ(ReadBytes(restored_files.update_key), ReadBytes(sources().update_key));
+  EXPECT_EQ(bytes.find(ReadBytes(sources().update_key)), std::string::npos);
+  for (const auto& path :
+       {restored_files.database, restored_files.key, restored_files.tls_key, restored_files.update_key}) {
     EXPECT_EQ(Mode(path), 0600U) << path;
   }
   EXPECT_FALSE(fs::exists(restored_files.database.string() + "-wal"));

@@ -163,7 +163,7 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   }
 
   // 2. Every part's hash; the sealed ones opened.
-  std::string key, cert, tls_key;
+  std::string key, cert, tls_key, update_key;
   for (std::size_t i = 0; i < manifest.parts.size(); ++i) {
     const PartEntry& part = manifest.parts[i];
     auto hash = Sha256OfRange(file.fd, (*offsets)[i], part.size);
@@ -185,6 +185,7 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
     if (part.name == "server.key") key = std::move(*bytes);
     if (part.name == "tls.crt") cert = std::move(*bytes);
     if (part.name == "tls.key") tls_key = std::move(*bytes);
+    if (part.name == "update-signing.key") update_key = std::move(*bytes);
   }
   if (key.size() != 32) return MakeError(ErrorCode::kMalformed, "the restored server key is not 32 bytes");
   const bool tls = !cert.empty() && !tls_key.empty();
@@ -214,8 +215,10 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   if (staged) staged = stage(sources.key, &key, 0, 0);
   if (staged && tls) staged = stage(sources.tls_cert, &cert, 0, 0);
   if (staged && tls) staged = stage(sources.tls_key, &tls_key, 0, 0);
+  if (staged && !update_key.empty()) staged = stage(sources.update_key, &update_key, 0, 0);
   sodium_memzero(key.data(), key.size());
   sodium_memzero(tls_key.data(), tls_key.size());
+  sodium_memzero(update_key.data(), update_key.size());
   if (staged) {
     auto facts = store::InspectSqliteFile(Staged(sources.database));
     if (!facts) staged = facts.error();
