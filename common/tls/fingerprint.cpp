@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "common/util/unique_file.h"
+
 namespace rmgr::tls {
 
 namespace {
@@ -73,7 +75,7 @@ bool IsFingerprint(std::string_view text) {
 }
 
 Result<std::string> FingerprintOfPemFile(const std::filesystem::path& pem) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> file(std::fopen(pem.c_str(), "rb"), &std::fclose);
+  rmgr::UniqueFile file(std::fopen(pem.c_str(), "rb"));
   if (!file) return MakeError(ErrorCode::kNotFound, "cannot open certificate " + pem.string());
   std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(file.get(), nullptr, nullptr, nullptr),
                                                    &X509_free);

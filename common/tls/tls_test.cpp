@@ -19,6 +19,7 @@
 #include "common/tls/client_trust.h"
 #include "common/tls/fingerprint.h"
 #include "common/tls/self_signed.h"
+#include "common/util/unique_file.h"
 
 namespace rmgr::tls {
 namespace {
@@ -46,7 +47,7 @@ class TempDir {
 // independent check of Fingerprint.
 std::string OpensslFingerprint(const fs::path& cert) {
   const std::string command = "openssl x509 -noout -fingerprint -sha256 -in " + cert.string();
-  std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
+  rmgr::UniquePipe pipe(::popen(command.c_str(), "r"));
   char line[256] = {};
   if (!pipe || std::fgets(line, sizeof line, pipe.get()) == nullptr) return {};
   std::string text(line);
@@ -63,7 +64,7 @@ std::string OpensslSpkiPin(const fs::path& cert) {
   const std::string command =
       "openssl x509 -noout -pubkey -in " + cert.string() +
       " | openssl pkey -pubin -outform der | openssl dgst -sha256 -binary | openssl enc -base64";
-  std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
+  rmgr::UniquePipe pipe(::popen(command.c_str(), "r"));
   char line[256] = {};
   if (!pipe || std::fgets(line, sizeof line, pipe.get()) == nullptr) return {};
   std::string text(line);
@@ -73,7 +74,7 @@ std::string OpensslSpkiPin(const fs::path& cert) {
 
 std::string OpensslText(const fs::path& cert) {
   const std::string command = "openssl x509 -noout -text -in " + cert.string();
-  std::unique_ptr<FILE, decltype(&::pclose)> pipe(::popen(command.c_str(), "r"), &::pclose);
+  rmgr::UniquePipe pipe(::popen(command.c_str(), "r"));
   std::string out;
   char buf[512];
   while (pipe && std::fgets(buf, sizeof buf, pipe.get()) != nullptr) out += buf;
@@ -110,7 +111,7 @@ TEST(SelfSigned, CreatesAP256CertificateWithTheNamesAndAPrivateKey) {
   ASSERT_TRUE(fingerprint);
   EXPECT_EQ(*fingerprint, OpensslFingerprint(files.cert));
 
-  std::unique_ptr<FILE, decltype(&std::fclose)> pem(std::fopen(files.cert.c_str(), "rb"), &std::fclose);
+  rmgr::UniqueFile pem(std::fopen(files.cert.c_str(), "rb"));
   ASSERT_TRUE(pem);
   std::unique_ptr<X509, decltype(&X509_free)> cert(PEM_read_X509(pem.get(), nullptr, nullptr, nullptr),
                                                    &X509_free);

@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <memory>
 
+#include "common/util/unique_file.h"
+
 namespace rmgr::testing {
 namespace {
 
@@ -48,19 +50,19 @@ Cert NewCert(EVP_PKEY* key, const std::string& common_name, std::chrono::seconds
 }
 
 bool Write(const CertificateFiles& files, X509* cert, EVP_PKEY* key) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> c(std::fopen(files.cert.c_str(), "wb"), &std::fclose);
-  std::unique_ptr<FILE, decltype(&std::fclose)> k(std::fopen(files.key.c_str(), "wb"), &std::fclose);
+  rmgr::UniqueFile c(std::fopen(files.cert.c_str(), "wb"));
+  rmgr::UniqueFile k(std::fopen(files.key.c_str(), "wb"));
   return c && k && PEM_write_X509(c.get(), cert) == 1 &&
          PEM_write_PrivateKey(k.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
 }
 
 Key ReadKey(const std::filesystem::path& path) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  rmgr::UniqueFile f(std::fopen(path.c_str(), "rb"));
   return Key(f ? PEM_read_PrivateKey(f.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
 Cert ReadCert(const std::filesystem::path& path) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
+  rmgr::UniqueFile f(std::fopen(path.c_str(), "rb"));
   return Cert(f ? PEM_read_X509(f.get(), nullptr, nullptr, nullptr) : nullptr);
 }
 
