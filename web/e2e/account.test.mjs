@@ -91,6 +91,8 @@ h.browserTest('a user enrols TOTP, signs out and signs in with a code, then with
   const enrolStep = currentStep();
   await page.getByLabel('Code from the app').fill(totp(secret, enrolStep));
   await page.getByRole('button', { name: 'Turn on', exact: true }).click();
+  // allTextContents does not wait: the codes appear once the server has answered "Turn on".
+  await page.getByTestId('recovery-codes').locator('code').nth(9).waitFor();
   const codes = await page.getByTestId('recovery-codes').locator('code').allTextContents();
   assert.equal(codes.length, 10);
   for (const code of codes) assert.match(code, /^[a-z2-7]{4}(-[a-z2-7]{4}){3}$/);
