@@ -79,9 +79,11 @@ protocol::BackupSummary ToSummary(const json::object& o) {
   s.total_duration = Double(o, "total_duration");
   if (const auto* id = o.if_contains("snapshot_id"); id && id->is_string()) {
     const std::string_view text = id->get_string();
-    const bool hex = !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
-      return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    });
+    // restic prints the 8-hex short id (0.14) or the 64-hex full one (0.15+);
+    // anything shorter is no id the wire (or restic) accepts.
+    const bool hex = text.size() >= 8 && text.size() <= 64 &&
+                     std::all_of(text.begin(), text.end(),
+                                 [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
     if (hex) s.snapshot_id = std::string(text);
   }
   return s;

@@ -74,6 +74,18 @@ TEST(ResticOutput, RestoreStatusAndSummary) {
   EXPECT_FALSE(collector.summary().has_value());
 }
 
+// Found by the restic_output fuzzer: a one-digit id was kept and the job
+// result it went into was then refused by the wire codec.
+TEST(ResticOutput, SummaryWithAnIdTooShortOrNotHexHasNone) {
+  for (const char* id : {"", "0", "0123abc", "0123ABCD", "0123abcg"}) {
+    auto p = ParseStdoutLine(std::string(R"({"message_type":"summary","snapshot_id":")") + id + "\"}");
+    ASSERT_EQ(p.kind, StdoutKind::kSummary) << id;
+    EXPECT_FALSE(p.summary.snapshot_id.has_value()) << id;
+  }
+  EXPECT_EQ(ParseStdoutLine(R"({"message_type":"summary","snapshot_id":"0123abcd"})").summary.snapshot_id,
+            "0123abcd");
+}
+
 TEST(ResticOutput, OtherLines) {
   EXPECT_EQ(ParseStdoutLine("created restic repository 0123 at /r").kind, StdoutKind::kText);
   EXPECT_EQ(ParseStdoutLine("{not json").kind, StdoutKind::kText);
