@@ -113,6 +113,7 @@ AgentApp::AgentApp(AgentOptions options) : options_(std::move(options)), work_(i
 }
 
 AgentApp::~AgentApp() {
+  JoinShutdown();
   if (update_thread_.joinable()) update_thread_.join();
   // Order: nothing may call into a part that is already gone.
   connection_.reset();
@@ -245,6 +246,7 @@ int AgentApp::Run() {
   std::thread second([this] { io_.run(); });
   io_.run();
   second.join();
+  JoinShutdown();
   Log()->info("agent stopped");
   return exit_code_.load();
 }
@@ -253,7 +255,13 @@ void AgentApp::RequestStop() {
   if (stopping_.exchange(true)) return;
   // Shutdown blocks (jobs finish or are interrupted): not on an io thread,
   // which the connection needs meanwhile to send the last results.
-  std::thread([this] { Shutdown(); }).detach();
+  std::lock_guard lock(shutdown_mu_);
+  shutdown_thread_ = std::thread([this] { Shutdown(); });
+}
+
+void AgentApp::JoinShutdown() {
+  std::lock_guard lock(shutdown_mu_);
+  if (shutdown_thread_.joinable()) shutdown_thread_.join();
 }
 
 void AgentApp::Shutdown() {

@@ -40,6 +40,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <mutex>
 #include <thread>
 
 #include "agent/connection/agent_connection.h"
@@ -92,6 +93,8 @@ class AgentApp final : public ConnectionHandler {
   void RequestStop();
 
  private:
+  // Waits for the shutdown thread RequestStop started, if any.
+  void JoinShutdown();
   // Fills in the default restore root, makes it absolute and creates it.
   Result<void> PrepareRestoreRoot();
   // ConnectionHandler: called by the connection only.
@@ -130,6 +133,11 @@ class AgentApp final : public ConnectionHandler {
   std::unique_ptr<JobExecutor> executor_;
   std::unique_ptr<AgentConnection> connection_;
   std::atomic<bool> stopping_{false};
+  // Shutdown runs on its own thread (it blocks); Run joins it, so the app is
+  // never destroyed while that thread still touches it (work_.reset() writes
+  // the guard after io_.run() may already have returned). Guarded by shutdown_mu_.
+  std::mutex shutdown_mu_;
+  std::thread shutdown_thread_;
   std::atomic<bool> ready_{false};  // hello.ok received on the current connection
   std::atomic<int> exit_code_{0};
   std::atomic<bool> updating_{false};  // an agent.update is being installed
