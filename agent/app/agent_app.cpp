@@ -376,7 +376,7 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
                         skew.count());
           }
           ready_ = true;
-          redelivery_->OnReady();  // results first (they finish jobs), then fires
+          redelivery_->OnReady();   // results first (they finish jobs), then fires
           update::ReportHealthy();  // a supervisor trying this version keeps it
           ReportRolledBackUpdate();
         } else if constexpr (std::is_same_v<T, protocol::FireAnswer>) {
@@ -493,7 +493,8 @@ void AgentApp::RunUpdate(protocol::AgentUpdate update) {
   bool told = false;
   while (!stopping_.load() && !executor_->RunningJobIds().empty()) {
     if (!told) {
-      Log()->info("update to {} waits for {} running job(s)", update.version, executor_->RunningJobIds().size());
+      Log()->info("update to {} waits for {} running job(s)", update.version,
+                  executor_->RunningJobIds().size());
       status(protocol::UpdateOutcome::kWaiting, "waiting for running jobs to finish");
       told = true;
     }
@@ -518,7 +519,8 @@ void AgentApp::RunUpdate(protocol::AgentUpdate update) {
     }
     return update::FetchBundle(request);
   };
-  Log()->info("update to {} (rollout {}): downloading {} bytes", update.version, update.rollout_id, update.size);
+  Log()->info("update to {} (rollout {}): downloading {} bytes", update.version, update.rollout_id,
+              update.size);
   if (auto installed = update::InstallUpdate(update, context); !installed) {
     Log()->error("update to {} refused: {}", update.version, installed.error().message);
     status(protocol::UpdateOutcome::kRefused, installed.error().message);
@@ -534,8 +536,8 @@ void AgentApp::RunUpdate(protocol::AgentUpdate update) {
 void AgentApp::ReportRolledBackUpdate() {
   auto failed = update::ReadFailed(options_.state_dir);
   if (!failed) return;
-  if (Send(protocol::AgentUpdateStatus{failed->rollout_id, failed->version, protocol::UpdateOutcome::kRolledBack,
-                                       failed->reason})) {
+  if (Send(protocol::AgentUpdateStatus{failed->rollout_id, failed->version,
+                                       protocol::UpdateOutcome::kRolledBack, failed->reason})) {
     update::RemoveMarker(options_.state_dir, "failed.json");
   }
 }
