@@ -1,37 +1,14 @@
 #include "cli/secret_prompt.h"
 
-#include <termios.h>
 #include <unistd.h>
 
 #include <istream>
 #include <optional>
 #include <ostream>
 
+#include "common/util/terminal_echo.h"
+
 namespace rmgr::cli {
-namespace {
-
-// Turns echo off on fd 0 for its lifetime, when fd 0 is a terminal.
-class EchoOff {
- public:
-  EchoOff() {
-    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
-    termios quiet = saved_;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;
-    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-  }
-  ~EchoOff() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
-  }
-  EchoOff(const EchoOff&) = delete;
-  EchoOff& operator=(const EchoOff&) = delete;
-
- private:
-  termios saved_{};
-  bool active_ = false;
-};
-
-}  // namespace
 
 bool StdinIsTerminal() {
   return ::isatty(STDIN_FILENO) == 1;
@@ -40,7 +17,7 @@ bool StdinIsTerminal() {
 Result<std::string> ReadSecret(std::istream& in, bool interactive, std::ostream& err, std::string_view prompt,
                                std::string_view field) {
   std::string line;
-  std::optional<EchoOff> quiet;
+  std::optional<util::EchoOff> quiet;
   if (interactive) {
     err << prompt << std::flush;
     quiet.emplace();

@@ -3,33 +3,28 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <memory>
-#include <optional>
 #include <system_error>
 
+#include "agent/connection/http_exchange.h"
 #include "agent/connection/server_url.h"
-#include "common/update/bundle_signature.h"
 #include "common/schema/document.h"
-#include "common/tls/maybe_tls_stream.h"
+#include "common/update/bundle_signature.h"
 #include "common/util/log.h"
 
 namespace rmgr::agent {
 namespace {
 
-namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-constexpr long kConnectTimeoutMs = 10'000;
-constexpr long kTotalTimeoutMs = 30'000;
+constexpr auto kConnectTimeout = std::chrono::seconds(10);
+constexpr auto kTotalTimeout = std::chrono::seconds(30);
 constexpr std::size_t kMaxResponseBytes = std::size_t{1} << 20;
 constexpr std::string_view kEnrollPath = "/api/v1/agent/enroll";
 
@@ -125,80 +120,28 @@ Result<EnrollResponse> Enroll(const EnrollRequest& request) {
 
   // One bounded request: connect within 10 s, the whole exchange within 30 s.
   // Redirects are not followed (a 3xx is an error: it would carry the token elsewhere).
-  asio::io_context io;
-  auto peer = std::make_shared<tls::PeerRecord>();
-  std::optional<tls::MaybeTlsStream> maybe_tls;
-  if (url->tls()) {
-    auto context = tls::MakeClientContext(request.trust, url->host, peer);
-    if (!context) return context.error();
-    maybe_tls.emplace(beast::tcp_stream(io), std::move(*context));
-  } else {
-    maybe_tls.emplace(beast::tcp_stream(io));
-  }
-  auto& stream = *maybe_tls;
-  auto& tcp = stream.Tcp();
-  beast::error_code ec;
-  const auto unreachable = [&](const beast::error_code& why) {
-    if (why == beast::error::timeout) {
-      return MakeError(ErrorCode::kUnavailable, "no answer from " + url->Base() + " within " +
-                                                    std::to_string(kTotalTimeoutMs / 1000) + " s");
-    }
-    return MakeError(ErrorCode::kUnavailable, "cannot reach " + url->Base() + ": " + why.message());
-  };
-  asio::ip::tcp::resolver resolver(io);
-  const auto endpoints = resolver.resolve(url->host, url->port, ec);
-  if (ec) return unreachable(ec);
-  tcp.expires_after(std::chrono::milliseconds(kConnectTimeoutMs));
-  tcp.async_connect(endpoints, [&ec](const beast::error_code& e, const asio::ip::tcp::endpoint&) { ec = e; });
-  io.run();
-  if (ec) return unreachable(ec);
-  if (auto* tls_layer = stream.Tls()) {
-    // The certificate is checked before the token is sent.
-    tls::SetServerName(*tls_layer, url->host);
-    tls_layer->async_handshake(asio::ssl::stream_base::client, [&ec](const beast::error_code& e) { ec = e; });
-    io.restart();
-    io.run();
-    if (ec == beast::error::timeout) return unreachable(ec);
-    if (ec) {
-      // A certificate seen and refused needs a person; no certificate at all is a transport failure.
-      const auto code = peer->fingerprint.empty() ? ErrorCode::kUnavailable : ErrorCode::kPermissionDenied;
-      return MakeError(code, tls::DescribeRefusal(request.trust, *peer, ec.message()));
-    }
-  }
-
   http::request<http::string_body> post{http::verb::post, target, 11};
-  post.set(http::field::host, url->authority);
   post.set(http::field::user_agent, "restic-manager-agent");
   post.set(http::field::content_type, "application/json");
   post.set(http::field::accept, "application/json");
   post.body() = RequestBody(request);
-  post.prepare_payload();
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
-  tcp.expires_after(std::chrono::milliseconds(kTotalTimeoutMs));
-  http::async_write(stream, post, [&](const beast::error_code& e, std::size_t) {
-    ec = e;
-    if (e) return;
-    http::async_read(stream, buffer, parser, [&ec](const beast::error_code& r, std::size_t) { ec = r; });
-  });
-  io.restart();
-  io.run();
+  auto answered = ExchangeOnce(*url, request.trust, post,
+                               {.connect_timeout = kConnectTimeout,
+                                .total_timeout = kTotalTimeout,
+                                .max_body_bytes = kMaxResponseBytes});
   // The request held the enrollment token: wipe it.
   std::fill(post.body().begin(), post.body().end(), '\0');
-  beast::error_code ignored;
-  tcp.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  if (ec == http::error::body_limit) {
+  if (!answered) {
+    if (answered.error().code != ErrorCode::kTooLarge) return answered.error();
     return MakeError(ErrorCode::kMalformed, "the server's enrollment answer is larger than " +
                                                 std::to_string(kMaxResponseBytes) + " bytes");
   }
-  if (ec) return unreachable(ec);
-  const unsigned status = parser.get().result_int();
+  const auto& response = answered->response;
+  const unsigned status = response.result_int();
   log->debug("POST {}{} answered HTTP {}", url->Base(), kEnrollPath, status);
-  if (status != 201) return ServerError(status, parser.get().body());
-  auto answer = ReadAnswer(parser.get().body());
-  if (answer && url->tls()) answer->server_fingerprint = peer->fingerprint;
+  if (status != 201) return ServerError(status, response.body());
+  auto answer = ReadAnswer(response.body());
+  if (answer && url->tls()) answer->server_fingerprint = answered->server_fingerprint;
   return answer;
 }
 

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,31 +11,12 @@
 #include <iostream>
 #include <optional>
 
+#include "common/util/terminal_echo.h"
+
 namespace rmgr::server {
 namespace {
 
 constexpr std::size_t kMaxPassphraseFileBytes = 4096;
-
-// Turns echo off on fd 0 for its lifetime.
-class EchoOff {
- public:
-  EchoOff() {
-    if (::tcgetattr(STDIN_FILENO, &saved_) != 0) return;
-    termios quiet = saved_;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;
-    active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
-  }
-  ~EchoOff() {
-    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
-  }
-  EchoOff(const EchoOff&) = delete;
-  EchoOff& operator=(const EchoOff&) = delete;
-
- private:
-  termios saved_{};
-  bool active_ = false;
-};
 
 Result<std::string> Checked(std::string line, std::string_view source) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -55,7 +35,7 @@ Result<std::string> AskOnce(const char* prompt) {
   std::fflush(stderr);
   std::string line;
   {
-    EchoOff quiet;
+    util::EchoOff quiet;
     if (!std::getline(std::cin, line)) {
       return MakeError(ErrorCode::kMissingField, "no passphrase typed", "passphrase");
     }
