@@ -131,6 +131,29 @@ TEST_F(BootstrapTest, ReadsTheEnvironmentVariable) {
   ::unsetenv("RESTIC_MANAGER_ADMIN_PASSWORD");
 }
 
+TEST(ServerAppBootstrap, ASecondServerOnTheSameDataDirIsRefusedUntilTheFirstEnds) {
+  const auto dir = std::filesystem::temp_directory_path() / ("rmgr-app-" + NewUlid());
+  ::setenv("RESTIC_MANAGER_ADMIN_PASSWORD", "a-long-enough-admin-password", 1);
+  ServerConfig config;
+  config.listen = "127.0.0.1:0";
+  config.data_dir = dir;
+  {
+    ServerApp first(config);
+    ASSERT_TRUE(first.Init().ok());
+    ServerApp second(config);
+    auto refused = second.Init();
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::kConflict);
+    EXPECT_NE(refused.error().message.find("another restic-manager-server"), std::string::npos)
+        << refused.error().message;
+  }
+  ServerApp again(config);
+  EXPECT_TRUE(again.Init().ok()) << "the first server's lock ends with it";
+  ::unsetenv("RESTIC_MANAGER_ADMIN_PASSWORD");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
 TEST(ServerAppBootstrap, PrintsAGeneratedPasswordOnceOnStdoutAndNeverLogsIt) {
   const auto dir = std::filesystem::temp_directory_path() / ("rmgr-app-" + NewUlid());
   ::unsetenv("RESTIC_MANAGER_ADMIN_PASSWORD");

@@ -1,10 +1,10 @@
 // restic-manager-server: the control plane. This file only parses flags and
 // hands over to the composition root.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "common/util/log.h"
+#include "server/app/data_dir_lock.h"
 #include "server/app/key_rotation.h"
 #include "server/app/self_backup_command.h"
 #include "server/app/server_app.h"
@@ -15,6 +15,12 @@
 namespace {
 
 int RotateKey(const rmgr::server::ServerConfig& config) {
+  // A running server holds the old key in memory and would seal new secrets with it.
+  auto lock = rmgr::server::DataDirLock::Acquire(config.data_dir, "rotate the server key");
+  if (!lock) {
+    std::fprintf(stderr, "restic-manager-server: %s\n", lock.error().Describe().c_str());
+    return 1;
+  }
   auto store = rmgr::store::OpenSqliteStore(config.DatabasePath());
   if (!store) {
     std::fprintf(stderr, "restic-manager-server: %s\n", store.error().Describe().c_str());
@@ -66,9 +72,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "restic-manager-server 0.1.0");
   rmgr::server::ServerFlags flags;
   rmgr::server::AddServerFlags(app, flags);
-  auto* rotate = app.add_subcommand("rotate-key",
-                                    "Seal every stored secret under a new server key (stop the server first; "
-                                    "safe to run again after an interruption)");
+  auto* rotate =
+      app.add_subcommand("rotate-key",
+                         "Seal every stored secret under a new server key (refused while the server runs; "
+                         "safe to run again after an interruption)");
   rotate->fallthrough();
   rmgr::server::SelfBackupFlags self_flags;
   const auto self = rmgr::server::AddSelfBackupCommands(app, self_flags);

@@ -7,9 +7,11 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "server/app/data_dir_lock.h"
 #include "server/app/self_backup.h"
 #include "server/store/store.h"
 
@@ -197,6 +199,13 @@ Result<RestoreReport> RestoreSelfBackup(const fs::path& from, const fs::path& da
   if (ec)
     return MakeError(ErrorCode::kUnavailable, "cannot create " + data_dir.string() + ": " + ec.message());
   fs::permissions(data_dir, fs::perms::owner_all, ec);
+  // Restoring over a dir (--force) that a running server uses would pull its store from under it.
+  std::optional<DataDirLock> lock;
+  if (!made_dir) {
+    auto taken = DataDirLock::Acquire(data_dir, "restore into it");
+    if (!taken) return taken.error();
+    lock.emplace(std::move(taken).value());
+  }
   const auto sources = SelfBackupSources::InDataDir(data_dir);
   std::vector<std::pair<fs::path, fs::path>> moves;  // staged → final
   const std::size_t store_index = static_cast<std::size_t>(store_part - manifest.parts.data());

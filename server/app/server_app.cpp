@@ -22,8 +22,8 @@
 #include "server/app/tls_setup.h"
 #include "server/auth/bootstrap.h"
 #include "server/auth/secret_box.h"
-#include "server/auth/update_signing_key.h"
 #include "server/auth/session_authenticator.h"
+#include "server/auth/update_signing_key.h"
 #include "server/events/event_bus.h"
 #include "server/events/event_stream.h"
 #include "server/http/http_server.h"
@@ -60,6 +60,9 @@ Result<void> ServerApp::Init() {
     return MakeError(ErrorCode::kUnavailable,
                      "cannot create data dir " + config_.data_dir.string() + ": " + ec.message(), "data_dir");
   }
+  auto lock = DataDirLock::Acquire(config_.data_dir, "serve");
+  if (!lock) return lock.error();
+  data_dir_lock_.emplace(std::move(lock).value());
   // Before the store and the listener: a TLS setting that cannot work stops the start here.
   auto tls = SetUpTls(config_);
   if (!tls) return tls.error();

@@ -10,8 +10,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "common/result.h"
+#include "server/app/data_dir_lock.h"
 #include "server/app/server_config.h"
 
 namespace rmgr::store {
@@ -101,6 +103,7 @@ class ServerApp {
   void WaitForReload();
 
   ServerConfig config_;
+  std::optional<DataDirLock> data_dir_lock_;  // held from Init to the end: one server per data dir
   boost::asio::io_context io_;
   // Where work that may wait on the store's disk runs (REST handlers, the
   // server-run keep-alive), so that the io threads only move bytes.
@@ -109,8 +112,8 @@ class ServerApp {
   boost::asio::signal_set reload_signals_{io_};  // SIGHUP: reload the certificate
   std::shared_ptr<http::TlsContext> tls_;        // null when serving plain HTTP
   std::unique_ptr<store::Store> store_;
-  std::unique_ptr<ServerRunKeeper> run_keeper_;  // this run in server_runs ("server down")
-  std::unique_ptr<auth::SecretBox> secrets_;     // the server key (repository secrets)
+  std::unique_ptr<ServerRunKeeper> run_keeper_;         // this run in server_runs ("server down")
+  std::unique_ptr<auth::SecretBox> secrets_;            // the server key (repository secrets)
   std::unique_ptr<releases::ReleaseCatalog> releases_;  // published agent bundles
   // Notification delivery: notifier_->sink() is where the alert engine queues
   // notices; its observer() hears the scheduling core's job changes
