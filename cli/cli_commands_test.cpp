@@ -686,6 +686,39 @@ TEST_F(CliCommandsTest, JobRunByScheduleOrByHostAndKind) {
   EXPECT_EQ(server_.requests().size(), 2U);
 }
 
+TEST_F(CliCommandsTest, JobRunAndCancelBySelectorAreOneFleetAction) {
+  server_.OnJson("POST", "/api/v1/fleet/actions", 200, json::parse(R"({"action": "run_now",
+      "selector": "role=laptop", "matched": 2, "results": [
+        {"host_id": "h1", "host_name": "lap-1", "outcome": "queued", "job_ids": ["j1", "j2"]},
+        {"host_id": "h2", "host_name": "lap-2", "outcome": "skipped", "job_ids": [],
+         "message": "no enabled backup schedule with a source group"}]})"));
+  auto o = Run({"job", "run", "--selector", "role=laptop"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_NE(o.out.find("lap-1"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("queued"), std::string::npos) << o.out;
+  EXPECT_NE(o.out.find("no enabled backup schedule"), std::string::npos) << o.out;
+  EXPECT_EQ(OnlyBody("POST", "/api/v1/fleet/actions"),
+            json::parse(R"({"action": "run_now", "selector": "role=laptop"})"));
+
+  o = Run({"job", "run", "--selector", "site=berlin", "--kind", "check", "--json"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(json::parse(o.out).at("matched"), 2);
+  EXPECT_EQ(json::parse(server_.requests().back().body),
+            json::parse(R"({"action": "run_now", "selector": "site=berlin", "kind": "check"})"));
+
+  o = Run({"job", "cancel", "--selector", "role=laptop"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(json::parse(server_.requests().back().body),
+            json::parse(R"({"action": "cancel", "selector": "role=laptop"})"));
+
+  const auto sent = server_.requests().size();
+  EXPECT_EQ(Run({"job", "cancel"}).code, kExitUsage);
+  EXPECT_EQ(Run({"job", "cancel", "j1", "--selector", "role=laptop"}).code, kExitUsage);
+  EXPECT_EQ(Run({"job", "run", "--selector", "role=laptop", "--host", "h1", "--kind", "backup"}).code, kExitUsage);
+  EXPECT_EQ(Run({"job", "run", "--selector", "role=laptop", "--schedule", "s1"}).code, kExitUsage);
+  EXPECT_EQ(server_.requests().size(), sent);
+}
+
 TEST_F(CliCommandsTest, JobShowAndCancel) {
   server_.OnJson("GET", "/api/v1/jobs/j1", 200,
                  json::parse(R"({"id": "j1", "status": "running", "progress": {"percent_done": 0.5}})"));

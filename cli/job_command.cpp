@@ -83,19 +83,27 @@ JobCommand::JobCommand(CLI::App& root)
   logs_->add_option("--after-seq", after_seq_, "Start after this line number (default: from the first line)")
       ->check(CLI::Range(std::int64_t{-1}, std::numeric_limits<std::int64_t>::max()));
 
-  run_ = AddVerb("run", "Run a job now: a schedule's jobs (--schedule), or one job of --kind on --host");
+  run_ = AddVerb("run",
+                 "Run a job now: a schedule's jobs (--schedule), one job of --kind on --host, or the schedules of "
+                 "--kind (default backup) on every host --selector matches");
   auto* schedule =
       run_->add_option("--schedule", schedule_id_, "Run this schedule now (one job per source group)");
   auto* host = run_->add_option("--host", host_id_, "Host to run on");
   auto* kind = run_->add_option("--kind", kind_, "Job kind: backup, forget, prune, check, ...");
   auto* repo = run_->add_option("--repo", repository_id_, "Repository ID");
   auto* group = run_->add_option("--group", group_id_, "Source group ID");
-  for (auto* option : {host, kind, repo, group}) schedule->excludes(option);
+  auto* selector = run_->add_option("--selector", selector_,
+                                    "Every host whose labels match (role=laptop,site!=lab): its enabled schedules "
+                                    "of --kind run now");
+  for (auto* option : {host, kind, repo, group, selector}) schedule->excludes(option);
+  for (auto* option : {host, repo, group}) selector->excludes(option);
   host->needs(kind);
-  kind->needs(host);
 
-  cancel_ = AddVerb("cancel", "Cancel a queued or running job");
-  cancel_->add_option("id", id_, "Job ID")->required();
+  cancel_ = AddVerb("cancel", "Cancel a queued or running job, or every unfinished job of the hosts --selector matches");
+  auto* id = cancel_->add_option("id", id_, "Job ID");
+  auto* cancel_selector =
+      cancel_->add_option("--selector", selector_, "Every host whose labels match (role=laptop,site!=lab)");
+  id->excludes(cancel_selector);
 }
 
 int JobCommand::Run(CommandEnv& env) {
@@ -131,6 +139,8 @@ int JobCommand::Run(CommandEnv& env) {
   }
   if (logs_->parsed()) return RunLogs(env);
   if (run_->parsed()) return RunRun(env);
+  if (cancel_->parsed() && !selector_.empty()) return RunFleet(env, "cancel");
+  if (cancel_->parsed() && id_.empty()) return env.Usage("job cancel needs a job ID or --selector");
   if (cancel_->parsed()) {
     // 200 with a cancelled job for a queued one; 202 with the job unchanged
     // while the agent is asked to stop a dispatched or running one.
@@ -173,7 +183,29 @@ int JobCommand::RunLogs(CommandEnv& env) const {
   }
 }
 
+// POST /fleet/actions: one line per matched host with what happened there.
+int JobCommand::RunFleet(CommandEnv& env, const std::string& action) const {
+  boost::json::object body{{"action", action}, {"selector", selector_}};
+  if (action == "run_now" && !kind_.empty()) body["kind"] = kind_;
+  auto answer = env.api().Post("/fleet/actions", body);
+  if (!answer) return env.Fail(answer.error());
+  if (env.json()) {
+    env.PrintJson(*answer);
+    return kExitOk;
+  }
+  const auto* object = answer->if_object();
+  const auto* results = object != nullptr ? object->if_contains("results") : nullptr;
+  if (results == nullptr || !results->is_array()) {
+    return env.Fail(ApiError{0, "bad_response", "the server's fleet answer has no results", ""});
+  }
+  PrintTable(env.out(), results->as_array(),
+             {Field("HOST", "/host_name"), Field("OUTCOME", "/outcome"), Field("JOBS", "/job_ids"),
+              Field("MESSAGE", "/message")});
+  return kExitOk;
+}
+
 int JobCommand::RunRun(CommandEnv& env) const {
+  if (!selector_.empty()) return RunFleet(env, "run_now");
   ApiResult<boost::json::value> answer = boost::json::value(nullptr);
   if (!schedule_id_.empty()) {
     answer = env.api().Post("/schedules/" + PathSegment(schedule_id_) + "/run", nullptr);
@@ -183,7 +215,7 @@ int JobCommand::RunRun(CommandEnv& env) const {
     if (!group_id_.empty()) body["source_group_id"] = group_id_;
     answer = env.api().Post("/jobs", body);
   } else {
-    return env.Usage("job run needs --schedule ID, or --host ID and --kind KIND");
+    return env.Usage("job run needs --schedule ID, --host ID and --kind KIND, or --selector S");
   }
   if (!answer) return env.Fail(answer.error());
   if (env.json()) {

@@ -22,6 +22,7 @@ class JobCommand : public ApiCommand {
  private:
   int RunLogs(CommandEnv& env) const;
   int RunRun(CommandEnv& env) const;
+  int RunFleet(CommandEnv& env, const std::string& action) const;
 
   CLI::App* list_;
   CLI::App* show_;
@@ -36,6 +37,7 @@ class JobCommand : public ApiCommand {
   std::string schedule_id_;
   std::string repository_id_;
   std::string group_id_;
+  std::string selector_;
   std::int64_t after_seq_ = -1;  // the API's "from the first line"
   bool follow_ = false;
 };

@@ -54,6 +54,9 @@ namespace lim = ::rmgr::protocol::limits;
 //! A display name: 1..255 bytes, one line.
 inline constexpr schema::Text kNameRule{
     .min = 1, .max = lim::kMaxNameBytes, .shape = &IsSingleLine, .shape_name = "a single line of text"};
+//! A host mode: always_on or intermittent.
+inline constexpr schema::Text kHostModeRule{
+    .min = 1, .max = 16, .shape = &IsHostMode, .shape_name = "always_on or intermittent"};
 //! An id a body refers to.
 inline constexpr schema::Text kIdRule{.min = 1, .max = 26, .shape = &IsId, .shape_name = "an id (ULID)"};
 //! A path or exclude pattern (the path rule is applied on top, see CheckPaths).

@@ -11,9 +11,6 @@ namespace {
 
 namespace beast_http = http::beast_http;
 
-constexpr schema::Text kModeRule{
-    .min = 1, .max = 16, .shape = &IsHostMode, .shape_name = "always_on or intermittent"};
-
 // Labels as a JSON object; the whole set is replaced (common/labels/labels.h).
 constexpr schema::Map kLabelsRule{
     labels::kMaxLabels,
@@ -34,7 +31,7 @@ struct CreateHostBody {
 template <class F>
 void Fields(F& f, schema::Is<CreateHostBody> auto& b) {
   f("name", b.name, kNameRule);
-  f("mode", b.mode, kModeRule);
+  f("mode", b.mode, kHostModeRule);
   f("labels", b.labels, kLabelsRule);
 }
 
@@ -46,7 +43,7 @@ struct PatchHostBody {
 template <class F>
 void Fields(F& f, schema::Is<PatchHostBody> auto& b) {
   f("name", b.name, kNameRule);
-  f("mode", b.mode, kModeRule);
+  f("mode", b.mode, kHostModeRule);
   f("labels", b.labels, kLabelsRule);
 }
 

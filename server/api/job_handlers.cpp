@@ -4,6 +4,7 @@
 
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
+#include "server/api/job_actions.h"
 #include "server/scheduling/restore_policy.h"
 #include "server/views/json_views.h"
 
@@ -87,7 +88,8 @@ http::Response JobLogs(ApiRequest& req, ApiDeps& deps) {
   const int64_t after = after_seq->value_or(-1);
   auto lines = deps.store.Read([&](store::ReadTx& tx) -> Result<std::vector<store::JobLogLine>> {
     if (auto job = tx.GetJob(req.Param("id")); !job) return job.error();
-    return tx.ListJobLogs(req.Param("id"), after, static_cast<int>(limit->value_or(store::kDefaultPageLimit)));
+    return tx.ListJobLogs(req.Param("id"), after,
+                          static_cast<int>(limit->value_or(store::kDefaultPageLimit)));
   });
   if (!lines) return ApiError(lines.error());
   boost::json::array items;
@@ -199,46 +201,36 @@ http::Response RunJob(ApiRequest& req, ApiDeps& deps) {
 // dispatched or running one belongs to its agent now: the request is
 // recorded in the audit log and answered 202 with the job unchanged; the
 // agent controller sends command.cancel (now, or when the agent
-// reconnects), and the agent's job.result (status cancelled) finishes the job. A finished job cannot be cancelled (409).
+// reconnects), and the agent's job.result (status cancelled) finishes the job. A finished job cannot be
+// cancelled (409).
 http::Response CancelJob(ApiRequest& req, ApiDeps& deps) {
   const std::string& id = req.Param("id");
   using Outcome = std::pair<store::Job, http::Status>;
   auto outcome = deps.store.Write([&](store::WriteTx& tx) -> Result<Outcome> {
-    auto job = tx.GetJob(id);
-    if (!job) return job.error();
-    const std::string before(ToString(job->status));
-    if (store::IsTerminal(job->status)) {
-      return MakeError(ErrorCode::kConflict, "the job already finished as " + before, "status");
-    }
-    http::Status status = http::Status::accepted;
-    if (job->status == store::JobStatus::kQueued) {
-      store::JobResult result;
-      result.status = store::JobStatus::kCancelled;
-      result.error = "cancelled before it was dispatched";
-      result.error_kind = store::ErrorKind::kCancelled;
-      auto finished = tx.FinishJob(id, result);
-      if (!finished) return finished.error();
-      job = std::move(finished->job);
-      status = http::Status::ok;
-    } else if (auto kept = tx.RequestJobCancel(id, deps.now()); !kept) {
-      return kept.error();  // kept in the store: it survives a server restart
-    }
-    auto logged = AppendAudit(
-        tx, req.Audit("job.cancel", "job", id,
-                      {{"from", before}, {"cancelled_now", status == http::Status::ok}, {"host_id", job->host_id}}));
+    auto before = tx.GetJob(id);
+    if (!before) return before.error();
+    auto cancelled = CancelJobInTx(tx, id, deps.now());
+    if (!cancelled) return cancelled.error();
+    const auto status = cancelled->cancelled_now ? http::Status::ok : http::Status::accepted;
+    auto logged = AppendAudit(tx, req.Audit("job.cancel", "job", id,
+                                            {{"from", ToString(before->status)},
+                                             {"cancelled_now", cancelled->cancelled_now},
+                                             {"host_id", before->host_id}}));
     if (!logged) return logged.error();
-    return Outcome{std::move(*job), status};
+    return Outcome{std::move(cancelled->job), status};
   });
   if (!outcome) return ApiError(outcome.error());
   if (outcome->second == http::Status::accepted) deps.agents->CancelRequested(outcome->first.host_id, id);
-  if (outcome->second == http::Status::ok) deps.events->Publish(events::Event{"job", JobJson(outcome->first)});
+  if (outcome->second == http::Status::ok)
+    deps.events->Publish(events::Event{"job", JobJson(outcome->first)});
   return Json(outcome->second, JobJson(outcome->first));
 }
 
 }  // namespace
 
 void RegisterJobRoutes(ApiRoutes& routes, ApiDeps& deps) {
-  routes.Add(beast_http::verb::get, "/jobs", Role::kViewer, "List jobs, newest first (host_id, status, kind filter)",
+  routes.Add(beast_http::verb::get, "/jobs", Role::kViewer,
+             "List jobs, newest first (host_id, status, kind filter)",
              [&deps](ApiRequest& req) { return ListJobs(req, deps); });
   routes.Add(beast_http::verb::post, "/jobs", Role::kOperator, "Run a job now (queues it)",
              [&deps](ApiRequest& req) { return RunJob(req, deps); });

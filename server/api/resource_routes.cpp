@@ -3,6 +3,7 @@
 #include "server/api/alert_handlers.h"
 #include "server/api/audit_handlers.h"
 #include "server/api/enrollment_handlers.h"
+#include "server/api/fleet_handlers.h"
 #include "server/api/host_handlers.h"
 #include "server/api/job_handlers.h"
 #include "server/api/notification_handlers.h"
@@ -28,6 +29,7 @@ void RegisterResourceRoutes(ApiRoutes& routes, ApiDeps& deps) {
   RegisterNotificationRoutes(routes, deps);
   RegisterStatsRoutes(routes, deps);
   RegisterRolloutRoutes(routes, deps);
+  RegisterFleetRoutes(routes, deps);
 }
 
 }  // namespace rmgr::server::api

@@ -8,12 +8,35 @@
 
 #include <atomic>
 #include <cstdint>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "server/api/api_test_fixture.h"
 
 namespace rmgr::server::api::testing {
+
+//! An agent side that records what handlers tell it (queued jobs, cancels);
+//! browsing answers "offline".
+class RecordingAgents : public scheduling::AgentNotifier {
+ public:
+  void SchedulesChanged(const std::string&) override {}
+  void JobsQueued(const std::string& host_id) override {
+    std::lock_guard lock(mu);
+    queued.push_back(host_id);
+  }
+  void CancelRequested(const std::string& host_id, const std::string& job_id) override {
+    std::lock_guard lock(mu);
+    cancels.push_back(host_id + "/" + job_id);
+  }
+  void HostDeleted(const std::string&) override {}
+  void Browse(scheduling::BrowseQuery, scheduling::BrowseDone done) override {
+    done(MakeError(ErrorCode::kConflict, "offline"));
+  }
+  std::mutex mu;
+  std::vector<std::string> queued;   ///< Hosts told of queued jobs, in order.
+  std::vector<std::string> cancels;  ///< "host/job" of each cancel asked, in order.
+};
 
 class ResourceApiTest : public ApiFixture {
  protected:

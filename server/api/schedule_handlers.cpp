@@ -4,9 +4,10 @@
 #include <set>
 
 #include "common/cron/cron_parser.h"
-#include "server/scheduling/schedule_jobs.h"
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
+#include "server/api/job_actions.h"
+#include "server/scheduling/schedule_jobs.h"
 #include "server/views/json_views.h"
 
 namespace rmgr::server::api {
@@ -108,9 +109,20 @@ bool IsEmpty(const protocol::Retention& retention) {
 
 // A create body as the patch of a default schedule (host_id aside).
 PatchScheduleBody AsPatch(const CreateScheduleBody& b) {
-  return PatchScheduleBody{b.name,      b.kind,     b.cron,     b.timezone,  b.repository_id,
-                           b.source_group_ids, b.retention, b.options, b.pre_hook, b.post_hook,
-                           b.hook_timeout_seconds, b.enabled, b.jitter_seconds, b.max_runtime_seconds};
+  return PatchScheduleBody{b.name,
+                           b.kind,
+                           b.cron,
+                           b.timezone,
+                           b.repository_id,
+                           b.source_group_ids,
+                           b.retention,
+                           b.options,
+                           b.pre_hook,
+                           b.post_hook,
+                           b.hook_timeout_seconds,
+                           b.enabled,
+                           b.jitter_seconds,
+                           b.max_runtime_seconds};
 }
 
 // Applies the body's fields that are present onto `draft`.
@@ -144,7 +156,8 @@ Result<Draft> DraftOf(const store::Schedule& schedule) {
   auto retention = SpecFromJson<protocol::Retention>(schedule.retention_json);
   auto options = SpecFromJson<JobOptionsSpec>(schedule.options_json);
   if (!retention || !options) {
-    return MakeError(ErrorCode::kInternal, "stored retention/options of schedule " + schedule.id + " do not decode");
+    return MakeError(ErrorCode::kInternal,
+                     "stored retention/options of schedule " + schedule.id + " do not decode");
   }
   if (!IsEmpty(*retention)) draft.retention = std::move(*retention);
   draft.options = std::move(*options);
@@ -156,7 +169,8 @@ Result<Draft> DraftOf(const store::Schedule& schedule) {
 Result<void> Check(Draft& draft) {
   store::Schedule& s = draft.schedule;
   if (auto parsed = cron::ParseCron(s.cron); !parsed) {
-    const ErrorCode code = parsed.error().code == ErrorCode::kTooLarge ? ErrorCode::kOutOfRange : parsed.error().code;
+    const ErrorCode code =
+        parsed.error().code == ErrorCode::kTooLarge ? ErrorCode::kOutOfRange : parsed.error().code;
     return MakeError(code, parsed.error().message, "cron");
   }
   if (auto zone = cron::Location::Load(s.timezone); !zone) {
@@ -187,15 +201,17 @@ Result<void> CheckReferences(store::ReadTx& tx, const store::Schedule& s) {
   }
   for (std::size_t i = 0; i < s.source_group_ids.size(); ++i) {
     if (auto group = tx.GetSourceGroup(s.host_id, s.source_group_ids[i]); !group) {
-      return BadReference(MakeError(ErrorCode::kNotFound, "no source group with this id on the schedule's host"),
-                          "source_group_ids[" + std::to_string(i) + "]");
+      return BadReference(
+          MakeError(ErrorCode::kNotFound, "no source group with this id on the schedule's host"),
+          "source_group_ids[" + std::to_string(i) + "]");
     }
   }
   return Ok();
 }
 
 // Hooks run commands on hosts: only admins may set or change them.
-Result<void> CheckHookChange(const ApiRequest& req, const store::Schedule& before, const store::Schedule& after) {
+Result<void> CheckHookChange(const ApiRequest& req, const store::Schedule& before,
+                             const store::Schedule& after) {
   if (before.pre_hook == after.pre_hook && before.post_hook == after.post_hook) return Ok();
   if (req.caller().HasRole(Role::kAdmin)) return Ok();
   const bool pre = before.pre_hook != after.pre_hook;
@@ -206,22 +222,17 @@ Result<void> CheckHookChange(const ApiRequest& req, const store::Schedule& befor
 // What a schedule change records: the fields that matter for review. Hooks
 // are commands an admin wrote; they are recorded (hooks are audited).
 boost::json::object ScheduleDetail(const store::Schedule& s, int64_t version) {
-  return boost::json::object{{"name", s.name},
-                             {"host_id", s.host_id},
-                             {"kind", ToString(s.kind)},
-                             {"cron", s.cron},
-                             {"timezone", s.timezone},
-                             {"enabled", s.enabled},
-                             {"pre_hook", s.pre_hook},
-                             {"post_hook", s.post_hook},
-                             {"schedule_version", version}};
+  return boost::json::object{
+      {"name", s.name},         {"host_id", s.host_id},     {"kind", ToString(s.kind)},
+      {"cron", s.cron},         {"timezone", s.timezone},   {"enabled", s.enabled},
+      {"pre_hook", s.pre_hook}, {"post_hook", s.post_hook}, {"schedule_version", version}};
 }
 
 //! The next fire times after `now`, formatted in the zone the cron is read
 //! in. None for a disabled schedule (it never fires) or one that can no
 //! longer be evaluated (never expected: it was validated when stored).
-std::vector<std::string> NextFireTimes(const cron::CronSchedule& parsed, const cron::Location& zone, TimePoint now,
-                                       int count) {
+std::vector<std::string> NextFireTimes(const cron::CronSchedule& parsed, const cron::Location& zone,
+                                       TimePoint now, int count) {
   std::vector<std::string> out;
   const cron::Location& shown = parsed.EvaluationLocation(zone);
   std::optional<Seconds> t = std::chrono::floor<std::chrono::seconds>(now);
@@ -246,18 +257,21 @@ std::vector<std::string> NextFires(const store::Schedule& s, TimePoint now) {
 http::Response CronNext(ApiRequest& req, const ApiDeps& deps) {
   const std::string expr = req.Query("expr").value_or("");
   if (expr.empty()) return ApiError(MakeError(ErrorCode::kMissingField, "expr is required", "expr"));
-  if (expr.size() > 256) return ApiError(MakeError(ErrorCode::kOutOfRange, "expr is longer than 256 bytes", "expr"));
+  if (expr.size() > 256)
+    return ApiError(MakeError(ErrorCode::kOutOfRange, "expr is longer than 256 bytes", "expr"));
   auto count = req.QueryInt("n", 1, 50);
   if (!count) return ApiError(count.error());
   auto parsed = cron::ParseCron(expr);
   if (!parsed) {
-    const ErrorCode code = parsed.error().code == ErrorCode::kTooLarge ? ErrorCode::kOutOfRange : parsed.error().code;
+    const ErrorCode code =
+        parsed.error().code == ErrorCode::kTooLarge ? ErrorCode::kOutOfRange : parsed.error().code;
     return ApiError(MakeError(code, parsed.error().message, "expr"));
   }
   auto zone = cron::Location::Load(req.Query("tz").value_or("UTC"));
   if (!zone) return ApiError(MakeError(ErrorCode::kInvalidArgument, zone.error().message, "tz"));
   boost::json::array next;
-  for (auto& t : NextFireTimes(*parsed, *zone, deps.now(), static_cast<int>(count->value_or(kNextFireCount)))) {
+  for (auto& t :
+       NextFireTimes(*parsed, *zone, deps.now(), static_cast<int>(count->value_or(kNextFireCount)))) {
     next.emplace_back(std::move(t));
   }
   return Json(http::Status::ok, boost::json::object{{"next", std::move(next)}});
@@ -376,14 +390,10 @@ http::Response RunSchedule(ApiRequest& req, ApiDeps& deps) {
   auto jobs = deps.store.Write([&](store::WriteTx& tx) -> Result<std::vector<store::Job>> {
     auto schedule = tx.GetScheduleById(id);
     if (!schedule) return schedule.error();
-    std::vector<store::Job> made;
+    auto made = QueueScheduleRun(tx, *schedule, req.caller());
+    if (!made) return made.error();
     boost::json::array job_ids;
-    for (const auto& job : scheduling::JobsForSchedule(*schedule, req.caller().actor_kind, req.caller().actor_id, {})) {
-      auto created = tx.CreateJob(job);
-      if (!created) return created.error();
-      job_ids.emplace_back(created->id);
-      made.push_back(std::move(*created));
-    }
+    for (const auto& job : *made) job_ids.emplace_back(job.id);
     auto logged = AppendAudit(tx, req.Audit("schedule.run", "schedule", id,
                                             {{"name", schedule->name}, {"job_ids", std::move(job_ids)}}));
     if (!logged) return logged.error();
@@ -407,7 +417,8 @@ void RegisterScheduleRoutes(ApiRoutes& routes, ApiDeps& deps) {
              [&deps](ApiRequest& req) { return ListSchedules(req, deps); });
   routes.Add(beast_http::verb::post, "/schedules", Role::kOperator, "Create a schedule (hooks: admin only)",
              [&deps](ApiRequest& req) { return CreateSchedule(req, deps); });
-  routes.Add(beast_http::verb::get, "/schedules/{id}", Role::kViewer, "Get a schedule with its next fire times",
+  routes.Add(beast_http::verb::get, "/schedules/{id}", Role::kViewer,
+             "Get a schedule with its next fire times",
              [&deps](ApiRequest& req) { return GetSchedule(req, deps); });
   routes.Add(beast_http::verb::patch, "/schedules/{id}", Role::kOperator,
              "Change a schedule (any field but host_id; hooks: admin only)",

@@ -15,22 +15,6 @@ namespace {
 namespace json = boost::json;
 using std::chrono::hours;
 
-class QueuedHosts : public scheduling::AgentNotifier {
- public:
-  void SchedulesChanged(const std::string&) override {}
-  void JobsQueued(const std::string& host_id) override {
-    std::lock_guard lock(mu);
-    hosts.push_back(host_id);
-  }
-  void CancelRequested(const std::string&, const std::string&) override {}
-  void HostDeleted(const std::string&) override {}
-  void Browse(scheduling::BrowseQuery, scheduling::BrowseDone done) override {
-    done(MakeError(ErrorCode::kConflict, "offline"));
-  }
-  std::mutex mu;
-  std::vector<std::string> hosts;
-};
-
 class StatsApi : public ResourceApiTest {
  protected:
   void SetUp() override {
@@ -53,7 +37,7 @@ class StatsApi : public ResourceApiTest {
     ASSERT_TRUE(Store().Write([&](store::WriteTx& tx) { return tx.AddRepositoryStats(row); }).ok());
   }
 
-  QueuedHosts queued_;
+  RecordingAgents queued_;
   std::string host_, repo_, group_;
 };
 
@@ -102,7 +86,7 @@ TEST_F(StatsApi, MeasureNowQueuesOneStatsJobOnAHostThatUsesTheRepository) {
   EXPECT_EQ(job.at("status").as_string(), "queued");
   EXPECT_EQ(job.at("host_id").as_string(), host_);
   EXPECT_EQ(job.at("repository_id").as_string(), repo_);
-  EXPECT_EQ(queued_.hosts, std::vector<std::string>{host_});
+  EXPECT_EQ(queued_.queued, std::vector<std::string>{host_});
   EXPECT_EQ(AuditCount(), audits + 1);
 
   const std::string before = StoreState();
