@@ -70,9 +70,8 @@ TEST_F(EnrollTest, PostsTheHostAndReadsItsToken) {
 }
 
 TEST_F(EnrollTest, SendsProposedLabelsAndReadsAnExhaustedTokensAnswer) {
-  const boost::json::object error{{"code", "gone"},
-                                  {"message", "enrollment token exhausted (3 of 3 uses)"},
-                                  {"field", "token"}};
+  const boost::json::object error{
+      {"code", "gone"}, {"message", "enrollment token exhausted (3 of 3 uses)"}, {"field", "token"}};
   server.SetHttpReply(410, boost::json::serialize(boost::json::object{{"error", error}}));
   EnrollRequest request = Request(server.url());
   request.labels = {{"role", "web"}, {"site", "berlin"}};
