@@ -415,23 +415,43 @@ TEST_F(CliCommandsTest, EnrollCreatePrintsTheTokenAloneOrTwoJsonFields) {
   o = Run({"enroll", "create", "--name", "web", "--json"});
   ASSERT_EQ(o.code, kExitOk) << o.err;
   EXPECT_EQ(json::parse(o.out),
-            json::parse(R"({"token": "rme_secret", "expires_at": "2026-05-02T00:00:00Z"})"));
+            json::parse(R"({"token": "rme_secret", "id": "e1", "expires_at": "2026-05-02T00:00:00Z",
+                                                "max_uses": null, "labels": null})"));
 
   EXPECT_EQ(Run({"enroll", "create", "--name", "web", "--ttl", "59"}).code, kExitUsage);
   EXPECT_EQ(Run({"enroll", "create"}).code, kExitUsage);
 }
 
+TEST_F(CliCommandsTest, EnrollCreateReusableWithLabels) {
+  server_.OnJson("POST", "/api/v1/enrollment-tokens", 201,
+                 json::parse(R"({"id": "e2", "name": "fleet", "token": "rme_fleet", "expires_at": "x",
+                                 "max_uses": 500, "use_count": 0, "labels": {"role": "web"}, "status": "active"})"));
+  auto o = Run({"enroll", "create", "--name", "fleet", "--max-uses", "500", "--label", "role=web", "--label",
+                "site=berlin", "--json"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(
+      OnlyBody("POST", "/api/v1/enrollment-tokens"),
+      json::parse(R"({"name": "fleet", "max_uses": 500, "labels": {"role": "web", "site": "berlin"}})"));
+  EXPECT_EQ(json::parse(o.out), json::parse(R"({"token": "rme_fleet", "id": "e2", "expires_at": "x",
+                                                "max_uses": 500, "labels": {"role": "web"}})"));
+  EXPECT_EQ(Run({"enroll", "create", "--name", "f", "--max-uses", "0"}).code, kExitUsage);
+  EXPECT_EQ(Run({"enroll", "create", "--name", "f", "--max-uses", "100001"}).code, kExitUsage);
+  EXPECT_EQ(Run({"enroll", "create", "--name", "f", "--label", "role"}).code, kExitUsage);
+}
+
 TEST_F(CliCommandsTest, EnrollListAndRevoke) {
   server_.OnJson("GET", "/api/v1/enrollment-tokens", 200,
-                 json::parse(R"({"items": [{"id": "e1", "name": "web", "host_id": null, "status": "used",
-                                 "created_at": "c", "expires_at": "x", "used_at": "u"}], "next_cursor": null})"));
+                 json::parse(R"({"items": [{"id": "e1", "name": "web", "host_id": null, "status": "exhausted",
+                                 "max_uses": 3, "use_count": 3, "labels": {"role": "web"}, "created_at": "c",
+                                 "expires_at": "x", "used_at": "u", "last_used_at": "l"}], "next_cursor": null})"));
   server_.On("DELETE", "/api/v1/enrollment-tokens/e1", [](const RecordedRequest&) {
     return Reply{204, "", {}};
   });
   auto o = Run({"enroll", "list"});
   ASSERT_EQ(o.code, kExitOk) << o.err;
   EXPECT_EQ(o.out,
-            "ID  NAME  HOST  STATUS  CREATED  EXPIRES  USED\ne1  web   -     used    c        x        u\n");
+            "ID  NAME  HOST  STATUS     USES  LABELS    CREATED  EXPIRES  LAST USED\n"
+            "e1  web   -     exhausted  3/3   role=web  c        x        l\n");
   o = Run({"enroll", "revoke", "e1"});
   EXPECT_EQ(o.code, kExitOk) << o.err;
   EXPECT_EQ(o.out, "enrollment token e1 revoked\n");

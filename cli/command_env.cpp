@@ -7,6 +7,7 @@
 
 #include "cli/cli_app.h"
 #include "cli/secret_prompt.h"
+#include "common/labels/labels.h"
 #include "common/util/time_format.h"
 
 namespace rmgr::cli {
@@ -37,6 +38,27 @@ ApiResult<boost::json::object> ExpectObject(ApiResult<boost::json::value> answer
 
 boost::json::array JsonStrings(const std::vector<std::string>& values) {
   return boost::json::array(values.begin(), values.end());
+}
+
+std::string LabelsCell(const boost::json::object& record) {
+  const auto* labels = record.if_contains("labels");
+  if (labels == nullptr || !labels->is_object()) return "";
+  std::string out;
+  for (const auto& [key, value] : labels->get_object()) {
+    if (!out.empty()) out += ',';
+    out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
+  }
+  return out;
+}
+
+Result<boost::json::object> LabelsBody(const std::vector<std::string>& args) {
+  boost::json::object out;
+  for (const auto& arg : args) {
+    auto label = labels::ParseLabel(arg);
+    if (!label) return label.error();
+    out[label->first] = label->second;
+  }
+  return out;
 }
 
 std::optional<std::string> BadTimeRange(const std::string& from, const std::string& to) {

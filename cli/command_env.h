@@ -107,6 +107,13 @@ ApiResult<boost::json::object> ExpectObject(ApiResult<boost::json::value> answer
 //! A JSON array of strings.
 boost::json::array JsonStrings(const std::vector<std::string>& values);
 
+//! "role=laptop,site=berlin": the "labels" object of `record` (a host, an
+//! enrollment token) in one table cell; "" when it has none.
+std::string LabelsCell(const boost::json::object& record);
+
+//! An API body's labels object from "key=value" arguments; the first bad one is the error.
+Result<boost::json::object> LabelsBody(const std::vector<std::string>& args);
+
 //! Adds `name` to `query` when `value` is not empty.
 void AddQuery(QueryParams& query, std::string name, const std::string& value);
 

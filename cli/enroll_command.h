@@ -1,8 +1,10 @@
 #pragma once
-// `restic-manager enroll create|list|revoke`: one-time tokens an agent
-// presents to join the fleet. Thread safety: one instance per RunCli call.
+// `restic-manager enroll create|list|revoke`: tokens an agent presents to
+// join the fleet (one-time, or reusable with --max-uses, with labels for the
+// hosts they enroll). Thread safety: one instance per RunCli call.
 
 #include <string>
+#include <vector>
 
 #include "cli/api_command.h"
 
@@ -27,6 +29,8 @@ class EnrollCommand : public ApiCommand {
   std::string name_;
   std::string host_id_;
   int ttl_seconds_ = 0;
+  int max_uses_ = 0;
+  std::vector<std::string> labels_;
   std::string id_;
 };
 

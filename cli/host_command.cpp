@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "cli/cli_app.h"
-#include "common/labels/labels.h"
 
 namespace rmgr::cli {
 namespace {
@@ -24,29 +23,6 @@ std::string ScheduleVersionCell(const boost::json::object& host) {
   const std::string canonical = CellText(FindPointer(host, "/schedule_version/canonical"));
   const std::string applied = CellText(FindPointer(host, "/schedule_version/applied"));
   return canonical == applied ? canonical : canonical + " (agent has " + applied + ")";
-}
-
-// "role=laptop,site=berlin": the labels object in one cell.
-std::string LabelsCell(const boost::json::object& host) {
-  const auto* labels = host.if_contains("labels");
-  if (labels == nullptr || !labels->is_object()) return "";
-  std::string out;
-  for (const auto& [key, value] : labels->get_object()) {
-    if (!out.empty()) out += ',';
-    out += std::string(key) + "=" + (value.is_string() ? std::string(value.get_string()) : "");
-  }
-  return out;
-}
-
-// The API body's labels from "key=value" arguments; the first bad one is the error.
-Result<boost::json::object> LabelsBody(const std::vector<std::string>& args) {
-  boost::json::object out;
-  for (const auto& arg : args) {
-    auto label = labels::ParseLabel(arg);
-    if (!label) return label.error();
-    out[label->first] = label->second;
-  }
-  return out;
 }
 
 }  // namespace

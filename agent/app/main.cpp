@@ -1,5 +1,5 @@
 // restic-manager-agent: runs on every backed-up host.
-//   enroll  trades a one-time enrollment token for this host's credentials
+//   enroll  trades an enrollment token for this host's credentials
 //   run     keeps the WebSocket to the server, fires schedules, runs restic
 #include <unistd.h>
 
@@ -15,6 +15,7 @@
 #include "agent/connection/agent_state.h"
 #include "agent/connection/enroll_client.h"
 #include "agent/update/supervisor.h"
+#include "common/labels/labels.h"
 #include "common/tls/fingerprint.h"
 #include "common/util/log.h"
 
@@ -29,14 +30,27 @@ struct EnrollTrust {
 };
 
 int Enroll(const std::string& server, const std::string& token, const std::string& state_dir,
-           const EnrollTrust& wanted) {
+           const EnrollTrust& wanted, const std::vector<std::string>& label_args) {
+  rmgr::labels::Labels proposed;
+  for (const auto& arg : label_args) {
+    auto label = rmgr::labels::ParseLabel(arg);
+    if (!label) {
+      std::fprintf(stderr, "restic-manager-agent: --label: %s\n", label.error().message.c_str());
+      return 2;
+    }
+    proposed[label->first] = label->second;
+  }
+  if (auto valid = rmgr::labels::Validate(proposed); !valid) {
+    std::fprintf(stderr, "restic-manager-agent: --label: %s\n", valid.error().message.c_str());
+    return 2;
+  }
   auto info = rmgr::agent::LocalHostInfo();
   if (!info) {
     std::fprintf(stderr, "restic-manager-agent: %s\n", info.error().message.c_str());
     return 1;
   }
   rmgr::agent::EnrollRequest request{
-      server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0", {}};
+      server, rmgr::schema::Secret(token), info->hostname, info->os, info->arch, "0.1.0", {}, proposed};
   if (!wanted.fingerprint.empty()) {
     auto pin = rmgr::tls::ParseFingerprint(wanted.fingerprint);
     if (!pin) {
@@ -87,10 +101,9 @@ int main(int argc, char** argv) {
   std::string server, token, state_dir = kDefaultStateDir, log_level = "info";
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off (default info)");
 
-  auto* enroll =
-      app.add_subcommand("enroll", "Exchange a one-time enrollment token for this host's credentials");
+  auto* enroll = app.add_subcommand("enroll", "Exchange an enrollment token for this host's credentials");
   enroll->add_option("--server", server, "Server URL, e.g. https://backup.example:8080")->required();
-  enroll->add_option("--token", token, "One-time enrollment token")->required();
+  enroll->add_option("--token", token, "Enrollment token (restic-manager enroll create)")->required();
   enroll->add_option("--state-dir", state_dir, "Where the agent keeps its credentials, cache and outbox");
   EnrollTrust trust;
   enroll->add_option(
@@ -99,6 +112,10 @@ int main(int argc, char** argv) {
       "web UI shows it");
   enroll->add_flag("--trust-on-first-use", trust.trust_on_first_use,
                    "Without --fingerprint: accept the certificate the server presents now and pin it");
+  std::vector<std::string> enroll_labels;
+  enroll->add_option("--label", enroll_labels,
+                     "A label key=value for this host (repeatable); the enrollment token's labels win on a "
+                     "shared key");
 
   rmgr::agent::AgentOptions options;
   int64_t shutdown_grace = 30, cancel_grace = 30, reconnect_max = 60;
@@ -142,7 +159,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   rmgr::SetLogLevel(log_level);
 
-  if (enroll->parsed()) return Enroll(server, token, state_dir, trust);
+  if (enroll->parsed()) return Enroll(server, token, state_dir, trust, enroll_labels);
 
   options.state_dir = state_dir;
   // Once an update is installed, this process only supervises the agent (agent/update/supervisor.h).

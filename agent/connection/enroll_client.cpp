@@ -39,6 +39,7 @@ ErrorCode CodeForStatus(unsigned status) {
     case 404:
       return ErrorCode::kNotFound;
     case 409:
+    case 410:
       return ErrorCode::kConflict;
     case 429:
       return ErrorCode::kUnavailable;
@@ -94,13 +95,19 @@ Result<EnrollResponse> ReadAnswer(const std::string& body) {
 
 // The request body; holds the enrollment token, so it never leaves this file but to the server.
 std::string RequestBody(const EnrollRequest& request) {
-  return boost::json::serialize(boost::json::object{
+  boost::json::object body{
       {"token", request.token.Reveal()},
       {"hostname", request.hostname},
       {"os", request.os},
       {"arch", request.arch},
       {"agent_version", request.agent_version},
-  });
+  };
+  if (!request.labels.empty()) {
+    boost::json::object labels;
+    for (const auto& [key, value] : request.labels) labels[key] = value;
+    body["labels"] = std::move(labels);
+  }
+  return boost::json::serialize(body);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/labels/labels.h"
 #include "common/result.h"
 #include "common/schema/secret.h"
 #include "common/tls/client_trust.h"
@@ -27,6 +28,7 @@ struct EnrollRequest {
   std::string arch;           ///< GOARCH-style name ("amd64").
   std::string agent_version;  ///< restic-manager-agent version.
   tls::ClientTrust trust{};   ///< How an https server's certificate is verified.
+  labels::Labels labels{};    ///< Labels proposed for the new host (the token's win); empty: none sent.
 };
 
 //! What the server answers: who this host is and its secret.
@@ -38,12 +40,12 @@ struct EnrollResponse {
   std::string update_key;          ///< The server's update signing key to pin; empty from older servers.
 };
 
-//! POST <server_url>/api/v1/agent/enroll with JSON {"token","hostname","os","arch","agent_version"};
-//! 201 → JSON {"host_id","host_name","host_token"}. Any other status → an Error
-//! whose message is the server's (body {"error":{"code","message","field"?}}):
-//! kUnauthenticated for 401, kPermissionDenied for 403, kInvalidArgument for 400,
-//! kNotFound for 404, kConflict for 409, kUnavailable for 429, 5xx and transport
-//! failures (with the reason), kMalformed for an unreadable or oversized answer,
+//! POST <server_url>/api/v1/agent/enroll with JSON
+//! {"token","hostname","os","arch","agent_version","labels"?}; 201 → JSON
+//! {"host_id","host_name","host_token"}. Any other status → an Error whose message is the server's (body
+//! {"error":{"code","message","field"?}}): kUnauthenticated for 401, kPermissionDenied for 403,
+//! kInvalidArgument for 400, kNotFound for 404, kConflict for 409 and 410 (an exhausted token), kUnavailable
+//! for 429, 5xx and transport failures (with the reason), kMalformed for an unreadable or oversized answer,
 //! kPermissionDenied for a certificate `trust` refuses (naming the presented
 //! and the expected fingerprints). Blocks.
 Result<EnrollResponse> Enroll(const EnrollRequest& request);

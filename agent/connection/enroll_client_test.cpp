@@ -69,6 +69,22 @@ TEST_F(EnrollTest, PostsTheHostAndReadsItsToken) {
                                                   }));
 }
 
+TEST_F(EnrollTest, SendsProposedLabelsAndReadsAnExhaustedTokensAnswer) {
+  const boost::json::object error{
+      {"code", "gone"}, {"message", "enrollment token exhausted (3 of 3 uses)"}, {"field", "token"}};
+  server.SetHttpReply(410, boost::json::serialize(boost::json::object{{"error", error}}));
+  EnrollRequest request = Request(server.url());
+  request.labels = {{"role", "web"}, {"site", "berlin"}};
+  auto enrolled = Enroll(request);
+  ASSERT_FALSE(enrolled.ok());
+  EXPECT_EQ(enrolled.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(enrolled.error().message, "enrollment token exhausted (3 of 3 uses)");
+  const auto requests = server.Snapshot().http_requests;
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(boost::json::parse(requests[0].body).at("labels"),
+            (boost::json::value{{"role", "web"}, {"site", "berlin"}}));
+}
+
 TEST_F(EnrollTest, RefusedTokenSurfacesTheServersMessage) {
   server.SetHttpReply(401,
                       R"({"error":{"code":"unauthenticated","message":"enrollment token is already used"}})");

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/labels/labels.h"
 #include "common/protocol/limits.h"
 #include "common/protocol/retention_schema.h"
 #include "common/result.h"
@@ -64,6 +65,17 @@ inline constexpr schema::Text kPathRule{.min = 1, .max = lim::kMaxPathBytes};
 //! A tag.
 inline constexpr schema::Text kTagRule{
     .min = 1, .max = lim::kMaxNameBytes, .shape = &IsTag, .shape_name = "a tag without commas"};
+//! Labels as a JSON object of key to value (common/labels/labels.h).
+inline constexpr schema::Map kLabelsRule{
+    labels::kMaxLabels,
+    schema::Text{.min = 1,
+                 .max = labels::kMaxPartBytes,
+                 .shape = &labels::IsKey,
+                 .shape_name = "a label key (a-z 0-9 . _ / -, starting with a letter or digit)"},
+    schema::Text{.min = 1,
+                 .max = labels::kMaxPartBytes,
+                 .shape = &labels::IsValue,
+                 .shape_name = "a label value (A-Z a-z 0-9 . _ -)"}};
 //! Up to kMaxTags tags.
 inline constexpr schema::List kTagsRule{lim::kMaxTags, kTagRule};
 //! Up to kMaxPaths paths.

@@ -11,17 +11,6 @@ namespace {
 
 namespace beast_http = http::beast_http;
 
-// Labels as a JSON object; the whole set is replaced (common/labels/labels.h).
-constexpr schema::Map kLabelsRule{
-    labels::kMaxLabels,
-    schema::Text{.min = 1,
-                 .max = labels::kMaxPartBytes,
-                 .shape = &labels::IsKey,
-                 .shape_name = "a label key (a-z 0-9 . _ / -, starting with a letter or digit)"},
-    schema::Text{.min = 1,
-                 .max = labels::kMaxPartBytes,
-                 .shape = &labels::IsValue,
-                 .shape_name = "a label value (A-Z a-z 0-9 . _ -)"}};
 
 struct CreateHostBody {
   std::string name;

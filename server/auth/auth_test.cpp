@@ -114,6 +114,17 @@ TEST(RateLimiter, AllowsABurstThenRefills) {
   EXPECT_FALSE(limiter.Allow("1.2.3.4", t0 + std::chrono::seconds(10)));
 }
 
+TEST(RateLimiter, HasTokenLooksWithoutTaking) {
+  RateLimiter limiter(2, std::chrono::seconds(10));
+  const auto t0 = RateLimiter::Clock::time_point{} + std::chrono::hours(1);
+  for (int i = 0; i < 5; ++i) EXPECT_TRUE(limiter.HasToken("1.2.3.4", t0)) << "looking takes nothing";
+  EXPECT_TRUE(limiter.Allow("1.2.3.4", t0));
+  EXPECT_TRUE(limiter.HasToken("1.2.3.4", t0));
+  EXPECT_TRUE(limiter.Allow("1.2.3.4", t0));
+  EXPECT_FALSE(limiter.HasToken("1.2.3.4", t0));
+  EXPECT_TRUE(limiter.HasToken("1.2.3.4", t0 + std::chrono::seconds(10)));
+}
+
 TEST(RateLimiter, StaysWithinItsKeyBound) {
   RateLimiter limiter(1, std::chrono::seconds(60), 100);
   const auto t0 = RateLimiter::Clock::time_point{} + std::chrono::hours(1);

@@ -37,6 +37,12 @@ bool RateLimiter::Allow(const std::string& key, Clock::time_point now) {
   return true;
 }
 
+bool RateLimiter::HasToken(const std::string& key, Clock::time_point now) const {
+  std::lock_guard lock(mu_);
+  const auto it = buckets_.find(key);
+  return it == buckets_.end() || Refilled(it->second, now) >= 1.0;
+}
+
 int RateLimiter::RetryAfterSeconds(const std::string& key, Clock::time_point now) const {
   std::lock_guard lock(mu_);
   const auto it = buckets_.find(key);

@@ -22,6 +22,10 @@ class RateLimiter {
   //! Takes one token for `key`; false when the key has none left.
   bool Allow(const std::string& key, Clock::time_point now = Clock::now());
 
+  //! True when `key` has a token now; takes none (a caller that counts only
+  //! failures checks first and calls Allow after a failure).
+  bool HasToken(const std::string& key, Clock::time_point now = Clock::now()) const;
+
   //! Seconds until `key` gets its next token (0 when it has one).
   int RetryAfterSeconds(const std::string& key, Clock::time_point now = Clock::now()) const;
 

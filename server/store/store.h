@@ -359,12 +359,15 @@ class WriteTx : public ReadTx, public RolloutWrites {
   // (with host rename and delete)
 
   //! Creates an enrollment token; kConflict when the hash is taken,
-  //! kConstraint when host_id names no host.
+  //! kConstraint when host_id names no host, kInvalidArgument for max_uses
+  //! below 1 (or above 1 with host_id) and for labels labels::Validate refuses.
   virtual Result<EnrollmentToken> CreateEnrollmentToken(const NewEnrollmentToken& token) = 0;
   //! Revokes a token (again: keeps the first revocation time); kNotFound when unknown.
   virtual Result<EnrollmentToken> RevokeEnrollmentToken(std::string_view id) = 0;
-  //! Marks an active token used by `host_id`; kConflict when it is not active
-  //! (used, revoked or expired at the store's now).
+  //! Takes one use of an active token for `host_id`: raises use_count (only
+  //! while below max_uses, so two callers cannot both take the last use), sets
+  //! last_used_at, and used_at/used_by_host on the first use. kConflict when it
+  //! is not active (used, exhausted, revoked or expired at the store's now).
   virtual Result<EnrollmentToken> ConsumeEnrollmentToken(std::string_view id, std::string_view host_id) = 0;
   //! Inserts or replaces snapshots in the repository's index (their
   //! repository_id is ignored); returns how many were written.

@@ -1,5 +1,7 @@
 // Store suite: enrollment tokens.
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "common/util/ulid.h"
 #include "server/store/store_test_fixture.h"
@@ -160,6 +162,97 @@ TEST_P(EnrollmentTest, DeletingTheBoundHostDeletesItsTokensButKeepsUsedHistory) 
   const auto kept = Must(store().Read([&](ReadTx& tx) { return tx.GetEnrollmentToken(other.id); }));
   EXPECT_FALSE(kept.used_by_host.has_value());
   EXPECT_TRUE(kept.used_at.has_value());
+}
+
+TEST_P(EnrollmentTest, ReusableTokenCountsUsesUntilExhausted) {
+  NewEnrollmentToken fresh{"fleet", "h-fleet", std::nullopt, std::nullopt, Now() + hours(1)};
+  fresh.max_uses = 3;
+  fresh.labels = {{"role", "web"}, {"site", "berlin"}};
+  const auto token = Must(store().Write([&](WriteTx& tx) { return tx.CreateEnrollmentToken(fresh); }));
+  EXPECT_EQ(token.max_uses, 3);
+  EXPECT_EQ(token.use_count, 0);
+  EXPECT_EQ(token.labels, fresh.labels);
+  EXPECT_FALSE(token.last_used_at.has_value());
+  std::vector<Host> hosts;
+  for (int i = 0; i < 3; ++i) {
+    hosts.push_back(MakeHost());
+    Advance(milliseconds(10));
+    auto used = Must(
+        store().Write([&](WriteTx& tx) { return tx.ConsumeEnrollmentToken(token.id, hosts.back().id); }));
+    EXPECT_EQ(used.use_count, i + 1);
+    EXPECT_EQ(used.last_used_at, Now());
+    // used_at and used_by_host stay the first enrollment's.
+    EXPECT_EQ(used.used_by_host, hosts.front().id);
+    EXPECT_EQ(used.used_at, Now() - milliseconds(10 * i));
+    EXPECT_EQ(used.StatusAt(Now()), i < 2 ? EnrollmentStatus::kActive : EnrollmentStatus::kExhausted);
+  }
+  auto fourth = store().Write([&](WriteTx& tx) { return tx.ConsumeEnrollmentToken(token.id, hosts[0].id); });
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(fourth.error().code, ErrorCode::kConflict);
+  EXPECT_NE(fourth.error().message.find("exhausted"), std::string::npos) << fourth.error().message;
+  const auto stored = Must(store().Read([&](ReadTx& tx) { return tx.GetEnrollmentToken(token.id); }));
+  EXPECT_EQ(stored.use_count, 3);
+  EXPECT_EQ(ToString(stored.StatusAt(Now())), "exhausted");
+}
+
+TEST_P(EnrollmentTest, CreateRefusesBadMaxUsesAndLabels) {
+  const Host host = MakeHost();
+  const auto create = [&](NewEnrollmentToken token) {
+    return store().Write([&](WriteTx& tx) { return tx.CreateEnrollmentToken(token); });
+  };
+  NewEnrollmentToken zero{"t", "h-zero", std::nullopt, std::nullopt, Now() + hours(1)};
+  zero.max_uses = 0;
+  EXPECT_EQ(create(zero).error().field, "max_uses");
+  NewEnrollmentToken bound{"t", "h-bound", host.id, std::nullopt, Now() + hours(1)};
+  bound.max_uses = 2;
+  auto refused = create(bound);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(refused.error().field, "max_uses");
+  NewEnrollmentToken labelled{"t", "h-label", std::nullopt, std::nullopt, Now() + hours(1)};
+  labelled.labels = {{"Bad Key", "x"}};
+  EXPECT_EQ(create(labelled).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(
+      Must(store().Read([](ReadTx& tx) { return tx.ListEnrollmentTokens(PageRequest{}); })).items.empty());
+}
+
+// Many writers race for the last uses: exactly max_uses of them win.
+TEST_P(EnrollmentTest, ConcurrentConsumersNeverExceedMaxUses) {
+  constexpr int kUses = 5;
+  constexpr int kThreads = 4;
+  constexpr int kTriesPerThread = 5;
+  NewEnrollmentToken fresh{"race", "h-race", std::nullopt, std::nullopt, Now() + hours(1)};
+  fresh.max_uses = kUses;
+  const auto token = Must(store().Write([&](WriteTx& tx) { return tx.CreateEnrollmentToken(fresh); }));
+  const Host host = MakeHost();
+  std::atomic<int> won{0};
+  std::atomic<int> refused{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kTriesPerThread; ++i) {
+        // Read, then take, in one transaction: as the enroll handler does.
+        auto done = store().Write([&](WriteTx& tx) -> Result<EnrollmentToken> {
+          auto seen = tx.GetEnrollmentToken(token.id);
+          if (!seen.ok()) return seen.error();
+          return tx.ConsumeEnrollmentToken(token.id, host.id);
+        });
+        if (done.ok()) {
+          ++won;
+        } else if (done.error().code == ErrorCode::kConflict) {
+          ++refused;
+        } else {
+          ++other;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), kUses);
+  EXPECT_EQ(refused.load(), kThreads * kTriesPerThread - kUses);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_EQ(Must(store().Read([&](ReadTx& tx) { return tx.GetEnrollmentToken(token.id); })).use_count, kUses);
 }
 
 INSTANTIATE_TEST_SUITE_P(store, EnrollmentTest, ::testing::ValuesIn(AllBackends()), BackendName);

@@ -62,6 +62,7 @@ std::string_view ToString(EnrollmentStatus status) {
   switch (status) {
     case EnrollmentStatus::kActive: return "active";
     case EnrollmentStatus::kUsed: return "used";
+    case EnrollmentStatus::kExhausted: return "exhausted";
     case EnrollmentStatus::kExpired: return "expired";
     case EnrollmentStatus::kRevoked: return "revoked";
   }
@@ -92,7 +93,7 @@ std::optional<WindowNoteKind> FromString<WindowNoteKind>(std::string_view text) 
 
 EnrollmentStatus EnrollmentToken::StatusAt(TimePoint now) const {
   if (revoked_at) return EnrollmentStatus::kRevoked;
-  if (used_at) return EnrollmentStatus::kUsed;
+  if (use_count >= max_uses) return max_uses == 1 ? EnrollmentStatus::kUsed : EnrollmentStatus::kExhausted;
   if (now >= expires_at) return EnrollmentStatus::kExpired;
   return EnrollmentStatus::kActive;
 }

@@ -431,12 +431,14 @@ struct AuditFilter {
 // (with the host search filter the REST API uses)
 
 //! Where an enrollment token is in its life at a given moment.
-enum class EnrollmentStatus { kActive, kUsed, kExpired, kRevoked };
+//! kUsed is a one-time token (max_uses 1) after its use; kExhausted a
+//! reusable one after its last.
+enum class EnrollmentStatus { kActive, kUsed, kExhausted, kExpired, kRevoked };
 
-//! "active", "used", "expired", "revoked".
+//! "active", "used", "exhausted", "expired", "revoked".
 std::string_view ToString(EnrollmentStatus status);
 
-//! A one-time token an agent exchanges for its host token. Only its hash is stored.
+//! A token an agent exchanges for its host token, up to max_uses times. Only its hash is stored.
 struct EnrollmentToken {
   std::string id;                           ///< ULID.
   std::string name;                         ///< What it is for (display).
@@ -445,11 +447,15 @@ struct EnrollmentToken {
   std::optional<std::string> created_by;    ///< User who made it; null when unknown or deleted.
   TimePoint created_at;                     ///< Set by the store.
   TimePoint expires_at;                     ///< Not usable from this instant on.
-  std::optional<TimePoint> used_at;         ///< When an agent enrolled with it.
-  std::optional<std::string> used_by_host;  ///< The host that agent became.
+  std::optional<TimePoint> used_at;         ///< The first enrollment with it.
+  std::optional<std::string> used_by_host;  ///< The host the first enrolling agent became.
   std::optional<TimePoint> revoked_at;      ///< When an operator revoked it.
+  int64_t max_uses = 1;                     ///< Enrollments it allows; 1: a one-time token.
+  int64_t use_count = 0;                    ///< Enrollments so far (never above max_uses).
+  labels::Labels labels{};                  ///< Applied to every host that enrolls with it.
+  std::optional<TimePoint> last_used_at;    ///< The latest enrollment with it.
 
-  //! Its status at `now`: revoked, then used, then expired win over active.
+  //! Its status at `now`: revoked, then used/exhausted, then expired win over active.
   EnrollmentStatus StatusAt(TimePoint now) const;
 };
 
@@ -460,6 +466,8 @@ struct NewEnrollmentToken {
   std::optional<std::string> host_id;     ///< Existing host to enroll into, if any.
   std::optional<std::string> created_by;  ///< User id; stored only when such a user exists.
   TimePoint expires_at;                   ///< Expiry instant.
+  int64_t max_uses = 1;                   ///< >= 1; must be 1 with host_id.
+  labels::Labels labels{};                ///< Validated by the store (labels::Validate).
 };
 
 //! One snapshot of a repository's index, as `restic snapshots --json` reports it.

@@ -278,6 +278,20 @@ TEST(NotificationVocabulary, WebTypesAreTheEnums) {
 }
 // ---- end notification channels and deliveries ----
 
+// Enrollment token status: the store's names, openapi.json and types.ts.
+TEST(EnrollmentVocabulary, StatusListsAreTheEnum) {
+  Names statuses;
+  for (const auto status : {EnrollmentStatus::kActive, EnrollmentStatus::kUsed, EnrollmentStatus::kExhausted,
+                            EnrollmentStatus::kExpired, EnrollmentStatus::kRevoked}) {
+    statuses.insert(std::string(ToString(status)));
+  }
+  EXPECT_EQ(statuses.size(), 5u);
+  const json::value doc = json::parse(ReadFile(kSourceDir / "server/api/openapi.json"));
+  EXPECT_EQ(OpenApiEnum(doc, "EnrollmentToken", "status"), statuses) << "EnrollmentToken.status";
+  const std::string ts = ReadFile(kSourceDir / "web/src/api/types.ts");
+  EXPECT_EQ(TsItems(ts, "export type EnrollmentStatus =", ";"), statuses) << "EnrollmentStatus";
+}
+
 // The agent's hook policy as hello reports it: the hosts column ('' = not
 // reported), Host.agent_policy.hook_policy (null = not reported) and types.ts.
 TEST(AgentPolicyVocabulary, HookPolicyListsAreTheEnum) {

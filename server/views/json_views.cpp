@@ -95,6 +95,10 @@ json::object EnrollmentTokenJson(const store::EnrollmentToken& token, TimePoint 
   out["expires_at"] = TimeJson(token.expires_at);
   out["used_at"] = TimeJson(token.used_at);
   out["revoked_at"] = TimeJson(token.revoked_at);
+  out["max_uses"] = token.max_uses;
+  out["use_count"] = token.use_count;
+  out["last_used_at"] = TimeJson(token.last_used_at);
+  out["labels"] = LabelsJson(token.labels);
   out["status"] = ToString(token.StatusAt(now));
   return out;
 }

@@ -220,9 +220,11 @@ std::string LoopTest::NewEnrollmentToken(const std::string& name) {
   return r.out.substr(0, r.out.find('\n'));
 }
 
-ProcessResult LoopTest::AgentEnroll(const std::string& token, const fs::path& state_dir) {
+ProcessResult LoopTest::AgentEnroll(const std::string& token, const fs::path& state_dir,
+                                    const std::vector<std::string>& extra) {
   std::vector<std::string> args{"enroll",      "--server",        url(), "--token", token,
                                 "--state-dir", state_dir.string()};
+  args.insert(args.end(), extra.begin(), extra.end());
   if (tls_ && !tls_pin_file_.empty()) {
     auto pin = tls::FingerprintOfPemFile(tls_pin_file_);
     EXPECT_TRUE(pin) << tls_pin_file_;
@@ -235,11 +237,16 @@ LoopAgent* LoopTest::EnrollAgent(const std::string& name, std::string* token_out
   const std::string token = NewEnrollmentToken(name);
   if (token.empty()) return nullptr;
   if (token_out != nullptr) *token_out = token;
+  return EnrollAgentWith(name, token);
+}
+
+LoopAgent* LoopTest::EnrollAgentWith(const std::string& name, const std::string& token,
+                                     const std::vector<std::string>& extra) {
   auto agent = std::make_unique<LoopAgent>();
   agent->name = name;
   agent->state_dir = dir_ / ("agent-" + name);
   agent->log = dir_ / ("agent-" + name + ".log");
-  const auto enrolled = AgentEnroll(token, agent->state_dir);
+  const auto enrolled = AgentEnroll(token, agent->state_dir, extra);
   EXPECT_EQ(enrolled.code, 0) << enrolled.out << enrolled.err;
   if (enrolled.code != 0) return nullptr;
   boost::system::error_code ec;

@@ -64,11 +64,16 @@ class LoopTest : public ::testing::Test {
   // --- agents -----------------------------------------------------------------------
   //! A new enrollment token from the CLI (`enroll create --name`); empty on failure.
   std::string NewEnrollmentToken(const std::string& name);
-  //! `restic-manager-agent enroll` into `state_dir`.
-  ProcessResult AgentEnroll(const std::string& token, const std::filesystem::path& state_dir);
+  //! `restic-manager-agent enroll` into `state_dir`, with `extra` flags (e.g. --label k=v).
+  ProcessResult AgentEnroll(const std::string& token, const std::filesystem::path& state_dir,
+                            const std::vector<std::string>& extra = {});
   //! Enrolls a new agent (a new host); null (with a failure recorded) when that fails.
   //! `token_out` receives the (now used) enrollment token.
   LoopAgent* EnrollAgent(const std::string& name, std::string* token_out = nullptr);
+  //! Enrolls a new agent with an existing (e.g. reusable) `token` and `extra` enroll flags;
+  //! null (with a failure recorded) when that fails.
+  LoopAgent* EnrollAgentWith(const std::string& name, const std::string& token,
+                             const std::vector<std::string>& extra = {});
   //! Starts `agent run` with the default flags plus `extra` (kept for restarts).
   void StartAgent(LoopAgent& agent, const std::vector<std::string>& extra);
   //! Starts it again with the flags of the last start.

@@ -148,7 +148,11 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
     // later migrations undone first).
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        "ALTER TABLE enrollment_tokens DROP COLUMN max_uses;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN use_count;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN labels;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN last_used_at;"
+        " DROP TABLE rollout_hosts; DROP TABLE rollouts;"
         " ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
         " DROP TABLE alerts; DROP TABLE alert_rules; ALTER TABLE hosts DROP COLUMN schedule_changed_at;"
         " DROP INDEX jobs_schedule_finished; DROP INDEX jobs_host_repository_finished;"
@@ -228,7 +232,11 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
     // As before 0010 (its table gone, its record dropped): the rebuild runs over these rows.
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        "ALTER TABLE enrollment_tokens DROP COLUMN max_uses;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN use_count;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN labels;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN last_used_at;"
+        " DROP TABLE rollout_hosts; DROP TABLE rollouts;"
         " ALTER TABLE hosts DROP COLUMN labels; ALTER TABLE notification_channels DROP COLUMN host_selector;"
         " DROP TABLE repository_stats; DROP INDEX jobs_repository_kind;"
         " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges; DROP TABLE "
@@ -282,7 +290,11 @@ TEST_P(SqliteStoreFile, AccountsMigrationKeepsSessionsAndGivesThemAnId) {
     // Back to the sessions table of 0001, without 0013's tables.
     RawDb raw(file_);
     raw.Exec(
-        "DROP TABLE rollout_hosts; DROP TABLE rollouts;"
+        "ALTER TABLE enrollment_tokens DROP COLUMN max_uses;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN use_count;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN labels;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN last_used_at;"
+        " DROP TABLE rollout_hosts; DROP TABLE rollouts;"
         " CREATE TABLE sessions_old (token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id)"
         " ON DELETE CASCADE, csrf_hash TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT "
         "NULL);"
@@ -301,6 +313,56 @@ TEST_P(SqliteStoreFile, AccountsMigrationKeepsSessionsAndGivesThemAnId) {
   EXPECT_EQ(session->id.size(), 32u);
   EXPECT_EQ(session->last_used_at, session->created_at);
   EXPECT_EQ(session->client_address, "");
+}
+
+// 0015 makes enrollment tokens reusable: a token used before the upgrade
+// has had its one use, an unused one keeps it.
+TEST_P(SqliteStoreFile, ReusableTokensMigrationCountsTheUseOfUsedTokens) {
+  std::string used_id;
+  std::string fresh_id;
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->Write([&](WriteTx& tx) -> Result<void> {
+                      auto host = tx.CreateHost(NewHost{"web", "", true, ""});
+                      if (!host.ok()) return host.error();
+                      const TimePoint later = TimePoint{std::chrono::hours(600000)};
+                      auto used = tx.CreateEnrollmentToken(NewEnrollmentToken{"u", "h1", {}, {}, later});
+                      if (!used.ok()) return used.error();
+                      auto fresh = tx.CreateEnrollmentToken(NewEnrollmentToken{"f", "h2", {}, {}, later});
+                      if (!fresh.ok()) return fresh.error();
+                      used_id = used->id;
+                      fresh_id = fresh->id;
+                      auto consumed = tx.ConsumeEnrollmentToken(used->id, host->id);
+                      if (!consumed.ok()) return consumed.error();
+                      return Ok();
+                    })
+                    .ok());
+  }
+  {
+    RawDb raw(file_);
+    raw.Exec(
+        "ALTER TABLE enrollment_tokens DROP COLUMN max_uses;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN use_count;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN labels;"
+        " ALTER TABLE enrollment_tokens DROP COLUMN last_used_at;"
+        " DELETE FROM schema_migrations WHERE version >= 15");
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  auto used = store->Read([&](ReadTx& tx) { return tx.GetEnrollmentToken(used_id); });
+  ASSERT_TRUE(used.ok()) << used.error().Describe();
+  EXPECT_EQ(used->max_uses, 1);
+  EXPECT_EQ(used->use_count, 1);
+  EXPECT_EQ(used->last_used_at, used->used_at);
+  EXPECT_TRUE(used->labels.empty());
+  EXPECT_EQ(used->StatusAt(used->created_at), EnrollmentStatus::kUsed);
+  auto fresh = store->Read([&](ReadTx& tx) { return tx.GetEnrollmentToken(fresh_id); });
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->use_count, 0);
+  EXPECT_FALSE(fresh->last_used_at.has_value());
+  EXPECT_EQ(fresh->StatusAt(fresh->created_at), EnrollmentStatus::kActive);
 }
 
 TEST_P(SqliteStoreFile, ErrorKindIsStoredByNameWithNoneAsEmptyAndNothingElse) {

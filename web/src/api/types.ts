@@ -152,6 +152,9 @@ export interface ServerTls {
   insecure_http: boolean;
 }
 
+/** used: a one-time token after its use; exhausted: a reusable one after its last. */
+export type EnrollmentStatus = 'active' | 'used' | 'exhausted' | 'expired' | 'revoked';
+
 export interface EnrollmentToken {
   id: string;
   name: string;
@@ -160,7 +163,15 @@ export interface EnrollmentToken {
   expires_at: string;
   used_at: string | null;
   revoked_at: string | null;
-  status: 'active' | 'used' | 'expired' | 'revoked';
+  /** Enrollments it allows; 1: a one-time token. */
+  max_uses: number;
+  /** Enrollments so far. */
+  use_count: number;
+  /** The latest enrollment (used_at is the first). */
+  last_used_at: string | null;
+  /** Applied to every host that enrolls with it. */
+  labels: Record<string, string>;
+  status: EnrollmentStatus;
   token?: string;
 }
 

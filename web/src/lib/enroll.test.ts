@@ -6,6 +6,9 @@ import type { OfferedPackage } from '../api/types';
 import {
   addHost,
   enrollCommand,
+  fleetToken,
+  parseMaxUses,
+  usesText,
   installCommand,
   pickAgentPackage,
   shellQuote,
@@ -122,6 +125,25 @@ describe('addHost', () => {
     expect(calls[0]).toEqual(['POST', '/hosts', { name: 'web-01', mode: 'intermittent' }]);
   });
 
+  it('passes labels when given', async () => {
+    const { api, calls } = fakeApi({ 'POST /hosts': makeHost(), 'POST /enrollment-tokens': token });
+    await addHost(api, 'web-01', undefined, { role: 'web' });
+    expect(calls[0]).toEqual(['POST', '/hosts', { name: 'web-01', labels: { role: 'web' } }]);
+    await addHost(api, 'web-01', undefined, {});
+    expect(calls[2]).toEqual(['POST', '/hosts', { name: 'web-01' }]);
+  });
+
+  it('makes a reusable fleet token without a host', async () => {
+    const { api, calls } = fakeApi({ 'POST /enrollment-tokens': { ...token, host_id: null, max_uses: 500 } });
+    const made = await fleetToken(api, 'web fleet', 500, { role: 'web', site: 'berlin' });
+    expect(made.max_uses).toBe(500);
+    expect(calls).toEqual([
+      ['POST', '/enrollment-tokens', { name: 'web fleet', max_uses: 500, labels: { role: 'web', site: 'berlin' } }],
+    ]);
+    await fleetToken(api, 'bare', 2, {});
+    expect(calls[1]).toEqual(['POST', '/enrollment-tokens', { name: 'bare', max_uses: 2 }]);
+  });
+
   it('stops at a taken name without minting a token', async () => {
     const taken = new ApiError(409, { code: 'conflict', message: 'name taken', field: 'name' });
     const { api, calls } = fakeApi({ 'POST /hosts': taken });
@@ -144,5 +166,27 @@ describe('unenrolledHostNamed', () => {
     expect(await unenrolledHostNamed(get([other, fresh]), 'web-01')).toEqual(fresh);
     expect(await unenrolledHostNamed(get([other]), 'web-01')).toBeNull();
     expect(await unenrolledHostNamed(get([{ ...fresh, hostname: 'web01.lan' }]), 'web-01')).toBeNull();
+  });
+});
+
+describe('parseMaxUses', () => {
+  it('reads 1..100000, empty as 1', () => {
+    expect(parseMaxUses('')).toEqual({ maxUses: 1 });
+    expect(parseMaxUses(' 500 ')).toEqual({ maxUses: 500 });
+    expect(parseMaxUses('100000')).toEqual({ maxUses: 100000 });
+  });
+  it('names what is wrong', () => {
+    expect(parseMaxUses('0')).toHaveProperty('error');
+    expect(parseMaxUses('100001')).toHaveProperty('error');
+    expect(parseMaxUses('2.5')).toHaveProperty('error');
+    expect(parseMaxUses('-3')).toHaveProperty('error');
+    expect(parseMaxUses('many')).toHaveProperty('error');
+  });
+});
+
+describe('usesText', () => {
+  it('says how many hosts the token enrolls', () => {
+    expect(usesText({ max_uses: 1 })).toBe('enrolls one host');
+    expect(usesText({ max_uses: 500 })).toBe('enrolls up to 500 hosts');
   });
 });

@@ -2,6 +2,10 @@
 // enrollment command shown after it.
 
 import type { EnrollmentToken, Host, HostMode, OfferedPackage, Page } from '../api/types';
+import type { Labels } from './labels';
+
+/** The most enrollments one token may allow (the API's bound). */
+export const kMaxUses = 100000;
 
 /** Quotes a shell word only when it needs it (single quotes, POSIX style). */
 export function shellQuote(word: string): string {
@@ -80,9 +84,39 @@ export function tokenForHost(api: EnrollApi, host: Host): Promise<EnrollmentToke
  * bound to it, so the agent enrolls into that host instead of making one named
  * after its machine. Errors (a taken name is 409 naming `name`) propagate.
  */
-export async function addHost(api: EnrollApi, name: string, mode?: HostMode): Promise<HostEnrollment> {
-  const host = await api.post<Host>('/hosts', mode ? { name, mode } : { name });
+export async function addHost(api: EnrollApi, name: string, mode?: HostMode, labels?: Labels): Promise<HostEnrollment> {
+  const body: Record<string, unknown> = { name };
+  if (mode) body.mode = mode;
+  if (labels && Object.keys(labels).length > 0) body.labels = labels;
+  const host = await api.post<Host>('/hosts', body);
   return { host, token: await tokenForHost(api, host) };
+}
+
+/**
+ * A reusable token for a fleet: up to `maxUses` agents enroll with it, each as
+ * a new host named after its machine, all carrying `labels`. No host is
+ * pre-registered (a token bound to a host is single-use).
+ */
+export function fleetToken(api: EnrollApi, name: string, maxUses: number, labels: Labels): Promise<EnrollmentToken> {
+  const body: Record<string, unknown> = { name, max_uses: maxUses };
+  if (Object.keys(labels).length > 0) body.labels = labels;
+  return api.post<EnrollmentToken>('/enrollment-tokens', body);
+}
+
+/** The "Hosts" field of Add host as a max_uses (1..kMaxUses), or the problem. */
+export function parseMaxUses(text: string): { maxUses: number } | { error: string } {
+  const trimmed = text.trim();
+  if (trimmed === '') return { maxUses: 1 };
+  if (!/^[0-9]+$/.test(trimmed)) return { error: 'the number of hosts is a whole number' };
+  const n = Number(trimmed);
+  if (n < 1 || n > kMaxUses) return { error: `the number of hosts is 1 to ${kMaxUses}` };
+  return { maxUses: n };
+}
+
+/** "enrolls one host" / "enrolls up to 500 hosts": what the shown token allows. */
+export function usesText(token: Pick<EnrollmentToken, 'max_uses'>): string {
+  const n = token.max_uses ?? 1;
+  return n === 1 ? 'enrolls one host' : `enrolls up to ${n} hosts`;
 }
 
 /**

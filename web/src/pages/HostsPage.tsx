@@ -9,12 +9,17 @@ import { LabelChips } from '../components/HostLabels';
 import {
   addHost,
   enrollCommand,
+  fleetToken,
   installCommand,
+  kMaxUses,
   kRunCommand,
+  parseMaxUses,
   pickAgentPackage,
   tokenForHost,
   unenrolledHostNamed,
+  usesText,
 } from '../lib/enroll';
+import { parseLabels } from '../lib/labels';
 import { formatRelative } from '../lib/format';
 import { byHostName, hostBelongsOnPage, mergeLive } from '../lib/liveList';
 
@@ -162,6 +167,9 @@ export function VersionBadge({ canonical, applied }: { canonical: number; applie
 function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () => void }) {
   const [name, setName] = useState('');
   const [mode, setMode] = useState<HostMode>('always_on');
+  const [labelsText, setLabelsText] = useState('');
+  // More than one: a reusable token that enrolls that many new hosts (no host is pre-registered).
+  const [hostsText, setHostsText] = useState('1');
   const [token, setToken] = useState<EnrollmentToken | null>(null);
   // A host of that name that exists but never enrolled: it can still get a token.
   const [unenrolled, setUnenrolled] = useState<Host | null>(null);
@@ -171,12 +179,20 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
     e.preventDefault();
     const wanted = name.trim();
     setUnenrolled(null);
-    const made = await action.run(() => addHost(api, wanted, mode));
+    const labels = parseLabels(labelsText);
+    const uses = parseMaxUses(hostsText);
+    const made = await action.run(async () => {
+      if ('error' in labels) throw new Error(`Labels: ${labels.error}`);
+      if ('error' in uses) throw new Error(`Hosts: ${uses.error}`);
+      if (uses.maxUses > 1) return fleetToken(api, wanted, uses.maxUses, labels.labels);
+      return (await addHost(api, wanted, mode, labels.labels)).token;
+    });
     if (made) {
-      setToken(made.token);
+      setToken(made);
       onCreated();
       return;
     }
+    if ('error' in labels || 'error' in uses) return;
     // The error (a taken name is 409) shows inline. A host of that name that never
     // enrolled (say its token was lost) can still be given a token.
     const existing = await unenrolledHostNamed(api, wanted).catch(() => null);
@@ -230,6 +246,26 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
               <option value="intermittent">intermittent (laptop)</option>
             </select>
           </label>
+          <label class="field">
+            <span>Labels</span>
+            <input
+              value={labelsText}
+              onInput={(e) => setLabelsText(e.currentTarget.value)}
+              placeholder="role=web, site=berlin"
+              data-testid="add-host-labels"
+            />
+          </label>
+          <label class="field" title="More than one: a reusable token; each agent becomes a host named after its machine">
+            <span>Hosts</span>
+            <input
+              type="number"
+              min={1}
+              max={kMaxUses}
+              value={hostsText}
+              onInput={(e) => setHostsText(e.currentTarget.value)}
+              data-testid="add-host-uses"
+            />
+          </label>
           <FormActions submitLabel="Create enrollment token" pending={action.pending} onCancel={onClose} />
           <ErrorNote error={action.error} />
           {unenrolled && (
@@ -248,7 +284,7 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
               <p>
                 Run this as root on the new host (Debian or Ubuntu, with curl) to install the agent{' '}
                 {agentPackage.version} ({agentPackage.architecture}) from this server, enroll it and start it (the
-                token is shown only once and expires in 24 hours):
+                token is shown only once, {usesText(token)} and expires in 24 hours):
               </p>
               <div class="command">
                 <code data-testid="install-command">{install}</code>
@@ -264,7 +300,10 @@ function AddHost({ onClose, onCreated }: { onClose: () => void; onCreated: () =>
             </>
           )}
           {!install && (
-            <p>Run this on the host to enroll its agent (the token is shown only once and expires in 24 hours):</p>
+            <p>
+              Run this on the host to enroll its agent (the token is shown only once, {usesText(token)} and expires in
+              24 hours):
+            </p>
           )}
           <div class="command">
             <code data-testid="enroll-command">{command}</code>
