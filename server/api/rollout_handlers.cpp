@@ -1,6 +1,5 @@
 #include "server/api/rollout_handlers.h"
 
-#include <fstream>
 #include <set>
 
 #include "common/labels/labels.h"
@@ -95,7 +94,10 @@ http::Outcome DownloadBundle(ApiRequest& req, ApiDeps& deps) {
   boost::beast::error_code ec;
   response.body().open(deps.releases->BundlePath(release->version).c_str(), boost::beast::file_mode::scan,
                        ec);
-  if (ec) return ApiError(MakeError(ErrorCode::kUnavailable, "cannot read the bundle: " + ec.message()));
+  if (ec) {
+    return ApiError(MakeError(ErrorCode::kNotFound, "the bundle of release " + release->version +
+                                                        " cannot be read on the server: " + ec.message()));
+  }
   response.set(beast_http::field::content_type, "application/octet-stream");
   response.set(beast_http::field::cache_control, "no-store");
   return response;

@@ -85,8 +85,9 @@ TEST_F(BundleDownloadTest, OnlyAHostTokenGetsItAndAnUnknownVersionIs404) {
   // A bundle gone from disk since it was published: a clear error, not an empty 200.
   fs::remove(catalog_->BundlePath("9.5.0"));
   const auto gone = Call("GET", path, {}, {{"Authorization", "Bearer " + token_}});
-  EXPECT_EQ(gone.status, 503u) << gone.body;
-  EXPECT_NE(gone.body.find("cannot read the bundle"), std::string::npos) << gone.body;
+  EXPECT_EQ(gone.status, 404u) << gone.body;
+  EXPECT_NE(gone.body.find("the bundle of release 9.5.0 cannot be read on the server"), std::string::npos)
+      << gone.body;
 }
 
 }  // namespace
