@@ -942,5 +942,29 @@ TEST_F(CliCommandsTest, LoginRefusesAPasswordFlagAndNeedsAServer) {
   EXPECT_TRUE(server_.requests().empty());
 }
 
+// --- rollouts -------------------------------------------------------------
+
+TEST_F(CliCommandsTest, RolloutShowListsEveryHostsStateWithTheRollbackOfAFailedWave) {
+  const char* rollout =
+      R"({"id": "r1", "version": "9.0.0", "state": "failed", "error": "host a: rolled_back: exit 1",
+    "wave_size": 2, "waves": 2, "selector": "", "created_at": "2026-12-07T18:00:00Z", "finished_at": null,
+    "hosts": [
+      {"host_id": "h1", "host_name": "a", "wave": 0, "state": "rolled_back", "error": "rolled_back: exit 1"},
+      {"host_id": "h2", "host_name": "b", "wave": 0, "state": "rolling_back", "error": ""},
+      {"host_id": "h3", "host_name": "c", "wave": 1, "state": "skipped", "error": ""}]})";
+  server_.OnJson("GET", "/api/v1/rollouts/r1", 200, json::parse(rollout));
+  const auto o = Run({"rollout", "show", "r1"});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_NE(o.out.find("wave 0: a=rolled_back (rolled_back: exit 1) b=rolling_back; wave 1: c=skipped"),
+            std::string::npos)
+      << o.out;
+  server_.OnJson("GET", "/api/v1/rollouts", 200,
+                 json::object{{"items", json::array{json::parse(rollout)}}, {"next_cursor", nullptr}});
+  const auto list = Run({"rollout", "list"});
+  ASSERT_EQ(list.code, kExitOk) << list.err;
+  EXPECT_NE(list.out.find("wave 0: a=rolled_back b=rolling_back; wave 1: c=skipped"), std::string::npos)
+      << list.out;
+}
+
 }  // namespace
 }  // namespace rmgr::cli

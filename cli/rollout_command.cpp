@@ -7,8 +7,9 @@
 namespace rmgr::cli {
 namespace {
 
-// "wave 0: a=done b=rolled_back; wave 1: c=skipped": where every host is, in one cell.
-std::string HostsCell(const boost::json::object& rollout) {
+// "wave 0: a=done b=rolled_back; wave 1: c=skipped": where every host is, in one cell;
+// `errors` adds each host's error, e.g. "b=failed (rollback refused: ...)".
+std::string HostsCell(const boost::json::object& rollout, bool errors) {
   const auto* hosts = rollout.if_contains("hosts");
   if (hosts == nullptr || !hosts->is_array()) return "";
   std::string out;
@@ -23,8 +24,18 @@ std::string HostsCell(const boost::json::object& rollout) {
       wave = this_wave;
     }
     out += " " + CellText(FindPointer(h, "/host_name")) + "=" + CellText(FindPointer(h, "/state"));
+    const std::string error = CellText(FindPointer(h, "/error"));
+    if (errors && !error.empty() && error != "-") out += " (" + error + ")";
   }
   return out;
+}
+
+std::string HostStates(const boost::json::object& rollout) {
+  return HostsCell(rollout, false);
+}
+
+std::string HostStatesAndErrors(const boost::json::object& rollout) {
+  return HostsCell(rollout, true);
 }
 
 }  // namespace
@@ -57,7 +68,7 @@ int RolloutCommand::Run(CommandEnv& env) {
       Field("Selector", "/selector"),
       Field("Created", "/created_at"),
       Field("Finished", "/finished_at"),
-      Column{"Hosts", HostsCell},
+      Column{"Hosts", HostStatesAndErrors},
   };
   if (start_->parsed()) {
     if (!hosts_.empty() && !selector_.empty()) return env.Usage("give --host or --selector, not both");
@@ -74,7 +85,7 @@ int RolloutCommand::Run(CommandEnv& env) {
     return env.ShowList(
         "/rollouts", {}, PageFlags{},
         {Field("ID", "/id"), Field("VERSION", "/version"), Field("STATE", "/state"),
-         Field("WAVE SIZE", "/wave_size"), Field("CREATED", "/created_at"), Column{"HOSTS", HostsCell}});
+         Field("WAVE SIZE", "/wave_size"), Field("CREATED", "/created_at"), Column{"HOSTS", HostStates}});
   }
   if (show_->parsed()) return env.ShowObject(env.api().Get("/rollouts/" + PathSegment(id_)), detail);
   if (cancel_->parsed())

@@ -405,6 +405,8 @@ void AgentApp::OnMessage(protocol::Envelope envelope) {
           AcceptNextCertificate(payload.fingerprint);
         } else if constexpr (std::is_same_v<T, protocol::AgentUpdate>) {
           StartUpdate(payload);
+        } else if constexpr (std::is_same_v<T, protocol::AgentRollback>) {
+          StartRollback(payload);
         } else {
           Log()->warn("server sent {}, which only agents send; ignored", T::kType);
         }
@@ -476,12 +478,15 @@ void AgentApp::StartUpdate(const protocol::AgentUpdate& update) {
     Log()->info("update to {}: already running it", update.version);
     return;
   }
-  if (stopping_.load() || updating_.exchange(true)) {
+  if (!StartOnUpdateThread([this, update] { RunUpdate(update); }))
     Log()->info("update to {}: an update is already under way; ignored", update.version);
-    return;
-  }
+}
+
+bool AgentApp::StartOnUpdateThread(std::function<void()> work) {
+  if (stopping_.load() || updating_.exchange(true)) return false;
   if (update_thread_.joinable()) update_thread_.join();  // a finished earlier attempt
-  update_thread_ = std::thread([this, update] { RunUpdate(update); });
+  update_thread_ = std::thread(std::move(work));
+  return true;
 }
 
 // On the update thread: downloads block, and waiting for jobs must not hold an io thread.
@@ -489,18 +494,7 @@ void AgentApp::RunUpdate(protocol::AgentUpdate update) {
   const auto status = [&](protocol::UpdateOutcome outcome, std::optional<std::string> reason) {
     Send(protocol::AgentUpdateStatus{update.rollout_id, update.version, outcome, std::move(reason)});
   };
-  // Jobs in flight finish first; the server sees "waiting" meanwhile.
-  bool told = false;
-  while (!stopping_.load() && !executor_->RunningJobIds().empty()) {
-    if (!told) {
-      Log()->info("update to {} waits for {} running job(s)", update.version,
-                  executor_->RunningJobIds().size());
-      status(protocol::UpdateOutcome::kWaiting, "waiting for running jobs to finish");
-      told = true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  if (stopping_.load()) {
+  if (!WaitForJobs(update.rollout_id, update.version, "update to " + update.version)) {
     updating_ = false;
     return;
   }
@@ -529,6 +523,56 @@ void AgentApp::RunUpdate(protocol::AgentUpdate update) {
   }
   Log()->info("update to {} verified and installed; restarting into it", update.version);
   status(protocol::UpdateOutcome::kInstalling, std::nullopt);
+  exit_code_ = kExitUpdate;
+  RequestStop();
+}
+
+// Jobs in flight finish first; the server sees "waiting" meanwhile.
+bool AgentApp::WaitForJobs(const std::string& rollout_id, const std::string& version,
+                           const std::string& what) {
+  bool told = false;
+  while (!stopping_.load() && !executor_->RunningJobIds().empty()) {
+    if (!told) {
+      Log()->info("{} waits for {} running job(s)", what, executor_->RunningJobIds().size());
+      Send(protocol::AgentUpdateStatus{rollout_id, version, protocol::UpdateOutcome::kWaiting,
+                                       "waiting for running jobs to finish"});
+      told = true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return !stopping_.load();
+}
+
+void AgentApp::StartRollback(const protocol::AgentRollback& rollback) {
+  if (!StartOnUpdateThread([this, rollback] { RunRollback(rollback); }))
+    Log()->info("rollback from {}: an update or rollback is already under way; ignored", rollback.version);
+}
+
+// On the update thread, like an update: jobs in flight finish first.
+void AgentApp::RunRollback(protocol::AgentRollback rollback) {
+  if (!WaitForJobs(rollback.rollout_id, rollback.version, "rollback from " + rollback.version)) {
+    updating_ = false;
+    return;
+  }
+  // Just tried and healthy: its supervisor makes it current once it read the
+  // health report (within 100 ms); until then pending.json still names it.
+  for (int i = 0; i < 100 && !stopping_.load(); ++i) {
+    const auto pending = update::ReadPending(options_.state_dir);
+    if (!pending || pending->version != rollback.version) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const update::RollbackRequest request{rollback.version, rollback.rollout_id,
+                                        "rollout " + rollback.rollout_id + " failed: wave rolled back"};
+  if (auto asked = update::RequestRollback(options_.state_dir, request, kAgentVersion); !asked) {
+    Log()->warn("rollback from {} (rollout {}) refused: {}", rollback.version, rollback.rollout_id,
+                asked.error().message);
+    Send(protocol::AgentUpdateStatus{rollback.rollout_id, rollback.version, protocol::UpdateOutcome::kRefused,
+                                     asked.error().message});
+    updating_ = false;
+    return;
+  }
+  Log()->warn("rollout {} failed: leaving {} for the previous version; restarting", rollback.rollout_id,
+              rollback.version);
   exit_code_ = kExitUpdate;
   RequestStop();
 }

@@ -38,9 +38,10 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
-#include <string>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "agent/connection/agent_connection.h"
@@ -106,9 +107,16 @@ class AgentApp final : public ConnectionHandler {
   void OnPinRotated(std::string_view fingerprint) override;
   //! tls.next from the server: accept that certificate beside the pin.
   void AcceptNextCertificate(const std::string& fingerprint);
+  //! Runs `work` on the update thread (updating_ set) unless one is under way or the agent stops.
+  bool StartOnUpdateThread(std::function<void()> work);
   //! agent.update: install on the update thread once no job runs, then restart into it.
   void StartUpdate(const protocol::AgentUpdate& update);
   void RunUpdate(protocol::AgentUpdate update);
+  //! agent.rollback: once no job runs, hand the supervisor rollback.json and restart into previous.
+  void StartRollback(const protocol::AgentRollback& rollback);
+  void RunRollback(protocol::AgentRollback rollback);
+  //! On the update thread: waits until no job runs, telling the server "waiting" once; false when stopping.
+  bool WaitForJobs(const std::string& rollout_id, const std::string& version, const std::string& what);
   //! After hello.ok: reports an update the supervisor rolled back.
   void ReportRolledBackUpdate();
 
@@ -140,7 +148,7 @@ class AgentApp final : public ConnectionHandler {
   std::thread shutdown_thread_;
   std::atomic<bool> ready_{false};  // hello.ok received on the current connection
   std::atomic<int> exit_code_{0};
-  std::atomic<bool> updating_{false};  // an agent.update is being installed
+  std::atomic<bool> updating_{false};  // an agent.update is being installed (or an agent.rollback prepared)
   std::thread update_thread_;          // installs it (downloads block); joined by the destructor
 };
 

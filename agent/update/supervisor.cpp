@@ -153,7 +153,62 @@ void RollBack(const SupervisorOptions& options, const Choice& choice, const std:
   Log()->error("update to {} rolled back: {}", choice.version, reason);
 }
 
+// The child asked to leave current for previous (agent.rollback): previous becomes current (none:
+// the installed package), the version left is removed, failed.json makes the next agent report it.
+void ApplyRollback(const SupervisorOptions& options) {
+  auto request = ReadRollback(options.state_dir);
+  if (!request) return;
+  const std::string current = ReadMarker(options.state_dir, "current");
+  if (current != request->version || !HasMarker(options.state_dir, "previous")) {
+    Log()->warn("rollback from {} ignored: current is {} and previous {}", request->version,
+                current.empty() ? "the installed package" : current,
+                HasMarker(options.state_dir, "previous") ? "is kept" : "is not kept");
+    RemoveMarker(options.state_dir, "rollback.json");
+    return;
+  }
+  const std::string previous = ReadMarker(options.state_dir, "previous");
+  if (previous.empty()) {
+    RemoveMarker(options.state_dir, "current");
+  } else if (auto saved = WriteMarker(options.state_dir, "current", previous); !saved) {
+    Log()->error("cannot roll back to {}: {}", previous, saved.error().message);
+    RemoveMarker(options.state_dir, "rollback.json");
+    return;
+  }
+  RemoveMarker(options.state_dir, "previous");
+  std::error_code ec;
+  std::filesystem::remove_all(options.state_dir / "versions" / request->version, ec);
+  if (auto saved = WriteFailed(options.state_dir, *request); !saved) {
+    Log()->error("cannot record the rollback: {}", saved.error().message);
+  }
+  RemoveMarker(options.state_dir, "rollback.json");
+  Log()->warn("rolled back from {} to {}: {}", request->version,
+              previous.empty() ? "the installed package" : previous, request->reason);
+}
+
 }  // namespace
+
+Result<void> RequestRollback(const std::filesystem::path& state_dir, const RollbackRequest& request,
+                             std::string_view built_in) {
+  const auto refuse = [](std::string why) {
+    return MakeError(ErrorCode::kConflict, "nothing to roll back to: " + why);
+  };
+  const char* supervised = std::getenv(kSupervisedEnv);
+  if (supervised == nullptr || std::strcmp(supervised, "1") != 0)
+    return refuse("this agent does not run under its update supervisor");
+  const std::string running = ReportedVersion(built_in);
+  const std::string current = ReadMarker(state_dir, "current");
+  if (running != request.version) return refuse("this agent runs " + running + ", not " + request.version);
+  if (current != request.version) {
+    return refuse(request.version + " is not the installed current version (that is " +
+                  (current.empty() ? std::string("none") : current) + ")");
+  }
+  if (!HasMarker(state_dir, "previous")) return refuse("no previous version is kept");
+  const std::string previous = ReadMarker(state_dir, "previous");
+  std::error_code ec;
+  if (!previous.empty() && !std::filesystem::exists(ExecutablePath(state_dir, previous), ec))
+    return refuse("the previous version " + previous + " is not installed any more");
+  return WriteRollback(state_dir, request);
+}
 
 bool ShouldSupervise(const std::filesystem::path& state_dir) {
   const char* supervised = std::getenv(kSupervisedEnv);
@@ -185,6 +240,7 @@ void ReportHealthy() {
 int RunSupervisor(const SupervisorOptions& options) {
   InstallHandlers();
   for (;;) {
+    ApplyRollback(options);
     const Choice choice = Choose(options);
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {

@@ -12,6 +12,10 @@
 //     (the agent reports it after its next hello.ok), the current version
 //     runs again.
 //   otherwise → run update/current (or the installed package's binary).
+//   rollback.json (the child got agent.rollback and exited 75) → previous
+//     becomes current, the version left is removed, failed.json written
+//     (reported as rolled_back after the next hello.ok); previous is then
+//     gone, so a second rollback has nothing to go back to.
 //   the child exits 75 (kExitRestartForUpdate) → loop; any other exit →
 //     the supervisor exits with it (systemd restarts). SIGTERM/SIGINT are
 //     passed to the child and its exit status is returned.
@@ -26,6 +30,9 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+
+#include "agent/update/update_layout.h"
+#include "common/result.h"
 
 namespace rmgr::agent::update {
 
@@ -48,5 +55,11 @@ void ReportHealthy();
 
 //! The version this agent reports: RMGR_AGENT_BUNDLE_VERSION when supervised, else `built_in`.
 std::string ReportedVersion(std::string_view built_in);
+
+//! agent.rollback, in the agent: when it runs supervised from update/current = `request.version` and
+//! update/previous is kept, writes rollback.json for the supervisor (the caller then exits 75);
+//! otherwise kConflict saying why there is nothing to roll back to.
+Result<void> RequestRollback(const std::filesystem::path& state_dir, const RollbackRequest& request,
+                             std::string_view built_in);
 
 }  // namespace rmgr::agent::update

@@ -34,6 +34,20 @@ Result<void> Write(const std::filesystem::path& path, std::string_view data) {
   return WriteFileAtomically(path, data);
 }
 
+std::optional<FailedUpdate> ReadRecord(const std::filesystem::path& state_dir, const char* name) {
+  auto obj = ReadObject(UpdateDir(state_dir) / name);
+  if (!obj) return std::nullopt;
+  return FailedUpdate{Field(*obj, "version"), Field(*obj, "rollout_id"), Field(*obj, "reason")};
+}
+
+Result<void> WriteRecord(const std::filesystem::path& state_dir, const char* name,
+                         const FailedUpdate& record) {
+  return Write(
+      UpdateDir(state_dir) / name,
+      boost::json::serialize(boost::json::object{
+          {"version", record.version}, {"rollout_id", record.rollout_id}, {"reason", record.reason}}));
+}
+
 }  // namespace
 
 std::filesystem::path ExecutablePath(const std::filesystem::path& state_dir, const std::string& version) {
@@ -55,16 +69,26 @@ Result<void> WritePending(const std::filesystem::path& state_dir, const PendingU
 }
 
 std::optional<FailedUpdate> ReadFailed(const std::filesystem::path& state_dir) {
-  auto obj = ReadObject(UpdateDir(state_dir) / "failed.json");
-  if (!obj) return std::nullopt;
-  return FailedUpdate{Field(*obj, "version"), Field(*obj, "rollout_id"), Field(*obj, "reason")};
+  return ReadRecord(state_dir, "failed.json");
 }
 
 Result<void> WriteFailed(const std::filesystem::path& state_dir, const FailedUpdate& failed) {
-  return Write(
-      UpdateDir(state_dir) / "failed.json",
-      boost::json::serialize(boost::json::object{
-          {"version", failed.version}, {"rollout_id", failed.rollout_id}, {"reason", failed.reason}}));
+  return WriteRecord(state_dir, "failed.json", failed);
+}
+
+std::optional<RollbackRequest> ReadRollback(const std::filesystem::path& state_dir) {
+  auto rollback = ReadRecord(state_dir, "rollback.json");
+  if (!rollback || rollback->version.empty()) return std::nullopt;
+  return rollback;
+}
+
+Result<void> WriteRollback(const std::filesystem::path& state_dir, const RollbackRequest& rollback) {
+  return WriteRecord(state_dir, "rollback.json", rollback);
+}
+
+bool HasMarker(const std::filesystem::path& state_dir, const char* name) {
+  std::error_code ec;
+  return std::filesystem::is_regular_file(UpdateDir(state_dir) / name, ec);
 }
 
 std::string ReadMarker(const std::filesystem::path& state_dir, const char* name) {

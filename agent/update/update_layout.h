@@ -8,6 +8,9 @@
 //   update/pending.json {"version","rollout_id"}: installed, to be tried next (written by the agent)
 //   update/failed.json  {"version","rollout_id","reason"}: a try that was rolled back (written by
 //                       the supervisor, reported and removed by the agent after hello.ok)
+//   update/rollback.json {"version","rollout_id","reason"}: the server asked to leave current
+//                       (agent.rollback) for previous (written by the agent before it exits 75,
+//                       carried out and removed by the supervisor, which writes failed.json)
 //
 // Each marker has one writer at a time: the agent writes pending.json and
 // removes failed.json while it runs; the supervisor touches them only while
@@ -35,6 +38,9 @@ struct FailedUpdate {
   std::string reason;      ///< Why, for people.
 };
 
+//! A version to leave for update/previous (agent.rollback); same fields as FailedUpdate.
+using RollbackRequest = FailedUpdate;
+
 //! Exit status of an agent that installed an update and wants to be restarted into it.
 inline constexpr int kExitRestartForUpdate = 75;
 //! File name of the executable inside versions/<version>/.
@@ -47,6 +53,10 @@ std::optional<PendingUpdate> ReadPending(const std::filesystem::path& state_dir)
 Result<void> WritePending(const std::filesystem::path& state_dir, const PendingUpdate& pending);
 std::optional<FailedUpdate> ReadFailed(const std::filesystem::path& state_dir);
 Result<void> WriteFailed(const std::filesystem::path& state_dir, const FailedUpdate& failed);
+std::optional<RollbackRequest> ReadRollback(const std::filesystem::path& state_dir);
+Result<void> WriteRollback(const std::filesystem::path& state_dir, const RollbackRequest& rollback);
+//! Whether update/<name> exists (update/previous is empty for the installed package's binary).
+bool HasMarker(const std::filesystem::path& state_dir, const char* name);
 //! Reads update/current or update/previous ("" when absent or empty).
 std::string ReadMarker(const std::filesystem::path& state_dir, const char* name);
 Result<void> WriteMarker(const std::filesystem::path& state_dir, const char* name,

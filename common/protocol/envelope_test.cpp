@@ -52,7 +52,7 @@ TEST(ProtocolEnvelope, SamplesCoverEveryMessageType) {
   const auto names = TypeNames();
   EXPECT_EQ(sampled, std::set<std::string_view>(names.begin(), names.end()));
   EXPECT_EQ(names.size(), std::variant_size_v<Payload>);
-  EXPECT_EQ(names.size(), 21u);  // agent.update and agent.update.status made it 21
+  EXPECT_EQ(names.size(), 22u);  // agent.rollback made it 22
 }
 
 TEST(ProtocolEnvelope, OptionalFieldsAreOmittedWhenEmptyAndRoundTrip) {
@@ -113,6 +113,10 @@ TEST(ProtocolEnvelope, NewMessagesHaveTheirPinnedWireShape) {
                                             .at = At("2026-11-22T02:01:00Z")}}),
             R"({"type":"jobs.running","id":"","payload":{"running_job_ids":[],)"
             R"("unacked_job_ids":["01HZX3P0000000000000000J0B"],"at":"2026-11-22T02:01:00Z"}})");
+  EXPECT_EQ(
+      Encode(Envelope{"", AgentRollback{.rollout_id = "01HZX3P00000000000000RXN01", .version = "9.0.0"}}),
+      R"({"type":"agent.rollback","id":"","payload":{"rollout_id":"01HZX3P00000000000000RXN01",)"
+      R"("version":"9.0.0"}})");
 }
 
 TEST(ProtocolEnvelope, EncodeCutsARejectionReasonToTheErrorLimit) {
@@ -454,6 +458,12 @@ const std::vector<Rejection>& Rejections() {
        E::kOutOfRange, "payload.stall_timeout_seconds"},
       {"stall timeout as string", "command.run", [](auto&, auto& p) { p["stall_timeout_seconds"] = "60"; },
        E::kWrongType, "payload.stall_timeout_seconds"},
+      {"agent.rollback without its rollout", "agent.rollback", [](auto&, auto& p) { p.erase("rollout_id"); },
+       E::kMissingField, "payload.rollout_id"},
+      {"agent.rollback to a path, not a version", "agent.rollback",
+       [](auto&, auto& p) { p["version"] = "../../bin"; }, E::kOutOfRange, "payload.version"},
+      {"agent.rollback with a bundle path", "agent.rollback", [](auto&, auto& p) { p["path"] = "/x"; },
+       E::kUnknownField, "payload.path"},
       // unknown fields
       {"unknown field in a rejection", "schedule.ack",
        [](auto&, auto& p) { Obj(p["rejected"].as_array()[0])["line"] = 3; }, E::kUnknownField,

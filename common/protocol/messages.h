@@ -523,7 +523,8 @@ struct AgentUpdate {
   std::string path{};        ///< Absolute URL path of the bundle on this server ("/api/v1/...").
   uint64_t size = 0;         ///< Bundle length in bytes, 1 B..1 GiB.
   std::string sha256{};      ///< 64 lower-case hex digits of the bundle's SHA-256.
-  std::string signature{};   ///< 128 lower-case hex digits: Ed25519 signature (common/update/bundle_signature.h).
+  std::string
+      signature{};  ///< 128 lower-case hex digits: Ed25519 signature (common/update/bundle_signature.h).
 
   friend bool operator==(const AgentUpdate&, const AgentUpdate&) = default;
 };
@@ -541,12 +542,29 @@ struct AgentUpdateStatus {
   friend bool operator==(const AgentUpdateStatus&, const AgentUpdateStatus&) = default;
 };
 
+//! server → agent: go back from `version` to the version that ran before it
+//! (docs/agent-updates.md). Sent when a rollout fails to the hosts of its
+//! stopped wave that came up healthy on `version`. An agent running
+//! supervised from that installed version with a previous one kept restarts
+//! into the previous one and, after its next hello.ok, answers
+//! agent.update.status `rolled_back`; one with nothing to go back to answers
+//! `refused` with the reason. Idempotent: a repeat while it is going back, or
+//! once it runs another version, changes nothing.
+struct AgentRollback {
+  static constexpr std::string_view kType = "agent.rollback";  ///< Envelope type.
+
+  std::string rollout_id{};  ///< ULID of the failed rollout (echoed in agent.update.status).
+  std::string version{};     ///< The version to leave.
+
+  friend bool operator==(const AgentRollback&, const AgentRollback&) = default;
+};
+
 // ---------------------------------------------------------------- all of them
 
 //! Every message; the alternative's kType is the envelope "type".
-using Payload = std::variant<Hello, HelloOk, ScheduleSet, ScheduleAck, ScheduleFire, CommandRun,
-                             CommandCancel, JobStarted, JobProgress, JobLog, JobResult, ResultAck,
-                             BrowseRequest, BrowseResult, Ping, Pong, FireAnswer, JobsRunning, TlsNext,
-                             AgentUpdate, AgentUpdateStatus>;
+using Payload =
+    std::variant<Hello, HelloOk, ScheduleSet, ScheduleAck, ScheduleFire, CommandRun, CommandCancel,
+                 JobStarted, JobProgress, JobLog, JobResult, ResultAck, BrowseRequest, BrowseResult, Ping,
+                 Pong, FireAnswer, JobsRunning, TlsNext, AgentUpdate, AgentUpdateStatus, AgentRollback>;
 
 }  // namespace rmgr::protocol

@@ -234,6 +234,7 @@ std::vector<Envelope> SampleEnvelopes() {
                                        .version = "0.2.0",
                                        .outcome = UpdateOutcome::kRolledBack,
                                        .reason = "0.2.0 exited with status 1 before it connected"}});
+  out.push_back({"", AgentRollback{.rollout_id = "01HZX3P00000000000000RXN01", .version = "0.2.0"}});
   return out;
 }
 

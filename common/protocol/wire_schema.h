@@ -152,7 +152,9 @@ void Fields(F& f, Is<FireAnswer> auto& s) {
 //! A release version (common/update/release_version.h): also a directory name on the agent.
 inline bool IsReleaseVersionText(std::string_view text) {
   if (text.empty() || text.size() > 64 || text.find("..") != std::string_view::npos) return false;
-  const auto alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  const auto alnum = [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+  };
   if (!alnum(text.front())) return false;
   for (char c : text) {
     if (!alnum(c) && c != '.' && c != '+' && c != '-') return false;
@@ -162,7 +164,8 @@ inline bool IsReleaseVersionText(std::string_view text) {
 inline constexpr Text kReleaseVersion{
     .min = 1, .max = 64, .shape = &IsReleaseVersionText, .shape_name = "a release version"};
 inline constexpr Text kSha256{.min = 64, .max = 64, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
-inline constexpr Text kSignature{.min = 128, .max = 128, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
+inline constexpr Text kSignature{
+    .min = 128, .max = 128, .shape = &IsLowerHex, .shape_name = "lower-case hex"};
 
 template <class F>
 void Fields(F& f, Is<AgentUpdate> auto& s) {
@@ -180,6 +183,12 @@ void Fields(F& f, Is<AgentUpdateStatus> auto& s) {
   f("version", s.version, kReleaseVersion);
   f("outcome", s.outcome);
   f("reason", s.reason, kError);
+}
+
+template <class F>
+void Fields(F& f, Is<AgentRollback> auto& s) {
+  f("rollout_id", s.rollout_id, kUlid);
+  f("version", s.version, kReleaseVersion);
 }
 
 // ---------------------------------------------------------------- commands

@@ -1,7 +1,6 @@
 #include "server/api/api_routes.h"
 
 #include <boost/algorithm/string/predicate.hpp>
-
 #include <charconv>
 
 namespace rmgr::server::api {
@@ -27,8 +26,8 @@ store::AuditEntry ApiRequest::Audit(std::string action, std::string target_kind,
 Result<void> ApiRequest::CheckJsonContentType() const {
   const auto type = http.request[beast_http::field::content_type];
   if (!boost::algorithm::istarts_with(std::string_view(type.data(), type.size()), "application/json")) {
-    return MakeError(ErrorCode::kInvalidArgument, "request body must be JSON (Content-Type: application/json)",
-                     "Content-Type");
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "request body must be JSON (Content-Type: application/json)", "Content-Type");
   }
   return Ok();
 }
@@ -112,13 +111,14 @@ void ApiRoutes::AddOutcome(beast_http::verb method, std::string_view pattern, Ro
 }
 
 void ApiRoutes::AddPublic(beast_http::verb method, std::string_view pattern, std::string summary,
-                          ApiHandler handler) {
+                          ApiOutcomeHandler handler) {
   std::string path = std::string(kPrefix) + std::string(pattern);
   descriptions_.push_back(Description{method, path, std::nullopt, std::move(summary)});
-  router_.Add(method, std::move(path), [handler = std::move(handler)](http::RequestContext& ctx) {
-    ApiRequest request{ctx, nullptr};
-    return handler(request);
-  });
+  router_.AddOutcome(method, std::move(path),
+                     [handler = std::move(handler)](http::RequestContext& ctx) -> http::Outcome {
+                       ApiRequest request{ctx, nullptr};
+                       return handler(request);
+                     });
 }
 
 }  // namespace rmgr::server::api

@@ -94,9 +94,10 @@ class ApiRoutes {
   void AddOutcome(http::beast_http::verb method, std::string_view pattern, Role min_role, std::string summary,
                   ApiOutcomeHandler handler, Gate gate = Gate::kFullAccount);
 
-  //! A route with no authentication (login, health).
+  //! A route with no authentication (login, health); its handler may return any http::Outcome (a
+  //! FileResponse for the agent bundle download, which authenticates the host token itself).
   void AddPublic(http::beast_http::verb method, std::string_view pattern, std::string summary,
-                 ApiHandler handler);
+                 ApiOutcomeHandler handler);
 
   //! One registered API route, for the OpenAPI document.
   struct Description {

@@ -1,6 +1,5 @@
 #include "server/api/rollout_handlers.h"
 
-#include <fstream>
 #include <set>
 
 #include "common/labels/labels.h"
@@ -82,8 +81,8 @@ http::Response ListReleases(ApiDeps& deps) {
                                                     {"items", std::move(items)}});
 }
 
-// Agents only: the bundle as published, for the host token's bearer.
-http::Response DownloadBundle(ApiRequest& req, ApiDeps& deps) {
+// Agents only: the bundle as published, for the host token's bearer, streamed from its file.
+http::Outcome DownloadBundle(ApiRequest& req, ApiDeps& deps) {
   const auto auth = req.http.request[beast_http::field::authorization];
   auto agent =
       ws::AuthenticateAgent(deps.store, http::BearerToken(std::string_view(auth.data(), auth.size())));
@@ -91,14 +90,16 @@ http::Response DownloadBundle(ApiRequest& req, ApiDeps& deps) {
   if (deps.releases == nullptr) return ApiError(MakeError(ErrorCode::kNotFound, "no agent releases"));
   auto release = deps.releases->Find(req.Param("version"));
   if (!release) return ApiError(release.error());
-  std::ifstream in(deps.releases->BundlePath(release->version), std::ios::binary);
-  std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (!in.eof() && !in) return ApiError(MakeError(ErrorCode::kUnavailable, "cannot read the bundle"));
-  http::Response response{http::Status::ok, 11};
+  http::FileResponse response{http::Status::ok, 11};
+  boost::beast::error_code ec;
+  response.body().open(deps.releases->BundlePath(release->version).c_str(), boost::beast::file_mode::scan,
+                       ec);
+  if (ec) {
+    return ApiError(MakeError(ErrorCode::kNotFound, "the bundle of release " + release->version +
+                                                        " cannot be read on the server: " + ec.message()));
+  }
   response.set(beast_http::field::content_type, "application/octet-stream");
   response.set(beast_http::field::cache_control, "no-store");
-  response.body() = std::move(body);
-  response.prepare_payload();
   return response;
 }
 

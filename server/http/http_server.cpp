@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <tuple>
 #include <vector>
 
 #include "common/util/log.h"
@@ -89,7 +90,7 @@ asio::awaitable<Response> AwaitDeferred(Deferred deferred) {
 // Over TLS: HSTS, and every cookie `Secure`, so a browser never sends the
 // session over plain HTTP. One place for all responses (handlers do not know
 // the transport).
-void MarkTls(Response& response) {
+void MarkTls(beast_http::fields& response) {
   response.set(beast_http::field::strict_transport_security, "max-age=31536000");
   std::vector<std::string> cookies;
   const auto [first, last] = response.equal_range(beast_http::field::set_cookie);
@@ -100,6 +101,17 @@ void MarkTls(Response& response) {
     if (cookie.find("; Secure") == std::string::npos) cookie += "; Secure";
     response.insert(beast_http::field::set_cookie, cookie);
   }
+}
+
+// What every response gets: the request's HTTP version, keep-alive unless
+// stopping, the server's name, nosniff, and over TLS MarkTls.
+template <class Body>
+void Decorate(beast_http::response<Body>& response, const Request& request, bool tls, bool stopping) {
+  response.version(request.version());
+  response.keep_alive(request.keep_alive() && !stopping);
+  response.set(beast_http::field::server, "restic-manager");
+  response.set("X-Content-Type-Options", "nosniff");
+  if (tls) MarkTls(response);
 }
 
 // The target without its query string.
@@ -301,8 +313,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
 
     Request request = parser.release();
     // Behind trusted reverse proxies the client is who they say (rate limits, audit).
-    const std::string client =
-        limits_.trusted_proxies.ClientAddress(remote, request["X-Forwarded-For"]);
+    const std::string client = limits_.trusted_proxies.ClientAddress(remote, request["X-Forwarded-For"]);
     if (upgrade_handler_ && beast::websocket::is_upgrade(request) &&
         PathOf(request.target()) == upgrade_path_) {
       tcp_layer.expires_never();
@@ -325,6 +336,31 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
       takeover->take(std::move(stream), std::move(request));
       co_return;
     }
+    if (auto* file = std::get_if<FileResponse>(&outcome)) {
+      Decorate(*file, request, stream.IsTls(), stopping_);
+      file->prepare_payload();  // Content-Length: the file's size
+      // A piece at a time: the file is never held in memory, each read is a
+      // small one, and a client that stops reading is cut after request_timeout.
+      beast_http::response_serializer<beast_http::file_body> serializer{*file};
+      beast::error_code write_ec;
+      if (request.method() == beast_http::verb::head) {
+        std::tie(write_ec, std::ignore) =
+            co_await beast_http::async_write_header(stream, serializer, kUseTuple);
+      } else {
+        while (!write_ec && !serializer.is_done()) {
+          tcp_layer.expires_after(limits_.request_timeout);
+          std::tie(write_ec, std::ignore) =
+              co_await beast_http::async_write_some(stream, serializer, kUseTuple);
+        }
+      }
+      observe(file->result_int());
+      if (write_ec) {
+        if (!IsQuietClose(write_ec)) log->debug("write to {} failed: {}", remote, write_ec.message());
+        break;
+      }
+      if (!file->keep_alive()) break;
+      continue;
+    }
     Response response;
     if (auto* deferred = std::get_if<Deferred>(&outcome)) {
       tcp_layer.expires_never();  // the deferred side bounds its own wait
@@ -333,11 +369,7 @@ asio::awaitable<void> HttpServer::RunSession(std::shared_ptr<Session> session) {
     } else {
       response = std::move(std::get<Response>(outcome));
     }
-    response.version(request.version());
-    response.keep_alive(request.keep_alive() && !stopping_);
-    response.set(beast_http::field::server, "restic-manager");
-    response.set("X-Content-Type-Options", "nosniff");
-    if (stream.IsTls()) MarkTls(response);
+    Decorate(response, request, stream.IsTls(), stopping_);
     if (request.method() == beast_http::verb::head) {
       // The length a GET would get; no body. A handler that answered a HEAD
       // with an empty body has set Content-Length itself.

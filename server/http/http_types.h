@@ -5,7 +5,6 @@
 
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-
 #include <string>
 #include <string_view>
 
@@ -16,6 +15,8 @@ namespace rmgr::server::http {
 namespace beast_http = boost::beast::http;
 using Request = beast_http::request<beast_http::string_body>;
 using Response = beast_http::response<beast_http::string_body>;
+//! A response whose body is a file, sent from disk a piece at a time (large downloads).
+using FileResponse = beast_http::response<beast_http::file_body>;
 using Status = beast_http::status;
 
 //! A JSON response with the given status and body; bytes of its strings

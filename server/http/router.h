@@ -48,8 +48,9 @@ struct Takeover {
   std::function<void(tls::MaybeTlsStream, Request)> take;
 };
 
-//! What a route produces: a response now, one later, or the connection.
-using Outcome = std::variant<Response, Deferred, Takeover>;
+//! What a route produces: a response now, one later, the connection, or a
+//! file streamed from disk (its Content-Length is the file's size).
+using Outcome = std::variant<Response, Deferred, Takeover, FileResponse>;
 
 //! A handler that may defer its response or take over the connection.
 using OutcomeHandler = std::function<Outcome(RequestContext&)>;

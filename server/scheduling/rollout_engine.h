@@ -14,7 +14,12 @@
 //     rollout: it is failed, its pending hosts skipped (later waves untouched).
 //     Updating hosts of a stopped rollout are still followed to their end.
 //   waiting (jobs run on the agent) → the host's deadline starts again.
-// Rollout outcomes are audited as the system.
+//   Rollback of the stopped wave: when a rollout fails, its hosts of the
+//     stopped wave that are done — and those still updating once they report
+//     the new version — become rolling_back: a connected agent gets
+//     agent.rollback now (and a deadline), an offline one at its next hello.
+//     rolled_back from it → rolled_back; refused or the deadline → failed.
+// Rollout outcomes and each rollback decision are audited as the system.
 // Thread safety: none; runs on the scheduling thread.
 
 #include <cstdint>
@@ -46,8 +51,19 @@ class RolloutEngine {
   void AdvanceOne(const std::string& rollout_id);
   //! Sends agent.update for `rollout` to the host and notes its version; false when not connected.
   bool SendUpdate(const store::Rollout& rollout, const std::string& host_id, const std::string& from_version);
-  //! A host failed: the running rollout stops (failed), its pending hosts are skipped.
+  //! A host failed: the running rollout stops (failed), its pending hosts are skipped, its done hosts of
+  //! the stopped wave roll back.
   void StopRollout(const std::string& rollout_id, const std::string& error);
+  //! Sends agent.rollback to a rolling_back host and starts its deadline; false when not connected.
+  bool SendRollback(const store::Rollout& rollout, const std::string& host_id);
+  //! A host of a failed rollout runs its version: it becomes rolling_back (audited) and is sent
+  //! agent.rollback.
+  void RollBackHost(const store::Rollout& rollout, const store::RolloutHost& host);
+  //! Sends agent.rollback to the connected rolling_back hosts that were not sent it yet.
+  void SendDueRollbacks(const store::Rollout& rollout);
+  //! A rolling_back host's agent.update.status.
+  void RollbackStatus(const store::Rollout& rollout, const store::RolloutHost& host,
+                      const protocol::AgentUpdateStatus& status);
 
   SchedulingContext& ctx_;
   PeriodicTask task_;

@@ -6,10 +6,10 @@
 namespace rmgr::store {
 namespace {
 
-// Index = enum value; the CHECK lists of migration 0014 spell the same names.
+// Index = enum value; the CHECK lists of migrations 0014 and 0017 spell the same names.
 constexpr std::array<std::string_view, 4> kRolloutStates{"running", "succeeded", "failed", "cancelled"};
-constexpr std::array<std::string_view, 6> kHostStates{"pending", "updating",    "done",
-                                                      "failed",  "rolled_back", "skipped"};
+constexpr std::array<std::string_view, 7> kHostStates{"pending",     "updating", "done",        "failed",
+                                                      "rolled_back", "skipped",  "rolling_back"};
 
 template <class E, std::size_t N>
 std::optional<E> Parse(const std::array<std::string_view, N>& names, std::string_view text) {

@@ -25,12 +25,15 @@ enum class RolloutState {
 
 //! Where one host of a rollout is.
 enum class RolloutHostState {
-  kPending,     ///< "pending": its wave has not started.
-  kUpdating,    ///< "updating": agent.update sent; waiting for it to reconnect on the version.
-  kDone,        ///< "done": reconnected reporting the version.
-  kFailed,      ///< "failed": refused, timed out or otherwise failed (error says why).
-  kRolledBack,  ///< "rolled_back": the new version did not come up; the agent runs its previous one.
-  kSkipped,     ///< "skipped": the rollout stopped before its wave.
+  kPending,      ///< "pending": its wave has not started.
+  kUpdating,     ///< "updating": agent.update sent; waiting for it to reconnect on the version.
+  kDone,         ///< "done": reconnected reporting the version.
+  kFailed,       ///< "failed": refused, timed out or otherwise failed (error says why).
+  kRolledBack,   ///< "rolled_back": the agent runs its previous version again (the new one did not come
+                 ///< up, or the server rolled back the wave of a failed rollout).
+  kSkipped,      ///< "skipped": the rollout stopped before its wave.
+  kRollingBack,  ///< "rolling_back": done, but its wave failed: agent.rollback sent (deadline set) or due
+                 ///< at its next hello (no deadline). Migration 0017.
 };
 
 std::string_view ToString(RolloutState state);
@@ -91,7 +94,7 @@ class RolloutReads {
   virtual Result<Rollout> GetRollout(std::string_view id) = 0;
   //! The newest `limit` rollouts (1..200), newest first, with their hosts.
   virtual Result<std::vector<Rollout>> ListRollouts(int limit) = 0;
-  //! Ids of rollouts with work left (running, or a host still updating), oldest first.
+  //! Ids of rollouts with work left (running, or a host still updating or rolling back), oldest first.
   virtual Result<std::vector<std::string>> ListRunningRollouts() = 0;
 };
 

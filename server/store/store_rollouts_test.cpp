@@ -62,6 +62,27 @@ TEST_P(RolloutsTest, HostsAreOrderedIntoWavesAndStatesStick) {
   EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.ListRollouts(10); })).size(), 1u);
 }
 
+TEST_P(RolloutsTest, AHostRollingBackKeepsAFailedRolloutFollowed) {
+  const std::vector<std::string> hosts{MakeHost("a"), MakeHost("b")};
+  const Rollout made = Must(store().Write([&](WriteTx& tx) { return tx.CreateRollout(Rollout3(hosts)); }));
+  MustOk(store().Write([&](WriteTx& tx) {
+    return tx.SetRolloutHostState(made.id, hosts[1], RolloutHostState::kRollingBack,
+                                  "rollout failed: rolling back to 0.1.0", std::nullopt);
+  }));
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetRolloutState(made.id, RolloutState::kFailed, "x"); }));
+  EXPECT_EQ(Must(store().Read([](ReadTx& tx) { return tx.ListRunningRollouts(); })),
+            std::vector<std::string>{made.id});
+  const Rollout read = Must(store().Read([&](ReadTx& tx) { return tx.GetRollout(made.id); }));
+  EXPECT_EQ(read.hosts[1].state, RolloutHostState::kRollingBack);
+  EXPECT_EQ(ToString(read.hosts[1].state), "rolling_back");
+  EXPECT_EQ(ParseRolloutHostState("rolling_back"), RolloutHostState::kRollingBack);
+  MustOk(store().Write([&](WriteTx& tx) {
+    return tx.SetRolloutHostState(made.id, hosts[1], RolloutHostState::kRolledBack, "rolled_back: r",
+                                  std::nullopt);
+  }));
+  EXPECT_TRUE(Must(store().Read([](ReadTx& tx) { return tx.ListRunningRollouts(); })).empty());
+}
+
 TEST_P(RolloutsTest, RefusesAnEmptyOrRepeatedHostListAndUnknownIds) {
   const std::string host = MakeHost("a");
   auto empty = store().Write([&](WriteTx& tx) { return tx.CreateRollout(Rollout3({})); });

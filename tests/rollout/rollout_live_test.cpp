@@ -145,6 +145,60 @@ TEST_F(RolloutTest, BrokenReleaseStopsAfterTheFirstWaveRollsItBackAndLeavesLater
   EXPECT_TRUE(actions.count("rollout.failed")) << audit;
 }
 
+// The wave's other host came up healthy on the release: when the rollout
+// fails, the server rolls it back too (agent.rollback), and it reconnects on
+// the old version. The launcher breaks only on agent0 (its HOME is its state
+// dir); it lingers a little so agent1 usually is done by then.
+TEST_F(RolloutTest, AFailedWaveRollsBackItsHealthyHostToTheOldVersion) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  const auto agents = Agents(3);
+  ASSERT_EQ(agents.size(), 3u);
+  ASSERT_NO_FATAL_FAILURE(
+      Publish("9.5.0", Script("half-broken",
+                              "case \"$HOME\" in */agent-agent0) echo broken on this host >&2; sleep 3; "
+                              "exit 1;; esac\nexec " +
+                                  std::string(RMGR_AGENT_EXE) + " \"$@\"")));
+
+  const auto rollout = StartRollout("9.5.0", agents, 2);
+  ASSERT_FALSE(rollout.is_null());
+  const std::string id = Str(rollout, "id");
+  const auto ended = WaitRolloutEnd(id);
+  EXPECT_EQ(Str(ended, "state"), "failed") << ended << Logs();
+  EXPECT_NE(Str(ended, "error").find("exited with status 1"), std::string::npos) << ended;
+
+  // agent1 was healthy on 9.5.0 (or became so after the failure): rolled back by the server.
+  const bool rolled_back = WaitUntil([&] {
+    const auto now = api().Get("/rollouts/" + id).json;
+    return Str(HostRow(now, *agents[1]), "state") == "rolled_back" &&
+           Str(HostRow(now, *agents[0]), "state") == "rolled_back";
+  });
+  const auto final_rollout = api().Get("/rollouts/" + id).json;
+  ASSERT_TRUE(rolled_back) << final_rollout << Logs();
+  const auto healthy = HostRow(final_rollout, *agents[1]);
+  EXPECT_NE(Str(healthy, "error").find("rollout " + id + " failed: wave rolled back"), std::string::npos)
+      << healthy;
+  EXPECT_TRUE(WaitVersion(*agents[1], "0.1.0")) << Logs();
+  EXPECT_TRUE(agents[1]->process->Running()) << "the supervisor stays up";
+  EXPECT_NE(ReadText(agents[1]->log).find("rolled back from 9.5.0"), std::string::npos) << Logs();
+  EXPECT_FALSE(std::filesystem::exists(agents[1]->state_dir / "versions" / "9.5.0"));
+  EXPECT_FALSE(std::filesystem::exists(agents[1]->state_dir / "update" / "current"))
+      << "back on the installed package";
+  EXPECT_FALSE(std::filesystem::exists(agents[1]->state_dir / "update" / "rollback.json"));
+  // agent0 rolled back by itself (its supervisor); the later wave never heard of it.
+  EXPECT_NE(Str(HostRow(final_rollout, *agents[0]), "error").find("exited with status 1"), std::string::npos);
+  EXPECT_TRUE(WaitVersion(*agents[0], "0.1.0")) << Logs();
+  EXPECT_EQ(Str(HostRow(final_rollout, *agents[2]), "state"), "skipped");
+  EXPECT_FALSE(std::filesystem::exists(agents[2]->state_dir / "update"));
+  EXPECT_EQ(ReadText(agents[2]->log).find("9.5.0"), std::string::npos);
+  // The server's decision is audited, for agent1 only.
+  std::vector<std::string> rolled;
+  for (const auto& entry : AuditFor(id)) {
+    if (Str(entry, "action") == "rollout.rollback") rolled.push_back(boost::json::serialize(entry));
+  }
+  ASSERT_EQ(rolled.size(), 1u) << AuditFor(id);
+  EXPECT_NE(rolled[0].find(agents[1]->host_id), std::string::npos) << rolled[0];
+}
+
 TEST_F(RolloutTest, TamperedBundleIsRefusedAndTheOldVersionRunsOn) {
   ASSERT_NO_FATAL_FAILURE(StartServer());
   const auto agents = Agents(1);

@@ -1,4 +1,4 @@
-// SqliteTx: rollouts of agent releases and their hosts (migration 0014).
+// SqliteTx: rollouts of agent releases and their hosts (migrations 0014, 0017).
 #include <algorithm>
 #include <set>
 #include <string>
@@ -84,7 +84,7 @@ Result<std::vector<std::string>> SqliteTx::ListRunningRollouts() {
   return QueryAll<std::string>(
       conn_,
       "SELECT id FROM rollouts r WHERE state = 'running' OR EXISTS (SELECT 1 FROM rollout_hosts rh"
-      " WHERE rh.rollout_id = r.id AND rh.state = 'updating') ORDER BY created_at, id",
+      " WHERE rh.rollout_id = r.id AND rh.state IN ('updating', 'rolling_back')) ORDER BY created_at, id",
       [](Row& row) { return row.Text(0); });
 }
 

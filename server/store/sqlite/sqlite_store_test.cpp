@@ -365,6 +365,74 @@ TEST_P(SqliteStoreFile, ReusableTokensMigrationCountsTheUseOfUsedTokens) {
   EXPECT_EQ(fresh->StatusAt(fresh->created_at), EnrollmentStatus::kActive);
 }
 
+// 0017 rebuilds rollout_hosts for the rolling_back state: the rows of a
+// rollout started before it survive, and the CHECK still refuses other names.
+TEST_P(SqliteStoreFile, RolloutRollbackMigrationKeepsHostRowsAndAllowsRollingBack) {
+  std::string rollout_id;
+  std::string host_id;
+  {
+    auto store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->Write([&](WriteTx& tx) -> Result<void> {
+                      auto host = tx.CreateHost(NewHost{"h", "", true, ""});
+                      if (!host.ok()) return host.error();
+                      host_id = host->id;
+                      NewRollout rollout;
+                      rollout.version = "9.0.0";
+                      rollout.bundle_path = "/api/v1/agent/releases/9.0.0/bundle";
+                      rollout.bundle_size = 10;
+                      rollout.bundle_sha256 = std::string(64, 'a');
+                      rollout.signature = std::string(128, 'b');
+                      rollout.host_ids = {host->id};
+                      auto made = tx.CreateRollout(rollout);
+                      if (!made.ok()) return made.error();
+                      rollout_id = made->id;
+                      return tx.SetRolloutHostState(made->id, host->id, RolloutHostState::kDone, "",
+                                                    std::nullopt, std::string("0.1.0"));
+                    })
+                    .ok());
+  }
+  {
+    // Back to rollout_hosts as 0014 made it.
+    RawDb raw(file_);
+    raw.Exec(
+        "CREATE TABLE rollout_hosts_old (rollout_id TEXT NOT NULL REFERENCES rollouts (id) ON DELETE CASCADE,"
+        " host_id TEXT NOT NULL REFERENCES hosts (id) ON DELETE CASCADE, position INTEGER NOT NULL,"
+        " wave INTEGER NOT NULL, state TEXT NOT NULL CHECK (state IN ('pending', 'updating', 'done', "
+        "'failed',"
+        " 'rolled_back', 'skipped')), from_version TEXT NOT NULL DEFAULT '', error TEXT NOT NULL DEFAULT '',"
+        " deadline_at INTEGER, updated_at INTEGER NOT NULL, PRIMARY KEY (rollout_id, host_id));"
+        " INSERT INTO rollout_hosts_old SELECT * FROM rollout_hosts; DROP TABLE rollout_hosts;"
+        " ALTER TABLE rollout_hosts_old RENAME TO rollout_hosts;"
+        " CREATE INDEX rollout_hosts_host ON rollout_hosts (host_id);"
+        " DELETE FROM schema_migrations WHERE version >= 17");
+    EXPECT_NE(raw.TryExec("UPDATE rollout_hosts SET state = 'rolling_back'"), SQLITE_OK);
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store
+                  ->Write([&](WriteTx& tx) {
+                    return tx.SetRolloutHostState(rollout_id, host_id, RolloutHostState::kRollingBack, "",
+                                                  std::nullopt);
+                  })
+                  .ok());
+  auto rollout = store->Read([&](ReadTx& tx) { return tx.GetRollout(rollout_id); });
+  ASSERT_TRUE(rollout.ok()) << rollout.error().Describe();
+  ASSERT_EQ(rollout->hosts.size(), 1u);
+  EXPECT_EQ(rollout->hosts[0].state, RolloutHostState::kRollingBack);
+  EXPECT_EQ(rollout->hosts[0].from_version, "0.1.0");
+  RawDb raw(file_);
+  EXPECT_NE(raw.TryExec("UPDATE rollout_hosts SET state = 'reverting'"), SQLITE_OK);
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM sqlite_master WHERE name IN ('rollout_hosts_host')"),
+            std::vector<std::string>{"1"});
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM sqlite_master WHERE name LIKE '%_0017'"),
+            std::vector<std::string>{"0"});
+  // The foreign keys act on the rebuilt table: deleting the host takes its row.
+  ASSERT_TRUE(store->Write([&](WriteTx& tx) { return tx.DeleteHost(host_id); }).ok());
+  EXPECT_EQ(raw.Column("SELECT count(*) FROM rollout_hosts"), std::vector<std::string>{"0"});
+}
+
 TEST_P(SqliteStoreFile, ErrorKindIsStoredByNameWithNoneAsEmptyAndNothingElse) {
   auto store = Open();
   ASSERT_NE(store, nullptr);

@@ -22,7 +22,8 @@ export interface AgentReleaseList {
 }
 
 export type RolloutState = 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type RolloutHostState = 'pending' | 'updating' | 'done' | 'failed' | 'rolled_back' | 'skipped';
+/** rolling_back: done, but its wave failed; the server asked (or will ask at its next hello) to go back. */
+export type RolloutHostState = 'pending' | 'updating' | 'done' | 'failed' | 'rolled_back' | 'skipped' | 'rolling_back';
 
 export interface RolloutHost {
   host_id: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Rollout, RolloutHost } from '../api/rollouts';
-import { rolloutProgress, startBody, waveSummaries } from './rollouts';
+import { rollbackProgress, rolloutProgress, startBody, waveSummaries } from './rollouts';
 
-function host(host_id: string, wave: number, state: RolloutHost['state']): RolloutHost {
-  return { host_id, host_name: host_id, wave, state, from_version: '', error: '', deadline_at: null, updated_at: '2026-12-07T18:00:00Z' };
+function host(host_id: string, wave: number, state: RolloutHost['state'], error = ''): RolloutHost {
+  return { host_id, host_name: host_id, wave, state, from_version: '', error, deadline_at: null, updated_at: '2026-12-07T18:00:00Z' };
 }
 
 function rollout(hosts: RolloutHost[]): Rollout {
@@ -23,6 +23,19 @@ describe('waveSummaries', () => {
     const waves = waveSummaries(rollout([host('a', 0, 'done'), host('b', 1, 'updating'), host('c', 2, 'pending')]));
     expect(waves.map((w) => w.status)).toEqual(['done', 'active', 'waiting']);
     expect(rolloutProgress(rollout([host('a', 0, 'done'), host('b', 1, 'pending')]))).toEqual({ done: 1, total: 2 });
+  });
+});
+
+describe('rollbackProgress', () => {
+  it('counts the server rollback of a failed wave and ignores an agent rolling back its own update', () => {
+    const own = host('a', 0, 'rolled_back', 'rolled_back: 9.0.0 exited with status 1 before it reached the server');
+    expect(rollbackProgress(rollout([own, host('b', 0, 'done')]))).toBeNull();
+    const waves = waveSummaries(rollout([own, host('b', 0, 'rolling_back'), host('c', 1, 'skipped')]));
+    expect(waves.map((w) => w.status)).toEqual(['failed', 'skipped']);
+    expect(rollbackProgress(rollout([own, host('b', 0, 'rolling_back')]))).toBe('Wave rollback: 0 rolled back, 1 rolling back.');
+    const back = host('b', 0, 'rolled_back', 'rolled_back: rollout r1 failed: wave rolled back');
+    const refused = host('c', 0, 'failed', 'rollback refused: nothing to roll back to: no previous version is kept');
+    expect(rollbackProgress(rollout([own, back, refused]))).toBe('Wave rollback: 1 rolled back, 1 refused.');
   });
 });
 

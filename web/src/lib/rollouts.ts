@@ -15,7 +15,7 @@ export interface WaveSummary {
   wave: number;
   hosts: number;
   counts: Partial<Record<RolloutHostState, number>>;
-  /** done (every host done), failed (one failed or rolled back), active (one updating), waiting, skipped. */
+  /** done (every host done), failed (one failed, rolled back or rolling back), active (one updating), waiting, skipped. */
   status: 'done' | 'failed' | 'active' | 'waiting' | 'skipped';
 }
 
@@ -34,7 +34,7 @@ export function waveSummaries(rollout: Rollout): WaveSummary[] {
   waves.sort((a, b) => a.wave - b.wave);
   for (const wave of waves) {
     const c = wave.counts;
-    if ((c.failed ?? 0) + (c.rolled_back ?? 0) > 0) wave.status = 'failed';
+    if ((c.failed ?? 0) + (c.rolled_back ?? 0) + (c.rolling_back ?? 0) > 0) wave.status = 'failed';
     else if ((c.updating ?? 0) > 0) wave.status = 'active';
     else if ((c.done ?? 0) === wave.hosts) wave.status = 'done';
     else if ((c.skipped ?? 0) === wave.hosts) wave.status = 'skipped';
@@ -46,6 +46,22 @@ export function waveSummaries(rollout: Rollout): WaveSummary[] {
 /** How far the rollout got: hosts done of all. */
 export function rolloutProgress(rollout: Rollout): { done: number; total: number } {
   return { done: rollout.hosts.filter((h) => h.state === 'done').length, total: rollout.hosts.length };
+}
+
+/**
+ * What the server's rollback of a failed wave came to, for the card: null when
+ * no host of the rollout is or was rolled back by it ("rollout failed: ..."
+ * errors mark the server's rollbacks; an agent's own rollback is a failure of the update).
+ */
+export function rollbackProgress(rollout: Rollout): string | null {
+  const going = rollout.hosts.filter((h) => h.state === 'rolling_back').length;
+  const back = rollout.hosts.filter((h) => h.state === 'rolled_back' && h.error.includes('wave rolled back')).length;
+  const refused = rollout.hosts.filter((h) => h.state === 'failed' && h.error.startsWith('rollback refused')).length;
+  if (going + back + refused === 0) return null;
+  const parts = [`${back} rolled back`];
+  if (going) parts.push(`${going} rolling back`);
+  if (refused) parts.push(`${refused} refused`);
+  return `Wave rollback: ${parts.join(', ')}.`;
 }
 
 /**

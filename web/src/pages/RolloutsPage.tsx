@@ -6,11 +6,11 @@ import { useAction, useAsync, useTitle } from '../app/hooks';
 import { Badge, ConfirmButton, ErrorNote, TableHead } from '../components/ui';
 import { formatRelative } from '../lib/format';
 import type { BadgeTone } from '../lib/jobs';
-import { rolloutProgress, startBody, waveSummaries, type StartRolloutDraft } from '../lib/rollouts';
+import { rollbackProgress, rolloutProgress, startBody, waveSummaries, type StartRolloutDraft } from '../lib/rollouts';
 
 const kRolloutTone: Record<RolloutState, BadgeTone> = { running: 'info', succeeded: 'ok', failed: 'bad', cancelled: 'muted' };
 const kHostTone: Record<RolloutHostState, BadgeTone> = {
-  pending: 'muted', updating: 'info', done: 'ok', failed: 'bad', rolled_back: 'warn', skipped: 'muted',
+  pending: 'muted', updating: 'info', done: 'ok', failed: 'bad', rolled_back: 'warn', skipped: 'muted', rolling_back: 'warn',
 };
 
 export function RolloutsPage() {
@@ -92,6 +92,7 @@ function StartForm({ versions, onStarted }: { versions: string[]; onStarted: () 
 function RolloutCard({ rollout, canCancel, onChanged }: { rollout: Rollout; canCancel: boolean; onChanged: () => void }) {
   const action = useAction();
   const progress = rolloutProgress(rollout);
+  const rollback = rollbackProgress(rollout);
   return (
     <article class="card" data-testid={`rollout-${rollout.id}`}>
       <header class="page-head">
@@ -107,6 +108,11 @@ function RolloutCard({ rollout, canCancel, onChanged }: { rollout: Rollout; canC
         )}
       </header>
       {rollout.error && <p class="error">{rollout.error}</p>}
+      {rollback && (
+        <p class="muted" data-testid="rollback">
+          {rollback}
+        </p>
+      )}
       <ErrorNote error={action.error} />
       {waveSummaries(rollout).map((wave) => (
         <div key={wave.wave}>
@@ -122,7 +128,7 @@ function RolloutCard({ rollout, canCancel, onChanged }: { rollout: Rollout; canC
                   <tr key={h.host_id}>
                     <td>{h.host_name}</td>
                     <td>
-                      <Badge tone={kHostTone[h.state]}>{h.state.replace('_', ' ')}</Badge>
+                      <Badge tone={kHostTone[h.state] ?? 'muted'}>{h.state.replace('_', ' ')}</Badge>
                     </td>
                     <td>{h.from_version || '—'}</td>
                     <td>{h.error || ''}</td>
