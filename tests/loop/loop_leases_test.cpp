@@ -2,6 +2,7 @@
 // across processes: two real agents write to one local repository with the
 // real restic. The server orders their jobs by repository leases, so none
 // fails on restic's lock.
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -66,9 +67,16 @@ class LoopLeasesTest : public LoopTest {
     return Str(run.json.at("jobs").at(0), "id");
   }
 
+  //! The agent's host name on the server (its machine's hostname at enrollment).
+  std::string HostName(const LoopAgent& agent) {
+    const auto host = api().Get("/hosts/" + agent.host_id);
+    EXPECT_EQ(host.status, 200) << host.Describe();
+    return host.status == 200 ? Str(host.json, "name") : std::string{};
+  }
+
   //! No job log line of the job speaks of restic's lock.
   void NoLockTrouble(const std::string& job_id) {
-    const auto logs = api().Get("/jobs/" + job_id + "/logs?limit=1000");
+    const auto logs = api().Get("/jobs/" + job_id + "/logs");
     ASSERT_EQ(logs.status, 200) << logs.Describe();
     EXPECT_EQ(logs.body.find("already locked"), std::string::npos) << logs.body;
     EXPECT_EQ(logs.body.find("unable to create lock"), std::string::npos) << logs.body;
@@ -106,7 +114,8 @@ TEST_F(LoopLeasesTest, APruneWaitsForAnotherHostsBackupAndABackupWaitsForMainten
     GTEST_SKIP() << "the backup ended before the prune was queued: nothing to observe on this machine";
   }
   EXPECT_EQ(Str(waiting, "status"), "queued");
-  EXPECT_EQ(Str(waiting, "wait_reason"), "waiting for backup of repository shared on host slow");
+  EXPECT_EQ(Str(waiting, "wait_reason"),
+            "waiting for backup of repository shared on host " + HostName(*slow_));
 
   const auto backup_done = WaitFinished(backup);
   EXPECT_EQ(Str(backup_done, "status"), "succeeded") << json::serialize(backup_done) << Logs();
@@ -129,7 +138,8 @@ TEST_F(LoopLeasesTest, APruneWaitsForAnotherHostsBackupAndABackupWaitsForMainten
   if (Str(GetJob(check), "status") != "running") {
     GTEST_SKIP() << "the check ended before the backup was queued: nothing to observe on this machine";
   }
-  EXPECT_EQ(Str(waiting, "wait_reason"), "waiting for check of repository shared on host maint");
+  EXPECT_EQ(Str(waiting, "wait_reason"),
+            "waiting for check of repository shared on host " + HostName(*maint_));
   const auto check_done = WaitFinished(check);
   EXPECT_EQ(Str(check_done, "status"), "succeeded") << json::serialize(check_done) << Logs();
   const auto second_done = WaitFinished(second);
