@@ -489,6 +489,27 @@ TEST_F(CliCommandsTest, RepoAddReadsPipedStdinWithoutTheFlagAndRefusesAPasswordF
   EXPECT_EQ(server_.requests().size(), 1U);
 }
 
+TEST_F(CliCommandsTest, RepoAddAndEditSetHowHostsShareTheRepository) {
+  server_.OnJson("POST", "/api/v1/repositories", 201, json::object{{"id", "r1"}});
+  ASSERT_EQ(Run({"repo", "add", "--name", "m", "--url", "u", "--max-concurrent-backups", "2",
+                 "--maintenance-window", "0 2 * * *", "--maintenance-minutes", "120"},
+                "pw\n")
+                .code,
+            kExitOk);
+  EXPECT_EQ(OnlyBody("POST", "/api/v1/repositories"),
+            json::parse(R"({"name": "m", "url": "u", "password": "pw", "max_concurrent_backups": 2,
+                            "maintenance_cron": "0 2 * * *", "maintenance_minutes": 120})"));
+
+  server_.OnJson("PATCH", "/api/v1/repositories/r1", 200,
+                 json::parse(R"({"id": "r1", "max_concurrent_backups": 0, "maintenance_cron": ""})"));
+  const auto o = Run({"repo", "edit", "r1", "--max-concurrent-backups", "0", "--maintenance-window", ""});
+  ASSERT_EQ(o.code, kExitOk) << o.err;
+  EXPECT_EQ(OnlyBody("PATCH", "/api/v1/repositories/r1"),
+            json::parse(R"({"max_concurrent_backups": 0, "maintenance_cron": ""})"));
+  EXPECT_NE(o.out.find("Max backups:"), std::string::npos) << o.out;
+  EXPECT_EQ(Run({"repo", "edit", "r1"}).code, kExitUsage);
+}
+
 TEST_F(CliCommandsTest, RepoList) {
   server_.OnJson("GET", "/api/v1/repositories", 200,
                  json::parse(R"({"items": [{"id": "r1", "name": "main", "url": "s3:x", "updated_at": "t"}],

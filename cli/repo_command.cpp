@@ -14,6 +14,13 @@ RepoCommand::RepoCommand(CLI::App& root) : ApiCommand(root, "repo", "restic repo
       ->required();
   add_->add_flag("--password-stdin", password_stdin_,
                  "Read the repository password from the first line of stdin");
+  AddSharingFlags(add_);
+
+  edit_ = AddVerb("edit", "Change a repository's name, URL or how hosts share it");
+  edit_->add_option("id", id_, "Repository ID")->required();
+  edit_->add_option("--name", new_name_, "New name");
+  edit_->add_option("--url", new_url_, "New restic repository URL");
+  AddSharingFlags(edit_);
 
   list_ = AddVerb("list", "List repositories");
   AddPageFlags(list_, paging_);
@@ -22,18 +29,47 @@ RepoCommand::RepoCommand(CLI::App& root) : ApiCommand(root, "repo", "restic repo
   show_->add_option("id", id_, "Repository ID")->required();
 }
 
+void RepoCommand::AddSharingFlags(CLI::App* verb) {
+  verb->add_option("--max-concurrent-backups", max_backups_,
+                   "Backups into the repository that may run at once, all hosts together (0: unlimited)");
+  verb->add_option(
+      "--maintenance-window", window_,
+      "Cron expression (UTC unless CRON_TZ=) opening the window in which forget, prune and check may "
+      "start; \"\" for any time");
+  verb->add_option("--maintenance-minutes", window_minutes_, "How long each maintenance window stays open");
+}
+
+boost::json::object RepoCommand::SharingFields() const {
+  boost::json::object out;
+  if (max_backups_) out["max_concurrent_backups"] = *max_backups_;
+  if (window_) out["maintenance_cron"] = *window_;
+  if (window_minutes_) out["maintenance_minutes"] = *window_minutes_;
+  return out;
+}
+
 int RepoCommand::Run(CommandEnv& env) {
   const std::vector<Column> detail = {Field("ID", "/id"),
                                       Field("Name", "/name"),
                                       Field("URL", "/url"),
                                       Field("Has password", "/has_password"),
+                                      Field("Max backups", "/max_concurrent_backups"),
+                                      Field("Window", "/maintenance_cron"),
+                                      Field("Window min", "/maintenance_minutes"),
                                       Field("Created", "/created_at"),
                                       Field("Updated", "/updated_at")};
   if (add_->parsed()) {
     auto password = env.ReadSecret(password_stdin_, "Repository password: ", "password");
     if (!password) return env.Usage(password.error().message);
-    const boost::json::object body{{"name", name_}, {"url", url_}, {"password", *password}};
+    boost::json::object body{{"name", name_}, {"url", url_}, {"password", *password}};
+    for (auto& [key, value] : SharingFields()) body[key] = value;
     return env.ShowObject(env.api().Post("/repositories", body), detail);
+  }
+  if (edit_->parsed()) {
+    boost::json::object body = SharingFields();
+    if (new_name_) body["name"] = *new_name_;
+    if (new_url_) body["url"] = *new_url_;
+    if (body.empty()) return env.Usage("nothing to change: give --name, --url or a sharing flag");
+    return env.ShowObject(env.api().Patch("/repositories/" + PathSegment(id_), body), detail);
   }
   if (list_->parsed()) {
     return env.ShowList(

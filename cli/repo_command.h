@@ -1,8 +1,13 @@
 #pragma once
-// `restic-manager repo add|list|show`: restic repositories. The password is
+// `restic-manager repo add|edit|list|show`: restic repositories. The password is
 // read from a terminal prompt or stdin, never from a flag, and is never shown
-// again (the server keeps it sealed). Thread safety: one instance per RunCli call.
+// again (the server keeps it sealed). add and edit also set how hosts share the
+// repository: --max-concurrent-backups and --maintenance-window with
+// --maintenance-minutes (server/scheduling/repository_leases.h).
+// Thread safety: one instance per RunCli call.
 
+#include <boost/json.hpp>
+#include <optional>
 #include <string>
 
 #include "cli/api_command.h"
@@ -19,7 +24,13 @@ class RepoCommand : public ApiCommand {
   int Run(CommandEnv& env) override;
 
  private:
+  //! Adds the sharing flags to `verb`.
+  void AddSharingFlags(CLI::App* verb);
+  //! The sharing fields given on the command line.
+  boost::json::object SharingFields() const;
+
   CLI::App* add_;
+  CLI::App* edit_;
   CLI::App* list_;
   CLI::App* show_;
   PageFlags paging_;
@@ -27,6 +38,11 @@ class RepoCommand : public ApiCommand {
   std::string url_;
   bool password_stdin_ = false;
   std::string id_;
+  std::optional<std::string> new_name_;
+  std::optional<std::string> new_url_;
+  std::optional<int> max_backups_;
+  std::optional<std::string> window_;
+  std::optional<int> window_minutes_;
 };
 
 }  // namespace rmgr::cli

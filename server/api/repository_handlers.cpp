@@ -7,6 +7,7 @@
 #include "server/api/api_schema.h"
 #include "server/api/api_support.h"
 #include "server/auth/secret_box.h"
+#include "server/scheduling/repository_leases.h"
 #include "server/views/json_views.h"
 
 namespace rmgr::server::api {
@@ -19,6 +20,11 @@ namespace beast_http = http::beast_http;
 constexpr schema::Text kUrlRule{
     .min = 1, .max = lim::kMaxUrlBytes, .shape = &IsSingleLine, .shape_name = "a single line of text"};
 constexpr schema::Text kPasswordRule{.min = 1, .max = lim::kMaxSecretBytes};
+// Shared-repository settings (server/scheduling/repository_leases.h); the
+// cron and duration are checked together by ValidateMaintenanceWindow.
+constexpr schema::Int kMaxBackupsRule{.min = 0, .max = 1000};
+constexpr schema::Text kMaintenanceCronRule{.min = 0, .max = lim::kMaxCronBytes};
+constexpr schema::Int kMaintenanceMinutesRule{.min = 0, .max = 7 * 24 * 60};
 
 // The password is a schema::Secret: it formats as "<redacted>" should it
 // ever reach a log line, and leaves this file only sealed.
@@ -26,24 +32,64 @@ struct CreateRepositoryBody {
   std::string name;
   std::string url;
   schema::Secret password;
+  std::optional<int64_t> max_concurrent_backups;
+  std::optional<std::string> maintenance_cron;
+  std::optional<int64_t> maintenance_minutes;
 };
 template <class F>
 void Fields(F& f, schema::Is<CreateRepositoryBody> auto& b) {
   f("name", b.name, kNameRule);
   f("url", b.url, kUrlRule);
   f("password", b.password, kPasswordRule);
+  f("max_concurrent_backups", b.max_concurrent_backups, kMaxBackupsRule);
+  f("maintenance_cron", b.maintenance_cron, kMaintenanceCronRule);
+  f("maintenance_minutes", b.maintenance_minutes, kMaintenanceMinutesRule);
 }
 
 struct PatchRepositoryBody {
   std::optional<std::string> name;
   std::optional<std::string> url;
   std::optional<schema::Secret> password;
+  std::optional<int64_t> max_concurrent_backups;
+  std::optional<std::string> maintenance_cron;
+  std::optional<int64_t> maintenance_minutes;
 };
 template <class F>
 void Fields(F& f, schema::Is<PatchRepositoryBody> auto& b) {
   f("name", b.name, kNameRule);
   f("url", b.url, kUrlRule);
   f("password", b.password, kPasswordRule);
+  f("max_concurrent_backups", b.max_concurrent_backups, kMaxBackupsRule);
+  f("maintenance_cron", b.maintenance_cron, kMaintenanceCronRule);
+  f("maintenance_minutes", b.maintenance_minutes, kMaintenanceMinutesRule);
+}
+
+// Applies the shared-repository settings of a create or patch body (absent
+// fields keep their value; a cron set to "" clears the window and its
+// duration) and names the changed ones; kInvalidArgument for a bad window.
+template <class Body>
+Result<void> ApplySharing(const Body& body, store::Repository& repository, boost::json::array& changed) {
+  if (body.max_concurrent_backups) {
+    repository.max_concurrent_backups = static_cast<int>(*body.max_concurrent_backups);
+    changed.emplace_back("max_concurrent_backups");
+  }
+  if (body.maintenance_cron) {
+    repository.maintenance_cron = *body.maintenance_cron;
+    if (body.maintenance_cron->empty()) repository.maintenance_minutes = 0;
+    changed.emplace_back("maintenance_cron");
+  }
+  if (body.maintenance_minutes) {
+    repository.maintenance_minutes = static_cast<int>(*body.maintenance_minutes);
+    changed.emplace_back("maintenance_minutes");
+  }
+  return scheduling::ValidateMaintenanceWindow({repository.maintenance_cron, repository.maintenance_minutes});
+}
+
+// The shared-repository settings, for the audit entry.
+void SharingDetail(const store::Repository& repository, boost::json::object& detail) {
+  detail["max_concurrent_backups"] = repository.max_concurrent_backups;
+  detail["maintenance_cron"] = repository.maintenance_cron;
+  detail["maintenance_minutes"] = repository.maintenance_minutes;
 }
 
 void Seal(const ApiDeps& deps, const schema::Secret& password, store::Repository& repository) {
@@ -98,13 +144,17 @@ http::Response CreateRepository(ApiRequest& req, ApiDeps& deps) {
   store::Repository repository;
   repository.name = body->name;
   repository.url = body->url;
+  boost::json::array sharing;
+  if (auto ok = ApplySharing(*body, repository, sharing); !ok) return ApiError(ok.error());
   Seal(deps, body->password, repository);
   auto made = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Repository> {
     auto created = tx.CreateRepository(repository);
     if (!created) return created;
     // The URL may carry credentials (rest:https://user:pass@...): not audited.
-    auto logged = AppendAudit(tx, req.Audit("repository.create", "repository", created->id,
-                                            {{"name", created->name}}));
+    boost::json::object detail{{"name", created->name}};
+    SharingDetail(*created, detail);
+    auto logged =
+        AppendAudit(tx, req.Audit("repository.create", "repository", created->id, std::move(detail)));
     if (!logged) return logged.error();
     return created;
   });
@@ -119,7 +169,7 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
   // Sealing is done before the transaction: it is slow-ish and needs no store.
   store::Repository sealed;
   if (body->password) Seal(deps, *body->password, sealed);
-  std::vector<store::HostVersion> bumped_hosts;  // set by the (possibly re-run) transaction
+  std::vector<store::HostVersion> bumped_hosts;   // set by the (possibly re-run) transaction
   std::vector<store::RepositoryStatsRow> latest;  // likewise
   auto updated = deps.store.Write([&](store::WriteTx& tx) -> Result<store::Repository> {
     auto repository = tx.GetRepository(id);
@@ -138,15 +188,16 @@ http::Response PatchRepository(ApiRequest& req, ApiDeps& deps) {
       repository->secret_nonce = sealed.secret_nonce;
       changed.emplace_back("password");
     }
+    if (auto ok = ApplySharing(*body, *repository, changed); !ok) return ok.error();
     auto bumped = tx.UpdateRepository(*repository);
     if (!bumped) return bumped.error();
     boost::json::array hosts;
     for (const auto& host : *bumped) hosts.emplace_back(host.host_id);
     bumped_hosts = *bumped;
-    auto logged = AppendAudit(tx, req.Audit("repository.update", "repository", id,
-                                            {{"name", repository->name},
-                                             {"changed", std::move(changed)},
-                                             {"bumped_hosts", std::move(hosts)}}));
+    boost::json::object detail{
+        {"name", repository->name}, {"changed", std::move(changed)}, {"bumped_hosts", std::move(hosts)}};
+    SharingDetail(*repository, detail);
+    auto logged = AppendAudit(tx, req.Audit("repository.update", "repository", id, std::move(detail)));
     if (!logged) return logged.error();
     auto sizes = tx.ListLatestRepositoryStats();
     if (!sizes) return sizes.error();

@@ -39,6 +39,52 @@ TEST_F(RepositoriesApi, CreateSealsThePasswordAndNeverAnswersIt) {
   EXPECT_EQ(listed.body.find("s3cr3t-pw"), std::string::npos);
 }
 
+// How hosts share the repository (server/scheduling/repository_leases.h):
+// the backup limit and the maintenance window, validated and audited.
+TEST_F(RepositoriesApi, SharingSettingsAreValidatedStoredAndAudited) {
+  const json::object base{{"name", "nas"}, {"url", "/r"}, {"password", "pw"}};
+  auto with = [&](json::object extra) {
+    json::object body = base;
+    for (auto& [key, value] : extra) body[key] = value;
+    return body;
+  };
+  auto made = As(
+      "operator", "POST", "/api/v1/repositories",
+      with({{"max_concurrent_backups", 2}, {"maintenance_cron", "0 2 * * *"}, {"maintenance_minutes", 120}}));
+  ASSERT_EQ(made.status, 201u) << made.body;
+  EXPECT_EQ(made.Json().at("max_concurrent_backups"), 2);
+  EXPECT_EQ(made.Json().at("maintenance_cron"), "0 2 * * *");
+  EXPECT_EQ(made.Json().at("maintenance_minutes"), 120);
+  const std::string id(made.Json().at("id").as_string());
+  auto audit = As("viewer", "GET", "/api/v1/audit?action=repository.create");
+  EXPECT_EQ(audit.Json().at("items").at(0).at("detail").at("maintenance_cron"), "0 2 * * *");
+
+  const std::string path = "/api/v1/repositories/" + id;
+  EXPECT_TRUE(IsError(As("operator", "PATCH", path, json::object{{"maintenance_cron", "0 25 * * *"}}), 400,
+                      "maintenance_cron"));
+  EXPECT_TRUE(IsError(As("operator", "PATCH", path, json::object{{"maintenance_cron", "@every 1h"}}), 400,
+                      "maintenance_cron"));
+  EXPECT_TRUE(IsError(As("operator", "PATCH", path, json::object{{"maintenance_minutes", 0}}), 400,
+                      "maintenance_minutes"));
+  EXPECT_TRUE(IsError(As("operator", "PATCH", path, json::object{{"max_concurrent_backups", -1}}), 400,
+                      "max_concurrent_backups"));
+  EXPECT_TRUE(IsError(As("operator", "POST", "/api/v1/repositories", with({{"maintenance_minutes", 30}})),
+                      400, "maintenance_minutes"));
+  EXPECT_TRUE(IsError(As("viewer", "PATCH", path, json::object{{"max_concurrent_backups", 1}}), 403, ""));
+
+  // Clearing the window clears its duration.
+  auto cleared =
+      As("operator", "PATCH", path, json::object{{"maintenance_cron", ""}, {"max_concurrent_backups", 0}});
+  ASSERT_EQ(cleared.status, 200u) << cleared.body;
+  EXPECT_EQ(cleared.Json().at("maintenance_cron"), "");
+  EXPECT_EQ(cleared.Json().at("maintenance_minutes"), 0);
+  EXPECT_EQ(cleared.Json().at("max_concurrent_backups"), 0);
+  auto updates = As("viewer", "GET", "/api/v1/audit?action=repository.update");
+  ASSERT_EQ(updates.Json().at("items").as_array().size(), 1u);
+  EXPECT_EQ(updates.Json().at("items").at(0).at("detail").at("changed"),
+            (json::array{"max_concurrent_backups", "maintenance_cron"}));
+}
+
 TEST_F(RepositoriesApi, PatchChangesFieldsResealsAndBumpsHostsUsingIt) {
   const std::string host = MakeHost("web");
   const std::string repo = MakeRepository("nas", "old-password");
@@ -79,25 +125,29 @@ TEST_F(RepositoriesApi, RejectsBadInputDuplicatesRolesAndUnknownIds) {
   const std::string repo = MakeRepository("nas");
   const std::string before = StoreState();
   const std::string target = "/api/v1/repositories";
-  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}}), 400, "password"));
   EXPECT_TRUE(
-      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}, {"password", ""}}), 400,
-              "password"));
-  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", ""}, {"password", "p"}}),
-                      400, "url"));
+      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}}), 400, "password"));
   EXPECT_TRUE(
-      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "a\nb"}, {"password", "p"}}), 400,
-              "url"));
-  EXPECT_TRUE(IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}, {"password", 42}}),
-                      400, "password"));
+      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}, {"password", ""}}),
+              400, "password"));
   EXPECT_TRUE(
-      IsError(As("operator", "POST", target, json::object{{"name", "nas"}, {"url", "u"}, {"password", "p"}}), 409,
-              "name"));
-  EXPECT_TRUE(IsError(As("viewer", "POST", target, json::object{{"name", "y"}, {"url", "u"}, {"password", "p"}}),
-                      403));
+      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", ""}, {"password", "p"}}),
+              400, "url"));
+  EXPECT_TRUE(
+      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "a\nb"}, {"password", "p"}}),
+              400, "url"));
+  EXPECT_TRUE(
+      IsError(As("operator", "POST", target, json::object{{"name", "x"}, {"url", "u"}, {"password", 42}}),
+              400, "password"));
+  EXPECT_TRUE(
+      IsError(As("operator", "POST", target, json::object{{"name", "nas"}, {"url", "u"}, {"password", "p"}}),
+              409, "name"));
+  EXPECT_TRUE(IsError(
+      As("viewer", "POST", target, json::object{{"name", "y"}, {"url", "u"}, {"password", "p"}}), 403));
   EXPECT_TRUE(IsError(As("viewer", "PATCH", target + "/" + repo, json::object{{"name", "y"}}), 403));
   EXPECT_TRUE(IsError(As("viewer", "DELETE", target + "/" + repo), 403));
-  EXPECT_TRUE(IsError(As("operator", "PATCH", target + "/" + repo, json::object{{"secret", "y"}}), 400, "secret"));
+  EXPECT_TRUE(
+      IsError(As("operator", "PATCH", target + "/" + repo, json::object{{"secret", "y"}}), 400, "secret"));
   const std::string unknown = target + "/01ARZ3NDEKTSV4RRFFQ69G5FAV";
   EXPECT_TRUE(IsError(As("viewer", "GET", unknown), 404));
   EXPECT_TRUE(IsError(As("operator", "PATCH", unknown, json::object{{"name", "z"}}), 404));
@@ -131,12 +181,14 @@ TEST_F(RepositoriesApi, SnapshotsListNewestFirstFilteredByHost) {
   EXPECT_EQ(items[0].at("host_id"), json::value(db));
   EXPECT_EQ(items[0].at("time"), "2026-05-01T02:00:00Z");
   EXPECT_EQ(items[0].at("tags"), (json::array{"nightly"}));
-  auto only_web = As("viewer", "GET", "/api/v1/repositories/" + repo + "/snapshots?host_id=" + web + "&limit=1");
+  auto only_web =
+      As("viewer", "GET", "/api/v1/repositories/" + repo + "/snapshots?host_id=" + web + "&limit=1");
   ASSERT_EQ(only_web.status, 200u);
   ASSERT_EQ(only_web.Json().at("items").as_array().size(), 1u);
   EXPECT_EQ(only_web.Json().at("items").at(0).at("short_id"), "abcdef01");
   EXPECT_FALSE(only_web.Json().at("next_cursor").is_null());
-  EXPECT_TRUE(IsError(As("viewer", "GET", "/api/v1/repositories/" + repo + "/snapshots?cursor=zz"), 400, "cursor"));
+  EXPECT_TRUE(
+      IsError(As("viewer", "GET", "/api/v1/repositories/" + repo + "/snapshots?cursor=zz"), 400, "cursor"));
 }
 
 }  // namespace

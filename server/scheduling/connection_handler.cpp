@@ -183,6 +183,8 @@ void ConnectionHandler::Hello(const ws::AgentIdentity& who, std::uint64_t connec
   for (const auto& id : reconciled->cancels)
     ctx_.Send(who.host_id, connection_id, protocol::CommandCancel{id});
   parts_.dispatcher.DispatchReady(who.host_id);
+  // Jobs the hello ended released their repositories' leases for other hosts too.
+  parts_.dispatcher.DispatchWaiting({}, who.host_id);
   if (!reconciled->host.always_on) parts_.catchup.Arm(who.host_id);
 }
 

@@ -35,17 +35,24 @@ Result<std::vector<store::Job>> HeldJobs(store::ReadTx& tx, const std::string& h
                                          const std::set<std::string>& agent_running) {
   auto held = ActiveJobs(tx, host_id);
   if (!held) return held;
+  if (auto added = AddGivenUpButRunning(tx, host_id, agent_running, *held); !added) return added.error();
+  return held;
+}
+
+Result<void> AddGivenUpButRunning(store::ReadTx& tx, const std::string& host_id,
+                                  const std::set<std::string>& agent_running, std::vector<store::Job>& held) {
   for (const auto& id : agent_running) {
-    if (std::any_of(held->begin(), held->end(), [&](const store::Job& j) { return j.id == id; })) continue;
+    if (std::any_of(held.begin(), held.end(), [&](const store::Job& j) { return j.id == id; })) continue;
     auto job = tx.GetJob(id);
     if (!job) {
       if (job.error().code == ErrorCode::kNotFound) continue;
       return job.error();
     }
     if (job->host_id != host_id) continue;
-    if (job->status == JobStatus::kLost || job->status == JobStatus::kInterrupted) held->push_back(std::move(*job));
+    if (job->status == JobStatus::kLost || job->status == JobStatus::kInterrupted)
+      held.push_back(std::move(*job));
   }
-  return held;
+  return Ok();
 }
 
 std::string RepositoryKey(const store::Job& job) { return job.repository_id.value_or(""); }

@@ -5,7 +5,6 @@
 // Thread safety: pure functions over a transaction the caller owns.
 
 #include <boost/json.hpp>
-
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +26,11 @@ Result<std::vector<store::Job>> ActiveJobs(store::ReadTx& tx, const std::string&
 //! the host's agent still says it runs: together, what holds repositories.
 Result<std::vector<store::Job>> HeldJobs(store::ReadTx& tx, const std::string& host_id,
                                          const std::set<std::string>& agent_running);
+
+//! Adds to `held` the host's jobs the server gave up on (lost, interrupted)
+//! that its agent still lists in `agent_running` (and `held` lacks).
+Result<void> AddGivenUpButRunning(store::ReadTx& tx, const std::string& host_id,
+                                  const std::set<std::string>& agent_running, std::vector<store::Job>& held);
 
 //! The repository a job holds ("" when it has none).
 std::string RepositoryKey(const store::Job& job);

@@ -113,6 +113,7 @@ void JobReports::Running(const ws::AgentIdentity& who, const protocol::JobsRunni
   }
   ctx_.publish.Jobs(*lost);
   dispatcher_.DispatchReady(who.host_id);
+  dispatcher_.DispatchWaiting({}, who.host_id);  // their leases are released for every host
 }
 
 void JobReports::Result(const ws::AgentIdentity& who, std::uint64_t connection_id,
@@ -173,6 +174,10 @@ void JobReports::Result(const ws::AgentIdentity& who, std::uint64_t connection_i
   if (ours) ctx_.watch.Forget(result.job_id);
   ctx_.Send(who.host_id, connection_id, protocol::ResultAck{result.job_id});
   dispatcher_.DispatchReady(who.host_id);
+  // The job's lease is released: other hosts' jobs into its repository may start.
+  if (stored && !stored->replayed && stored->job.repository_id) {
+    dispatcher_.DispatchWaiting({*stored->job.repository_id}, who.host_id);
+  }
 }
 
 }  // namespace rmgr::server::scheduling

@@ -88,6 +88,9 @@ class SchedulingTest : public api::testing::ApiFixture {
   // ------------------------------------------------------------ server
 
   void StartAgents(SchedulingOptions options) {
+    // Again after StopAgents: a server restart over the same store.
+    io_.restart();
+    threads_done_ = 0;
     ws::HubOptions hub_options;
     hub_options.ping_interval = 1s;
     hub_options.idle_timeout = 30s;

@@ -145,6 +145,8 @@ Window Classify(const store::WindowRecord& record, TimePoint slot, TimePoint end
     if (!job.window_slot || !In(*job.window_slot, slot, end) || job.source_group_id != group) continue;
     window.outcome = OutcomeOfJob(job.status);
     window.job_id = job.id;
+    // A queued job says what it waits for (another host's prune, a backup slot, the maintenance window).
+    if (job.status == store::JobStatus::kQueued) window.reason = job.wait_reason;
     return window;
   }
   if (record.pending_run && In(record.pending_run->scheduled_at, slot, end)) {

@@ -15,7 +15,8 @@
 // Classification of one window, first match wins:
 //   1. the newest job whose window_slot falls in it → the job's status
 //      (queued, running — for dispatched or running —, succeeded, partial,
-//      failed, cancelled, interrupted, lost);
+//      failed, cancelled, interrupted, lost); a queued job's reason is what
+//      it waits for (its wait_reason: repository leases);
 //   2. the schedule's pending run for a slot in it → pending;
 //   3. a window note (the group's or the whole schedule's, newest recorded)
 //      → refused or deferred (their own outcomes), or missed with the
@@ -91,7 +92,7 @@ struct Window {
   std::optional<std::string> source_group_id;  ///< The group; nullopt for a schedule without groups.
   WindowOutcome outcome = WindowOutcome::kMissed;  ///< What happened.
   std::optional<std::string> job_id;           ///< The job that answered it, if any.
-  std::string reason;                          ///< Why (missed, refused, deferred); empty otherwise.
+  std::string reason;                          ///< Why (missed, refused, deferred), or what a queued job waits for.
   bool operator==(const Window&) const = default;
 };
 

@@ -208,6 +208,17 @@ TEST_F(Classify, NotesGiveTheirOutcomeAndReasonTheGroupsOrTheWholeSchedules) {
   EXPECT_EQ(Of("2026-02-27T03:00:00Z")[1].reason, kReasonNoFire);
 }
 
+TEST_F(Classify, AQueuedJobsReasonIsWhatItWaitsFor) {
+  record_.schedule.source_group_ids = {"G1"};
+  record_.jobs = {Job("waits", "2026-03-01T03:00:00Z", "G1", store::JobStatus::kQueued)};
+  record_.jobs[0].wait_reason = "waiting for prune of repository nas on host web-1";
+  EXPECT_EQ(Of("2026-03-01T03:00:00Z")[0],
+            (Window{"S", At("2026-03-01T03:00:00Z"), "G1", WindowOutcome::kQueued, "waits",
+                    "waiting for prune of repository nas on host web-1"}));
+  record_.jobs[0].status = store::JobStatus::kRunning;  // once it runs, no reason
+  EXPECT_EQ(Of("2026-03-01T03:00:00Z")[0].reason, "");
+}
+
 TEST_F(Classify, AJobOutranksAPendingRunAndANote) {
   const TimePoint slot = At("2026-03-01T03:00:00Z");
   record_.schedule.source_group_ids = {"G1"};

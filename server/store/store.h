@@ -339,6 +339,8 @@ class WriteTx : public ReadTx, public RolloutWrites {
   virtual Result<void> RequestJobCancel(std::string_view id, TimePoint at) = 0;
   //! Replaces the progress JSON of a dispatched or running job (kConflict otherwise).
   virtual Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) = 0;
+  //! Sets what a queued job waits for ('' when nothing; repository leases). kNotFound.
+  virtual Result<void> SetJobWaitReason(std::string_view id, std::string_view reason) = 0;
   //! Stores log lines; a seq already stored for the job is skipped (resends
   //! are harmless). Returns how many lines were new.
   virtual Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) = 0;

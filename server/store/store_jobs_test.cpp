@@ -85,6 +85,33 @@ TEST_P(JobsTest, CreateStartsQueuedWithEverythingGiven) {
   EXPECT_TRUE(job.progress_json.empty());
 }
 
+// Repository leases: a queued job keeps what it waits for; the repository its sharing settings.
+TEST_P(JobsTest, WaitReasonAndRepositorySharingRoundTrip) {
+  const Job job = MakeJob(Fire(TimePoint{std::chrono::hours(1)}));
+  EXPECT_EQ(job.wait_reason, "");
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetJobWaitReason(job.id, "waiting for prune of repository r"); }));
+  EXPECT_EQ(Get(job.id).wait_reason, "waiting for prune of repository r");
+  MustOk(store().Write([&](WriteTx& tx) { return tx.SetJobWaitReason(job.id, ""); }));
+  EXPECT_EQ(Get(job.id).wait_reason, "");
+  EXPECT_EQ(store().Write([&](WriteTx& tx) { return tx.SetJobWaitReason("nope", "x"); }).error().code,
+            ErrorCode::kNotFound);
+
+  EXPECT_EQ(repository_.max_concurrent_backups, 0);
+  EXPECT_EQ(repository_.maintenance_cron, "");
+  Repository changed = repository_;
+  changed.max_concurrent_backups = 2;
+  changed.maintenance_cron = "0 2 * * *";
+  changed.maintenance_minutes = 90;
+  Must(store().Write([&](WriteTx& tx) { return tx.UpdateRepository(changed); }));
+  const Repository stored = Must(store().Read([&](ReadTx& tx) { return tx.GetRepository(repository_.id); }));
+  EXPECT_EQ(stored.max_concurrent_backups, 2);
+  EXPECT_EQ(stored.maintenance_cron, "0 2 * * *");
+  EXPECT_EQ(stored.maintenance_minutes, 90);
+  // The schema keeps a window and its duration together.
+  changed.maintenance_minutes = 0;
+  EXPECT_FALSE(store().Write([&](WriteTx& tx) { return tx.UpdateRepository(changed); }).ok());
+}
+
 TEST_P(JobsTest, CallerMayChooseTheJobId) {
   NewJob job;
   job.id = NewUlid();

@@ -160,6 +160,9 @@ struct Repository {
   std::string url;                         ///< RESTIC_REPOSITORY.
   std::vector<uint8_t> secret_ciphertext;  ///< Password sealed with the server key.
   std::vector<uint8_t> secret_nonce;       ///< Nonce used to seal it.
+  int max_concurrent_backups = 0;          ///< Backups at once across all hosts; 0: unlimited.
+  std::string maintenance_cron;            ///< forget/prune/check start only in its windows; empty: any time.
+  int maintenance_minutes = 0;             ///< How long each window stays open (0 without a cron).
   TimePoint created_at;                    ///< Set by the store.
   TimePoint updated_at;                    ///< Set by the store.
 };
@@ -306,6 +309,7 @@ struct Job {
   std::string args_json = "{}";                ///< Kind-specific arguments.
   std::optional<TimePoint>
       cancel_requested_at{};  ///< An operator asked to cancel it (delivered after reconnects).
+  std::string wait_reason;    ///< Why a queued job has not started (repository leases); empty otherwise.
 
   //! The result fields of a finished job, as FinishJob compares them.
   JobResult ToJobResult() const;

@@ -109,6 +109,9 @@ json::object RepositoryJson(const store::Repository& repository) {
   out["name"] = repository.name;
   out["url"] = repository.url;
   out["has_password"] = !repository.secret_ciphertext.empty();
+  out["max_concurrent_backups"] = repository.max_concurrent_backups;
+  out["maintenance_cron"] = repository.maintenance_cron;
+  out["maintenance_minutes"] = repository.maintenance_minutes;
   out["created_at"] = TimeJson(repository.created_at);
   out["updated_at"] = TimeJson(repository.updated_at);
   return out;
@@ -195,6 +198,7 @@ json::object JobJson(const store::Job& job) {
   out["args"] = std::move(args);
   out["summary"] = StoredJson(job.summary_json);
   out["progress"] = StoredJson(job.progress_json);
+  out["wait_reason"] = TextOrNull(job.wait_reason);
   return out;
 }
 

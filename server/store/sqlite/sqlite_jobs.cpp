@@ -17,7 +17,7 @@ constexpr std::string_view kJobListing = "jobs";
 constexpr std::string_view kSelectJobs =
     "SELECT id, host_id, kind, status, actor_kind, actor_id, schedule_id, source_group_id, repository_id,"
     " scheduled_at, created_at, dispatched_at, started_at, finished_at, exit_code, error, error_kind,"
-    " snapshot_id, summary, progress, args, cancel_requested_at, window_slot FROM jobs";
+    " snapshot_id, summary, progress, args, cancel_requested_at, window_slot, wait_reason FROM jobs";
 
 Job MapJob(Row& row) {
   Job job;
@@ -44,6 +44,7 @@ Job MapJob(Row& row) {
   job.args_json = row.Text(20);
   job.cancel_requested_at = row.OptTime(21);
   job.window_slot = row.OptTime(22);
+  job.wait_reason = row.Text(23);
   return job;
 }
 
@@ -281,6 +282,13 @@ Result<void> SqliteTx::SetJobProgress(std::string_view id, std::string_view prog
   return MakeError(ErrorCode::kConflict,
                    "job " + job->id + " is " + std::string(ToString(job->status)) + "; progress not accepted",
                    "status");
+}
+
+Result<void> SqliteTx::SetJobWaitReason(std::string_view id, std::string_view reason) {
+  // "" binds as '' (a null view would bind NULL against NOT NULL).
+  return RequireChanged(Execute(conn_, "UPDATE jobs SET wait_reason = ? WHERE id = ?",
+                                reason.empty() ? std::string_view("") : reason, id),
+                        "job");
 }
 
 Result<int64_t> SqliteTx::AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) {

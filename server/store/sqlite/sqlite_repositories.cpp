@@ -13,7 +13,8 @@ constexpr std::string_view kRepositoryListing = "repositories";
 constexpr std::string_view kGroupListing = "source_groups";
 
 constexpr std::string_view kSelectRepositories =
-    "SELECT id, name, url, secret_ciphertext, secret_nonce, created_at, updated_at FROM repositories";
+    "SELECT id, name, url, secret_ciphertext, secret_nonce, created_at, updated_at, max_concurrent_backups,"
+    " maintenance_cron, maintenance_minutes FROM repositories";
 
 Repository MapRepository(Row& row) {
   Repository repository;
@@ -24,6 +25,9 @@ Repository MapRepository(Row& row) {
   repository.secret_nonce = row.Blob(4);
   repository.created_at = row.Time(5);
   repository.updated_at = row.Time(6);
+  repository.max_concurrent_backups = static_cast<int>(row.Int(7));
+  repository.maintenance_cron = row.Text(8);
+  repository.maintenance_minutes = static_cast<int>(row.Int(9));
   return repository;
 }
 
@@ -130,22 +134,28 @@ Result<Repository> SqliteTx::CreateRepository(const Repository& repository) {
   if (auto named = RequireName(repository.name); !named.ok()) return named.error();
   const TimePoint now = Now();
   const std::string id = repository.id.empty() ? NewUlid(now) : repository.id;
-  auto inserted = Execute(
-      conn_,
-      "INSERT INTO repositories (id, name, url, secret_ciphertext, secret_nonce, created_at,"
-      " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-      id, repository.name, repository.url, repository.secret_ciphertext, repository.secret_nonce, now, now);
+  auto inserted =
+      Execute(conn_,
+              "INSERT INTO repositories (id, name, url, secret_ciphertext, secret_nonce, created_at,"
+              " updated_at, max_concurrent_backups, maintenance_cron, maintenance_minutes)"
+              " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              id, repository.name, repository.url, repository.secret_ciphertext, repository.secret_nonce, now,
+              now, int64_t{repository.max_concurrent_backups}, std::string(repository.maintenance_cron),
+              int64_t{repository.maintenance_minutes});
   if (!inserted.ok()) return inserted.error();
   return GetRepository(id);
 }
 
 Result<std::vector<HostVersion>> SqliteTx::UpdateRepository(const Repository& repository) {
   if (auto named = RequireName(repository.name); !named.ok()) return named.error();
-  auto changed = Execute(conn_,
-                         "UPDATE repositories SET name = ?, url = ?, secret_ciphertext = ?, secret_nonce = ?,"
-                         " updated_at = ? WHERE id = ?",
-                         repository.name, repository.url, repository.secret_ciphertext,
-                         repository.secret_nonce, Now(), repository.id);
+  auto changed =
+      Execute(conn_,
+              "UPDATE repositories SET name = ?, url = ?, secret_ciphertext = ?, secret_nonce = ?,"
+              " updated_at = ?, max_concurrent_backups = ?, maintenance_cron = ?,"
+              " maintenance_minutes = ? WHERE id = ?",
+              repository.name, repository.url, repository.secret_ciphertext, repository.secret_nonce, Now(),
+              int64_t{repository.max_concurrent_backups}, std::string(repository.maintenance_cron),
+              int64_t{repository.maintenance_minutes}, repository.id);
   if (auto found = RequireChanged(changed, "repository"); !found.ok()) return found.error();
   auto bumped = QueryAll<HostVersion>(
       conn_,

@@ -166,6 +166,8 @@ TEST_P(SqliteStoreFile, WindowRecordMigrationBackFillsJobWindowsFromTheirSlots) 
         " DROP INDEX jobs_schedule_window; ALTER TABLE jobs DROP COLUMN window_slot;"
         " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
         " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
+        " ALTER TABLE repositories DROP COLUMN maintenance_minutes; ALTER TABLE repositories DROP COLUMN maintenance_cron;"
+        " ALTER TABLE repositories DROP COLUMN max_concurrent_backups; ALTER TABLE jobs DROP COLUMN wait_reason;"
         " DELETE FROM schema_migrations WHERE version >= 5");
   }
   ASSERT_NE(Open(), nullptr);
@@ -243,6 +245,8 @@ TEST_P(SqliteStoreFile, StatsMigrationRebuildKeepsRowsLinksIndexesAndTriggers) {
         "server_settings;"
         " ALTER TABLE hosts DROP COLUMN restore_root; ALTER TABLE hosts DROP COLUMN restore_anywhere;"
         " ALTER TABLE hosts DROP COLUMN hook_policy; ALTER TABLE hosts DROP COLUMN hook_allow;"
+        " ALTER TABLE repositories DROP COLUMN maintenance_minutes; ALTER TABLE repositories DROP COLUMN maintenance_cron;"
+        " ALTER TABLE repositories DROP COLUMN max_concurrent_backups; ALTER TABLE jobs DROP COLUMN wait_reason;"
         " DELETE FROM schema_migrations WHERE version >= 10");
   }
   auto store = Open();
@@ -304,6 +308,8 @@ TEST_P(SqliteStoreFile, AccountsMigrationKeepsSessionsAndGivesThemAnId) {
         " CREATE INDEX sessions_user ON sessions (user_id); CREATE INDEX sessions_expires ON sessions "
         "(expires_at);"
         " DROP TABLE user_totp; DROP TABLE user_recovery_codes; DROP TABLE login_challenges;"
+        " ALTER TABLE repositories DROP COLUMN maintenance_minutes; ALTER TABLE repositories DROP COLUMN maintenance_cron;"
+        " ALTER TABLE repositories DROP COLUMN max_concurrent_backups; ALTER TABLE jobs DROP COLUMN wait_reason;"
         " DROP TABLE server_settings; DELETE FROM schema_migrations WHERE version >= 13");
   }
   auto store = Open();
@@ -347,6 +353,8 @@ TEST_P(SqliteStoreFile, ReusableTokensMigrationCountsTheUseOfUsedTokens) {
         " ALTER TABLE enrollment_tokens DROP COLUMN use_count;"
         " ALTER TABLE enrollment_tokens DROP COLUMN labels;"
         " ALTER TABLE enrollment_tokens DROP COLUMN last_used_at;"
+        " ALTER TABLE repositories DROP COLUMN maintenance_minutes; ALTER TABLE repositories DROP COLUMN maintenance_cron;"
+        " ALTER TABLE repositories DROP COLUMN max_concurrent_backups; ALTER TABLE jobs DROP COLUMN wait_reason;"
         " DELETE FROM schema_migrations WHERE version >= 15");
   }
   auto store = Open();

@@ -142,6 +142,7 @@ class SqliteTx final : public WriteTx {
   Result<FinishOutcome> FinishJob(std::string_view id, const JobResult& result) override;
   Result<void> RequestJobCancel(std::string_view id, TimePoint at) override;
   Result<void> SetJobProgress(std::string_view id, std::string_view progress_json) override;
+  Result<void> SetJobWaitReason(std::string_view id, std::string_view reason) override;
   Result<int64_t> AppendJobLogs(std::string_view job_id, std::span<const JobLogLine> lines) override;
   Result<std::optional<TimePoint>> UpsertPendingRun(const PendingRun& run) override;
   Result<void> DeletePendingRun(std::string_view schedule_id) override;

@@ -180,6 +180,12 @@ export interface Repository {
   name: string;
   url: string;
   has_password: boolean;
+  /** Backups into it that may run at once across all hosts; 0 = unlimited. */
+  max_concurrent_backups: number;
+  /** Cron (UTC unless CRON_TZ=) opening the window in which forget, prune and check may start; "" = any time. */
+  maintenance_cron: string;
+  /** How long each maintenance window stays open (0 without a cron). */
+  maintenance_minutes: number;
   created_at: string;
   updated_at: string;
   /** Newest size a stats job measured (null before the first). */
@@ -449,6 +455,8 @@ export interface Job {
   /** restic's backup summary; a drill job carries its DrillSummary here (see lib/drills.ts). */
   summary: BackupSummary | null;
   progress: Partial<JobProgress> | null;
+  /** Why a queued job has not started, e.g. "waiting for prune of repository nas on host web-1" (repository leases). */
+  wait_reason?: string | null;
   /** The arguments the job was made with (retention, options such as a restore target); "Run again" reuses them. */
   args?: JobArgs | null;
 }

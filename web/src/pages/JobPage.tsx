@@ -221,6 +221,11 @@ export function JobPage({ id }: { id: string }) {
               ]}
             />
           )}
+          {j.status === 'queued' && j.wait_reason && (
+            <p class="muted" data-testid="wait-reason">
+              Queued: {j.wait_reason}.
+            </p>
+          )}
           {j.error && (
             <div class="error-box" role="alert">
               <strong>Error{j.error_kind ? ` (${j.error_kind})` : ''}:</strong> {j.error}

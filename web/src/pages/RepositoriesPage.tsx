@@ -112,15 +112,30 @@ function RepositoryForm({ repo, onDone, onCancel }: { repo: Repository | null; o
   const [name, setName] = useState(repo?.name ?? '');
   const [url, setUrl] = useState(repo?.url ?? '');
   const [password, setPassword] = useState('');
+  const [maxBackups, setMaxBackups] = useState(String(repo?.max_concurrent_backups ?? 0));
+  const [windowCron, setWindowCron] = useState(repo?.maintenance_cron ?? '');
+  const [windowMinutes, setWindowMinutes] = useState(String(repo?.maintenance_minutes || 120));
   const action = useAction();
   const submit = async (e: Event) => {
     e.preventDefault();
+    // Shared-repository settings: the server validates the cron and the duration together.
+    const cron = windowCron.trim();
+    const sharing = {
+      max_concurrent_backups: Number(maxBackups) || 0,
+      maintenance_cron: cron,
+      maintenance_minutes: cron === '' ? 0 : Number(windowMinutes) || 0,
+    };
     const saved = await action.run(() => {
-      if (!repo) return api.post<Repository>('/repositories', { name: name.trim(), url: url.trim(), password });
-      const body: Record<string, string> = {};
+      if (!repo) return api.post<Repository>('/repositories', { name: name.trim(), url: url.trim(), password, ...sharing });
+      const body: Record<string, string | number> = {};
       if (name.trim() !== repo.name) body.name = name.trim();
       if (url.trim() !== repo.url) body.url = url.trim();
       if (password !== '') body.password = password;
+      if (sharing.max_concurrent_backups !== repo.max_concurrent_backups) body.max_concurrent_backups = sharing.max_concurrent_backups;
+      if (sharing.maintenance_cron !== repo.maintenance_cron || sharing.maintenance_minutes !== repo.maintenance_minutes) {
+        body.maintenance_cron = sharing.maintenance_cron;
+        body.maintenance_minutes = sharing.maintenance_minutes;
+      }
       if (Object.keys(body).length === 0) return Promise.resolve(repo);
       return api.patch<Repository>(`/repositories/${repo.id}`, body);
     });
@@ -156,6 +171,37 @@ function RepositoryForm({ repo, onDone, onCancel }: { repo: Repository | null; o
           placeholder={repo ? 'unchanged — type to replace' : ''}
         />
       </label>
+      <div class="grid-2">
+        <label class="field">
+          <span>Concurrent backups (all hosts; 0 = unlimited)</span>
+          <input type="number" min={0} max={1000} value={maxBackups} onInput={(e) => setMaxBackups(e.currentTarget.value)} />
+        </label>
+        <label class="field">
+          <span>Maintenance window (cron, UTC; empty = any time)</span>
+          <input
+            value={windowCron}
+            onInput={(e) => setWindowCron(e.currentTarget.value)}
+            placeholder="0 2 * * *"
+            spellcheck={false}
+          />
+        </label>
+      </div>
+      {windowCron.trim() !== '' && (
+        <label class="field">
+          <span>Window length (minutes)</span>
+          <input
+            type="number"
+            min={1}
+            max={10080}
+            value={windowMinutes}
+            onInput={(e) => setWindowMinutes(e.currentTarget.value)}
+          />
+        </label>
+      )}
+      <p class="muted small">
+        Hosts writing to this repository share it: prune, forget and check wait for every host's backups and start
+        only inside the maintenance window; backups wait while maintenance runs.
+      </p>
       <FormActions pending={action.pending} onCancel={onCancel} error={action.error} />
     </form>
   );

@@ -1,3 +1,0 @@
--- 0016: placeholder on the `rollback` branch only, so 0017 has no gap while
--- 0016 (another branch of issue 14) is not merged yet. Delete this file when
--- the real 0016 lands; it creates nothing.
