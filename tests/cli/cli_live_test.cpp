@@ -304,9 +304,12 @@ TEST_F(CliLiveTest, EnrollCreateListRevoke) {
 
   const auto created = CliJson({"enroll", "create", "--name", name + "-json"});
   ASSERT_TRUE(created.is_object());
-  EXPECT_EQ(created.as_object().size(), 2U);
+  EXPECT_EQ(created.as_object().size(), 5U) << json::serialize(created);
   EXPECT_EQ(std::string(created.at("token").as_string()).rfind("rme_", 0), 0U);
   EXPECT_TRUE(created.at("expires_at").is_string());
+  EXPECT_TRUE(created.at("id").is_string());
+  EXPECT_EQ(created.at("max_uses"), 1) << "one use unless --max-uses says otherwise";
+  EXPECT_EQ(created.at("labels"), json::object{});
 
   const auto list = CliJson({"enroll", "list", "--all"});
   std::string id;
