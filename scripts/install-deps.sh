@@ -16,6 +16,11 @@ if [[ "$codename" == bookworm ]]; then
 else
   boost=(libboost-dev libboost-json-dev libboost-url-dev)
 fi
+# Debian 13 moved the old zone names (US/Eastern, Asia/Calcutta, ...) out of
+# tzdata into tzdata-legacy; schedules written for Go's robfig/cron use them.
+# Debian 12 keeps them in tzdata and has no such package.
+tz=(tzdata)
+[[ "$codename" == bookworm ]] || tz+=(tzdata-legacy)
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -23,7 +28,7 @@ packages=(
   "${boost[@]}"
   libsqlite3-dev sqlite3 libsodium-dev libssl-dev libqrencode-dev libspdlog-dev libfmt-dev
   libcli11-dev libtomlplusplus-dev libcurl4-openssl-dev
-  libhowardhinnant-date-dev tzdata
+  libhowardhinnant-date-dev "${tz[@]}"
   libgtest-dev libgmock-dev libbenchmark-dev
   restic curl wrk
   # promtool for the metrics tests (Debian ships it only inside prometheus;
