@@ -24,7 +24,19 @@ if(NOT _gz EQUAL 0)
 endif()
 
 # Files below /usr come with the relative destinations; /etc and /lib are absolute on purpose.
-set(_systemd_dir "/lib/systemd/system")  # Debian 12's place for units (usrmerge moves it later)
+# Units go where the release building the package wants them: /lib/systemd/system
+# on Debian 12, /usr/lib/systemd/system from Debian 13 on (merged /usr; lintian
+# there calls /lib an aliased location, an error).
+set(_codename "")
+if(EXISTS /etc/os-release)
+  file(STRINGS /etc/os-release _codename_line REGEX "^VERSION_CODENAME=")
+  string(REGEX REPLACE "^VERSION_CODENAME=\"?([^\"]*)\"?$" "\\1" _codename "${_codename_line}")
+endif()
+if(_codename STREQUAL "bookworm")
+  set(_systemd_dir "/lib/systemd/system")
+else()
+  set(_systemd_dir "/usr/lib/systemd/system")
+endif()
 foreach(component server agent cli)
   set(_name restic-manager-${component})
   install(FILES "${_pkg}/common/copyright" "${_changelog_gz}"

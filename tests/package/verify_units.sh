@@ -23,14 +23,17 @@ trap 'rm -rf "$root"' EXIT
 # What a Debian host gives every unit but the packages do not ship: systemd's
 # own units (the targets and slices of the default dependencies), kill(1) for
 # ExecReload=, and /bin as merged /usr (Debian 12). Then the packages' files.
-mkdir -p "$root/lib/systemd/system" "$root/usr/bin"
+# systemd 257 (Debian 13) reads units only below /usr/lib, older ones /lib too.
+mkdir -p "$root/lib/systemd/system" "$root/usr/lib/systemd/system" "$root/usr/bin"
 cp -a /lib/systemd/system/. "$root/lib/systemd/system/"
-rm -f "$root"/lib/systemd/system/restic-manager-*
+cp -a /lib/systemd/system/. "$root/usr/lib/systemd/system/"
+rm -f "$root"/lib/systemd/system/restic-manager-* "$root"/usr/lib/systemd/system/restic-manager-*
 cp /bin/kill "$root/usr/bin/kill"
 ln -s usr/bin "$root/bin"
 for deb in "${packages[@]}"; do dpkg-deb -x "$deb" "$root"; done
 
-units=("$root"/lib/systemd/system/restic-manager-*.service)
+# Debian 12's packages put units in /lib/systemd/system, Debian 13's in /usr/lib/systemd/system.
+units=("$root"/lib/systemd/system/restic-manager-*.service "$root"/usr/lib/systemd/system/restic-manager-*.service)
 if [[ ${#units[@]} -ne 2 ]]; then
   echo "expected the server's and the agent's unit, found: ${units[*]}" >&2
   exit 1
@@ -39,7 +42,7 @@ status=0
 for unit in "${units[@]}"; do
   name=$(basename "$unit")
   # verify prints nothing for a good unit; any message is a finding.
-  out=$(systemd-analyze verify --root="$root" "/lib/systemd/system/$name" 2>&1) || status=1
+  out=$(systemd-analyze verify --root="$root" "/${unit#"$root"/}" 2>&1) || status=1
   if [[ -n "$out" ]]; then
     echo "$name:" >&2
     echo "$out" >&2
@@ -55,9 +58,9 @@ done
 declare -A ceiling=([restic-manager-server.service]=25 [restic-manager-agent.service]=50)
 for unit in "${units[@]}"; do
   name=$(basename "$unit")
-  score=$(systemd-analyze security --offline=true --root="$root" "/lib/systemd/system/$name" 2>&1 | tail -1)
+  score=$(systemd-analyze security --offline=true --root="$root" "/${unit#"$root"/}" 2>&1 | tail -1)
   if systemd-analyze security --offline=true --root="$root" --threshold="${ceiling[$name]}" \
-    "/lib/systemd/system/$name" >/dev/null 2>&1; then
+    "/${unit#"$root"/}" >/dev/null 2>&1; then
     echo "$score"
   else
     echo "$name: exposure above $((ceiling[$name] / 10)).$((ceiling[$name] % 10)): $score" >&2
