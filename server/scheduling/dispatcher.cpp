@@ -25,8 +25,10 @@ struct Dispatched {
   protocol::CommandRun command;
 };
 
-// The repositories' leases across all hosts, read once per dispatch
-// transaction and kept current as this dispatch starts jobs.
+// The repositories' leases across all hosts, read at the first decision of
+// a dispatch transaction (a host with nothing queued never reads them: the
+// sweep calls DispatchReady for every connected host) and kept current as
+// this dispatch starts jobs.
 class LeaseBook {
  public:
   LeaseBook(store::WriteTx& tx, SchedulingContext& ctx) : tx_(tx), ctx_(ctx) {}
@@ -35,6 +37,7 @@ class LeaseBook {
   // server gave up on that a connected agent still runs. Waiters: queued
   // exclusive jobs of connected hosts.
   Result<void> Load() {
+    loaded_ = true;
     for (JobStatus status : {JobStatus::kDispatched, JobStatus::kRunning}) {
       auto jobs = JobsIn(tx_, std::nullopt, status);
       if (!jobs) return jobs.error();
@@ -57,6 +60,9 @@ class LeaseBook {
   Result<LeaseDecision> Decide(const store::Job& job) {
     const std::string key = RepositoryKey(job);
     if (key.empty()) return LeaseDecision{true, ""};
+    if (!loaded_) {
+      if (auto loaded = Load(); !loaded) return loaded.error();
+    }
     auto repository = FindRepository(key);
     if (!repository) return repository.error();
     if (*repository == nullptr)
@@ -82,6 +88,7 @@ class LeaseBook {
   }
 
   void Started(const store::Job& job) {
+    if (!loaded_) return;  // Load reads it from this transaction, dispatched
     std::erase_if(waiting_, [&](const store::Job& j) { return j.id == job.id; });
     holders_.push_back(job);
   }
@@ -113,6 +120,7 @@ class LeaseBook {
   std::vector<store::Job> waiting_;
   std::map<std::string, std::optional<store::Repository>> repositories_;
   std::map<std::string, std::string> names_;
+  bool loaded_ = false;
 };
 
 // Keeps what a queued job waits for and audits it when it changed.
@@ -144,7 +152,6 @@ bool Dispatcher::DispatchReady(const std::string& host_id) {
     for (const auto& job : *active) busy.insert(RepositoryKey(job));
 
     LeaseBook leases(tx, ctx_);
-    if (auto loaded = leases.Load(); !loaded) return loaded.error();
 
     // Starts the job, or leaves it queued with what it waits for; true when it started.
     auto start = [&](const store::Job& job) -> Result<bool> {
